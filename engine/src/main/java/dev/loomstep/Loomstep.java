@@ -1,0 +1,241 @@
+package dev.loomstep;
+
+import dev.loomstep.internal.Engine;
+import dev.loomstep.internal.SyncConfigs;
+import dev.loomstep.middleware.Middleware;
+import dev.loomstep.protocol.CallRequest;
+import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.RawRequest;
+import dev.loomstep.protocol.SyncRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * A Loomstep app: its id, configuration, functions and middleware. The entry point of the SDK; the HTTP
+ * adapter serves it, and {@link #call} runs one executor call request in-process.
+ *
+ * <pre>{@code
+ * var app = Loomstep.builder("billing")
+ *     .functions(accountCreated, sendInvoice)
+ *     .middleware(new LoggingMiddleware())
+ *     .build();
+ * }</pre>
+ */
+public final class Loomstep {
+    /** The SDK's name and version as sent in {@code X-Inngest-Sdk}. */
+    public static final String SDK_NAME = "loomstep";
+    public static final String VERSION = "0.1.0";
+    public static final String SDK_HEADER = SDK_NAME + ":v" + VERSION;
+
+    private final String appId;
+    private final String appVersion;
+    private final Config config;
+    private final Map<String, Function<?, ?>> functions;
+    private final List<Function<?, ?>> userFunctions;
+    private final List<Middleware> middleware;
+    private final EventSender eventSender;
+    private final Engine engine;
+
+    private Loomstep(Builder b) {
+        this.appId = b.appId;
+        this.appVersion = b.appVersion;
+        this.config = b.config;
+        this.userFunctions = List.copyOf(b.functions);
+        this.middleware = List.copyOf(b.middleware);
+        var byId = new LinkedHashMap<String, Function<?, ?>>();
+        for (Function<?, ?> fn : userFunctions) {
+            put(byId, appId + "-" + fn.id(), fn);
+            if (fn.options().onFailure() != null) {
+                put(byId, appId + "-" + fn.id() + SyncConfigs.FAILURE_SUFFIX, SyncConfigs.failureFunction(appId, fn));
+            }
+        }
+        this.functions = Map.copyOf(byId);
+        this.eventSender = b.eventSender != null ? b.eventSender : defaultSender(config);
+        this.engine = new Engine(this);
+    }
+
+    private static void put(Map<String, Function<?, ?>> byId, String id, Function<?, ?> fn) {
+        if (byId.putIfAbsent(id, fn) != null) {
+            throw new IllegalArgumentException("two functions share the id \"" + id + "\"; function ids must be unique within an app");
+        }
+    }
+
+    private static EventSender defaultSender(Config config) {
+        for (EventSender.Provider p : ServiceLoader.load(EventSender.Provider.class)) {
+            return p.create(config, SDK_HEADER);
+        }
+        return events -> {
+            throw new IllegalStateException("no event sender: add loomstep-http to the classpath or set Loomstep.builder(...).eventSender(...)");
+        };
+    }
+
+    /** Starts an app; {@code appId} names it to the executor and prefixes its function ids. */
+    public static Builder builder(String appId) {
+        return new Builder(appId);
+    }
+
+    public String appId() {
+        return appId;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The functions as the user defined them (without the generated onFailure functions). */
+    public List<Function<?, ?>> functions() {
+        return userFunctions;
+    }
+
+    /** Every function the executor knows, by composite id, including generated onFailure functions. */
+    public Map<String, Function<?, ?>> functionsById() {
+        return functions;
+    }
+
+    public Optional<Function<?, ?>> function(String compositeId) {
+        return Optional.ofNullable(functions.get(compositeId));
+    }
+
+    public List<Middleware> middleware() {
+        return middleware;
+    }
+
+    public EventSender eventSender() {
+        return eventSender;
+    }
+
+    /**
+     * Runs one executor call request and decides the answer: 200 with the function's result, 206 with
+     * ops, or an error. Blocks the calling thread (use a virtual thread) until the run is parked or done.
+     *
+     * @param fnId    composite function id from the {@code fnId} query parameter
+     * @param stepId  {@code "step"} to discover, or a hashed step id to run that planned step only
+     * @param request the parsed body
+     * @param raw     the HTTP request, or null in-process
+     */
+    public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw) {
+        return engine.call(fnId, stepId, request, raw);
+    }
+
+    /** The app configuration to register with the executor, for an endpoint served at {@code url}. */
+    public SyncRequest syncRequest(String url, String framework) {
+        return SyncConfigs.syncRequest(this, url, framework, appVersion);
+    }
+
+    /** Sends events to the event API (through middleware) and returns their ids. */
+    public List<String> send(Event... events) {
+        return engine.send(new ArrayList<>(Arrays.asList(events)), middleware);
+    }
+
+    /** Sends events to the event API (through middleware) and returns their ids. */
+    public List<String> send(Collection<Event> events) {
+        return engine.send(new ArrayList<>(events), middleware);
+    }
+
+    /** Builds a {@link Loomstep}; configuration starts from the environment. */
+    public static final class Builder {
+        private final String appId;
+        private String appVersion;
+        private Config config = Config.fromEnvironment();
+        private final List<Function<?, ?>> functions = new ArrayList<>();
+        private final List<Middleware> middleware = new ArrayList<>();
+        private EventSender eventSender;
+
+        private Builder(String appId) {
+            this.appId = Checks.notBlank(appId, "an app id");
+        }
+
+        public Builder functions(Function<?, ?>... fns) {
+            for (Function<?, ?> fn : fns) {
+                functions.add(Checks.notNull(fn, "a function"));
+            }
+            return this;
+        }
+
+        public Builder functions(Collection<? extends Function<?, ?>> fns) {
+            fns.forEach(this::functions);
+            return this;
+        }
+
+        /** Client-level middleware: runs for every function, outside function-level middleware. */
+        public Builder middleware(Middleware m) {
+            middleware.add(Checks.notNull(m, "a middleware"));
+            return this;
+        }
+
+        /** Replaces the whole configuration (default: {@link Config#fromEnvironment()}). */
+        public Builder config(Config c) {
+            config = Checks.notNull(c, "a config");
+            return this;
+        }
+
+        /** Dev mode against a dev server at {@code origin} (null: http://localhost:8288). */
+        public Builder dev(String origin) {
+            config = config.withDev(true, origin == null ? Config.DEV_SERVER_ORIGIN : origin);
+            return this;
+        }
+
+        /** Cloud mode: signatures are verified and required. */
+        public Builder cloud() {
+            config = config.withDev(false, null);
+            return this;
+        }
+
+        public Builder apiOrigin(String origin) {
+            config = config.withApiOrigin(origin);
+            return this;
+        }
+
+        public Builder eventApiOrigin(String origin) {
+            config = config.withEventApiOrigin(origin);
+            return this;
+        }
+
+        public Builder eventKey(String key) {
+            config = config.withEventKey(key);
+            return this;
+        }
+
+        public Builder signingKey(String key) {
+            config = config.withSigningKeys(key, config.signingKeyFallback());
+            return this;
+        }
+
+        public Builder signingKeyFallback(String key) {
+            config = config.withSigningKeys(config.signingKey(), key);
+            return this;
+        }
+
+        public Builder env(String env) {
+            config = config.withEnv(env);
+            return this;
+        }
+
+        /** The public origin and path this app is served at, when they differ from what requests show. */
+        public Builder serve(String origin, String path) {
+            config = config.withServe(origin, path);
+            return this;
+        }
+
+        public Builder appVersion(String version) {
+            appVersion = version;
+            return this;
+        }
+
+        public Builder eventSender(EventSender sender) {
+            eventSender = sender;
+            return this;
+        }
+
+        public Loomstep build() {
+            return new Loomstep(this);
+        }
+    }
+
+}

@@ -1,0 +1,32 @@
+package dev.loomstep.middleware;
+
+import dev.loomstep.Event;
+import java.util.List;
+
+/**
+ * Hooks into the life of every run and every event send (the spec's middleware, section 6).
+ * Registered on the client (runs for every function) or on one function (runs inside the client's).
+ * Every method has a no-op default; implement what you need.
+ *
+ * <pre>{@code
+ * class DatabaseMiddleware implements Middleware {
+ *     public RunHooks onRun(RunContext run) {
+ *         run.inject(Database.class, pool.get());
+ *         return RunHooks.NONE;
+ *     }
+ * }
+ * }</pre>
+ */
+public interface Middleware {
+
+    /** Called at the start of each call request; the returned hooks see the rest of that request. */
+    default RunHooks onRun(RunContext run) {
+        return RunHooks.NONE;
+    }
+
+    /** Called before events are sent (by {@code step.sendEvent} or the client); may change the list. */
+    default void beforeSendEvents(List<Event> events) {}
+
+    /** Called after events were sent, with the ids the event API returned. */
+    default void afterSendEvents(List<Event> events, List<String> ids) {}
+}

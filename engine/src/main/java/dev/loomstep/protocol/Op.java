@@ -1,0 +1,158 @@
+package dev.loomstep.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A typed opcode of a 206 answer. SDK code creates these; the devserver parses every shape an SDK may
+ * send ({@link #fromWire}) back into them. A switch over {@code Op} is exhaustive, so a new opcode
+ * breaks the build where it must be handled.
+ */
+public sealed interface Op
+        permits Op.StepRun, Op.StepError, Op.StepFailed, Op.StepPlanned, Op.Sleep, Op.WaitForEvent,
+                Op.InvokeFunction, Op.StepNotFound, Op.RunComplete, Op.Other {
+
+    /** Hashed step id. */
+    String id();
+
+    /** The flat JSON shape of this op. */
+    WireOp toWire();
+
+    /** A run step executed in this request, with its JSON result. */
+    record StepRun(String id, String name, String displayName, JsonNode data) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.StepRun.name(), name, displayName, null, data == null ? Json.nodes().nullNode() : data, null);
+        }
+    }
+
+    /** A run step that threw and may be retried by the executor. */
+    record StepError(String id, String name, String displayName, WireError error) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.StepError.name(), name, displayName, null, null, error);
+        }
+    }
+
+    /** A run step whose error is final: it threw a non-retriable error or ran out of attempts. */
+    record StepFailed(String id, String name, String displayName, WireError error) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.StepFailed.name(), name, displayName, null, null, error);
+        }
+    }
+
+    /** A run step found but not executed; the executor calls back with {@code stepId=id}. */
+    record StepPlanned(String id, String name, String displayName) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.StepPlanned.name(), name, displayName, emptyOpts(), null, null);
+        }
+    }
+
+    /**
+     * A durable sleep. {@code until} is a time string ({@code "30s"}) or an RFC 3339 instant. It
+     * travels in {@code name} (as the official JS SDK sends it) and in {@code opts.duration} (as the
+     * spec describes it), so every executor finds it.
+     */
+    record Sleep(String id, String displayName, String until) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("duration", until);
+            return new WireOp(id, OpCode.Sleep.name(), until, displayName, opts, null, null);
+        }
+    }
+
+    /**
+     * Wait for an event. The event name travels in {@code name} (JS) and {@code opts.event} (spec).
+     *
+     * @param ifExpression CEL over {@code event} (the run's trigger) and {@code async} (the candidate)
+     * @param match        legacy field: {@code "data.x"} means {@code event.data.x == async.data.x}
+     */
+    record WaitForEvent(String id, String displayName, String event, String timeout, String ifExpression, String match) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("event", event);
+            opts.put("timeout", timeout);
+            if (ifExpression != null) {
+                opts.put("if", ifExpression);
+            }
+            if (match != null) {
+                opts.put("match", match);
+            }
+            return new WireOp(id, OpCode.WaitForEvent.name(), event, displayName, opts, null, null);
+        }
+    }
+
+    /**
+     * Invoke another function by composite id with {@code payload} = {@code {data, user?}}.
+     */
+    record InvokeFunction(String id, String displayName, String functionId, JsonNode payload, String timeout) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("function_id", functionId);
+            opts.set("payload", payload);
+            if (timeout != null) {
+                opts.put("timeout", timeout);
+            }
+            return new WireOp(id, OpCode.InvokeFunction.name(), functionId, displayName, opts, null, null);
+        }
+    }
+
+    /** A targeted step ({@code stepId}) that the function did not reach in this request. */
+    record StepNotFound(String id) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.StepNotFound.name(), null, null, null, null, null);
+        }
+    }
+
+    /** The run finished with {@code data} as its result (the checkpointing form of a 200). */
+    record RunComplete(String id, JsonNode data) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.RunComplete.name(), null, null, null, data, null);
+        }
+    }
+
+    /** An opcode Loomstep does not act on (WaitForSignal, AIGateway, …), kept as sent. */
+    record Other(WireOp raw) implements Op {
+        public String id() {
+            return raw.id();
+        }
+
+        public WireOp toWire() {
+            return raw;
+        }
+    }
+
+    /**
+     * Reads any op an SDK may send: {@code Step}/{@code StepRun}, {@code StepError}/{@code StepFailed},
+     * the event name in {@code opts.event} or {@code name}, the sleep in {@code opts.duration} or
+     * {@code name}.
+     */
+    static Op fromWire(WireOp w) {
+        OpCode code = OpCode.fromWire(w.op());
+        if (code == null) {
+            return new Other(w);
+        }
+        JsonNode opts = w.opts() == null ? Json.nodes().objectNode() : w.opts();
+        return switch (code) {
+            case StepRun, Step -> new StepRun(w.id(), w.name(), w.displayName(), w.data());
+            case StepError -> new StepError(w.id(), w.name(), w.displayName(), w.error());
+            case StepFailed -> new StepFailed(w.id(), w.name(), w.displayName(), w.error());
+            case StepPlanned -> new StepPlanned(w.id(), w.name(), w.displayName());
+            case Sleep -> new Sleep(w.id(), w.displayName(), text(opts, "duration", w.name()));
+            case WaitForEvent -> new WaitForEvent(w.id(), w.displayName(), text(opts, "event", w.name()),
+                    text(opts, "timeout", null), text(opts, "if", null), text(opts, "match", null));
+            case InvokeFunction -> new InvokeFunction(w.id(), w.displayName(), text(opts, "function_id", null),
+                    opts.get("payload"), text(opts, "timeout", null));
+            case StepNotFound -> new StepNotFound(w.id());
+            case RunComplete -> new RunComplete(w.id(), w.data());
+            case WaitForSignal, AIGateway, Gateway -> new Other(w);
+        };
+    }
+
+    private static String text(JsonNode opts, String field, String fallback) {
+        JsonNode v = opts.get(field);
+        return v == null || v.isNull() ? fallback : v.asText();
+    }
+
+    private static ObjectNode emptyOpts() {
+        return Json.nodes().objectNode();
+    }
+}
