@@ -1,0 +1,217 @@
+package dev.loomstep.devserver;
+
+import dev.loomstep.devserver.api.HttpApi;
+import dev.loomstep.devserver.executor.Backoff;
+import dev.loomstep.devserver.executor.Executor;
+import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.executor.SdkClient;
+import dev.loomstep.devserver.internal.AppSyncer;
+import dev.loomstep.devserver.internal.Cli;
+import dev.loomstep.devserver.queue.WorkQueue;
+import dev.loomstep.devserver.seam.Seams;
+import dev.loomstep.devserver.store.QueueItem;
+import dev.loomstep.devserver.store.Store;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An embedded, durable Inngest-protocol executor for development and tests. It receives events, runs
+ * the functions of synced apps by calling their SDK endpoints (Loomstep's or any other Inngest SDK's),
+ * keeps every run's state in SQLite so a restart resumes it, and serves a REST API over runs.
+ *
+ * <pre>{@code
+ * try (DevServer dev = DevServer.builder().port(0).inMemory().start()) {
+ *     // point apps at dev.url() (INNGEST_DEV=dev.url()), sync them, send events to dev.url() + "/e/key"
+ * }
+ * }</pre>
+ *
+ * Standalone: {@code java -jar devserver.jar [--port 8288] [--db FILE | --in-memory] [-u APP_URL]...}
+ * (see {@link #main}).
+ */
+public final class DevServer implements AutoCloseable {
+    /** The port Inngest's dev server uses, which SDKs in dev mode call by default. */
+    public static final int DEFAULT_PORT = 8288;
+    /** The database file used when none is given. */
+    public static final Path DEFAULT_DATABASE = Path.of("loomstep-dev.db");
+
+    private final Store store;
+    private final WorkQueue queue;
+    private final HttpApi api;
+    private final Undertow undertow;
+    private final AppSyncer syncer;
+    private final String url;
+    private final int port;
+    private final Path database;
+
+    private DevServer(Builder b) {
+        this.database = b.database == null ? null : b.database.toAbsolutePath();
+        this.store = b.database == null ? Store.inMemory() : Store.open(b.database);
+        try {
+            var registry = new Registry(store);
+            var executor = new AtomicReference<Executor>();
+            this.queue = new WorkQueue(item -> executor.get().handle(item));
+            var lifecycle = new Lifecycle(store, queue, registry, Seams.defaults());
+            var ex = new Executor(lifecycle, new SdkClient(b.callTimeout), new Backoff(b.retryDelayScale));
+            ex.attach(queue);
+            executor.set(ex);
+            // Every saved item is pending work, including calls that were in flight when the last process
+            // stopped: they run again (the executor is at-least-once, like Inngest's).
+            for (QueueItem item : store.items()) {
+                queue.offer(item);
+            }
+            queue.start();
+            this.api = new HttpApi(lifecycle);
+            this.undertow = Undertow.builder()
+                    .addHttpListener(b.port, b.host)
+                    .setIoThreads(2)
+                    .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
+                    .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024 * 1024)
+                    .setHandler(api.handler())
+                    .build();
+            undertow.start();
+            this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+            String host = b.host.equals("0.0.0.0") || b.host.equals("::") ? "127.0.0.1" : b.host;
+            this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            this.syncer = new AppSyncer();
+            syncer.start(b.syncUrls);
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    /** Starts configuring a devserver (defaults: port 8288 on 127.0.0.1, database ./loomstep-dev.db). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The base URL, e.g. {@code http://127.0.0.1:8288}; SDKs use it as their dev server origin. */
+    public String url() {
+        return url;
+    }
+
+    /** The port actually listened on (useful with {@code port(0)}). */
+    public int port() {
+        return port;
+    }
+
+    /** The database file, or null when the state lives in memory only. */
+    public Path database() {
+        return database;
+    }
+
+    /**
+     * Stops serving and closes the database. Calls in flight are abandoned; they run again when a
+     * devserver next opens the same database file.
+     */
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (syncer != null) {
+            syncer.close();
+        }
+        if (undertow != null) {
+            undertow.stop();
+        }
+        if (queue != null) {
+            queue.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+        store.close();
+    }
+
+    /** Runs the standalone devserver; {@code --help} lists the flags. */
+    public static void main(String[] args) {
+        Cli.main(args);
+    }
+
+    /** Configures and starts a {@link DevServer}. */
+    public static final class Builder {
+        private int port = DEFAULT_PORT;
+        private String host = "127.0.0.1";
+        private Path database = DEFAULT_DATABASE;
+        private double retryDelayScale = 1.0;
+        private Duration callTimeout = Duration.ofMinutes(5);
+        private final List<String> syncUrls = new ArrayList<>();
+
+        private Builder() {}
+
+        /** The port to listen on; 0 picks a free one (see {@link DevServer#port()}). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("a port must be 0..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The interface to listen on (default 127.0.0.1; "0.0.0.0" for every interface). */
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("a host must not be blank");
+            }
+            this.host = host;
+            return this;
+        }
+
+        /** Keep state in this SQLite file (created if missing); runs resume from it after a restart. */
+        public Builder database(Path file) {
+            if (file == null) {
+                throw new IllegalArgumentException("a database file must not be null; use inMemory() for no file");
+            }
+            this.database = file;
+            return this;
+        }
+
+        /** Keep state in memory only: nothing survives {@link DevServer#close()}. */
+        public Builder inMemory() {
+            this.database = null;
+            return this;
+        }
+
+        /**
+         * Multiplies every retry delay (15 s, 30 s, 1 m … 2 h, plus jitter) by {@code factor}; 0.001 makes
+         * the first retry come after ~15 ms. {@code Retry-After} answers are not scaled.
+         */
+        public Builder retryDelayScale(double factor) {
+            new Backoff(factor); // validates
+            this.retryDelayScale = factor;
+            return this;
+        }
+
+        /** How long one call to an SDK may take before it counts as failed and is retried (default 5 min). */
+        public Builder callTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("a call timeout must be positive, got " + timeout);
+            }
+            this.callTimeout = timeout;
+            return this;
+        }
+
+        /** Sync the app served at {@code appUrl} at start (PUT to it, retried until the app is up). */
+        public Builder sync(String appUrl) {
+            if (appUrl == null || !(appUrl.startsWith("http://") || appUrl.startsWith("https://"))) {
+                throw new IllegalArgumentException("an app URL must start with http:// or https://, got " + appUrl);
+            }
+            syncUrls.add(appUrl);
+            return this;
+        }
+
+        /** Opens the database, resumes pending work and starts listening. */
+        public DevServer start() {
+            return new DevServer(this);
+        }
+    }
+}

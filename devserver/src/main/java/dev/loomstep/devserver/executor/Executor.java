@@ -1,0 +1,403 @@
+package dev.loomstep.devserver.executor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.Event;
+import dev.loomstep.devserver.internal.Ulid;
+import dev.loomstep.devserver.queue.WorkQueue;
+import dev.loomstep.devserver.store.FunctionRecord;
+import dev.loomstep.devserver.store.PauseRecord;
+import dev.loomstep.devserver.store.QueueItem;
+import dev.loomstep.devserver.store.QueueItem.Kind;
+import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.StepRecord;
+import dev.loomstep.devserver.store.Store;
+import dev.loomstep.devserver.store.StoreException;
+import dev.loomstep.protocol.CallRequest;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.TimeStrings;
+import dev.loomstep.protocol.WireError;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Does the work of queue items: calls the SDK for DISCOVER and STEP items and acts on the answer
+ * (memoize, retry, plan targeted calls, sleep, wait, invoke, complete, fail), and fires timers.
+ *
+ * <p>Each outcome is committed in one transaction together with the follow-up queue items, so a
+ * step's output is durable before the next call for its run is made, and a crash at any point leaves
+ * either the old item (to redo) or the new state and its follow-ups.
+ */
+public final class Executor {
+    private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
+    private final Store store;
+    private final Lifecycle lifecycle;
+    private final Registry registry;
+    private final SdkClient client;
+    private final Backoff backoff;
+    private WorkQueue queue;
+
+    public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
+        this.lifecycle = lifecycle;
+        this.store = lifecycle.store();
+        this.registry = lifecycle.registry();
+        this.client = client;
+        this.backoff = backoff;
+    }
+
+    /** The queue whose items this executor handles (set once, before it starts). */
+    public void attach(WorkQueue queue) {
+        this.queue = queue;
+    }
+
+    /** The queue's handler. Never throws: an unexpected failure leaves the item for a later retry. */
+    public void handle(QueueItem item) {
+        try {
+            switch (item.kind()) {
+                case DISCOVER, STEP -> call(item);
+                case WAKE -> wake(item);
+                case WAIT_TIMEOUT -> waitTimeout(item);
+                case INVOKE_TIMEOUT -> invokeTimeout(item);
+                case CRON -> lifecycle.fireCron(item);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // shutting down: the item stays in the store for the next start
+        } catch (RuntimeException e) {
+            if (queue.closing()) {
+                return;
+            }
+            LOG.error("{} item {} of run {} failed inside the devserver; trying again in 1 s", item.kind(), item.id(), item.runId(), e);
+            try {
+                store.reschedule(item, item.attempt(), System.currentTimeMillis() + 1_000).ifPresent(queue::offer);
+            } catch (StoreException again) {
+                LOG.error("could not reschedule item {}; it runs again after a restart", item.id(), again);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    private void call(QueueItem item) throws InterruptedException {
+        RunRecord run = store.run(item.runId()).orElse(null);
+        if (run == null || run.status().finished()) {
+            store.deleteItem(item.id());
+            return;
+        }
+        FunctionRecord fn = registry.function(run.functionId());
+        if (fn == null) {
+            store.txRun(() -> {
+                store.deleteItem(item.id());
+                lifecycle.fail(run.id(), WireError.of("FunctionNotFound", "function \"" + run.functionId()
+                        + "\" is no longer synced by any app; re-sync its app to continue new runs"));
+            });
+            return;
+        }
+        long start = System.currentTimeMillis();
+        boolean targeted = item.kind() == Kind.STEP;
+        store.txRun(() -> {
+            store.markStarted(run.id(), start);
+            if (targeted) {
+                store.noteStep(run.id(), item.stepId(), null, null, "running", item.attempt() + 1, null, start);
+            }
+        });
+        CallRequest request = request(run, fn, item);
+        String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
+        SdkClient.Reply reply = client.call(url, request, run.requestVersion());
+        if (queue.closing()) {
+            return; // a shutdown interrupted or raced the call; the item is redone on the next start
+        }
+        store.txRun(() -> {
+            if (!store.itemExists(item.id())) {
+                return; // the run was cancelled (or deleted) while the SDK worked
+            }
+            RunRecord current = store.run(run.id()).orElse(null);
+            if (current == null || current.status().finished()) {
+                store.deleteItem(item.id());
+                return;
+            }
+            if (reply.requestVersion() != null && reply.requestVersion() != current.requestVersion()) {
+                store.setRequestVersion(run.id(), reply.requestVersion());
+            }
+            switch (reply.answer()) {
+                case SdkAnswer.Done done -> {
+                    store.deleteItem(item.id());
+                    lifecycle.complete(run.id(), done.output());
+                }
+                case SdkAnswer.Failed failed -> {
+                    store.deleteItem(item.id());
+                    lifecycle.fail(run.id(), failed.error());
+                }
+                case SdkAnswer.Retry retry -> retryCall(item, current, fn, retry);
+                case SdkAnswer.Ops ops -> handleOps(item, current, fn, ops, start);
+            }
+        });
+    }
+
+    /** The call request body: the run's events, every memoized step in stack order, and the context. */
+    private CallRequest request(RunRecord run, FunctionRecord fn, QueueItem item) {
+        var steps = new LinkedHashMap<String, JsonNode>();
+        var stack = new ArrayList<String>();
+        for (StepRecord s : store.steps(run.id())) {
+            if (s.memoized()) {
+                steps.put(s.id(), s.memo() == null ? Json.nodes().nullNode() : s.memo());
+                stack.add(s.id());
+            }
+        }
+        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), fn.id(), run.disableImmediate(), false,
+                fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null);
+        return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
+    }
+
+    /** A function-level retry of the same call, after the backoff (or Retry-After), until attempts run out. */
+    private void retryCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Retry retry) {
+        int next = item.attempt() + 1;
+        if (next >= fn.maxAttempts()) {
+            store.deleteItem(item.id());
+            if (item.kind() == Kind.STEP) {
+                store.noteStep(run.id(), item.stepId(), null, null, "failed", next, retry.error(), System.currentTimeMillis());
+            }
+            lifecycle.fail(run.id(), retry.error());
+            return;
+        }
+        Duration delay = retry.retryAfter() != null ? retry.retryAfter() : backoff.after(item.attempt());
+        LOG.info("run {}: {} call attempt {} of {} failed ({}: {}); retrying in {} ms", run.id(), item.kind(), next,
+                fn.maxAttempts(), retry.error().name(), retry.error().message(), delay.toMillis());
+        if (item.kind() == Kind.STEP) {
+            store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), System.currentTimeMillis());
+        }
+        store.reschedule(item, next, System.currentTimeMillis() + delay.toMillis())
+                .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
+    }
+
+    private void handleOps(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Ops answer, long start) {
+        store.deleteItem(item.id());
+        List<Op> ops = answer.ops();
+        if (ops.size() > 1 && !run.disableImmediate()) {
+            // Parallel work was found: from now on every step runs in its own targeted call.
+            store.setDisableImmediate(run.id());
+        }
+        boolean discover = false;
+        int attempts = item.attempt() + 1;
+        long now = System.currentTimeMillis();
+        for (Op op : ops) {
+            switch (op) {
+                case Op.StepRun s -> {
+                    ObjectNode memo = Json.nodes().objectNode();
+                    memo.set("data", s.data() == null ? Json.nodes().nullNode() : s.data());
+                    discover |= store.memoize(run.id(), s.id(), label(s.displayName(), s.name()), "StepRun", "completed",
+                            memo, null, attempts, start, now);
+                }
+                case Op.StepError e when answer.noRetry() ->
+                    discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
+                case Op.StepError e -> {
+                    if (attempts < fn.maxAttempts() && !isMemoized(run.id(), e.id())) {
+                        Duration delay = backoff.after(item.attempt());
+                        LOG.info("run {}: step {} attempt {} of {} failed ({}); retrying in {} ms", run.id(),
+                                label(e.displayName(), e.name()), attempts, fn.maxAttempts(), message(e.error()), delay.toMillis());
+                        store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,
+                                e.error(), start);
+                        lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(), null);
+                    } else {
+                        discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
+                    }
+                }
+                case Op.StepFailed f ->
+                    discover |= memoizeError(run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
+                case Op.StepPlanned p -> {
+                    if (!isMemoized(run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
+                        store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
+                        lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, null);
+                    }
+                }
+                case Op.Sleep s -> sleep(run, s, now);
+                case Op.WaitForEvent w -> waitForEvent(run, w, now);
+                case Op.InvokeFunction i -> discover |= invoke(run, fn, i, now);
+                case Op.StepNotFound n -> {
+                    LOG.warn("run {}: the SDK did not find planned step {}; continuing with a discovery call", run.id(), n.id());
+                    StepRecord s = store.step(run.id(), n.id()).orElse(null);
+                    int misses = (s == null ? 0 : s.attempts()) + 1;
+                    if (misses >= fn.maxAttempts()) {
+                        lifecycle.fail(run.id(), WireError.of("StepNotFound", "step " + n.id()
+                                + " was planned but the SDK never found it (" + misses + " targeted calls)"));
+                        return;
+                    }
+                    store.noteStep(run.id(), n.id(), null, null, "not found", misses, null, start);
+                    discover = true;
+                }
+                case Op.RunComplete c -> {
+                    lifecycle.complete(run.id(), c.data());
+                    return;
+                }
+                case Op.Other o -> LOG.warn("run {}: the devserver does not support op {} (step {}); ignoring it",
+                        run.id(), o.raw().op(), o.id());
+            }
+        }
+        if (discover) {
+            lifecycle.enqueueDiscover(run.id());
+        }
+    }
+
+    private boolean memoizeError(RunRecord run, String stepId, String name, String op, WireError error, int attempts, long start) {
+        ObjectNode memo = Json.nodes().objectNode();
+        memo.set("error", Json.toTree(error == null ? WireError.of("Error", "the step failed without an error") : error));
+        return store.memoize(run.id(), stepId, name, op, "failed", memo, error, attempts, start, System.currentTimeMillis());
+    }
+
+    private boolean isMemoized(String runId, String stepId) {
+        return store.step(runId, stepId).map(StepRecord::memoized).orElse(false);
+    }
+
+    private void sleep(RunRecord run, Op.Sleep s, long now) {
+        if (isMemoized(run.id(), s.id()) || store.item(run.id(), Kind.WAKE, s.id()).isPresent()) {
+            return;
+        }
+        long until;
+        try {
+            until = wakeTime(s.until(), now);
+        } catch (IllegalArgumentException e) {
+            lifecycle.fail(run.id(), WireError.of("InvalidSleep", "step " + label(s.displayName(), null) + ": " + e.getMessage()));
+            return;
+        }
+        store.noteStep(run.id(), s.id(), label(s.displayName(), s.until()), "Sleep", "waiting", 0, null, now);
+        lifecycle.enqueue(run.id(), Kind.WAKE, s.id(), 0, until, null);
+    }
+
+    /** A sleep's end: a time string from now, or an RFC 3339 instant. */
+    static long wakeTime(String until, long now) {
+        if (until == null || until.isBlank()) {
+            throw new IllegalArgumentException("a sleep needs a duration (\"30s\") or an RFC 3339 time, got none");
+        }
+        try {
+            return now + TimeStrings.parse(until).toMillis();
+        } catch (IllegalArgumentException notDuration) {
+            try {
+                return OffsetDateTime.parse(until.trim()).toInstant().toEpochMilli();
+            } catch (DateTimeParseException notDate) {
+                try {
+                    return Instant.parse(until.trim()).toEpochMilli();
+                } catch (DateTimeParseException e) {
+                    throw new IllegalArgumentException("a sleep needs a duration (\"30s\") or an RFC 3339 time, got \"" + until + "\"");
+                }
+            }
+        }
+    }
+
+    private void waitForEvent(RunRecord run, Op.WaitForEvent w, long now) {
+        if (isMemoized(run.id(), w.id()) || store.pause(run.id(), w.id()).isPresent()) {
+            return;
+        }
+        if (w.event() == null || w.event().isBlank()) {
+            lifecycle.fail(run.id(), WireError.of("InvalidWaitForEvent", "waitForEvent step " + label(w.displayName(), null)
+                    + " names no event (expected opts.event or name)"));
+            return;
+        }
+        long expires = Long.MAX_VALUE;
+        if (w.timeout() != null && !w.timeout().isBlank()) {
+            try {
+                expires = wakeTime(w.timeout(), now);
+            } catch (IllegalArgumentException e) {
+                lifecycle.fail(run.id(), WireError.of("InvalidWaitForEvent", "waitForEvent step "
+                        + label(w.displayName(), null) + " has an invalid timeout \"" + w.timeout() + "\""));
+                return;
+            }
+        }
+        store.insertPause(new PauseRecord(run.id(), w.id(), PauseRecord.WAIT, w.event(), w.ifExpression(), w.match(), expires, now));
+        store.noteStep(run.id(), w.id(), label(w.displayName(), w.event()), "WaitForEvent", "waiting", 0, null, now);
+        if (expires != Long.MAX_VALUE) {
+            lifecycle.enqueue(run.id(), Kind.WAIT_TIMEOUT, w.id(), 0, expires, null);
+        }
+    }
+
+    /** Starts the invoked run; returns true when the step was memoized at once (an error) and the run continues. */
+    private boolean invoke(RunRecord run, FunctionRecord fn, Op.InvokeFunction i, long now) {
+        if (isMemoized(run.id(), i.id()) || store.pause(run.id(), i.id()).isPresent()) {
+            return false;
+        }
+        String name = label(i.displayName(), i.functionId());
+        FunctionRecord target = registry.function(i.functionId());
+        if (target == null) {
+            return memoizeError(run, i.id(), name, "InvokeFunction",
+                    WireError.of("Error", "could not invoke function \"" + i.functionId() + "\": no synced app has it"), 1, now);
+        }
+        long expires = Long.MAX_VALUE;
+        if (i.timeout() != null && !i.timeout().isBlank()) {
+            try {
+                expires = wakeTime(i.timeout(), now);
+            } catch (IllegalArgumentException e) {
+                return memoizeError(run, i.id(), name, "InvokeFunction",
+                        WireError.of("Error", "invoke has an invalid timeout \"" + i.timeout() + "\""), 1, now);
+            }
+        }
+        JsonNode payload = i.payload() == null ? Json.nodes().objectNode() : i.payload();
+        ObjectNode data = payload.get("data") instanceof ObjectNode d ? d.deepCopy() : Json.nodes().objectNode();
+        ObjectNode meta = data.putObject("_inngest");
+        meta.put("fn_id", target.id());
+        meta.put("correlation_id", run.id() + "." + i.id());
+        meta.put("source_fn_id", fn.id());
+        meta.put("source_app_id", fn.appId());
+        meta.put("expire", expires == Long.MAX_VALUE ? 0 : expires);
+        meta.put("name", name);
+        JsonNode user = payload.get("user");
+        Event invoked = new Event(Ulid.next(), Lifecycle.INVOKED, data, user == null || user.isNull() ? null : user, now, null);
+        store.insertPause(new PauseRecord(run.id(), i.id(), PauseRecord.INVOKE, null, null, null, expires, now));
+        store.noteStep(run.id(), i.id(), name, "InvokeFunction", "waiting", 0, null, now);
+        if (expires != Long.MAX_VALUE) {
+            lifecycle.enqueue(run.id(), Kind.INVOKE_TIMEOUT, i.id(), 0, expires, null);
+        }
+        lifecycle.ingest(List.of(invoked));
+        return false;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void wake(QueueItem item) {
+        store.txRun(() -> {
+            if (!store.deleteItem(item.id())) {
+                return;
+            }
+            RunRecord run = store.run(item.runId()).orElse(null);
+            if (run != null && !run.status().finished()) {
+                lifecycle.memoizeAndContinue(run.id(), item.stepId(), null, "Sleep", "completed", Json.nodes().nullNode(),
+                        null, 0, item.dueAt());
+            }
+        });
+    }
+
+    private void waitTimeout(QueueItem item) {
+        store.txRun(() -> {
+            if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
+                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "WaitForEvent", "completed",
+                        Json.nodes().nullNode(), null, 0, System.currentTimeMillis());
+            }
+        });
+    }
+
+    private void invokeTimeout(QueueItem item) {
+        store.txRun(() -> {
+            if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
+                WireError error = WireError.of("InngestInvokeTimeoutError", "Timed out waiting for invoked function to complete");
+                ObjectNode memo = Json.nodes().objectNode();
+                memo.set("error", Json.toTree(error));
+                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "InvokeFunction", "failed", memo, error, 0,
+                        System.currentTimeMillis());
+            }
+        });
+    }
+
+    private static String label(String displayName, String name) {
+        return displayName != null && !displayName.isBlank() ? displayName : name;
+    }
+
+    private static String message(WireError e) {
+        return e == null ? "no error" : e.name() + ": " + e.message();
+    }
+}

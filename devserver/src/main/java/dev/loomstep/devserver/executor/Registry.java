@@ -1,0 +1,137 @@
+package dev.loomstep.devserver.executor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.devserver.store.AppRecord;
+import dev.loomstep.devserver.store.FunctionRecord;
+import dev.loomstep.devserver.store.Store;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.SyncRequest.FunctionConfig;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The synced apps and functions: saved in the store, cached in memory for trigger matching (every
+ * event looks at every function).
+ */
+public final class Registry {
+    private final Store store;
+    private volatile Map<String, FunctionRecord> functions = Map.of();
+
+    public Registry(Store store) {
+        this.store = store;
+        reload();
+    }
+
+    public void reload() {
+        var byId = new LinkedHashMap<String, FunctionRecord>();
+        for (FunctionRecord f : store.functions()) {
+            byId.put(f.id(), f);
+        }
+        functions = byId;
+    }
+
+    public FunctionRecord function(String id) {
+        return id == null ? null : functions.get(id);
+    }
+
+    public Collection<FunctionRecord> functions() {
+        return functions.values();
+    }
+
+    /** A validated sync: the app and its functions. */
+    public record Sync(AppRecord app, List<FunctionRecord> functions) {}
+
+    /**
+     * Reads and validates a {@code POST /fn/register} body. Lenient where SDKs differ (a bare number for
+     * {@code concurrency}, unknown fields); strict where the executor needs an answer (app name, function
+     * ids, a call URL per function).
+     *
+     * @throws IllegalArgumentException with a one-line reason the SDK shows its user
+     */
+    public static Sync parseSync(JsonNode body, long now) {
+        if (body == null || !body.isObject()) {
+            throw new IllegalArgumentException("the sync body must be a JSON object (the SDK's register request)");
+        }
+        String appName = text(body, "appName");
+        if (appName == null) {
+            throw new IllegalArgumentException("the sync body has no \"appName\"");
+        }
+        String url = text(body, "url");
+        if (url == null) {
+            throw new IllegalArgumentException("the sync body of app \"" + appName + "\" has no \"url\"");
+        }
+        JsonNode fns = body.get("functions");
+        if (fns != null && !fns.isNull() && !fns.isArray()) {
+            throw new IllegalArgumentException("\"functions\" of app \"" + appName + "\" must be an array");
+        }
+        var records = new ArrayList<FunctionRecord>();
+        Set<String> seen = new HashSet<>();
+        if (fns != null && fns.isArray()) {
+            for (JsonNode fn : fns) {
+                FunctionConfig config = functionConfig(appName, fn);
+                if (!seen.add(config.id())) {
+                    throw new IllegalArgumentException("app \"" + appName + "\" syncs the function id \"" + config.id() + "\" twice");
+                }
+                records.add(new FunctionRecord(config.id(), appName, config, now));
+            }
+        }
+        String sdk = text(body, "sdk");
+        return new Sync(new AppRecord(appName, url, sdk, text(body, "framework"), text(body, "appVersion"), now), records);
+    }
+
+    private static FunctionConfig functionConfig(String appName, JsonNode fn) {
+        if (!fn.isObject()) {
+            throw new IllegalArgumentException("app \"" + appName + "\": every function must be a JSON object");
+        }
+        String id = text(fn, "id");
+        if (id == null) {
+            throw new IllegalArgumentException("app \"" + appName + "\": a function has no \"id\"");
+        }
+        ObjectNode copy = ((ObjectNode) fn).deepCopy();
+        // JS and Go send concurrency as a number, an object or a list; our record takes the list form.
+        JsonNode c = copy.get("concurrency");
+        if (c != null && c.isNumber()) {
+            ArrayNode list = Json.nodes().arrayNode();
+            list.addObject().put("limit", c.asInt());
+            copy.set("concurrency", list);
+        } else if (c != null && c.isObject()) {
+            ArrayNode list = Json.nodes().arrayNode();
+            list.add(c);
+            copy.set("concurrency", list);
+        }
+        FunctionConfig config;
+        try {
+            config = Json.mapper().treeToValue(copy, FunctionConfig.class);
+        } catch (Exception e) {
+            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an invalid config: "
+                    + (why == null ? e.getClass().getSimpleName() : why.lines().findFirst().orElse(why)));
+        }
+        String callUrl = new FunctionRecord(id, appName, config, 0).url();
+        if (callUrl == null) {
+            throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has no steps.step.runtime.url to call");
+        }
+        try {
+            URI u = URI.create(callUrl);
+            if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+                throw new IllegalArgumentException("not http(s)");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an unusable call URL \"" + callUrl + "\"");
+        }
+        return config;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() || !v.isValueNode() || v.asText().isBlank() ? null : v.asText();
+    }
+}

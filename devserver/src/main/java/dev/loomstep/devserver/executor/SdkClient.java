@@ -1,0 +1,238 @@
+package dev.loomstep.devserver.executor;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.loomstep.protocol.CallRequest;
+import dev.loomstep.protocol.Headers;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.WireError;
+import dev.loomstep.protocol.WireOp;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+
+/**
+ * Makes call requests to SDK endpoints and classifies the answers the way the Inngest executor does:
+ * 2xx → done, 206 → ops, an error with {@code X-Inngest-No-Retry: true} → failed, anything else
+ * (5xx, 4xx without No-Retry, timeouts, connection errors, bodies that are not the protocol) → retry.
+ */
+public final class SdkClient {
+    /** Execution version sent until the SDK has said which one it uses: "the SDK decides". */
+    public static final int VERSION_UNKNOWN = -1;
+    private static final String USER_AGENT = "loomstep-devserver/" + dev.loomstep.Loomstep.VERSION;
+    private static final ObjectReader WIRE_OP = Json.mapper().readerFor(WireOp.class);
+    private static final ObjectReader WIRE_ERROR = Json.mapper().readerFor(WireError.class);
+
+    private final HttpClient http;
+    private final Duration callTimeout;
+
+    public SdkClient(Duration callTimeout) {
+        this.callTimeout = callTimeout;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    /** An answer and the execution version the SDK reported ({@code X-Inngest-Req-Version}), if any. */
+    public record Reply(SdkAnswer answer, Integer requestVersion) {}
+
+    /**
+     * POSTs {@code request} to {@code url}. Blocks (call from a virtual thread).
+     *
+     * @throws InterruptedException when the devserver is shutting down
+     */
+    public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
+        HttpResponse<byte[]> response;
+        try {
+            var req = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(callTimeout)
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", USER_AGENT)
+                    .header(Headers.SERVER_KIND, "dev")
+                    .header(Headers.REQ_VERSION, Integer.toString(requestVersion))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(request)))
+                    .build();
+            response = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
+                    "the SDK at " + url + " did not answer within " + callTimeout.toSeconds() + " s"), null), null);
+        } catch (IOException | IllegalArgumentException e) {
+            return new Reply(new SdkAnswer.Retry(WireError.of("ConnectionError",
+                    "could not reach the SDK at " + url + ": " + describe(e)), null), null);
+        }
+        return new Reply(classify(response.statusCode(), response.body(),
+                response.headers().firstValue(Headers.NO_RETRY).orElse(null),
+                response.headers().firstValue(Headers.RETRY_AFTER).orElse(null)),
+                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)));
+    }
+
+    /** Classifies one HTTP answer; public for unit tests of every shape. */
+    public static SdkAnswer classify(int status, byte[] body, String noRetryHeader, String retryAfterHeader) {
+        boolean noRetry = "true".equalsIgnoreCase(noRetryHeader == null ? null : noRetryHeader.trim());
+        Duration retryAfter = parseRetryAfter(retryAfterHeader, Instant.now());
+        if (status == 206) {
+            List<Op> ops = parseOps(body);
+            if (ops == null) {
+                return new SdkAnswer.Retry(WireError.of("InvalidResponse",
+                        "the SDK answered 206 without a JSON array of ops: " + snippet(body)), retryAfter);
+            }
+            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null);
+        }
+        if (status >= 200 && status < 300) {
+            if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
+                return new SdkAnswer.Done(Json.nodes().nullNode());
+            }
+            try {
+                return new SdkAnswer.Done(Json.mapper().readTree(body));
+            } catch (IOException e) {
+                return new SdkAnswer.Retry(WireError.of("InvalidResponse",
+                        "the SDK answered " + status + " with a body that is not JSON: " + snippet(body)), retryAfter);
+            }
+        }
+        WireError error = parseError(status, body);
+        if (noRetry && retryAfter == null) {
+            return new SdkAnswer.Failed(error);
+        }
+        return new SdkAnswer.Retry(error, retryAfter);
+    }
+
+    private static List<Op> parseOps(byte[] body) {
+        JsonNode tree;
+        try {
+            tree = Json.mapper().readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+        if (tree == null) {
+            return null;
+        }
+        var nodes = new ArrayList<JsonNode>();
+        if (tree.isArray()) {
+            tree.forEach(nodes::add);
+        } else if (tree.isObject() && tree.has("op")) {
+            nodes.add(tree); // a lone op object: accepted, as Inngest does
+        } else {
+            return null;
+        }
+        var ops = new ArrayList<Op>();
+        for (JsonNode n : nodes) {
+            if (!n.isObject()) {
+                return null;
+            }
+            try {
+                WireOp w = WIRE_OP.readValue(n);
+                if (w.id() == null && w.op() == null) {
+                    return null;
+                }
+                ops.add(Op.fromWire(w));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return ops.isEmpty() ? null : ops;
+    }
+
+    private static WireError parseError(int status, byte[] body) {
+        try {
+            JsonNode tree = Json.mapper().readTree(body);
+            if (tree != null && tree.isObject() && (tree.hasNonNull("message") || tree.hasNonNull("name"))) {
+                return WIRE_ERROR.readValue(tree);
+            }
+            if (tree != null && tree.isObject() && tree.hasNonNull("error")) {
+                JsonNode e = tree.get("error");
+                return e.isObject() ? WIRE_ERROR.readValue(e) : WireError.of("Error", e.asText());
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not JSON: described below
+        }
+        return WireError.of("Error", "the SDK answered HTTP " + status + (body.length == 0 ? "" : ": " + snippet(body)));
+    }
+
+    /** Retry-After as seconds, an RFC 3339 instant or an HTTP date; null when absent or unreadable. */
+    static Duration parseRetryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.trim();
+        try {
+            return Duration.ofMillis(Math.max(0, Math.round(Double.parseDouble(v) * 1000)));
+        } catch (NumberFormatException ignored) {
+            // a date
+        }
+        Instant at = null;
+        try {
+            at = OffsetDateTime.parse(v).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            } catch (DateTimeParseException ignored) {
+                return null;
+            }
+        }
+        Duration d = Duration.between(now, at);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private static Integer parseVersion(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The function URL with {@code stepId} set (replacing the one the SDK registered). */
+    public static String withStepId(String url, String stepId) {
+        int q = url.indexOf('?');
+        String base = q < 0 ? url : url.substring(0, q);
+        String query = q < 0 ? "" : url.substring(q + 1);
+        var kept = new StringBuilder();
+        for (String part : query.split("&")) {
+            if (part.isEmpty() || part.startsWith("stepId=") || part.equals("stepId")) {
+                continue;
+            }
+            kept.append(kept.isEmpty() ? "" : "&").append(part);
+        }
+        kept.append(kept.isEmpty() ? "" : "&").append("stepId=").append(URLEncoder.encode(stepId, StandardCharsets.UTF_8));
+        return base + "?" + kept;
+    }
+
+    private static String snippet(byte[] body) {
+        String s = new String(body, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
+        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " (" + m + ")");
+    }
+
+    static JsonNode readTree(String text) {
+        try {
+            return Json.mapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+}

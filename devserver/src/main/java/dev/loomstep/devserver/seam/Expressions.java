@@ -1,0 +1,27 @@
+package dev.loomstep.devserver.seam;
+
+import dev.loomstep.Event;
+
+/**
+ * SEAM — evaluates the CEL expressions of function configs. The CEL implementation
+ * ({@code dev.loomstep.devserver.expr}) is being built on another branch; until it is wired in
+ * ({@link Seams#defaults()}), {@link BasicExpressions} handles null and a few plain comparisons.
+ *
+ * <p>Implementations throw {@link IllegalArgumentException} with a one-line reason for an expression
+ * they cannot evaluate; the devserver logs it and treats the expression as not matching.
+ */
+public interface Expressions {
+
+    /** A trigger's {@code expression} over {@code event}; null means "always". */
+    boolean trigger(String expression, Event event);
+
+    /**
+     * A waitForEvent condition: CEL {@code ifExpression} over {@code event} (the run's trigger) and
+     * {@code async} (the candidate), or the legacy {@code match} ({@code "data.id"} means
+     * {@code event.data.id == async.data.id}). Both null means "any event of that name".
+     */
+    boolean waitFor(String ifExpression, String match, Event trigger, Event candidate);
+
+    /** A {@code cancel} entry's {@code if} over {@code event} (the run's trigger) and {@code async} (the cancelling event). */
+    boolean cancel(String ifExpression, Event trigger, Event candidate);
+}
