@@ -1,0 +1,100 @@
+package dev.loomstep.devserver;
+
+import static dev.loomstep.devserver.FakeSdk.done;
+import static dev.loomstep.devserver.FakeSdk.ops;
+import static dev.loomstep.devserver.FakeSdk.sleepJs;
+import static dev.loomstep.devserver.FakeSdk.stepRun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Durability: a devserver reopened on the same database file resumes every run where it stopped. */
+@Timeout(30)
+class RestartTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void resumesASleepingRunAfterARestartOnTheSameDatabaseFile() throws Exception {
+        Path db = dir.resolve("dev.db");
+        var aRuns = new AtomicInteger();
+        try (FakeSdk sdk = new FakeSdk("app")) {
+            sdk.fn("nap").on("test/nap").handler(c -> {
+                if (!c.has("a")) {
+                    aRuns.incrementAndGet();
+                    return ops(stepRun("a", "before"));
+                }
+                if (!c.has("nap")) {
+                    return ops(sleepJs("nap", "700ms"));
+                }
+                return done(c.data("a").asText() + " and after");
+            });
+            String runId;
+            try (DevServer first = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                sdk.sync(first);
+                Api api = new Api(first);
+                runId = api.runOf(api.send("test/nap", Map.of()));
+                Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 2 && s.get(1).get("op").asText().equals("Sleep"),
+                        "the run to sleep");
+            }
+            assertTrue(Files.size(db) > 0);
+
+            try (DevServer second = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                Api api = new Api(second);
+                JsonNode run = api.awaitStatus(runId, "Completed");
+
+                assertEquals("before and after", run.get("output").asText());
+                assertEquals(1, aRuns.get(), "a memoized step is never run again");
+                assertEquals(1, api.get("/v1/apps").get("data").size(), "the app stays synced");
+            }
+        }
+    }
+
+    @Test
+    void redoesACallThatWasInFlightWhenTheServerStopped() throws Exception {
+        Path db = dir.resolve("dev.db");
+        var inFlight = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        var bCalls = new AtomicInteger();
+        try (FakeSdk sdk = new FakeSdk("app")) {
+            sdk.fn("work").on("test/work").handler(c -> {
+                if (!c.has("a")) {
+                    return ops(stepRun("a", 1));
+                }
+                if (!c.has("b")) {
+                    if (bCalls.incrementAndGet() == 1) {
+                        inFlight.countDown();
+                        release.await(10, TimeUnit.SECONDS); // the devserver stops meanwhile
+                    }
+                    return ops(stepRun("b", 2));
+                }
+                return done(c.data("a").asInt() + c.data("b").asInt());
+            });
+            String runId;
+            try (DevServer first = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                sdk.sync(first);
+                Api api = new Api(first);
+                runId = api.runOf(api.send("test/work", Map.of()));
+                assertTrue(inFlight.await(10, TimeUnit.SECONDS));
+            }
+            release.countDown();
+
+            try (DevServer second = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                JsonNode run = new Api(second).awaitStatus(runId, "Completed");
+
+                assertEquals(3, run.get("output").asInt());
+                assertEquals(2, bCalls.get(), "the interrupted call was made again after the restart");
+            }
+        }
+    }
+}
