@@ -1,0 +1,40 @@
+package dev.loomstep.devserver.internal;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomstep.devserver.DevServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void startsFromFlagsAndPrintsWhereItListensAndKeepsItsData() {
+        Path db = dir.resolve("x.db");
+        try (DevServer dev = Cli.parse(new String[] {"--port", "0", "--db", db.toString(), "--retry-delay-scale=0.5"}).start()) {
+            String line = Cli.startLine(dev);
+            assertTrue(line.contains(dev.url()), line);
+            assertTrue(line.contains(db.toAbsolutePath().toString()), line);
+        }
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory"}).start()) {
+            assertTrue(Cli.startLine(dev).contains("in memory"));
+        }
+    }
+
+    @Test
+    void explainsBadFlags() {
+        assertNull(Cli.parse(new String[] {"--help"}));
+        var unknown = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--prot", "1"}));
+        assertTrue(unknown.getMessage().contains("--prot"));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--port", "x"}));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--port"}));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"-u", "localhost:3000"}));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--db", "a.db", "--in-memory"}));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--retry-delay-scale", "-2"}));
+    }
+}
