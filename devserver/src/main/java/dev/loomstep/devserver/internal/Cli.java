@@ -19,6 +19,13 @@ public final class Cli {
     private Cli() {}
 
     public static void main(String[] args) {
+        // Before any Undertow class loads: its logging goes through SLF4J, and only warnings of it show.
+        setDefault("org.jboss.logging.provider", "slf4j");
+        setDefault("org.slf4j.simpleLogger.log.org.xnio", "warn");
+        setDefault("org.slf4j.simpleLogger.log.io.undertow", "warn");
+        setDefault("org.slf4j.simpleLogger.log.org.jboss", "warn");
+        setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+        setDefault("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         DevServer.Builder b;
         try {
             b = parse(args);
@@ -106,6 +113,12 @@ public final class Cli {
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[i];
+    }
+
+    private static void setDefault(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     private static String reason(Throwable e) {
