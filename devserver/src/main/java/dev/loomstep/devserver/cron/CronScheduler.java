@@ -104,7 +104,9 @@ public final class CronScheduler implements AutoCloseable {
                 Instant now = clock.instant();
                 List<Entry> entries = new ArrayList<>(schedules.size());
                 for (CronSchedule schedule : schedules) {
-                    entries.add(new Entry(functionId, schedule, schedule.nextAfter(now)));
+                    Entry entry = new Entry(functionId, schedule, now);
+                    entry.next = nextAfter(entry, now);
+                    entries.add(entry);
                 }
                 byFunction.put(functionId, entries);
             }
@@ -176,7 +178,7 @@ public final class CronScheduler implements AutoCloseable {
                         if (!entry.next.isAfter(now)) {
                             due.add(entry);
                             dueTimes.add(entry.next);
-                            entry.next = entry.schedule.nextAfter(now);
+                            entry.next = nextAfter(entry, now);
                         }
                         if (earliest == null || entry.next.isBefore(earliest)) {
                             earliest = entry.next;
@@ -185,8 +187,8 @@ public final class CronScheduler implements AutoCloseable {
                 }
                 if (due.isEmpty()) {
                     long wait = recheckNanos;
-                    if (earliest != null) {
-                        wait = Math.min(wait, Math.max(1, Duration.between(now, earliest).toNanos()));
+                    if (earliest != null && earliest.isBefore(now.plusNanos(wait))) {
+                        wait = Math.max(1, Duration.between(now, earliest).toNanos());
                     }
                     changed.awaitNanos(wait);
                 }
@@ -198,6 +200,17 @@ public final class CronScheduler implements AutoCloseable {
             for (int i = 0; i < due.size(); i++) {
                 dispatch(due.get(i), dueTimes.get(i));
             }
+        }
+    }
+
+    /** A schedule that cannot say when it fires next is parked rather than allowed to stop the loop. */
+    private static Instant nextAfter(Entry entry, Instant now) {
+        try {
+            return entry.schedule.nextAfter(now);
+        } catch (RuntimeException e) {
+            LOG.warn("cron \"{}\" of function {} has no next firing after {}; it will not fire again until re-registered",
+                    entry.schedule, entry.functionId, now, e);
+            return Instant.MAX;
         }
     }
 
