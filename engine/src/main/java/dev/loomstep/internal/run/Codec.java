@@ -18,8 +18,25 @@ final class Codec {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (type.getRawClass() == JsonNode.class || type.getRawClass().isInstance(node)) {
+        Class<?> raw = type.getRawClass();
+        if (raw == JsonNode.class || raw.isInstance(node)) {
             return (T) node;
+        }
+        // Scalars are most step results; reading them straight off the tree skips a parser per step.
+        if (raw == String.class && node.isTextual()) {
+            return (T) node.textValue();
+        }
+        if (raw == Integer.class && node.isInt()) {
+            return (T) Integer.valueOf(node.intValue());
+        }
+        if (raw == Long.class && node.canConvertToLong() && node.isIntegralNumber()) {
+            return (T) Long.valueOf(node.longValue());
+        }
+        if (raw == Boolean.class && node.isBoolean()) {
+            return (T) Boolean.valueOf(node.booleanValue());
+        }
+        if (raw == Double.class && node.isNumber()) {
+            return (T) Double.valueOf(node.doubleValue());
         }
         ObjectReader reader = READERS.computeIfAbsent(type, t -> Json.mapper().readerFor(t));
         try {
