@@ -14,7 +14,7 @@
 process.env.INNGEST_DEV = process.env.INNGEST_DEV || "1";
 
 const express = require("express");
-const { Inngest, NonRetriableError } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError } = require("inngest");
 const { serve } = require("inngest/express");
 
 const inngest = new Inngest({ id: "peer" });
@@ -127,6 +127,18 @@ const fnNonRetriable = inngest.createFunction({ id: "fn-nonretriable", triggers:
   throw new NonRetriableError("function no way");
 });
 
+// Retry-After: a step asking for a delay in seconds, and a function asking for an instant.
+const retryAfter = inngest.createFunction({ id: "retry-after", triggers: on("peer/retry-after") }, async ({ step }) => {
+  await step.run("boom", () => {
+    throw new RetryAfterError("slow down", "30s");
+  });
+  return { unreachable: true };
+});
+
+const fnRetryAfter = inngest.createFunction({ id: "fn-retry-after", triggers: on("peer/fn-retry-after") }, async () => {
+  throw new RetryAfterError("later", new Date("2030-01-01T00:00:00Z"));
+});
+
 // A function with an onFailure handler and flow control, to show the sync config JS produces.
 const configured = inngest.createFunction(
   {
@@ -142,7 +154,7 @@ const configured = inngest.createFunction(
 
 const functions = [
   seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
-  catches, returns, fnThrows, fnNonRetriable, configured,
+  catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured,
 ];
 
 function port() {
