@@ -8,13 +8,13 @@
 // Runs in dev mode (INNGEST_DEV=1 unless set): no signature checks. Events sent by `send` go to
 // INNGEST_EVENT_API_BASE_URL (default: the dev server at localhost:8288); syncs (PUT) go to
 // INNGEST_API_BASE_URL. Prints one ready line on stdout once listening:
-//   js-peer ready http://127.0.0.1:<port>/api/inngest
+//   js-peer ready http://127.0.0.1:<port>/api/inngest inngest-js:v<version>
 "use strict";
 
 process.env.INNGEST_DEV = process.env.INNGEST_DEV || "1";
 
 const express = require("express");
-const { Inngest, NonRetriableError, RetryAfterError } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
 const { serve } = require("inngest/express");
 
 const inngest = new Inngest({ id: "peer" });
@@ -173,7 +173,7 @@ app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {
-  console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest`);
+  console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest inngest-js:v${version}`);
 });
 server.on("error", (err) => {
   console.error(`js-peer: cannot listen: ${err.message}`);

@@ -186,7 +186,7 @@ public final class JsPeer implements AutoCloseable {
                     output.pollFirst();
                 }
                 if (!ready.isDone() && line.startsWith(READY)) {
-                    ready.complete(line.substring(READY.length()).trim());
+                    ready.complete(line.substring(READY.length()).trim().split("\\s+")[0]);
                 }
             }
         } catch (IOException e) {
