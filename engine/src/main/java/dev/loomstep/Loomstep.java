@@ -10,6 +10,7 @@ import dev.loomstep.protocol.SyncRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ public final class Loomstep {
                 put(byId, appId + "-" + fn.id() + SyncConfigs.FAILURE_SUFFIX, SyncConfigs.failureFunction(appId, fn));
             }
         }
-        this.functions = Map.copyOf(byId);
+        this.functions = Collections.unmodifiableMap(byId);
         this.eventSender = b.eventSender != null ? b.eventSender : defaultSender(config);
         this.engine = new Engine(this);
     }

@@ -1,11 +1,16 @@
 package dev.loomstep.internal;
 
 import dev.loomstep.Event;
+import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
+import dev.loomstep.internal.run.Runs;
+import dev.loomstep.internal.run.Sending;
 import dev.loomstep.middleware.Middleware;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.RawRequest;
+import dev.loomstep.protocol.WireError;
 import java.util.List;
 
 /** Runs call requests for one app. */
@@ -17,10 +22,18 @@ public final class Engine {
     }
 
     public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw) {
-        throw new UnsupportedOperationException("engine under construction");
+        Function<?, ?> fn = fnId == null ? null : app.functionsById().get(fnId);
+        if (fn == null) {
+            String message = fnId == null || fnId.isBlank()
+                    ? "the call names no function: add the fnId query parameter"
+                    : "app \"" + app.appId() + "\" has no function \"" + fnId + "\"; it has " + app.functionsById().keySet();
+            // Like the JS SDK: 500 without a No-Retry verdict, since a re-sync may bring the function.
+            return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
+        }
+        return Runs.call(app, fn, fnId, stepId, request, raw);
     }
 
     public List<String> send(List<Event> events, List<Middleware> middleware) {
-        throw new UnsupportedOperationException("engine under construction");
+        return Sending.send(app.eventSender(), events, middleware);
     }
 }

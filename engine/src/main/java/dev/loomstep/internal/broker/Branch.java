@@ -1,0 +1,93 @@
+package dev.loomstep.internal.broker;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One path of a run: the function itself, or a branch of a parallel fan-out. Each branch runs on its
+ * own virtual thread and only while it holds the run's baton (see {@link Broker}); otherwise it is
+ * parked in {@link #await()} until the broker resumes it.
+ */
+public final class Branch {
+    private static final Thread.Builder THREADS = Thread.ofVirtual().name("loomstep-branch");
+    private static final ThreadLocal<Branch> CURRENT = new ThreadLocal<>();
+
+    final Broker broker;
+    final Branch parent;
+    final int index;
+    final Runnable body;
+    private Thread thread;
+    private volatile Signal signal;
+
+    /** Children still running, when this branch waits in {@link Broker#fork}. Touched only by the baton holder. */
+    int pendingChildren;
+    /** The op this branch is parked on; set by the baton holder. */
+    Object parkedOn;
+
+    Branch(Broker broker, Branch parent, int index, Runnable body) {
+        this.broker = broker;
+        this.parent = parent;
+        this.index = index;
+        this.body = body;
+    }
+
+    /** What a parked branch is told to do when it wakes. */
+    public enum Signal {
+        /** Continue: the step it waited on is resolved (children finished). */
+        RUN,
+        /** Execute the step it is parked on, in this request. */
+        EXECUTE,
+        /** The answer is decided: unwind without running more user code. */
+        ABORT
+    }
+
+    /** The position of this branch among its siblings (0 for the root). */
+    public int index() {
+        return index;
+    }
+
+    public Branch parent() {
+        return parent;
+    }
+
+    /** The branch the calling thread runs, or null when it runs none. */
+    public static Branch current() {
+        return CURRENT.get();
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** Hands this branch the baton: starts its thread the first time, wakes it afterwards. */
+    void give(Signal s) {
+        if (thread == null) {
+            thread = THREADS.unstarted(this::runBody);
+            thread.start();
+        } else {
+            signal = s;
+            LockSupport.unpark(thread);
+        }
+    }
+
+    Signal await() {
+        Signal s;
+        while ((s = signal) == null) {
+            LockSupport.park(this);
+        }
+        signal = null;
+        return s;
+    }
+
+    private void runBody() {
+        Throwable failure = null;
+        CURRENT.set(this);
+        try {
+            body.run();
+        } catch (Abort a) {
+            return;
+        } catch (Throwable t) {
+            failure = t;
+        }
+        broker.finished(this, failure);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.middleware.OutputContext;
+import dev.loomstep.middleware.StepInfo;
+
+/** The mutable output middleware sees in {@code transformOutput}. */
+final class Output implements OutputContext {
+    private final StepInfo step;
+    JsonNode result;
+    Throwable error;
+
+    Output(StepInfo step, JsonNode result, Throwable error) {
+        this.step = step;
+        this.result = result;
+        this.error = error;
+    }
+
+    @Override public StepInfo step() { return step; }
+    @Override public JsonNode result() { return result; }
+    @Override public void result(JsonNode replacement) { result = replacement; error = null; }
+    @Override public Throwable error() { return error; }
+    @Override public void error(Throwable replacement) { error = replacement; }
+}

@@ -1,0 +1,428 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.Event;
+import dev.loomstep.Function;
+import dev.loomstep.FunctionHandler;
+import dev.loomstep.Invoke;
+import dev.loomstep.Loomstep;
+import dev.loomstep.NonRetriableException;
+import dev.loomstep.RetryAfterException;
+import dev.loomstep.Step;
+import dev.loomstep.StepFailedException;
+import dev.loomstep.WaitForEvent;
+import dev.loomstep.internal.broker.Abort;
+import dev.loomstep.internal.broker.Branch;
+import dev.loomstep.internal.broker.Broker;
+import dev.loomstep.internal.run.PendingStep.Kind;
+import dev.loomstep.middleware.Middleware;
+import dev.loomstep.middleware.StepInfo;
+import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.StepIds;
+import dev.loomstep.protocol.TimeStrings;
+import dev.loomstep.protocol.WireError;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One call request: replays the function against its memoized state and decides the answer — the
+ * function's result, one executed step, or every op found at once. Implements the step tools the
+ * handler calls.
+ */
+public final class RunExecution implements Step, Broker.Listener {
+    private static final DateTimeFormatter RFC3339_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final JavaType JSON_NODE = Json.mapper().constructType(JsonNode.class);
+
+    private final Loomstep app;
+    private final Function<?, ?> function;
+    private final RunInput<?> input;
+    private final Hooks hooks;
+    private final List<Middleware> middleware;
+    private final String target;
+    private final boolean immediateAllowed;
+    /** From the executor's {@code ctx.max_attempts}; null when it sent none (then only the executor knows). */
+    private final Integer maxAttempts;
+    private final Map<String, JsonNode> steps;
+    private final Broker broker = new Broker(this);
+    private final Map<String, Integer> repeats = new HashMap<>();
+    private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
+
+    private int memoRemaining;
+    private boolean memoizationDone;
+    private boolean rootDone;
+    private Object rootResult;
+    private Throwable rootFailure;
+    private CallResult targetAnswer;
+
+    RunExecution(Loomstep app, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
+                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor) {
+        this.app = app;
+        this.function = function;
+        this.input = input;
+        this.hooks = hooks;
+        this.middleware = middleware;
+        this.target = stepId == null || stepId.isEmpty() || stepId.equals("step") ? null : stepId;
+        this.immediateAllowed = !disableImmediateExecution;
+        this.maxAttempts = maxAttemptsFromExecutor;
+        this.steps = input.memoizedSteps();
+        this.memoRemaining = steps.size();
+    }
+
+    /** Runs the function until the answer is decided and returns it. */
+    CallResult run() {
+        broker.start(this::runFunction);
+        return answer.join();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void runFunction() {
+        hooks.beforeMemoization();
+        if (memoRemaining == 0) {
+            endMemoization();
+        }
+        try {
+            rootResult = ((FunctionHandler) function.handler()).handle(input, this);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new WrappedCheckedException(e);
+        }
+    }
+
+    // ---- Broker.Listener: runs on the baton holder's thread --------------------------------------
+
+    @Override
+    public void branchFinished(Branch branch, Throwable failure) {
+        if (branch.parent() == null) {
+            rootDone = true;
+            rootFailure = failure instanceof WrappedCheckedException w ? w.getCause() : failure;
+        }
+    }
+
+    @Override
+    public void quiescent() {
+        if (target != null) {
+            CallResult r = targetAnswer != null ? targetAnswer : ops(List.of(new Op.StepNotFound(target)), null);
+            decide(null, r);
+            return;
+        }
+        if (rootDone) {
+            if (!memoizationDone) {
+                endMemoization();
+            }
+            decide(null, functionResult());
+            return;
+        }
+        List<Branch> parked = broker.parked();
+        if (parked.size() == 1 && immediateAllowed) {
+            Branch only = parked.get(0);
+            if (((PendingStep) Broker.opOf(only)).kind().executes()) {
+                broker.execute(only);
+                return;
+            }
+        }
+        var ops = new ArrayList<Op>(parked.size());
+        for (Branch b : parked) {
+            ops.add(((PendingStep) Broker.opOf(b)).reported());
+        }
+        decide(null, ops(ops, null));
+    }
+
+    private void decide(Branch self, CallResult result) {
+        broker.decide(self);
+        hooks.beforeResponse();
+        answer.complete(result);
+    }
+
+    // ---- the step tools ----------------------------------------------------------------------------
+
+    @Override
+    public <T> T run(String id, Class<T> type, Callable<? extends T> body) {
+        return runStep(id, Json.mapper().constructType(type), body);
+    }
+
+    @Override
+    public <T> T run(String id, TypeReference<T> type, Callable<? extends T> body) {
+        return runStep(id, Json.mapper().constructType(type), body);
+    }
+
+    @Override
+    public void run(String id, ThrowingRunnable body) {
+        runStep(id, JSON_NODE, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    private <T> T runStep(String id, JavaType type, Callable<? extends T> body) {
+        requireNonNull(body, "a step body");
+        JsonNode memo = step(id, Kind.RUN, null, body);
+        return Codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
+    }
+
+    @Override
+    public void sleep(String id, Duration duration) {
+        requireNonNull(duration, "a sleep duration");
+        step(id, Kind.SLEEP, hashed -> new Op.Sleep(hashed, id, TimeStrings.format(duration)), null);
+    }
+
+    @Override
+    public void sleepUntil(String id, Instant until) {
+        requireNonNull(until, "a sleepUntil instant");
+        step(id, Kind.SLEEP, hashed -> new Op.Sleep(hashed, id, RFC3339_MILLIS.format(until)), null);
+    }
+
+    @Override
+    public <T> Optional<T> waitForEvent(String id, Class<T> type, WaitForEvent options) {
+        return waitForEvent(id, options).map(e -> Codec.read(e.data(), Json.mapper().constructType(type),
+                "the data of event \"" + e.name() + "\" received by waitForEvent \"" + id + "\""));
+    }
+
+    @Override
+    public Optional<Event> waitForEvent(String id, WaitForEvent options) {
+        requireNonNull(options, "waitForEvent options");
+        String condition = options.ifExpression() != null ? options.ifExpression()
+                : options.match() != null ? "event." + options.match() + " == async." + options.match() : null;
+        JsonNode memo = step(id, Kind.WAIT_FOR_EVENT, hashed -> new Op.WaitForEvent(hashed, id, options.event(),
+                TimeStrings.format(options.timeout()), condition, null), null);
+        return Optional.ofNullable(Memo.event(memo));
+    }
+
+    @Override
+    public <T> T invoke(String id, Class<T> type, Invoke options) {
+        requireNonNull(options, "invoke options");
+        JsonNode memo = step(id, Kind.INVOKE, hashed -> {
+            ObjectNode payload = Json.nodes().objectNode();
+            payload.set("data", options.data() == null ? Json.nodes().objectNode() : Json.toTree(options.data()));
+            if (options.user() != null) {
+                payload.set("user", Json.toTree(options.user()));
+            }
+            String timeout = options.timeout() == null ? null : TimeStrings.format(options.timeout());
+            return new Op.InvokeFunction(hashed, id, options.functionId(app.appId()), payload, timeout);
+        }, null);
+        return Codec.read(memoizedData(id, memo), Json.mapper().constructType(type), "the result of invoke \"" + id + "\"");
+    }
+
+    @Override
+    public List<String> sendEvent(String id, Event... events) {
+        return sendEvent(id, Arrays.asList(events));
+    }
+
+    @Override
+    public List<String> sendEvent(String id, List<Event> events) {
+        requireNonNull(events, "the events to send");
+        JsonNode memo = step(id, Kind.SEND_EVENT, null, () -> {
+            List<String> ids = Sending.send(app.eventSender(), new ArrayList<>(events), middleware);
+            ObjectNode out = Json.nodes().objectNode();
+            out.set("ids", Json.toTree(ids));
+            return out;
+        });
+        JsonNode data = memoizedData(id, memo);
+        JsonNode ids = data == null ? null : data.get("ids");
+        var out = new ArrayList<String>();
+        if (ids != null) {
+            ids.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> List<T> parallel(List<? extends Callable<? extends T>> branches) {
+        requireNonNull(branches, "the parallel branches");
+        Branch self = currentBranch();
+        int n = branches.size();
+        Object[] results = new Object[n];
+        Throwable[] failures = new Throwable[n];
+        var bodies = new ArrayList<Runnable>(n);
+        for (int i = 0; i < n; i++) {
+            int at = i;
+            Callable<? extends T> c = branches.get(i);
+            bodies.add(() -> {
+                try {
+                    results[at] = c.call();
+                } catch (Abort a) {
+                    throw a;
+                } catch (Throwable t) {
+                    failures[at] = t;
+                }
+            });
+        }
+        broker.fork(self, bodies);
+        for (Throwable t : failures) {
+            if (t instanceof RuntimeException r) {
+                throw r;
+            } else if (t instanceof Error e) {
+                throw e;
+            } else if (t != null) {
+                throw new WrappedCheckedException((Exception) t);
+            }
+        }
+        return (List<T>) Arrays.asList(results);
+    }
+
+    // ---- the core: memoized, or reported, or executed ---------------------------------------------
+
+    private interface OpFactory {
+        Op create(String hashedId);
+    }
+
+    /**
+     * Returns the memoized state of the step, or parks the branch on it. A run-kind step executed in
+     * this request never returns: its result is the answer.
+     */
+    private JsonNode step(String id, Kind kind, OpFactory opFactory, Callable<?> body) {
+        if (id == null || id.isEmpty()) {
+            throw new IllegalArgumentException("a step id must not be empty");
+        }
+        Branch self = currentBranch();
+        if (broker.decided()) {
+            throw Abort.INSTANCE;
+        }
+        int repeat = repeats.merge(id, 1, Integer::sum) - 1;
+        String hashed = StepIds.hash(id, repeat);
+        JsonNode memo = steps.get(hashed);
+        if (memo != null || steps.containsKey(hashed)) {
+            if (--memoRemaining == 0) {
+                endMemoization();
+            }
+            return memo;
+        }
+        if (!memoizationDone) {
+            endMemoization();
+        }
+        var info = new StepInfo(id, hashed, kind.label);
+        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body);
+        if (target != null) {
+            if (hashed.equals(target) && kind.executes() && targetAnswer == null) {
+                targetAnswer = execute(pending);
+            }
+            broker.park(self, null);
+            throw Abort.INSTANCE;
+        }
+        if (broker.park(self, pending) == Branch.Signal.EXECUTE) {
+            decide(self, execute(pending));
+        }
+        throw Abort.INSTANCE;
+    }
+
+    private void endMemoization() {
+        memoizationDone = true;
+        hooks.afterMemoization();
+    }
+
+    /** Runs a step body in this request and turns its outcome into the answer. */
+    private CallResult execute(PendingStep step) {
+        StepInfo info = step.info();
+        Callable<?> body = step.body();
+        JsonNode data = null;
+        Throwable error = null;
+        hooks.beforeExecution(info);
+        try {
+            data = Codec.write(body.call());
+        } catch (Abort a) {
+            throw a;
+        } catch (Throwable t) {
+            error = t;
+        } finally {
+            hooks.afterExecution(info);
+        }
+        if (!hooks.isEmpty()) {
+            var out = new Output(info, data, error);
+            hooks.transformOutput(out);
+            data = out.result;
+            error = out.error;
+        }
+        if (error == null) {
+            return ops(List.of(new Op.StepRun(info.hashedId(), step.opName(), info.id(), step.runOpts(), data)), null);
+        }
+        WireError wire = Errors.toWire(error);
+        if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt()) {
+            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
+        }
+        String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
+        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+    }
+
+    /**
+     * Whether this attempt is the last the executor will make. Like the JS SDK, only the executor's
+     * {@code ctx.max_attempts} says so; without it every error is left to the executor to retry.
+     */
+    private boolean lastAttempt() {
+        return maxAttempts != null && input.attempt() + 1 >= maxAttempts;
+    }
+
+    private JsonNode memoizedData(String id, JsonNode memo) {
+        WireError error = Memo.error(memo);
+        if (error != null) {
+            throw new StepFailedException(id, error);
+        }
+        return Memo.data(memo);
+    }
+
+    private CallResult functionResult() {
+        JsonNode data = null;
+        Throwable error = rootFailure;
+        if (error == null) {
+            data = Codec.write(rootResult);
+        }
+        if (!hooks.isEmpty()) {
+            var out = new Output(null, data, error);
+            hooks.transformOutput(out);
+            data = out.result;
+            error = out.error;
+        }
+        if (error == null) {
+            return new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
+        }
+        return Errors.functionError(error, lastAttempt());
+    }
+
+    private static CallResult ops(List<Op> ops, String retryAfter) {
+        var wire = new ArrayList<Object>(ops.size());
+        for (Op op : ops) {
+            wire.add(op.toWire());
+        }
+        Op only = ops.size() == 1 ? ops.get(0) : null;
+        boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;
+        return new CallResult(206, Json.toBytes(wire), only instanceof Op.StepFailed, retryAfter, failure);
+    }
+
+    private Branch currentBranch() {
+        Branch b = Branch.current();
+        if (b == null || b.broker() != broker) {
+            throw new IllegalStateException("step tools must be called from the function's own thread or a step.parallel branch, not from "
+                    + Thread.currentThread());
+        }
+        return b;
+    }
+
+    private static void requireNonNull(Object value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+    }
+
+    /** Carries a checked exception from the handler through the branch's Runnable. */
+    static final class WrappedCheckedException extends RuntimeException {
+        WrappedCheckedException(Exception cause) {
+            super(cause);
+        }
+    }
+}

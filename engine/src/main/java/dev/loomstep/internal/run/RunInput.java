@@ -1,0 +1,130 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.databind.JavaType;
+import dev.loomstep.Event;
+import dev.loomstep.FunctionInput;
+import dev.loomstep.middleware.InputContext;
+import dev.loomstep.middleware.RunContext;
+import dev.loomstep.Function;
+import dev.loomstep.protocol.RawRequest;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The run as the handler and middleware see it: events, ids, injected context. */
+final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
+    private final Function<?, ?> function;
+    private final String functionId;
+    private final String runId;
+    private final int attempt;
+    private final RawRequest request;
+    private final JavaType dataType;
+    private List<Event> events;
+    private Map<String, JsonNode> steps;
+    private Map<Class<?>, Object> injected;
+    private T data;
+    private boolean dataBound;
+
+    RunInput(Function<?, ?> function, String functionId, String runId, int attempt, RawRequest request,
+             List<Event> events, Map<String, JsonNode> steps) {
+        this.function = function;
+        this.functionId = functionId;
+        this.runId = runId;
+        this.attempt = attempt;
+        this.request = request;
+        this.dataType = function.dataType();
+        this.events = events;
+        this.steps = steps;
+    }
+
+    /** Makes events and steps mutable for middleware; only done when there is middleware. */
+    void makeMutable() {
+        events = new ArrayList<>(events);
+        steps = new HashMap<>(steps);
+    }
+
+    Map<String, JsonNode> memoizedSteps() {
+        return steps;
+    }
+
+    @Override
+    public T data() {
+        if (!dataBound) {
+            data = bind(event());
+            dataBound = true;
+        }
+        return data;
+    }
+
+    private T bind(Event e) {
+        if (e == null) {
+            return null;
+        }
+        return Codec.read(e.data(), dataType, "the data of event \"" + e.name() + "\"");
+    }
+
+    @Override
+    public Event event() {
+        return events.isEmpty() ? null : events.get(0);
+    }
+
+    @Override
+    public List<Event> events() {
+        return events;
+    }
+
+    @Override
+    public List<T> dataBatch() {
+        var out = new ArrayList<T>(events.size());
+        for (Event e : events) {
+            out.add(bind(e));
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, JsonNode> steps() {
+        return steps;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public Function<?, ?> function() {
+        return function;
+    }
+
+    @Override
+    public String functionId() {
+        return functionId;
+    }
+
+    @Override
+    public Optional<RawRequest> request() {
+        return Optional.ofNullable(request);
+    }
+
+    @Override
+    public <C> void inject(Class<C> type, C value) {
+        if (injected == null) {
+            injected = new HashMap<>();
+        }
+        injected.put(type, value);
+    }
+
+    @Override
+    public <C> Optional<C> context(Class<C> type) {
+        return injected == null ? Optional.empty() : Optional.ofNullable(type.cast(injected.get(type)));
+    }
+}

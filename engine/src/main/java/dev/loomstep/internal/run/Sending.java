@@ -1,0 +1,29 @@
+package dev.loomstep.internal.run;
+
+import dev.loomstep.Event;
+import dev.loomstep.EventSender;
+import dev.loomstep.middleware.Middleware;
+import java.util.List;
+
+/** Sends events through the middleware's send hooks. */
+public final class Sending {
+    private Sending() {}
+
+    public static List<String> send(EventSender sender, List<Event> events, List<Middleware> middleware) {
+        for (Middleware m : middleware) {
+            m.beforeSendEvents(events);
+        }
+        List<String> ids;
+        try {
+            ids = sender.send(events);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("sending " + events.size() + " event(s) failed: " + e.getMessage(), e);
+        }
+        for (Middleware m : middleware) {
+            m.afterSendEvents(events, ids);
+        }
+        return ids;
+    }
+}
