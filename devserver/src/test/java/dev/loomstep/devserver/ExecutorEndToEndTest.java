@@ -129,7 +129,8 @@ class ExecutorEndToEndTest {
 
     @Test
     void sleepsDurablyInEitherWireShapeThenContinuesWithNull() throws Exception {
-        String until = Instant.now().plusMillis(300).toString();
+        long start = System.currentTimeMillis();
+        String until = Instant.ofEpochMilli(start).plusMillis(300).toString();
         sdk.fn("nap").on("test/nap").handler(c -> {
             if (!c.has("short")) {
                 return ops(sleepJs("short", "200ms"));
@@ -140,7 +141,6 @@ class ExecutorEndToEndTest {
             return done(c.memo("short").isNull() && c.memo("until").isNull());
         });
         sdk.sync(dev);
-        long start = System.currentTimeMillis();
 
         String runId = api.runOf(api.send("test/nap", Map.of()));
         JsonNode run = api.awaitStatus(runId, "Completed");

@@ -145,6 +145,24 @@ class HttpApiTest {
     }
 
     @Test
+    void refusesSyncsWithExpressionsOrSchedulesThatCannotWork() throws Exception {
+        try (FakeSdk badExpr = new FakeSdk("bad"); FakeSdk badCron = new FakeSdk("cron")) {
+            badExpr.fn("f").on("test/f", "event.data.x ==");
+            badCron.fn("g").handler(c -> done(null)).triggers.add(new dev.loomstep.protocol.SyncRequest.TriggerConfig(null, null, "61 * * * *"));
+
+            Api.Response expr = api.request("POST", "/fn/register", Json.toString(badExpr.syncRequest()));
+            Api.Response cron = api.request("POST", "/fn/register", Json.toString(badCron.syncRequest()));
+
+            assertEquals(400, expr.status());
+            assertTrue(expr.json().get("error").asText().contains("bad-f"), expr.text());
+            assertTrue(expr.json().get("error").asText().contains("event.data.x =="), expr.text());
+            assertEquals(400, cron.status());
+            assertTrue(cron.json().get("error").asText().contains("61 * * * *"), cron.text());
+            assertEquals(0, api.get("/v1/functions").get("data").size(), "nothing of a refused sync is kept");
+        }
+    }
+
+    @Test
     void refusesASyncThatExpectsACloudServer() {
         try (var client = java.net.http.HttpClient.newHttpClient()) {
             var res = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dev.url() + "/fn/register"))

@@ -3,6 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.devserver.seam.ConfigChecks;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;
@@ -114,6 +115,11 @@ public final class Registry {
             String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an invalid config: "
                     + (why == null ? e.getClass().getSimpleName() : why.lines().findFirst().orElse(why)));
+        }
+        try {
+            ConfigChecks.validate(config);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("app \"" + appName + "\": " + e.getMessage());
         }
         String callUrl = new FunctionRecord(id, appName, config, 0).url();
         if (callUrl == null) {

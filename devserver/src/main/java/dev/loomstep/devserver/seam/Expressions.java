@@ -3,12 +3,9 @@ package dev.loomstep.devserver.seam;
 import dev.loomstep.Event;
 
 /**
- * SEAM — evaluates the CEL expressions of function configs. The CEL implementation
- * ({@code dev.loomstep.devserver.expr}) is being built on another branch; until it is wired in
- * ({@link Seams#defaults()}), {@link BasicExpressions} handles null and a few plain comparisons.
- *
- * <p>Implementations throw {@link IllegalArgumentException} with a one-line reason for an expression
- * they cannot evaluate; the devserver logs it and treats the expression as not matching.
+ * Evaluates the CEL expressions of function configs for the executor ({@link CelExpressions} in
+ * production). Implementations throw {@link IllegalArgumentException} with a one-line reason for an
+ * expression that does not compile; the devserver logs it and treats it as not matching.
  */
 public interface Expressions {
 

@@ -1,13 +1,13 @@
 package dev.loomstep.devserver.seam;
 
+import dev.loomstep.devserver.cron.CronSchedule;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * SEAM — cron schedules ({@code "*\/5 * * * *"}, {@code "TZ=Europe/Paris 0 9 * * 1"}). The implementation
- * ({@code dev.loomstep.devserver.cron}) is being built on another branch; the devserver already keeps a
- * durable CRON queue item per schedule and fires {@code inngest/scheduled.timer} runs at the times this
- * returns.
+ * Cron schedules ({@code "*\/5 * * * *"}, {@code "TZ=Europe/Paris 0 9 * * 1"}). The devserver keeps one
+ * durable CRON queue item per schedule and fires an {@code inngest/scheduled.timer} run at each time
+ * this returns, so schedules survive restarts.
  */
 public interface Schedules {
 
@@ -18,10 +18,15 @@ public interface Schedules {
      */
     Optional<Instant> next(String cron, Instant after);
 
-    /** STOPGAP: cron is not supported until the real implementation is wired in. */
-    static Schedules unsupported() {
+    /** Schedules parsed by {@link CronSchedule} (what Inngest accepts: five fields, optional TZ=). */
+    static Schedules cron() {
         return (cron, after) -> {
-            throw new IllegalArgumentException("cron triggers are not supported by this devserver build yet (schedule \"" + cron + "\")");
+            CronSchedule schedule = CronSchedule.parse(cron);
+            try {
+                return Optional.of(schedule.nextAfter(after));
+            } catch (IllegalStateException neverAgain) {
+                return Optional.empty();
+            }
         };
     }
 }

@@ -1,0 +1,78 @@
+package dev.loomstep.devserver.seam;
+
+import dev.loomstep.devserver.cron.CronSchedule;
+import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.flow.Batcher;
+import dev.loomstep.devserver.flow.Cancellations;
+import dev.loomstep.devserver.flow.Debouncer;
+import dev.loomstep.devserver.flow.Priorities;
+import dev.loomstep.devserver.flow.RateLimiter;
+import dev.loomstep.devserver.flow.SingletonGuard;
+import dev.loomstep.devserver.flow.Throttler;
+import dev.loomstep.flow.CancelOn;
+import dev.loomstep.flow.Concurrency;
+import dev.loomstep.protocol.SyncRequest.FunctionConfig;
+import dev.loomstep.protocol.SyncRequest.TriggerConfig;
+
+/**
+ * Validates a function's config at sync time, as Inngest does: trigger expressions compile, cron
+ * schedules parse, flow-control settings are in range. A bad function fails the whole sync with one
+ * line naming the function and the problem.
+ */
+public final class ConfigChecks {
+    private ConfigChecks() {}
+
+    /** @throws IllegalArgumentException naming the first problem */
+    public static void validate(FunctionConfig fn) {
+        try {
+            if (fn.triggers() != null) {
+                for (TriggerConfig t : fn.triggers()) {
+                    if (t == null || (t.event() == null) == (t.cron() == null)) {
+                        throw new IllegalArgumentException("every trigger needs exactly one of \"event\" and \"cron\"");
+                    }
+                    if (t.expression() != null && !t.expression().isBlank()) {
+                        Expressions.validate(t.expression());
+                    }
+                    if (t.cron() != null) {
+                        CronSchedule.parse(t.cron());
+                    }
+                }
+            }
+            if (fn.cancel() != null) {
+                for (CancelOn c : fn.cancel()) {
+                    Cancellations.validate(c);
+                }
+            }
+            if (fn.concurrency() != null) {
+                for (Concurrency c : fn.concurrency()) {
+                    if (c.key() != null && !c.key().isBlank()) {
+                        Expressions.validate(c.key());
+                    }
+                }
+            }
+            if (fn.rateLimit() != null) {
+                RateLimiter.validate(fn.rateLimit());
+            }
+            if (fn.throttle() != null) {
+                Throttler.validate(fn.throttle());
+            }
+            if (fn.debounce() != null) {
+                Debouncer.validate(fn.debounce());
+            }
+            if (fn.batchEvents() != null) {
+                Batcher.validate(fn.batchEvents());
+            }
+            if (fn.priority() != null) {
+                Priorities.validate(fn.priority());
+            }
+            if (fn.singleton() != null) {
+                SingletonGuard.validate(fn.singleton());
+            }
+            if (fn.idempotency() != null && !fn.idempotency().isBlank()) {
+                Expressions.validate(fn.idempotency());
+            }
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("function \"" + fn.id() + "\": " + e.getMessage(), e);
+        }
+    }
+}
