@@ -152,7 +152,9 @@ public final class Executor {
                 stack.add(s.id());
             }
         }
-        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), fn.id(), run.disableImmediate(), false,
+        // No ctx.fn_id: JS 4.x takes its presence as the cue for "checkpointing" (posting steps to an API
+        // this devserver does not have); the SDK knows the function from the fnId query parameter.
+        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), null, run.disableImmediate(), false,
                 fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null);
         return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
     }
