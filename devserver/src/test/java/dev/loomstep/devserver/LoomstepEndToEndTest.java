@@ -1,0 +1,172 @@
+package dev.loomstep.devserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Event;
+import dev.loomstep.Function;
+import dev.loomstep.Invoke;
+import dev.loomstep.NonRetriableException;
+import dev.loomstep.Trigger;
+import dev.loomstep.WaitForEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Real Loomstep functions (the engine) driven by the devserver over real HTTP on loopback. */
+@Timeout(60)
+class LoomstepEndToEndTest {
+    static DevServer dev;
+    static LoomstepEndpoint endpoint;
+    static Api api;
+    static final AtomicInteger flakyTries = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
+        var seq = Function.builder("seq").trigger(Trigger.event("ls/seq")).handler((in, step) -> {
+            int a = step.run("a", Integer.class, () -> 1);
+            step.sleep("nap", Duration.ofMillis(200));
+            int b = step.run("b", Integer.class, () -> a + 1);
+            return Map.of("sum", a + b, "user", in.data().path("user").asText());
+        });
+        var fan = Function.builder("fan").trigger(Trigger.event("ls/fan")).handler((in, step) -> {
+            var branches = new ArrayList<Callable<Integer>>();
+            for (int i = 0; i < 100; i++) {
+                int n = i;
+                branches.add(() -> step.run("s" + n, Integer.class, () -> n));
+            }
+            return step.parallel(branches).stream().mapToInt(Integer::intValue).sum();
+        });
+        var approve = Function.builder("approve").trigger(Trigger.event("ls/order")).handler((in, step) -> step
+                .waitForEvent("wait", WaitForEvent.of("ls/approved").timeout(in.data().path("quick").asBoolean()
+                        ? Duration.ofMillis(200) : Duration.ofMinutes(1)).ifExpression("event.data.order == async.data.order"))
+                .map(Event::id).orElse("timed out"));
+        var child = Function.builder("child").trigger(Trigger.event("ls/child"))
+                .handler((in, step) -> in.data().path("v").asInt() * 2);
+        var parent = Function.builder("parent").trigger(Trigger.event("ls/parent"))
+                .handler((in, step) -> step.invoke("call-child", Integer.class,
+                        Invoke.function(child).data(Map.of("v", 21)).timeout(Duration.ofMinutes(1))));
+        var flaky = Function.builder("flaky").trigger(Trigger.event("ls/flaky")).handler((in, step) ->
+                step.run("a", String.class, () -> {
+                    if (flakyTries.incrementAndGet() < 3) {
+                        throw new IllegalStateException("boom " + flakyTries.get());
+                    }
+                    return "fine";
+                }));
+        var doomed = Function.builder("doomed").trigger(Trigger.event("ls/doomed")).retries(1)
+                .onFailure((in, step) -> "handled: " + in.data().error().message())
+                .handler((in, step) -> step.run("a", String.class, () -> {
+                    throw new IllegalStateException("always");
+                }));
+        var refuses = Function.builder("refuses").trigger(Trigger.event("ls/refuses")).handler((in, step) -> {
+            throw new NonRetriableException("bad input");
+        });
+        var sender = Function.builder("sender").trigger(Trigger.event("ls/sender"))
+                .handler((in, step) -> step.sendEvent("notify", Event.of("ls/notified", Map.of("n", 1))));
+        endpoint = new LoomstepEndpoint(dev, "ls", b -> b.functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender));
+        endpoint.sync();
+        api = new Api(dev);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (dev != null) {
+            dev.close();
+        }
+    }
+
+    @Test
+    void runsStepsAndADurableSleepOfARealFunction() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/seq", Map.of("user", "ada"))), "Completed");
+
+        assertEquals(3, run.get("output").get("sum").asInt(), run.toString());
+        assertEquals("ada", run.get("output").get("user").asText());
+        assertEquals(List.of("a", "nap", "b"), run.get("steps").findValuesAsText("name"));
+    }
+
+    @Test
+    void fansOutAHundredParallelSteps() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/fan", Map.of())), "Completed");
+
+        assertEquals(4950, run.get("output").asInt(), run.toString());
+        assertEquals(100, run.get("steps").size());
+    }
+
+    @Test
+    void resumesWaitForEventWithTheMatchingEventOrTimesOut() {
+        String waiting = api.runOf(api.send("ls/order", Map.of("order", 1)));
+        String quick = api.runOf(api.send("ls/order", Map.of("order", 2, "quick", true)));
+        Api.await(() -> api.run(waiting).get("steps"), s -> s.size() == 1, "the run to wait");
+        api.send("ls/approved", Map.of("order", 3));
+        String approval = api.send("ls/approved", Map.of("order", 1));
+
+        assertEquals(approval, api.awaitStatus(waiting, "Completed").get("output").asText());
+        assertEquals("timed out", api.awaitStatus(quick, "Completed").get("output").asText());
+    }
+
+    @Test
+    void invokesAnotherFunctionOfTheApp() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/parent", Map.of())), "Completed");
+
+        assertEquals(42, run.get("output").asInt(), run.toString());
+    }
+
+    @Test
+    void retriesAThrowingStepUntilItSucceeds() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/flaky", Map.of())), "Completed");
+
+        assertEquals("fine", run.get("output").asText(), run.toString());
+        assertEquals(3, run.get("steps").get(0).get("attempts").asInt());
+    }
+
+    @Test
+    void failsWhenRetriesRunOutAndRunsTheOnFailureHandler() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/doomed", Map.of())), "Failed");
+        JsonNode handler = Api.await(() -> api.get("/v1/runs?function=ls-doomed-failure&status=Completed").get("data"),
+                d -> d.size() == 1, "the onFailure run").get(0);
+
+        assertEquals("always", run.get("error").get("message").asText(), run.toString());
+        assertEquals(2, run.get("steps").get(0).get("attempts").asInt());
+        assertEquals("handled: always", handler.get("output").asText());
+    }
+
+    @Test
+    void failsAtOnceOnANonRetriableException() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/refuses", Map.of())), "Failed");
+
+        assertEquals("bad input", run.get("error").get("message").asText(), run.toString());
+        assertEquals("NonRetriableError", run.get("error").get("name").asText());
+    }
+
+    @Test
+    void sendsEventsFromAStepThroughTheEventApi() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("ls/sender", Map.of())), "Completed");
+
+        String id = run.get("output").get(0).asText();
+        assertEquals("ls/notified", api.get("/v1/events/" + id).get("data").get("name").asText(), run.toString());
+    }
+
+    @Test
+    void cancelsASleepingRealRunThroughTheRestApi() {
+        String runId = api.runOf(api.send("ls/order", Map.of("order", 99)));
+        Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "the run to wait");
+
+        assertEquals(200, api.request("DELETE", "/v1/runs/" + runId, null).status());
+        api.send("ls/approved", Map.of("order", 99));
+
+        assertEquals("Cancelled", api.run(runId).get("status").asText());
+        assertTrue(api.run(runId).get("error").get("message").asText().contains("cancelled"));
+    }
+}
