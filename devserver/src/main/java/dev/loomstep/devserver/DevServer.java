@@ -57,7 +57,7 @@ public final class DevServer implements AutoCloseable {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item));
-            var lifecycle = new Lifecycle(store, queue, registry, Seams.defaults());
+            var lifecycle = new Lifecycle(store, queue, registry, b.seams);
             var ex = new Executor(lifecycle, new SdkClient(b.callTimeout), new Backoff(b.retryDelayScale));
             ex.attach(queue);
             executor.set(ex);
@@ -145,8 +145,15 @@ public final class DevServer implements AutoCloseable {
         private double retryDelayScale = 1.0;
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
+        private Seams seams = Seams.defaults();
 
         private Builder() {}
+
+        /** Replaces the expression, cron and flow-control parts (tests of the seams). */
+        Builder seams(Seams replacement) {
+            this.seams = replacement;
+            return this;
+        }
 
         /** The port to listen on; 0 picks a free one (see {@link DevServer#port()}). */
         public Builder port(int port) {

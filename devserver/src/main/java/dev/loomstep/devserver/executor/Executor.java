@@ -101,6 +101,20 @@ public final class Executor {
             });
             return;
         }
+        Duration hold = lifecycle.seams().flowControl().beforeCall(fn, run);
+        if (hold != null && hold.isPositive()) {
+            // Concurrency is full: wait outside the SDK, without spending an attempt.
+            store.reschedule(item, item.attempt(), System.currentTimeMillis() + hold.toMillis()).ifPresent(queue::offer);
+            return;
+        }
+        try {
+            callSdk(item, run, fn);
+        } finally {
+            lifecycle.seams().flowControl().afterCall(fn, run);
+        }
+    }
+
+    private void callSdk(QueueItem item, RunRecord run, FunctionRecord fn) throws InterruptedException {
         long start = System.currentTimeMillis();
         boolean targeted = item.kind() == Kind.STEP;
         store.txRun(() -> {

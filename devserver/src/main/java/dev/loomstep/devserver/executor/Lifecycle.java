@@ -53,6 +53,10 @@ public final class Lifecycle {
         this.registry = registry;
         this.seams = seams;
         this.matcher = new TriggerMatcher(seams.expressions());
+        seams.flowControl().attach((functionId, events) -> {
+            FunctionRecord fn = registry.function(functionId);
+            return fn == null ? null : startRun(fn, events, null);
+        });
     }
 
     public Store store() {
@@ -120,18 +124,36 @@ public final class Lifecycle {
                 LOG.error("flow control failed for function {}; starting the run anyway", fn.id(), ex);
                 admission = new FlowControl.Admission.Start(now);
             }
-            if (admission instanceof FlowControl.Admission.Skip skip) {
-                LOG.info("function {}: no run for event {}: {}", fn.id(), events.get(0).id(), skip.reason());
-                return Optional.empty();
-            }
-            Instant at = ((FlowControl.Admission.Start) admission).at();
-            String runId = Ulid.next();
-            store.insertRun(new RunRecord(runId, fn.id(), events.get(0).id(), List.copyOf(events), RunStatus.Running,
-                    null, null, now.toEpochMilli(), null, null, false, SdkClient.VERSION_UNKNOWN, invoker));
-            enqueue(runId, Kind.DISCOVER, null, 0, at == null ? now.toEpochMilli() : at.toEpochMilli(), null);
-            LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
-            return Optional.of(runId);
+            return switch (admission) {
+                case FlowControl.Admission.Skip skip -> {
+                    LOG.info("function {}: no run for event {}: {}", fn.id(), events.get(0).id(), skip.reason());
+                    yield Optional.<String>empty();
+                }
+                case FlowControl.Admission.Held held -> {
+                    LOG.debug("function {}: event {} held: {}", fn.id(), events.get(0).id(), held.reason());
+                    yield Optional.<String>empty();
+                }
+                case FlowControl.Admission.Start start -> Optional.of(insertRun(fn, events, invoker, now,
+                        start.at() == null ? now : start.at()));
+            };
         });
+    }
+
+    /** Starts a run now, past flow control (for runs it held and now releases). */
+    private String startRun(FunctionRecord fn, List<Event> events, String invoker) {
+        return store.tx(() -> {
+            Instant now = Instant.now();
+            return insertRun(fn, events, invoker, now, now);
+        });
+    }
+
+    private String insertRun(FunctionRecord fn, List<Event> events, String invoker, Instant now, Instant at) {
+        String runId = Ulid.next();
+        store.insertRun(new RunRecord(runId, fn.id(), events.get(0).id(), List.copyOf(events), RunStatus.Running,
+                null, null, now.toEpochMilli(), null, null, false, SdkClient.VERSION_UNKNOWN, invoker));
+        enqueue(runId, Kind.DISCOVER, null, 0, at.toEpochMilli(), null);
+        LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
+        return runId;
     }
 
     private void resumeWaits(Event e) {
@@ -265,6 +287,16 @@ public final class Lifecycle {
             store.deleteItems(runId);
             store.deletePauses(runId);
             store.afterCommit(() -> queue.forgetRun(runId));
+            FunctionRecord fn = registry.function(run.functionId());
+            if (fn != null) {
+                store.afterCommit(() -> {
+                    try {
+                        seams.flowControl().runFinished(fn, run);
+                    } catch (RuntimeException e) {
+                        LOG.error("flow control failed on the end of run {}", runId, e);
+                    }
+                });
+            }
             if (status == RunStatus.Failed) {
                 LOG.info("run {} of {} failed: {}: {}", runId, run.functionId(), error.name(), error.message());
             } else if (status == RunStatus.Completed) {

@@ -2,29 +2,60 @@ package dev.loomstep.devserver.seam;
 
 import dev.loomstep.Event;
 import dev.loomstep.devserver.store.FunctionRecord;
+import dev.loomstep.devserver.store.RunRecord;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * SEAM — flow control (rate limit, throttle, debounce, idempotency, singleton, priority…). The
- * implementation ({@code dev.loomstep.devserver.flow}) is being built on another branch. The devserver
- * asks it before every new run; {@link #none()} starts every run at once.
+ * SEAM — flow control (rate limit, throttle, debounce, batching, idempotency, singleton, priority,
+ * concurrency, timeouts). The decisions live in {@code dev.loomstep.devserver.flow}; an implementation
+ * of this interface wires them to the executor through four hooks. {@link #none()} (the current
+ * default) starts every run at once and never holds a call.
  */
 public interface FlowControl {
+
+    /** Given once, before any other call: starts runs that were {@link Admission.Held held} earlier. */
+    default void attach(RunStarter starter) {}
 
     /** Whether and when a new run of {@code function} for {@code events} starts. */
     Admission admit(FunctionRecord function, List<Event> events, Instant now);
 
-    /** A decision about a new run. */
-    sealed interface Admission {
-        /** Start the run at {@code at} (now, or later when delayed). */
-        record Start(Instant at) implements Admission {}
-
-        /** Do not start a run; {@code reason} is logged. */
-        record Skip(String reason) implements Admission {}
+    /**
+     * Called before each call to the SDK for a run (concurrency). Zero (or null) lets the call go; a
+     * positive delay puts it back in the queue for that long, without counting an attempt.
+     * Every call that goes is followed by exactly one {@link #afterCall}.
+     */
+    default Duration beforeCall(FunctionRecord function, RunRecord run) {
+        return Duration.ZERO;
     }
 
-    /** STOPGAP: no flow control at all. */
+    /** The call let through by {@link #beforeCall} is over (release a concurrency slot). */
+    default void afterCall(FunctionRecord function, RunRecord run) {}
+
+    /** A run ended (completed, failed or cancelled): release singleton keys and the like. */
+    default void runFinished(FunctionRecord function, RunRecord run) {}
+
+    /** A decision about a new run. */
+    sealed interface Admission {
+        /** Start the run at {@code at} (now, or later: throttle, priority). */
+        record Start(Instant at) implements Admission {}
+
+        /** Do not start a run (rate limit, idempotency, singleton skip); {@code reason} is logged. */
+        record Skip(String reason) implements Admission {}
+
+        /** Keep the event (debounce, batching); the flow control starts the run later through its {@link RunStarter}. */
+        record Held(String reason) implements Admission {}
+    }
+
+    /** Starts a run now, without asking {@link #admit} again. */
+    @FunctionalInterface
+    interface RunStarter {
+        /** @return the new run's id, or null when the function is no longer synced */
+        String start(String functionId, List<Event> events);
+    }
+
+    /** No flow control at all. */
     static FlowControl none() {
         return (function, events, now) -> new Admission.Start(now);
     }
