@@ -18,6 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.flow.CancelOn;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.WireOp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +94,7 @@ class ExecutorEndToEndTest {
         var tenInFlight = new CountDownLatch(10);
         sdk.fn("fan").on("test/fan").handler(c -> {
             if (c.discovery()) {
-                var missing = new java.util.ArrayList<dev.loomstep.protocol.WireOp>();
+                var missing = new java.util.ArrayList<WireOp>();
                 int sum = 0;
                 for (int i = 0; i < n; i++) {
                     if (c.has("s" + i)) {
@@ -100,7 +103,7 @@ class ExecutorEndToEndTest {
                         missing.add(planned("s" + i));
                     }
                 }
-                return missing.isEmpty() ? done(sum) : ops(missing.toArray(dev.loomstep.protocol.WireOp[]::new));
+                return missing.isEmpty() ? done(sum) : ops(missing.toArray(WireOp[]::new));
             }
             tenInFlight.countDown();
             tenInFlight.await(10, TimeUnit.SECONDS); // holds the first calls until ten run at once
@@ -109,7 +112,7 @@ class ExecutorEndToEndTest {
                     return ops(stepRun("s" + i, i));
                 }
             }
-            return ops(new dev.loomstep.protocol.WireOp(c.stepId(), "StepNotFound", null, null, null, null, null));
+            return ops(new WireOp(c.stepId(), "StepNotFound", null, null, null, null, null));
         });
         sdk.sync(dev);
 
@@ -239,6 +242,29 @@ class ExecutorEndToEndTest {
         assertTrue(calls.get(0).discovery());
         assertTrue(calls.get(1).targets("a") && calls.get(1).attempt() == 1, "the retry is a targeted call with attempt 1");
         assertTrue(calls.get(2).targets("a") && calls.get(2).attempt() == 2);
+    }
+
+    @Test
+    void waitsAsLongAsRetryAfterSaysBeforeRetryingAStep() throws Exception {
+        var retriedAt = new java.util.concurrent.atomic.AtomicLong();
+        var firstAt = new java.util.concurrent.atomic.AtomicLong();
+        sdk.fn("later").on("test/later").handler(c -> {
+            if (c.has("a")) {
+                return done(c.data("a"));
+            }
+            if (c.attempt() == 0) {
+                firstAt.set(System.currentTimeMillis());
+                return new FakeSdk.Answer(206, Json.toBytes(List.of(stepError("a", "slow down"))),
+                        Map.of("X-Inngest-No-Retry", "false", "Retry-After", "1"));
+            }
+            retriedAt.set(System.currentTimeMillis());
+            return ops(stepRun("a", "ok"));
+        });
+        sdk.sync(dev);
+
+        api.awaitStatus(api.runOf(api.send("test/later", Map.of())), "Completed");
+
+        assertTrue(retriedAt.get() - firstAt.get() >= 1_000, "Retry-After is honoured, and not scaled");
     }
 
     @Test
@@ -374,7 +400,7 @@ class ExecutorEndToEndTest {
 
     @Test
     void cancelsRunsOnAMatchingCancelEvent() throws Exception {
-        sdk.fn("sub").on("test/sub").cancelOn(new dev.loomstep.flow.CancelOn("test/unsub", "event.data.user == async.data.user", null))
+        sdk.fn("sub").on("test/sub").cancelOn(new CancelOn("test/unsub", "event.data.user == async.data.user", null))
                 .handler(c -> ops(sleepJs("forever", "1h")));
         sdk.sync(dev);
         String ada = api.runOf(api.send("test/sub", Map.of("user", "ada")));

@@ -216,7 +216,7 @@ public final class Executor {
                     discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
                 case Op.StepError e -> {
                     if (attempts < fn.maxAttempts() && !isMemoized(run.id(), e.id())) {
-                        Duration delay = backoff.after(item.attempt());
+                        Duration delay = answer.retryAfter() != null ? answer.retryAfter() : backoff.after(item.attempt());
                         LOG.info("run {}: step {} attempt {} of {} failed ({}); retrying in {} ms", run.id(),
                                 label(e.displayName(), e.name()), attempts, fn.maxAttempts(), message(e.error()), delay.toMillis());
                         store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,

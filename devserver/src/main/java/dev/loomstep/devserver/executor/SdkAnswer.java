@@ -12,8 +12,11 @@ public sealed interface SdkAnswer {
     /** The run finished with {@code output} (200, or a {@code RunComplete} op). */
     record Done(JsonNode output) implements SdkAnswer {}
 
-    /** 206 with ops; {@code noRetry} is the answer's {@code X-Inngest-No-Retry}. */
-    record Ops(List<Op> ops, boolean noRetry) implements SdkAnswer {}
+    /**
+     * 206 with ops; {@code noRetry} is the answer's {@code X-Inngest-No-Retry}, {@code retryAfter} its
+     * {@code Retry-After} (for a {@code StepError}), or null.
+     */
+    record Ops(List<Op> ops, boolean noRetry, Duration retryAfter) implements SdkAnswer {}
 
     /** A non-retriable failure: the run fails with {@code error}. */
     record Failed(WireError error) implements SdkAnswer {}

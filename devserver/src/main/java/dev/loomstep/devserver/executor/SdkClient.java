@@ -94,7 +94,7 @@ public final class SdkClient {
                 return new SdkAnswer.Retry(WireError.of("InvalidResponse",
                         "the SDK answered 206 without a JSON array of ops: " + snippet(body)), retryAfter);
             }
-            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null);
+            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter);
         }
         if (status >= 200 && status < 300) {
             if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
