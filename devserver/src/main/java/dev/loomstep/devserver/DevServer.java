@@ -46,6 +46,7 @@ public final class DevServer implements AutoCloseable {
     private final HttpApi api;
     private final Undertow undertow;
     private final AppSyncer syncer;
+    private final SdkClient client;
     private final String url;
     private final int port;
     private final Path database;
@@ -58,7 +59,8 @@ public final class DevServer implements AutoCloseable {
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item));
             var lifecycle = new Lifecycle(store, queue, registry, b.seams);
-            var ex = new Executor(lifecycle, new SdkClient(b.callTimeout), new Backoff(b.retryDelayScale));
+            this.client = new SdkClient(b.callTimeout);
+            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale));
             ex.attach(queue);
             executor.set(ex);
             // Every saved item is pending work, including calls that were in flight when the last process
@@ -125,6 +127,9 @@ public final class DevServer implements AutoCloseable {
         }
         if (queue != null) {
             queue.close();
+        }
+        if (client != null) {
+            client.close();
         }
         if (api != null) {
             api.close();

@@ -1,6 +1,5 @@
 package dev.loomstep.devserver.executor;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.loomstep.protocol.CallRequest;
@@ -32,7 +31,7 @@ import java.util.concurrent.Executors;
  * 2xx → done, 206 → ops, an error with {@code X-Inngest-No-Retry: true} → failed, anything else
  * (5xx, 4xx without No-Retry, timeouts, connection errors, bodies that are not the protocol) → retry.
  */
-public final class SdkClient {
+public final class SdkClient implements AutoCloseable {
     /** Execution version sent until the SDK has said which one it uses: "the SDK decides". */
     public static final int VERSION_UNKNOWN = -1;
     private static final String USER_AGENT = "loomstep-devserver/" + dev.loomstep.Loomstep.VERSION;
@@ -49,6 +48,12 @@ public final class SdkClient {
                 .connectTimeout(Duration.ofSeconds(10))
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
+    }
+
+    /** Aborts calls in flight and releases the client's threads. */
+    @Override
+    public void close() {
+        http.shutdownNow();
     }
 
     /** An answer and the execution version the SDK reported ({@code X-Inngest-Req-Version}), if any. */
@@ -226,13 +231,5 @@ public final class SdkClient {
     private static String describe(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " (" + m + ")");
-    }
-
-    static JsonNode readTree(String text) {
-        try {
-            return Json.mapper().readTree(text);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
     }
 }

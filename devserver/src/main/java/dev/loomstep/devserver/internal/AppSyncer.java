@@ -65,5 +65,6 @@ public final class AppSyncer implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdownNow();
+        http.shutdownNow();
     }
 }
