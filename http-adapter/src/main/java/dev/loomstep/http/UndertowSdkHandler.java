@@ -1,0 +1,96 @@
+package dev.loomstep.http;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.HttpString;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves bytes between Undertow and {@link SdkEndpoint}. The body is received asynchronously on the IO
+ * thread (bounded by {@link ServeOptions#maxBodyBytes()}), then the request is dispatched to a virtual
+ * thread, which runs the endpoint and writes the answer; an IO thread never blocks.
+ */
+final class UndertowSdkHandler implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(UndertowSdkHandler.class);
+
+    private final SdkEndpoint endpoint;
+    private final Executor executor;
+
+    UndertowSdkHandler(SdkEndpoint endpoint, Executor executor) {
+        this.endpoint = endpoint;
+        this.executor = executor;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        long limit = endpoint.options().maxBodyBytes();
+        long declared = exchange.getRequestContentLength();
+        if (declared > limit) {
+            // Refuse before reading: the client may still be sending, so the connection cannot be reused.
+            exchange.setPersistent(false);
+            write(exchange, endpoint.payloadTooLarge(request(exchange, null), declared));
+            return;
+        }
+        exchange.setMaxEntitySize(limit);
+        exchange.getRequestReceiver().receiveFullBytes(
+                (ex, body) -> dispatch(ex, body),
+                (ex, error) -> {
+                    ex.setPersistent(false);
+                    if (error instanceof RequestTooBigException) {
+                        write(ex, endpoint.payloadTooLarge(request(ex, null), -1));
+                    } else {
+                        log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
+                        ex.setStatusCode(400);
+                        ex.endExchange();
+                    }
+                });
+    }
+
+    private void dispatch(HttpServerExchange exchange, byte[] body) {
+        try {
+            exchange.dispatch(executor, () -> {
+                SdkResponse response;
+                try {
+                    response = endpoint.handle(request(exchange, body));
+                } catch (RuntimeException | Error e) {
+                    // handle() answers every failure itself; this is the last line so the exchange never hangs.
+                    log.error("unexpected failure answering {} {}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
+                    exchange.setStatusCode(500);
+                    exchange.endExchange();
+                    return;
+                }
+                write(exchange, response);
+            });
+        } catch (RejectedExecutionException e) {
+            exchange.setStatusCode(503);
+            exchange.getResponseHeaders().put(HttpString.tryFromString("Content-Type"), "application/json");
+            exchange.getResponseSender().send("{\"message\":\"the server is shutting down\"}");
+        }
+    }
+
+    private static SdkRequest request(HttpServerExchange exchange, byte[] body) {
+        Map<String, List<String>> headers = new HashMap<>();
+        for (HeaderValues values : exchange.getRequestHeaders()) {
+            headers.put(values.getHeaderName().toString(), new ArrayList<>(values));
+        }
+        String query = exchange.getQueryString();
+        String url = exchange.getRequestURL() + (query == null || query.isEmpty() ? "" : "?" + query);
+        return new SdkRequest(exchange.getRequestMethod().toString(), url, headers, body);
+    }
+
+    private static void write(HttpServerExchange exchange, SdkResponse response) {
+        exchange.setStatusCode(response.status());
+        response.headers().forEach((k, v) -> exchange.getResponseHeaders().put(HttpString.tryFromString(k), v));
+        exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
+    }
+}
