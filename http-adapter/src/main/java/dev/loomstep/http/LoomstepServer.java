@@ -4,13 +4,13 @@ import dev.loomstep.Loomstep;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.util.HttpString;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +36,7 @@ public final class LoomstepServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoomstepServer.class);
 
     private final Undertow undertow;
+    private final GracefulShutdownHandler graceful;
     private final ExecutorService executor;
     private final SdkEndpoint endpoint;
     private final String host;
@@ -55,11 +56,12 @@ public final class LoomstepServer implements AutoCloseable {
                 notFound(exchange, path);
             }
         };
+        this.graceful = new GracefulShutdownHandler(root);
         this.undertow = Undertow.builder()
                 .addHttpListener(b.port, b.host)
                 .setIoThreads(b.ioThreads)
                 .setWorkerThreads(2) // blocking work runs on virtual threads, not Undertow's worker pool
-                .setHandler(root)
+                .setHandler(graceful)
                 .build();
         try {
             undertow.start();
@@ -132,20 +134,22 @@ public final class LoomstepServer implements AutoCloseable {
         return endpoint.sync(url(), Objects.requireNonNull(executorOrigin, "executorOrigin"));
     }
 
-    /** Stops accepting calls, lets running ones finish for a few seconds, then stops the server. */
+    /**
+     * Refuses new requests (503), lets the ones in flight finish for up to 10 seconds, then stops the
+     * server and interrupts whatever still runs.
+     */
     @Override
     public void close() {
-        executor.shutdown();
+        graceful.shutdown();
         try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("calls still running after 10 s; interrupting them and stopping the server");
-                executor.shutdownNow();
+            if (!graceful.awaitShutdown(10_000)) {
+                log.warn("requests still in flight after 10 s; stopping the server anyway");
             }
         } catch (InterruptedException e) {
-            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
         undertow.stop();
+        executor.shutdownNow();
     }
 
     private static void notFound(HttpServerExchange exchange, String path) {

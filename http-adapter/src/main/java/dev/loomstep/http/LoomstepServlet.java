@@ -85,12 +85,21 @@ public class LoomstepServlet extends HttpServlet {
                 } catch (IOException | RuntimeException e) {
                     log.debug("could not write the answer to {} {}: {}", request.method(), request.url(), e.toString());
                 } finally {
-                    async.complete();
+                    complete(async);
                 }
             });
         } catch (RejectedExecutionException e) {
-            async.complete();
+            complete(async);
             throw e;
+        }
+    }
+
+    private static void complete(AsyncContext async) {
+        try {
+            async.complete();
+        } catch (RuntimeException e) {
+            // The answer is already written; a container shutting down may refuse the completion itself.
+            log.debug("the container refused to complete an answered request: {}", e.toString());
         }
     }
 

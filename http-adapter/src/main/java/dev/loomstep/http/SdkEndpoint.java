@@ -437,14 +437,17 @@ public final class SdkEndpoint {
                     path.append('[').append(r.getIndex()).append(']');
                 }
             }
-            return "field \"" + path + "\": " + Registrar.oneLine(stripTypeNoise(m.getOriginalMessage()));
+            return "field \"" + path + "\": " + Registrar.oneLine(stripTypeNoise(m.getOriginalMessage())) + where(m);
         }
         if (e instanceof JsonProcessingException p) {
-            var loc = p.getLocation();
-            return Registrar.oneLine(stripTypeNoise(p.getOriginalMessage()))
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")");
+            return Registrar.oneLine(stripTypeNoise(p.getOriginalMessage())) + where(p);
         }
         return Registrar.oneLine(String.valueOf(e.getMessage()));
+    }
+
+    private static String where(JsonProcessingException e) {
+        var loc = e.getLocation();
+        return loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
     }
 
     /** Jackson names Java classes in its messages; the caller speaks JSON, so say the JSON shape instead. */

@@ -2,9 +2,10 @@ package dev.loomstep.http;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
+import io.undertow.io.Receiver;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,25 +36,62 @@ final class UndertowSdkHandler implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) {
         long limit = endpoint.options().maxBodyBytes();
         long declared = exchange.getRequestContentLength();
-        if (declared > limit) {
-            // Refuse before reading: the client may still be sending, so the connection cannot be reused.
+        if (declared > drainCap(limit)) {
+            // Too big even to read past: answer now and drop the connection, the rest of the body unread.
             exchange.setPersistent(false);
             write(exchange, endpoint.payloadTooLarge(request(exchange, null), declared));
             return;
         }
-        exchange.setMaxEntitySize(limit);
-        exchange.getRequestReceiver().receiveFullBytes(
-                (ex, body) -> dispatch(ex, body),
+        exchange.getRequestReceiver().receivePartialBytes(new Collector(limit, declared),
                 (ex, error) -> {
+                    log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
                     ex.setPersistent(false);
-                    if (error instanceof RequestTooBigException) {
-                        write(ex, endpoint.payloadTooLarge(request(ex, null), -1));
-                    } else {
-                        log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
-                        ex.setStatusCode(400);
-                        ex.endExchange();
-                    }
+                    ex.setStatusCode(400);
+                    ex.endExchange();
                 });
+    }
+
+    /**
+     * How much of an oversized body is read and thrown away so the 413 reaches the client on a healthy
+     * connection (a client still sending when the server closes often sees a reset instead of the answer).
+     */
+    private static long drainCap(long limit) {
+        return Math.max(2 * limit, limit + (8L << 20));
+    }
+
+    /** Gathers the body on the IO thread without blocking, up to the limit; past it, skips the rest. */
+    private final class Collector implements Receiver.PartialBytesCallback {
+        private final long limit;
+        private ByteArrayOutputStream buffer;
+        private long seen;
+
+        Collector(long limit, long declared) {
+            this.limit = limit;
+            this.buffer = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 256), 64 * 1024));
+        }
+
+        @Override
+        public void handle(HttpServerExchange exchange, byte[] chunk, boolean last) {
+            seen += chunk.length;
+            if (buffer != null && seen > limit) {
+                buffer = null;
+            }
+            if (buffer != null) {
+                buffer.writeBytes(chunk);
+            } else if (!last && seen > drainCap(limit)) {
+                exchange.getRequestReceiver().pause();
+                exchange.setPersistent(false);
+                write(exchange, endpoint.payloadTooLarge(request(exchange, null), -1));
+                return;
+            }
+            if (last) {
+                if (buffer == null) {
+                    write(exchange, endpoint.payloadTooLarge(request(exchange, null), exchange.getRequestContentLength()));
+                } else {
+                    dispatch(exchange, buffer.toByteArray());
+                }
+            }
+        }
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
