@@ -46,7 +46,9 @@ final class UndertowSdkHandler implements HttpHandler {
                 (ex, error) -> {
                     log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
                     ex.setPersistent(false);
-                    ex.setStatusCode(400);
+                    if (!ex.isResponseStarted()) {
+                        ex.setStatusCode(400);
+                    }
                     ex.endExchange();
                 });
     }
@@ -103,7 +105,9 @@ final class UndertowSdkHandler implements HttpHandler {
                 } catch (RuntimeException | Error e) {
                     // handle() answers every failure itself; this is the last line so the exchange never hangs.
                     log.error("unexpected failure answering {} {}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
-                    exchange.setStatusCode(500);
+                    if (!exchange.isResponseStarted()) {
+                        exchange.setStatusCode(500);
+                    }
                     exchange.endExchange();
                     return;
                 }
@@ -127,6 +131,11 @@ final class UndertowSdkHandler implements HttpHandler {
     }
 
     private static void write(HttpServerExchange exchange, SdkResponse response) {
+        if (exchange.isResponseStarted()) {
+            log.warn("the answer to {} {} was started elsewhere; dropping Loomstep's {} answer",
+                    exchange.getRequestMethod(), exchange.getRequestPath(), response.status(), new IllegalStateException("response already started"));
+            return;
+        }
         exchange.setStatusCode(response.status());
         response.headers().forEach((k, v) -> exchange.getResponseHeaders().put(HttpString.tryFromString(k), v));
         exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
