@@ -6,6 +6,8 @@ import java.util.Objects;
 
 /** Fails this attempt and asks the executor to retry no sooner than the given delay or instant. */
 public class RetryAfterException extends RuntimeException {
+    private static final java.time.format.DateTimeFormatter ISO_MILLIS =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
     private final Duration delay;
     private final Instant at;
 
@@ -30,7 +32,7 @@ public class RetryAfterException extends RuntimeException {
     /** The {@code Retry-After} header value: whole seconds, or an RFC 3339 instant. */
     public String retryAfterHeader() {
         if (at != null) {
-            return at.toString();
+            return ISO_MILLIS.format(at);
         }
         return Long.toString(Math.max(0, (delay.toMillis() + 999) / 1000));
     }

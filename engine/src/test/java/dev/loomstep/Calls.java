@@ -20,6 +20,7 @@ public final class Calls {
     private ObjectNode event = Json.nodes().objectNode().put("name", "test/event").put("id", "evt-1").put("ts", 1_700_000_000_000L);
     private boolean disableImmediate;
     private int attempt;
+    private Integer maxAttempts;
 
     public static Calls request() {
         Calls c = new Calls();
@@ -64,6 +65,12 @@ public final class Calls {
         return this;
     }
 
+    /** The executor's {@code ctx.max_attempts}: retries + 1. */
+    public Calls maxAttempts(int n) {
+        maxAttempts = n;
+        return this;
+    }
+
     public CallRequest build() {
         ObjectNode body = Json.nodes().objectNode();
         body.set("event", event);
@@ -72,6 +79,9 @@ public final class Calls {
         ObjectNode ctx = body.putObject("ctx");
         ctx.put("run_id", "01RUN").put("attempt", attempt).put("fn_id", "fn-uuid")
                 .put("disable_immediate_execution", disableImmediate);
+        if (maxAttempts != null) {
+            ctx.put("max_attempts", maxAttempts);
+        }
         ObjectNode st = ctx.putObject("stack");
         ArrayNode arr = st.putArray("stack");
         stack.forEach(arr::add);

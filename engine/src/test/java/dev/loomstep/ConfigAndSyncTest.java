@@ -105,6 +105,7 @@ class ConfigAndSyncTest {
         assertEquals("shop-flow-failure", failure.get("id").asText());
         assertEquals("Flow control (failure)", failure.get("name").asText());
         assertEquals("[{\"event\":\"inngest/function.failed\",\"expression\":\"event.data.function_id == 'shop-flow'\"}]", failure.get("triggers").toString());
+        assertEquals(1, failure.get("steps").get("step").get("retries").get("attempts").asInt());
     }
 
     @Test

@@ -103,6 +103,7 @@ class OpShapesTest {
     void invokeReportsTheCompositeIdPayloadAndTimeout() {
         JsonNode op = body(app(invoke).call("app-invoke", "step", request().build(), null)).get(0);
         assertEquals("InvokeFunction", op.get("op").asText());
+        assertTrue(!op.has("name"), "the JS SDK sends invoke ops without a name");
         assertEquals("call-child", op.get("displayName").asText());
         assertEquals("peer-child", op.get("opts").get("function_id").asText());
         assertEquals("{\"data\":{\"v\":21}}", op.get("opts").get("payload").toString());
@@ -135,6 +136,8 @@ class OpShapesTest {
         JsonNode op = body(r).get(0);
         assertEquals("StepRun", op.get("op").asText());
         assertEquals("send-it", op.get("displayName").asText());
+        assertEquals("sendEvent", op.get("name").asText());
+        assertEquals("{\"type\":\"step.sendEvent\"}", op.get("opts").toString());
         assertEquals("[\"id-1-0\",\"id-1-1\"]", op.get("data").get("ids").toString());
         assertEquals(1, sent.size());
         assertEquals("app/two", sent.get(0).get(1).name());

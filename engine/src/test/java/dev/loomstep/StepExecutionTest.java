@@ -199,11 +199,27 @@ class StepExecutionTest {
     }
 
     @Test
-    void aStepErrorOnTheLastAttemptIsFinal() {
+    void aStepErrorOnTheLastAttemptTheExecutorAnnouncesIsFinal() {
         var fn = Function.builder("boom").trigger(Trigger.event("x")).retries(2).handler((input, step) ->
                 step.run("boom", String.class, () -> { throw new IllegalStateException("kaput"); }));
-        assertEquals("StepError", body(call(app(fn), "boom", "step", request().attempt(1))).get(0).get("op").asText());
-        assertEquals("StepFailed", body(call(app(fn), "boom", "step", request().attempt(2))).get(0).get("op").asText());
+        assertEquals("StepError", body(call(app(fn), "boom", "step", request().attempt(1).maxAttempts(3))).get(0).get("op").asText());
+        CallResult last = call(app(fn), "boom", "step", request().attempt(2).maxAttempts(3));
+        JsonNode op = body(last).get(0);
+        assertEquals("StepFailed", op.get("op").asText());
+        assertTrue(last.noRetry());
+        assertEquals("{\"__serialized\":true,\"name\":\"IllegalStateException\",\"message\":\"kaput\",\"stack\":\"\"}", op.get("data").toString());
+        // Without max_attempts only the executor knows which attempt is the last, as with the JS SDK.
+        assertEquals("StepError", body(call(app(fn), "boom", "step", request().attempt(2))).get(0).get("op").asText());
+    }
+
+    @Test
+    void aFunctionErrorOnTheLastAttemptIsNotRetried() {
+        var fn = Function.builder("fails").trigger(Trigger.event("x")).handler((input, step) -> {
+            throw new IllegalStateException("outer");
+        });
+        CallResult r = call(app(fn), "fails", "step", request().attempt(3).maxAttempts(4));
+        assertEquals(400, r.status());
+        assertTrue(r.noRetry());
     }
 
     @Test
@@ -283,7 +299,7 @@ class StepExecutionTest {
         });
         CallResult r = call(app(fn), "ra", "step", request());
         assertEquals(500, r.status());
-        assertEquals("2030-01-01T00:00:00Z", r.retryAfter());
+        assertEquals("2030-01-01T00:00:00.000Z", r.retryAfter());
     }
 
     @Test

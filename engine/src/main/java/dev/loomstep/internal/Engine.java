@@ -27,7 +27,8 @@ public final class Engine {
             String message = fnId == null || fnId.isBlank()
                     ? "the call names no function: add the fnId query parameter"
                     : "app \"" + app.appId() + "\" has no function \"" + fnId + "\"; it has " + app.functionsById().keySet();
-            return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null);
+            // Like the JS SDK: 500 without a No-Retry verdict, since a re-sync may bring the function.
+            return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
         return Runs.call(app, fn, fnId, stepId, request, raw);
     }

@@ -56,10 +56,7 @@ public final class SyncConfigs {
         var b = Function.builder(fn.id() + FAILURE_SUFFIX)
                 .name(fn.name() + " (failure)")
                 .trigger(Trigger.event(FUNCTION_FAILED_EVENT, "event.data.function_id == '" + appId + "-" + fn.id() + "'"));
-        if (fn.retries() != null) {
-            b.retries(fn.retries());
-        }
-        return b.handler(Function.Failure.class, handler);
+        return b.retries(1).handler(Function.Failure.class, handler);
     }
 
 }

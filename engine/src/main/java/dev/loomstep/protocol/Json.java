@@ -1,6 +1,5 @@
 package dev.loomstep.protocol;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +20,9 @@ import java.time.Duration;
 /**
  * The one Jackson mapper every Loomstep module uses for the wire. Configured once: unknown fields are
  * ignored (executors and SDKs add fields freely), nulls are left out of our own records, and
- * {@code java.time} types are written as ISO-8601 strings.
+ * {@code java.time} types are written as ISO-8601 strings. Nulls in user data are kept (a function
+ * that returns {@code {"got": null}} answers exactly that); our own records leave their absent fields
+ * out with {@code @JsonInclude(NON_NULL)}.
  */
 public final class Json {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -33,7 +34,6 @@ public final class Json {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 
     private Json() {}

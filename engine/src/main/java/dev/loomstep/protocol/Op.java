@@ -18,10 +18,13 @@ public sealed interface Op
     /** The flat JSON shape of this op. */
     WireOp toWire();
 
-    /** A run step executed in this request, with its JSON result. */
-    record StepRun(String id, String name, String displayName, JsonNode data) implements Op {
+    /**
+     * A run step executed in this request, with its JSON result. {@code opts} is null for
+     * {@code step.run} and {@code {"type": "step.sendEvent"}} for a sendEvent.
+     */
+    record StepRun(String id, String name, String displayName, JsonNode opts, JsonNode data) implements Op {
         public WireOp toWire() {
-            return new WireOp(id, OpCode.StepRun.name(), name, displayName, null, data == null ? Json.nodes().nullNode() : data, null);
+            return new WireOp(id, OpCode.StepRun.name(), name, displayName, opts, data == null ? Json.nodes().nullNode() : data, null);
         }
     }
 
@@ -32,17 +35,25 @@ public sealed interface Op
         }
     }
 
-    /** A run step whose error is final: it threw a non-retriable error or ran out of attempts. */
+    /**
+     * A run step whose error is final: it threw a non-retriable error or ran out of attempts. Like the
+     * JS SDK, the error is repeated in {@code data} without its stack, the form executors memoize.
+     */
     record StepFailed(String id, String name, String displayName, WireError error) implements Op {
         public WireOp toWire() {
-            return new WireOp(id, OpCode.StepFailed.name(), name, displayName, null, null, error);
+            ObjectNode data = Json.nodes().objectNode();
+            data.put("__serialized", true);
+            data.put("name", error.name());
+            data.put("message", error.message());
+            data.put("stack", "");
+            return new WireOp(id, OpCode.StepFailed.name(), name, displayName, null, data, error);
         }
     }
 
     /** A run step found but not executed; the executor calls back with {@code stepId=id}. */
-    record StepPlanned(String id, String name, String displayName) implements Op {
+    record StepPlanned(String id, String name, String displayName, JsonNode opts) implements Op {
         public WireOp toWire() {
-            return new WireOp(id, OpCode.StepPlanned.name(), name, displayName, emptyOpts(), null, null);
+            return new WireOp(id, OpCode.StepPlanned.name(), name, displayName, opts == null ? emptyOpts() : opts, null, null);
         }
     }
 
@@ -61,9 +72,10 @@ public sealed interface Op
 
     /**
      * Wait for an event. The event name travels in {@code name} (JS) and {@code opts.event} (spec).
+     * Loomstep itself never sends {@code match}: like the JS SDK it turns it into an {@code if}.
      *
      * @param ifExpression CEL over {@code event} (the run's trigger) and {@code async} (the candidate)
-     * @param match        legacy field: {@code "data.x"} means {@code event.data.x == async.data.x}
+     * @param match        legacy field other SDKs may send: {@code "data.x"} means {@code event.data.x == async.data.x}
      */
     record WaitForEvent(String id, String displayName, String event, String timeout, String ifExpression, String match) implements Op {
         public WireOp toWire() {
@@ -81,7 +93,8 @@ public sealed interface Op
     }
 
     /**
-     * Invoke another function by composite id with {@code payload} = {@code {data, user?}}.
+     * Invoke another function by composite id with {@code payload} = {@code {data, user?}}. Sent without
+     * a {@code name}, as the JS SDK sends it.
      */
     record InvokeFunction(String id, String displayName, String functionId, JsonNode payload, String timeout) implements Op {
         public WireOp toWire() {
@@ -91,7 +104,7 @@ public sealed interface Op
             if (timeout != null) {
                 opts.put("timeout", timeout);
             }
-            return new WireOp(id, OpCode.InvokeFunction.name(), functionId, displayName, opts, null, null);
+            return new WireOp(id, OpCode.InvokeFunction.name(), null, displayName, opts, null, null);
         }
     }
 
@@ -132,10 +145,10 @@ public sealed interface Op
         }
         JsonNode opts = w.opts() == null ? Json.nodes().objectNode() : w.opts();
         return switch (code) {
-            case StepRun, Step -> new StepRun(w.id(), w.name(), w.displayName(), w.data());
+            case StepRun, Step -> new StepRun(w.id(), w.name(), w.displayName(), w.opts(), w.data());
             case StepError -> new StepError(w.id(), w.name(), w.displayName(), w.error());
             case StepFailed -> new StepFailed(w.id(), w.name(), w.displayName(), w.error());
-            case StepPlanned -> new StepPlanned(w.id(), w.name(), w.displayName());
+            case StepPlanned -> new StepPlanned(w.id(), w.name(), w.displayName(), w.opts());
             case Sleep -> new Sleep(w.id(), w.displayName(), text(opts, "duration", w.name()));
             case WaitForEvent -> new WaitForEvent(w.id(), w.displayName(), text(opts, "event", w.name()),
                     text(opts, "timeout", null), text(opts, "if", null), text(opts, "match", null));

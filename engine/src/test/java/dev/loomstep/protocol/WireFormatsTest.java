@@ -59,7 +59,7 @@ class WireFormatsTest {
             new Op.Sleep("i", "nap", "1s"),
             new Op.WaitForEvent("i", "w", "a/b", "1h", "event.x == async.x", null),
             new Op.InvokeFunction("i", "c", "app-child", Json.toTree(java.util.Map.of("data", java.util.Map.of())), "5m"),
-            new Op.StepPlanned("i", "s", "s"),
+            new Op.StepPlanned("i", "s", "s", Json.nodes().objectNode()),
             new Op.StepError("i", "s", "s", WireError.of("Error", "x")),
         };
         for (Op op : ops) {

@@ -28,13 +28,14 @@ final class Errors {
     }
 
     /**
-     * A function that threw: 400 without retries for a non-retriable error or an uncaught failed step
-     * (its retries are already spent), else 500 with retries, honouring Retry-After.
+     * A function that threw: 400 without retries for a non-retriable error, an uncaught failed step
+     * (its retries are already spent) or an error on the last attempt, else 500 with retries, honouring
+     * Retry-After.
      */
-    static CallResult functionError(Throwable t) {
+    static CallResult functionError(Throwable t, boolean lastAttempt) {
         WireError wire = toWire(t);
         byte[] body = Json.toBytes(wire);
-        if (t instanceof NonRetriableException || t instanceof StepFailedException) {
+        if (t instanceof NonRetriableException || t instanceof StepFailedException || lastAttempt) {
             return new CallResult(400, body, true, null);
         }
         String retryAfter = t instanceof RetryAfterException r ? r.retryAfterHeader() : null;

@@ -1,6 +1,8 @@
 package dev.loomstep.internal.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.middleware.StepInfo;
+import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.Op;
 import java.util.concurrent.Callable;
 
@@ -11,6 +13,7 @@ import java.util.concurrent.Callable;
  *           {@code StepPlanned} or executed
  */
 record PendingStep(StepInfo info, Kind kind, Op op, Callable<?> body) {
+    private static final JsonNode SEND_EVENT_OPTS = Json.nodes().objectNode().put("type", "step.sendEvent");
 
     enum Kind {
         RUN("run"), SEND_EVENT("sendEvent"), SLEEP("sleep"), WAIT_FOR_EVENT("waitForEvent"), INVOKE("invoke");
@@ -27,8 +30,18 @@ record PendingStep(StepInfo info, Kind kind, Op op, Callable<?> body) {
         }
     }
 
+    /** The op's {@code name}: the step id, or {@code "sendEvent"} as the JS SDK names those. */
+    String opName() {
+        return kind == Kind.SEND_EVENT ? "sendEvent" : info.id();
+    }
+
+    /** The op's {@code opts} for run kinds: none for a run, the step type for a sendEvent. */
+    JsonNode runOpts() {
+        return kind == Kind.SEND_EVENT ? SEND_EVENT_OPTS.deepCopy() : null;
+    }
+
     /** How the op is reported when it is not executed in this request. */
     Op reported() {
-        return op != null ? op : new Op.StepPlanned(info.hashedId(), info.id(), info.id());
+        return op != null ? op : new Op.StepPlanned(info.hashedId(), opName(), info.id(), runOpts());
     }
 }

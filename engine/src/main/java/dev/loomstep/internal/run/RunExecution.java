@@ -56,7 +56,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private final List<Middleware> middleware;
     private final String target;
     private final boolean immediateAllowed;
-    private final int maxAttempts;
+    /** From the executor's {@code ctx.max_attempts}; null when it sent none (then only the executor knows). */
+    private final Integer maxAttempts;
     private final Map<String, JsonNode> steps;
     private final Broker broker = new Broker(this);
     private final Map<String, Integer> repeats = new HashMap<>();
@@ -78,8 +79,7 @@ public final class RunExecution implements Step, Broker.Listener {
         this.middleware = middleware;
         this.target = stepId == null || stepId.isEmpty() || stepId.equals("step") ? null : stepId;
         this.immediateAllowed = !disableImmediateExecution;
-        this.maxAttempts = maxAttemptsFromExecutor != null ? maxAttemptsFromExecutor
-                : function.retries() == null ? 4 : function.retries() + 1;
+        this.maxAttempts = maxAttemptsFromExecutor;
         this.steps = input.memoizedSteps();
         this.memoRemaining = steps.size();
     }
@@ -197,8 +197,10 @@ public final class RunExecution implements Step, Broker.Listener {
     @Override
     public Optional<Event> waitForEvent(String id, WaitForEvent options) {
         requireNonNull(options, "waitForEvent options");
+        String condition = options.ifExpression() != null ? options.ifExpression()
+                : options.match() != null ? "event." + options.match() + " == async." + options.match() : null;
         JsonNode memo = step(id, Kind.WAIT_FOR_EVENT, hashed -> new Op.WaitForEvent(hashed, id, options.event(),
-                TimeStrings.format(options.timeout()), options.ifExpression(), options.match()), null);
+                TimeStrings.format(options.timeout()), condition, null), null);
         return Optional.ofNullable(Memo.event(memo));
     }
 
@@ -306,16 +308,16 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         var info = new StepInfo(id, hashed, kind.label);
+        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body);
         if (target != null) {
             if (hashed.equals(target) && kind.executes() && targetAnswer == null) {
-                targetAnswer = execute(info, body);
+                targetAnswer = execute(pending);
             }
             broker.park(self, null);
             throw Abort.INSTANCE;
         }
-        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body);
         if (broker.park(self, pending) == Branch.Signal.EXECUTE) {
-            decide(self, execute(info, body));
+            decide(self, execute(pending));
         }
         throw Abort.INSTANCE;
     }
@@ -326,7 +328,9 @@ public final class RunExecution implements Step, Broker.Listener {
     }
 
     /** Runs a step body in this request and turns its outcome into the answer. */
-    private CallResult execute(StepInfo info, Callable<?> body) {
+    private CallResult execute(PendingStep step) {
+        StepInfo info = step.info();
+        Callable<?> body = step.body();
         JsonNode data = null;
         Throwable error = null;
         hooks.beforeExecution(info);
@@ -346,15 +350,22 @@ public final class RunExecution implements Step, Broker.Listener {
             error = out.error;
         }
         if (error == null) {
-            return ops(List.of(new Op.StepRun(info.hashedId(), info.id(), info.id(), data)), null);
+            return ops(List.of(new Op.StepRun(info.hashedId(), step.opName(), info.id(), step.runOpts(), data)), null);
         }
         WireError wire = Errors.toWire(error);
-        if (error instanceof NonRetriableException || error instanceof StepFailedException
-                || input.attempt() + 1 >= maxAttempts) {
-            return ops(List.of(new Op.StepFailed(info.hashedId(), info.id(), info.id(), wire)), null);
+        if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt()) {
+            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
         }
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
-        return ops(List.of(new Op.StepError(info.hashedId(), info.id(), info.id(), wire)), retryAfter);
+        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+    }
+
+    /**
+     * Whether this attempt is the last the executor will make. Like the JS SDK, only the executor's
+     * {@code ctx.max_attempts} says so; without it every error is left to the executor to retry.
+     */
+    private boolean lastAttempt() {
+        return maxAttempts != null && input.attempt() + 1 >= maxAttempts;
     }
 
     private JsonNode memoizedData(String id, JsonNode memo) {
@@ -380,7 +391,7 @@ public final class RunExecution implements Step, Broker.Listener {
         if (error == null) {
             return new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
         }
-        return Errors.functionError(error);
+        return Errors.functionError(error, lastAttempt());
     }
 
     private static CallResult ops(List<Op> ops, String retryAfter) {
@@ -388,8 +399,9 @@ public final class RunExecution implements Step, Broker.Listener {
         for (Op op : ops) {
             wire.add(op.toWire());
         }
-        boolean failed = ops.size() == 1 && ops.get(0) instanceof Op.StepFailed;
-        return new CallResult(206, Json.toBytes(wire), failed, retryAfter);
+        Op only = ops.size() == 1 ? ops.get(0) : null;
+        boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;
+        return new CallResult(206, Json.toBytes(wire), only instanceof Op.StepFailed, retryAfter, failure);
     }
 
     private Branch currentBranch() {

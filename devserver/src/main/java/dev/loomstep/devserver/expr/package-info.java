@@ -1,0 +1,6 @@
+/**
+ * CEL expressions over Inngest events: {@link dev.loomstep.devserver.expr.Expressions#compile} gives a
+ * cached, thread-safe {@link dev.loomstep.devserver.expr.CompiledExpression} evaluated with {@code event}
+ * and {@code async}.
+ */
+package dev.loomstep.devserver.expr;

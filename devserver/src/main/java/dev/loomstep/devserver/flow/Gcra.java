@@ -1,0 +1,54 @@
+package dev.loomstep.devserver.flow;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The generic cell rate algorithm, the way Inngest's rate limiter and throttle use it: each key keeps
+ * a theoretical arrival time (TAT); a request costs one emission interval ({@code period / limit});
+ * it is admitted when {@code max(TAT, now) + interval - tolerance <= now}, where the tolerance
+ * ({@code interval * capacity}) decides how many requests can pass at once. Times are nanoseconds
+ * since the epoch. Thread-safe: each key is updated atomically.
+ */
+final class Gcra {
+    /** Forget keys whose TAT has passed every so many calls; they behave exactly like absent keys. */
+    private static final int SWEEP_EVERY = 1024;
+
+    private final ConcurrentHashMap<String, Long> tats = new ConcurrentHashMap<>();
+    private final AtomicInteger calls = new AtomicInteger();
+
+    /**
+     * Admits one request if it fits, updating the key's TAT.
+     *
+     * @param capacity how many requests may pass at once from an idle key (at least 1)
+     * @return 0 when admitted, else the nanoseconds until a request would be admitted (nothing consumed)
+     */
+    long tryTake(String key, long nowNanos, long intervalNanos, long capacity) {
+        long tolerance = intervalNanos * capacity;
+        long[] wait = new long[1];
+        tats.compute(key, (k, tat) -> {
+            long base = tat == null ? nowNanos : Math.max(tat, nowNanos);
+            long next = base + intervalNanos;
+            long allowAt = next - tolerance;
+            if (allowAt > nowNanos) {
+                wait[0] = allowAt - nowNanos;
+                return tat;
+            }
+            wait[0] = 0;
+            return next;
+        });
+        if (calls.incrementAndGet() % SWEEP_EVERY == 0) {
+            // Conditional removal (entrySet().removeIf on a ConcurrentHashMap) never drops a fresh update.
+            tats.entrySet().removeIf(e -> e.getValue() <= nowNanos);
+        }
+        return wait[0];
+    }
+
+    static long nanos(java.time.Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+
+    int size() {
+        return tats.size();
+    }
+}

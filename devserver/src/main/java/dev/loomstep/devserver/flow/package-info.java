@@ -1,0 +1,6 @@
+/**
+ * Flow-control decisions (rate limit, throttle, debounce, batching, concurrency, idempotency,
+ * singleton, priority, cancellation, timeouts) as small in-memory classes with an injectable clock.
+ * See {@code devserver/FLOW_CONTROL.md} for a summary of each.
+ */
+package dev.loomstep.devserver.flow;

@@ -1,0 +1,166 @@
+package dev.loomstep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.loomstep.protocol.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A loopback stand-in for the Inngest event API ({@code POST /e/{key}}) and register endpoint
+ * ({@code POST /fn/register}), shared by the JS peer and Loomstep so both send for real. Event ids are
+ * derived from each event's name and data, so both SDKs get the same ids for the same events.
+ */
+final class EventApi implements AutoCloseable {
+    /** An event as received, reduced to what both SDKs must agree on. */
+    record Received(String sdk, String name, JsonNode data) {}
+
+    private final HttpServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicReference<String> lastRegister = new AtomicReference<>();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private EventApi(HttpServer server) {
+        this.server = server;
+    }
+
+    static EventApi start() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        var api = new EventApi(server);
+        server.createContext("/e/", api::events);
+        server.createContext("/fn/register", api::register);
+        server.start();
+        return api;
+    }
+
+    /** {@code http://127.0.0.1:{port}}, for INNGEST_EVENT_API_BASE_URL and INNGEST_API_BASE_URL. */
+    String origin() {
+        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    }
+
+    /** A Loomstep {@link EventSender} that posts to this API over HTTP, as the HTTP adapter's sender does. */
+    EventSender sender(String sdkHeader) {
+        return events -> {
+            var req = HttpRequest.newBuilder(URI.create(origin() + "/e/test-key"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .header("X-Inngest-Sdk", sdkHeader)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(events)))
+                    .build();
+            HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = Json.mapper().readTree(r.body());
+            if (r.statusCode() != 200 || body.path("status").asInt() != 200) {
+                throw new IllegalStateException("event API answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
+            }
+            var ids = new ArrayList<String>();
+            body.path("ids").forEach(id -> ids.add(id.asText()));
+            return ids;
+        };
+    }
+
+    /** Events received from the SDK whose {@code X-Inngest-Sdk} header starts with {@code sdkPrefix}. */
+    List<Received> received(String sdkPrefix) {
+        return received.stream().filter(r -> r.sdk().startsWith(sdkPrefix))
+                .map(r -> new Received("", r.name(), r.data())).toList();
+    }
+
+    Optional<String> lastRegisterBody() {
+        return Optional.ofNullable(lastRegister.get());
+    }
+
+    void clear() {
+        received.clear();
+        lastRegister.set(null);
+    }
+
+    private void events(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = Json.mapper().readTree(readAll(ex.getRequestBody()));
+            ArrayNode events = body.isArray() ? (ArrayNode) body : Json.nodes().arrayNode().add(body);
+            String sdk = String.valueOf(ex.getRequestHeaders().getFirst("X-Inngest-Sdk"));
+            ArrayNode ids = Json.nodes().arrayNode();
+            for (JsonNode e : events) {
+                received.add(new Received(sdk, e.path("name").asText(), e.path("data")));
+                ids.add("evt-" + digest(e.path("name").asText() + canonical(e.path("data"))));
+            }
+            ObjectNode answer = Json.nodes().objectNode();
+            answer.set("ids", ids);
+            answer.put("status", 200);
+            respond(ex, 200, answer.toString());
+        }
+    }
+
+    private void register(HttpExchange ex) throws IOException {
+        try (ex) {
+            lastRegister.set(new String(readAll(ex.getRequestBody()), StandardCharsets.UTF_8));
+            respond(ex, 200, "{\"ok\":true,\"modified\":true}");
+        }
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    private static void respond(HttpExchange ex, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** JSON text with object keys sorted, so the same data gives the same id whatever the key order. */
+    private static String canonical(JsonNode n) {
+        if (n.isObject()) {
+            var sorted = new TreeMap<String, JsonNode>();
+            n.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+            var sb = new StringBuilder("{");
+            for (Map.Entry<String, JsonNode> e : sorted.entrySet()) {
+                sb.append(Json.nodes().textNode(e.getKey())).append(':').append(canonical(e.getValue())).append(',');
+            }
+            return sb.append('}').toString();
+        }
+        if (n.isArray()) {
+            var sb = new StringBuilder("[");
+            n.forEach(v -> sb.append(canonical(v)).append(','));
+            return sb.append(']').toString();
+        }
+        return n.toString();
+    }
+
+    private static String digest(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        client.close();
+    }
+}

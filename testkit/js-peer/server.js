@@ -1,0 +1,188 @@
+// The official Inngest JS SDK (npm `inngest`, pinned in package.json) serving reference functions.
+// Loomstep's tests call it over HTTP and compare its answers with the engine's: it is our record of
+// what a real SDK puts on the wire. Every function here has a Java twin with the same function id and
+// step ids (engine/src/test/java/dev/loomstep/JsSdkDifferentialTest.java).
+//
+//   node server.js [--port N]     (or PORT=N; 0 or absent picks a free port)
+//
+// Runs in dev mode (INNGEST_DEV=1 unless set): no signature checks. Events sent by `send` go to
+// INNGEST_EVENT_API_BASE_URL (default: the dev server at localhost:8288); syncs (PUT) go to
+// INNGEST_API_BASE_URL. Prints one ready line on stdout once listening:
+//   js-peer ready http://127.0.0.1:<port>/api/inngest inngest-js:v<version>
+"use strict";
+
+process.env.INNGEST_DEV = process.env.INNGEST_DEV || "1";
+
+const express = require("express");
+const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
+const { serve } = require("inngest/express");
+
+const inngest = new Inngest({ id: "peer" });
+
+const on = (event) => [{ event }];
+
+const seq = inngest.createFunction({ id: "seq", triggers: on("peer/seq") }, async ({ step }) => {
+  const a = await step.run("a", () => 1);
+  const b = await step.run("b", () => 2);
+  await step.sleep("nap", "1s");
+  const again = await step.run("a", () => 3); // a repeated id: hashed as "a:1"
+  return { done: true, sum: a + b + again };
+});
+
+const sleepUntil = inngest.createFunction({ id: "sleep-until", triggers: on("peer/sleep-until") }, async ({ step }) => {
+  await step.sleepUntil("wake", new Date("2030-01-01T00:00:00Z"));
+  return { woke: true };
+});
+
+const wait = inngest.createFunction({ id: "wait", triggers: on("peer/wait") }, async ({ step }) => {
+  const got = await step.waitForEvent("w", {
+    event: "peer/approve",
+    timeout: "1h",
+    if: "event.data.id == async.data.id",
+  });
+  return { got };
+});
+
+// The legacy `match` form, to show how the SDK turns it into an `if` expression.
+const waitMatch = inngest.createFunction({ id: "wait-match", triggers: on("peer/wait-match") }, async ({ step }) => {
+  const got = await step.waitForEvent("w", { event: "peer/approve", timeout: "90m", match: "data.id" });
+  return { got };
+});
+
+const child = inngest.createFunction({ id: "child", triggers: on("peer/child") }, async ({ event }) => {
+  return { doubled: event.data.v * 2 };
+});
+
+const invoke = inngest.createFunction({ id: "invoke", triggers: on("peer/invoke") }, async ({ step }) => {
+  const result = await step.invoke("call-child", { function: child, data: { v: 21 }, timeout: "1m" });
+  return { result };
+});
+
+const send = inngest.createFunction({ id: "send", triggers: on("peer/send") }, async ({ step }) => {
+  const one = await step.sendEvent("send-it", { name: "peer/sent", data: { n: 1 } });
+  const two = await step.sendEvent("send-two", [
+    { name: "peer/sent", data: { n: 2 } },
+    { name: "peer/sent", data: { n: 3 } },
+  ]);
+  return { one, two };
+});
+
+const fanout = inngest.createFunction({ id: "fanout", triggers: on("peer/fanout") }, async ({ step }) => {
+  const parts = await Promise.all([
+    step.run("p1", () => 1),
+    step.run("p2", () => 2),
+    step.run("p3", () => 3),
+  ]);
+  return { sum: parts.reduce((x, y) => x + y, 0) };
+});
+
+const throws = inngest.createFunction({ id: "throws", retries: 2, triggers: on("peer/throws") }, async ({ step }) => {
+  await step.run("boom", () => {
+    throw new Error("kaput");
+  });
+  return { unreachable: true };
+});
+
+const throwsNonRetriable = inngest.createFunction(
+  { id: "throws-nonretriable", retries: 2, triggers: on("peer/throws-nonretriable") },
+  async ({ step }) => {
+    await step.run("boom", () => {
+      throw new NonRetriableError("no way");
+    });
+    return { unreachable: true };
+  },
+);
+
+// A step error with a cause, to show how the cause chain is serialised.
+const throwsCause = inngest.createFunction({ id: "throws-cause", triggers: on("peer/throws-cause") }, async ({ step }) => {
+  await step.run("boom", () => {
+    throw new Error("outer", { cause: new Error("inner") });
+  });
+  return { unreachable: true };
+});
+
+// A memoized step error the function catches: what the user sees, and that the run goes on.
+const catches = inngest.createFunction({ id: "catches", triggers: on("peer/catches") }, async ({ step }) => {
+  try {
+    await step.run("boom", () => {
+      throw new Error("kaput");
+    });
+    return { caught: false };
+  } catch (err) {
+    const after = await step.run("after", () => "recovered");
+    return { caught: true, name: err.name, message: err.message, after };
+  }
+});
+
+const returns = inngest.createFunction({ id: "returns", triggers: on("peer/returns") }, async ({ event }) => {
+  return { ok: true, n: 42, echo: event.data };
+});
+
+// Errors thrown by the function body itself (not inside a step).
+const fnThrows = inngest.createFunction({ id: "fn-throws", triggers: on("peer/fn-throws") }, async () => {
+  throw new Error("function kaput");
+});
+
+const fnNonRetriable = inngest.createFunction({ id: "fn-nonretriable", triggers: on("peer/fn-nonretriable") }, async () => {
+  throw new NonRetriableError("function no way");
+});
+
+// Retry-After: a step asking for a delay in seconds, and a function asking for an instant.
+const retryAfter = inngest.createFunction({ id: "retry-after", triggers: on("peer/retry-after") }, async ({ step }) => {
+  await step.run("boom", () => {
+    throw new RetryAfterError("slow down", "30s");
+  });
+  return { unreachable: true };
+});
+
+const fnRetryAfter = inngest.createFunction({ id: "fn-retry-after", triggers: on("peer/fn-retry-after") }, async () => {
+  throw new RetryAfterError("later", new Date("2030-01-01T00:00:00Z"));
+});
+
+// A function with an onFailure handler and flow control, to show the sync config JS produces.
+const configured = inngest.createFunction(
+  {
+    id: "configured",
+    name: "Configured function",
+    retries: 0,
+    triggers: [{ event: "peer/configured", if: "event.data.ok == true" }, { cron: "0 9 * * MON" }],
+    concurrency: { limit: 2, key: "event.data.id" },
+    onFailure: async () => "handled",
+  },
+  async () => "ran",
+);
+
+const functions = [
+  seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured,
+];
+
+function port() {
+  const i = process.argv.indexOf("--port");
+  const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
+  const n = raw === undefined ? 0 : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`js-peer: --port wants an integer 0..65535, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const app = express();
+app.use(express.json({ limit: "10mb" }));
+app.use("/api/inngest", serve({ client: inngest, functions }));
+
+const server = app.listen(port(), "127.0.0.1", () => {
+  console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest inngest-js:v${version}`);
+});
+server.on("error", (err) => {
+  console.error(`js-peer: cannot listen: ${err.message}`);
+  process.exit(1);
+});
+// The Java fixture stops us with SIGTERM; close promptly rather than waiting on keep-alive sockets.
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => {
+    server.closeAllConnections?.();
+    server.close(() => process.exit(0));
+  });
+}

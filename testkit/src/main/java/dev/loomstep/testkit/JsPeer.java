@@ -1,0 +1,309 @@
+package dev.loomstep.testkit;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The official Inngest JS SDK ({@code testkit/js-peer/server.js}, npm {@code inngest} 4.24.0) running as
+ * a child process on a free loopback port, in dev mode, serving app {@code peer}. Tests send it the same
+ * call requests they send Loomstep and compare the answers.
+ *
+ * <pre>{@code
+ * try (JsPeer peer = JsPeer.start(Map.of("INNGEST_EVENT_API_BASE_URL", eventApi))) {
+ *     JsPeer.Response r = peer.call("peer-seq", "step", Fixtures.body("seq/empty"));
+ * }
+ * }</pre>
+ *
+ * {@link #start} skips the calling test (JUnit assumption) when {@code node} or the peer's
+ * {@code node_modules} is missing; {@code ./loom test} installs them.
+ */
+public final class JsPeer implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final String READY = "js-peer ready ";
+    private static final int KEPT_OUTPUT_LINES = 60;
+
+    private final Process process;
+    private final String baseUrl;
+    private final HttpClient http;
+    private final Deque<String> output;
+    private final Thread shutdownHook;
+
+    private JsPeer(Process process, String baseUrl, HttpClient http, Deque<String> output, Thread shutdownHook) {
+        this.process = process;
+        this.baseUrl = baseUrl;
+        this.http = http;
+        this.output = output;
+        this.shutdownHook = shutdownHook;
+    }
+
+    /** An HTTP answer: status, headers (names lower-cased, first value) and body text. */
+    public record Response(int status, Map<String, String> headers, String body) {
+        /** The header's value, or null; the name is case-insensitive. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** Starts the peer with no extra environment. */
+    public static JsPeer start() {
+        return start(Map.of());
+    }
+
+    /**
+     * Starts the peer and waits until it answers. {@code env} adds variables such as
+     * {@code INNGEST_EVENT_API_BASE_URL} (where {@code step.sendEvent} posts) or
+     * {@code INNGEST_API_BASE_URL} (where a PUT syncs); INNGEST_* variables of this JVM are not passed on.
+     * Skips the calling test when Node or the peer's dependencies are absent.
+     */
+    public static JsPeer start(Map<String, String> env) {
+        Optional<String> missing = unavailableReason();
+        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        Path dir = peerDir();
+        var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), "server.js", "--port", "0")
+                .directory(dir.toFile())
+                .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("INNGEST_"));
+        pb.environment().put("INNGEST_DEV", "1");
+        pb.environment().putAll(env);
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node in " + dir + ": " + e.getMessage(), e);
+        }
+        Thread hook = new Thread(() -> destroyTree(process), "js-peer-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Deque<String> output = new ConcurrentLinkedDeque<>();
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Thread.ofVirtual().name("js-peer-output").start(() -> pump(process.getInputStream(), output, ready));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        try {
+            String url = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            var peer = new JsPeer(process, url, http, output, hook);
+            peer.awaitAnswering(Instant.now().plus(START_TIMEOUT));
+            return peer;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopAfterFailedStart(process, hook);
+            throw new IllegalStateException("interrupted while starting the JS peer", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            stopAfterFailedStart(process, hook);
+            throw new IllegalStateException("the JS peer did not start within " + START_TIMEOUT.toSeconds() + " s; its output:\n"
+                    + lastOutput(output), e);
+        }
+    }
+
+    /** Why the peer cannot run here (no node on PATH, or no node_modules), or empty when it can. */
+    public static Optional<String> unavailableReason() {
+        if (nodeExecutable().isEmpty()) {
+            return Optional.of("node is not on PATH: the tests against the official JS SDK are skipped (install Node.js 20+)");
+        }
+        Path dir = peerDir();
+        if (!Files.isRegularFile(dir.resolve("server.js"))) {
+            return Optional.of("no JS peer at " + dir + ": the tests against the official JS SDK are skipped");
+        }
+        if (!Files.isDirectory(dir.resolve("node_modules").resolve("inngest"))) {
+            return Optional.of("the JS peer's dependencies are not installed: run ./loom test (or npm ci in " + dir + ")");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The repository root: system property {@code loomstep.repoRoot} (set by Surefire), else the first
+     * directory upwards from the working directory that holds {@code testkit/js-peer}.
+     */
+    public static Path repoRoot() {
+        String prop = System.getProperty("loomstep.repoRoot");
+        if (prop != null && !prop.isBlank() && Files.isDirectory(Path.of(prop).resolve("testkit/js-peer"))) {
+            return Path.of(prop).toAbsolutePath();
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("testkit/js-peer"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the repository root (no testkit/js-peer above " + Path.of("").toAbsolutePath()
+                + "); set -Dloomstep.repoRoot");
+    }
+
+    private static Path peerDir() {
+        return repoRoot().resolve("testkit/js-peer");
+    }
+
+    private static Optional<Path> nodeExecutable() {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isBlank()) {
+                continue;
+            }
+            for (String name : List.of("node", "node.exe")) {
+                Path candidate = Path.of(dir, name);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reads the child's output: remembers the last lines for error messages, completes on the ready line. */
+    private static void pump(InputStream in, Deque<String> output, CompletableFuture<String> ready) {
+        try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                output.addLast(line);
+                while (output.size() > KEPT_OUTPUT_LINES) {
+                    output.pollFirst();
+                }
+                if (!ready.isDone() && line.startsWith(READY)) {
+                    ready.complete(line.substring(READY.length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException e) {
+            // The stream closes when the process dies; the caller reports that through `ready`.
+        }
+        ready.completeExceptionally(new IllegalStateException("the JS peer exited before it was ready"));
+    }
+
+    private static String lastOutput(Deque<String> output) {
+        return output.isEmpty() ? "(no output)" : String.join("\n", output);
+    }
+
+    private void awaitAnswering(Instant deadline) throws InterruptedException {
+        Exception last = null;
+        long pauseMillis = 20;
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the JS peer exited with status " + process.exitValue());
+            }
+            try {
+                if (get().status() == 200) {
+                    return;
+                }
+            } catch (UncheckedIOException e) {
+                last = e;
+            }
+            Thread.sleep(pauseMillis);
+            pauseMillis = Math.min(pauseMillis * 2, 500);
+        }
+        throw new IllegalStateException("the JS peer did not answer GET " + baseUrl + " in time", last);
+    }
+
+    /** The endpoint URL, {@code http://127.0.0.1:{port}/api/inngest}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** POSTs a call request, as an executor does: {@code ?fnId={fnId}&stepId={stepId}}. */
+    public Response call(String fnId, String stepId, String bodyJson) {
+        return request("POST", "fnId=" + fnId + "&stepId=" + stepId, bodyJson, Map.of());
+    }
+
+    /** GET: the introspection body. */
+    public Response get() {
+        return request("GET", null, null, Map.of());
+    }
+
+    /** PUT: asks the peer to sync itself to {@code INNGEST_API_BASE_URL}. {@code query} may be null. */
+    public Response put(String query, Map<String, String> headers) {
+        return request("PUT", query, null, headers);
+    }
+
+    /** Any request to the endpoint; {@code query} without the leading '?', {@code body} null for none. */
+    public Response request(String method, String query, String body, Map<String, String> headers) {
+        var builder = HttpRequest.newBuilder(URI.create(query == null ? baseUrl : baseUrl + "?" + query))
+                .timeout(REQUEST_TIMEOUT)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        headers.forEach(builder::header);
+        try {
+            HttpResponse<String> r = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            Map<String, String> h = new TreeMap<>();
+            r.headers().map().forEach((k, v) -> {
+                if (!v.isEmpty()) {
+                    h.put(k.toLowerCase(Locale.ROOT), v.get(0));
+                }
+            });
+            return new Response(r.statusCode(), Map.copyOf(h), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + baseUrl + " failed: " + e.getMessage() + "; peer output:\n" + lastOutput(output), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + method + " " + baseUrl, e);
+        }
+    }
+
+    /** The peer's recent output (its logs), for assertion messages. */
+    public String recentOutput() {
+        return lastOutput(output);
+    }
+
+    /** Stops the peer and every process it started. */
+    @Override
+    public void close() {
+        destroyTree(process);
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook runs anyway.
+        }
+        http.close();
+    }
+
+    private static void stopAfterFailedStart(Process process, Thread hook) {
+        destroyTree(process);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down
+        }
+    }
+
+    private static void destroyTree(Process process) {
+        Map<Long, ProcessHandle> all = new LinkedHashMap<>();
+        process.descendants().forEach(h -> all.put(h.pid(), h));
+        all.values().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                all.values().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
