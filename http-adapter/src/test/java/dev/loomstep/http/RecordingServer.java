@@ -90,6 +90,10 @@ final class RecordingServer implements AutoCloseable {
         return new ArrayList<>(requests);
     }
 
+    void clear() {
+        requests.clear();
+    }
+
     @Override
     public void close() {
         server.stop(0);
