@@ -126,4 +126,16 @@ class BadInputTest extends AdapterTestBase {
         var ok = post(call(served, "peer-hello"), TestHttp.resource("calls/discover.json"));
         assertEquals(206, ok.status(), ok.body());
     }
+
+    @ParameterizedTest
+    @EnumSource(Served.Adapter.class)
+    void aClientThatExpects100ContinueIsAnsweredBeforeOrAfterSendingItsBody(Served.Adapter adapter) throws Exception {
+        var served = serve(adapter, apps.devApp(), ServeOptions.defaults().maxBodyBytes(LIMIT));
+        var ok = java.net.http.HttpRequest.newBuilder(java.net.URI.create(call(served, "peer-hello"))).expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(TestHttp.resource("calls/discover.json"))).build();
+        assertEquals(206, TestHttp.CLIENT.send(ok, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        var tooBig = java.net.http.HttpRequest.newBuilder(java.net.URI.create(call(served, "peer-hello"))).expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[(int) LIMIT + 1])).build();
+        assertEquals(413, TestHttp.CLIENT.send(tooBig, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
 }
