@@ -395,28 +395,12 @@ public final class SdkEndpoint {
         if (result.retryAfter() != null) {
             headers.put(Headers.NO_RETRY, "false");
             headers.put(Headers.RETRY_AFTER, result.retryAfter());
-        } else if (result.status() >= 400 || result.noRetry() || result.status() == 206 && reportsStepError(result.body())) {
+        } else if (result.failure()) {
             // Errors always say whether to retry (spec §4.1.1); a 206 says so only when it reports a step
             // error (StepError: false, StepFailed: true), as JS 4.24 does. Success needs no advice.
             headers.put(Headers.NO_RETRY, Boolean.toString(result.noRetry()));
         }
         return turn.respond(result.status(), result.body(), headers);
-    }
-
-    private static final byte[] STEP_ERROR = "\"StepError\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /** Whether a 206 body holds a StepError op; a byte search, so the answer is not parsed again. */
-    static boolean reportsStepError(byte[] body) {
-        outer:
-        for (int i = 0; body != null && i <= body.length - STEP_ERROR.length; i++) {
-            for (int j = 0; j < STEP_ERROR.length; j++) {
-                if (body[i + j] != STEP_ERROR[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     private static CallRequest parseCall(byte[] body) {
