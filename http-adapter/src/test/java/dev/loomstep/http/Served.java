@@ -1,0 +1,104 @@
+package dev.loomstep.http;
+
+import dev.loomstep.Loomstep;
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import java.net.InetSocketAddress;
+
+/**
+ * One way of serving an app over real HTTP on a free loopback port. The tests run against each, to show
+ * the adapters behave the same.
+ */
+abstract class Served implements AutoCloseable {
+    /** The three ways an app can be served. */
+    enum Adapter {
+        /** {@link LoomstepServer}: Loomstep starts Undertow. */
+        SERVER,
+        /** {@link LoomstepServer#handler}: mounted in an Undertow server of the user's. */
+        HANDLER,
+        /** {@link LoomstepServlet} in a servlet container (Undertow's), under a context path. */
+        SERVLET;
+
+        String framework() {
+            return this == SERVLET ? LoomstepServlet.FRAMEWORK : LoomstepServer.FRAMEWORK;
+        }
+    }
+
+    abstract String url();
+
+    static Served start(Adapter adapter, Loomstep app) {
+        return start(adapter, app, ServeOptions.defaults());
+    }
+
+    static Served start(Adapter adapter, Loomstep app, ServeOptions options) {
+        return switch (adapter) {
+            case SERVER -> {
+                var server = LoomstepServer.builder(app).host("127.0.0.1").port(0).options(options).start();
+                yield new Served() {
+                    String url() {
+                        return server.url();
+                    }
+
+                    public void close() {
+                        server.close();
+                    }
+                };
+            }
+            case HANDLER -> {
+                var undertow = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                        .setHandler(Handlers.path().addExactPath("/api/inngest", LoomstepServer.handler(app, options)))
+                        .build();
+                undertow.start();
+                int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+                yield new Served() {
+                    String url() {
+                        return "http://127.0.0.1:" + port + "/api/inngest";
+                    }
+
+                    public void close() {
+                        undertow.stop();
+                    }
+                };
+            }
+            case SERVLET -> {
+                var servlet = new LoomstepServlet(app, options);
+                var deployment = Servlets.deployment()
+                        .setClassLoader(Served.class.getClassLoader())
+                        .setContextPath("/shop")
+                        .setDeploymentName("loomstep-test")
+                        .addServlet(Servlets.servlet("inngest", LoomstepServlet.class, new ImmediateInstanceFactory<>(servlet))
+                                .addMapping("/api/inngest")
+                                .setAsyncSupported(true));
+                DeploymentManager manager = Servlets.defaultContainer().addDeployment(deployment);
+                manager.deploy();
+                Undertow undertow;
+                try {
+                    undertow = Undertow.builder().addHttpListener(0, "127.0.0.1")
+                            .setHandler(Handlers.path().addPrefixPath("/shop", manager.start())).build();
+                } catch (jakarta.servlet.ServletException e) {
+                    throw new IllegalStateException(e);
+                }
+                undertow.start();
+                int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+                yield new Served() {
+                    String url() {
+                        return "http://127.0.0.1:" + port + "/shop/api/inngest";
+                    }
+
+                    public void close() {
+                        undertow.stop();
+                        try {
+                            manager.stop();
+                        } catch (jakarta.servlet.ServletException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        manager.undeploy();
+                    }
+                };
+            }
+        };
+    }
+}
