@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,6 +51,7 @@ public final class DevServer implements AutoCloseable {
     private final String url;
     private final int port;
     private final Path database;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
@@ -115,7 +117,9 @@ public final class DevServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        closeQuietly();
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly();
+        }
     }
 
     private void closeQuietly() {

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Invoke;
+import dev.loomstep.Loomstep;
 import dev.loomstep.NonRetriableException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
+import dev.loomstep.http.LoomstepServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +23,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Real Loomstep functions (the engine) driven by the devserver over real HTTP on loopback. */
+/**
+ * Real Loomstep functions — the engine served by http-adapter's {@link LoomstepServer}, sending events
+ * with its event client — driven by the devserver over real HTTP on loopback.
+ */
 @Timeout(60)
 class LoomstepEndToEndTest {
     static DevServer dev;
-    static LoomstepEndpoint endpoint;
+    static LoomstepServer server;
     static Api api;
     static final AtomicInteger flakyTries = new AtomicInteger();
 
@@ -72,15 +77,17 @@ class LoomstepEndToEndTest {
         });
         var sender = Function.builder("sender").trigger(Trigger.event("ls/sender"))
                 .handler((in, step) -> step.sendEvent("notify", Event.of("ls/notified", Map.of("n", 1))));
-        endpoint = new LoomstepEndpoint(dev, "ls", b -> b.functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender));
-        endpoint.sync();
+        var app = Loomstep.builder("ls").dev(dev.url())
+                .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender).build();
+        server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
+        server.sync();
         api = new Api(dev);
     }
 
     @AfterAll
     static void stop() {
-        if (endpoint != null) {
-            endpoint.close();
+        if (server != null) {
+            server.close();
         }
         if (dev != null) {
             dev.close();

@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Function;
+import dev.loomstep.Loomstep;
+import dev.loomstep.Trigger;
+import dev.loomstep.http.LoomstepServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +61,34 @@ class RestartTest {
                 assertEquals("before and after", run.get("output").asText());
                 assertEquals(1, aRuns.get(), "a memoized step is never run again");
                 assertEquals(1, api.get("/v1/apps").get("data").size(), "the app stays synced");
+            }
+        }
+    }
+
+    @Test
+    void resumesARealLoomstepFunctionsSleepAfterARestart() throws Exception {
+        Path db = dir.resolve("dev.db");
+        var before = new AtomicInteger();
+        var fn = Function.builder("nap").trigger(Trigger.event("ls/nap")).handler((in, step) -> {
+            String a = step.run("before", String.class, () -> "ran " + before.incrementAndGet());
+            step.sleep("nap", Duration.ofMillis(700));
+            return a + ", then woke";
+        });
+        String runId;
+        try (DevServer first = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start();
+                LoomstepServer server = LoomstepServer.builder(Loomstep.builder("ls").dev(first.url()).functions(fn).build())
+                        .host("127.0.0.1").port(0).start()) {
+            server.sync();
+            Api api = new Api(first);
+            runId = api.runOf(api.send("ls/nap", Map.of()));
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 2, "the run to sleep");
+            first.close(); // the devserver stops while the app stays up
+
+            try (DevServer second = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                JsonNode run = new Api(second).awaitStatus(runId, "Completed");
+
+                assertEquals("ran 1, then woke", run.get("output").asText());
+                assertEquals(1, before.get());
             }
         }
     }
