@@ -7,22 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loomstep.flow.Concurrency;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.CallResult;
 import dev.loomstep.protocol.Json;
-import dev.loomstep.protocol.SyncRequest;
 import dev.loomstep.testkit.Fixtures;
 import dev.loomstep.testkit.JsPeer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -78,7 +72,7 @@ class JsSdkDifferentialTest {
                 "INNGEST_API_BASE_URL", eventApi.origin()));
         app = Loomstep.builder(APP)
                 .config(Config.from(Map.of("INNGEST_DEV", "1")))
-                .functions(twins())
+                .functions(PeerTwins.twins())
                 .eventSender(eventApi.sender(Loomstep.SDK_HEADER))
                 .build();
     }
@@ -97,113 +91,6 @@ class JsSdkDifferentialTest {
         if (eventApi != null) {
             eventApi.close();
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // The Java twins of testkit/js-peer/server.js: same function ids, step ids and results.
-
-    static List<Function<?, ?>> twins() {
-        var seq = Function.builder("seq").trigger(Trigger.event("peer/seq")).handler((in, step) -> {
-            int a = step.run("a", Integer.class, () -> 1);
-            int b = step.run("b", Integer.class, () -> 2);
-            step.sleep("nap", Duration.ofSeconds(1));
-            int again = step.run("a", Integer.class, () -> 3);
-            return Map.of("done", true, "sum", a + b + again);
-        });
-        var sleepUntil = Function.builder("sleep-until").trigger(Trigger.event("peer/sleep-until")).handler((in, step) -> {
-            step.sleepUntil("wake", Instant.parse("2030-01-01T00:00:00Z"));
-            return Map.of("woke", true);
-        });
-        var wait = Function.builder("wait").trigger(Trigger.event("peer/wait")).handler((in, step) -> {
-            Optional<Event> got = step.waitForEvent("w", WaitForEvent.of("peer/approve")
-                    .timeout(Duration.ofHours(1)).ifExpression("event.data.id == async.data.id"));
-            return nullable("got", got.orElse(null));
-        });
-        var waitMatch = Function.builder("wait-match").trigger(Trigger.event("peer/wait-match")).handler((in, step) -> {
-            Optional<Event> got = step.waitForEvent("w", WaitForEvent.of("peer/approve")
-                    .timeout(Duration.ofMinutes(90)).match("data.id"));
-            return nullable("got", got.orElse(null));
-        });
-        var child = Function.builder("child").trigger(Trigger.event("peer/child"))
-                .handler((in, step) -> Map.of("doubled", in.data().path("v").asInt() * 2));
-        var invoke = Function.builder("invoke").trigger(Trigger.event("peer/invoke")).handler((in, step) -> {
-            JsonNode result = step.invoke("call-child", JsonNode.class,
-                    Invoke.function(child).data(Map.of("v", 21)).timeout(Duration.ofMinutes(1)));
-            return Map.of("result", result);
-        });
-        var send = Function.builder("send").trigger(Trigger.event("peer/send")).handler((in, step) -> {
-            List<String> one = step.sendEvent("send-it", Event.of("peer/sent", Map.of("n", 1)));
-            List<String> two = step.sendEvent("send-two", Event.of("peer/sent", Map.of("n", 2)), Event.of("peer/sent", Map.of("n", 3)));
-            return Map.of("one", Map.of("ids", one), "two", Map.of("ids", two));
-        });
-        var fanout = Function.builder("fanout").trigger(Trigger.event("peer/fanout")).handler((in, step) -> {
-            List<Integer> parts = step.parallel(List.of(
-                    () -> step.run("p1", Integer.class, () -> 1),
-                    () -> step.run("p2", Integer.class, () -> 2),
-                    () -> step.run("p3", Integer.class, () -> 3)));
-            return Map.of("sum", parts.stream().mapToInt(Integer::intValue).sum());
-        });
-        var throwsPlain = Function.builder("throws").retries(2).trigger(Trigger.event("peer/throws")).handler((in, step) -> {
-            step.run("boom", () -> {
-                throw new IllegalStateException("kaput");
-            });
-            return Map.of("unreachable", true);
-        });
-        var throwsNonRetriable = Function.builder("throws-nonretriable").retries(2).trigger(Trigger.event("peer/throws-nonretriable"))
-                .handler((in, step) -> {
-                    step.run("boom", () -> {
-                        throw new NonRetriableException("no way");
-                    });
-                    return Map.of("unreachable", true);
-                });
-        var throwsCause = Function.builder("throws-cause").trigger(Trigger.event("peer/throws-cause")).handler((in, step) -> {
-            step.run("boom", () -> {
-                throw new IllegalStateException("outer", new IllegalStateException("inner"));
-            });
-            return Map.of("unreachable", true);
-        });
-        var catches = Function.builder("catches").trigger(Trigger.event("peer/catches")).handler((in, step) -> {
-            try {
-                step.run("boom", () -> {
-                    throw new IllegalStateException("kaput");
-                });
-                return Map.of("caught", false);
-            } catch (StepFailedException e) {
-                String after = step.run("after", String.class, () -> "recovered");
-                return Map.of("caught", true, "name", e.errorName(), "message", e.errorMessage(), "after", after);
-            }
-        });
-        var returns = Function.builder("returns").trigger(Trigger.event("peer/returns"))
-                .handler((in, step) -> Map.of("ok", true, "n", 42, "echo", in.data()));
-        var fnThrows = Function.builder("fn-throws").trigger(Trigger.event("peer/fn-throws")).handler((in, step) -> {
-            throw new IllegalStateException("function kaput");
-        });
-        var fnNonRetriable = Function.builder("fn-nonretriable").trigger(Trigger.event("peer/fn-nonretriable")).handler((in, step) -> {
-            throw new NonRetriableException("function no way");
-        });
-        var retryAfter = Function.builder("retry-after").trigger(Trigger.event("peer/retry-after")).handler((in, step) -> {
-            step.run("boom", () -> {
-                throw new RetryAfterException("slow down", Duration.ofSeconds(30));
-            });
-            return Map.of("unreachable", true);
-        });
-        var fnRetryAfter = Function.builder("fn-retry-after").trigger(Trigger.event("peer/fn-retry-after")).handler((in, step) -> {
-            throw new RetryAfterException("later", Instant.parse("2030-01-01T00:00:00Z"));
-        });
-        var configured = Function.builder("configured").name("Configured function").retries(0)
-                .trigger(Trigger.event("peer/configured", "event.data.ok == true"))
-                .trigger(Trigger.cron("0 9 * * MON"))
-                .concurrency(Concurrency.perKey(2, "event.data.id"))
-                .onFailure((in, step) -> "handled")
-                .handler((in, step) -> "ran");
-        return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throwsPlain, throwsNonRetriable,
-                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured);
-    }
-
-    private static Map<String, Object> nullable(String key, Object value) {
-        var m = new HashMap<String, Object>();
-        m.put(key, value);
-        return m;
     }
 
     // ---------------------------------------------------------------------------------------------

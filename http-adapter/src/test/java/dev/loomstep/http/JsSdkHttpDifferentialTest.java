@@ -61,7 +61,7 @@ class JsSdkHttpDifferentialTest {
         peer = JsPeer.start(Map.of("INNGEST_EVENT_API_BASE_URL", api.origin(), "INNGEST_API_BASE_URL", api.origin()));
         // No event sender configured: the app finds EventClient through the ServiceLoader, as users' apps do.
         Loomstep app = Loomstep.builder(APP).config(Config.from(Map.of("INNGEST_DEV", api.origin())))
-                .functions(PeerTwins.twins()).build();
+                .functions(dev.loomstep.PeerTwins.twins()).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
     }
 

@@ -1,14 +1,6 @@
-package dev.loomstep.http;
+package dev.loomstep;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.Event;
-import dev.loomstep.Function;
-import dev.loomstep.Invoke;
-import dev.loomstep.NonRetriableException;
-import dev.loomstep.RetryAfterException;
-import dev.loomstep.StepFailedException;
-import dev.loomstep.Trigger;
-import dev.loomstep.WaitForEvent;
 import dev.loomstep.flow.Concurrency;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,14 +10,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Java twins of {@code testkit/js-peer/server.js}: same function ids, step ids and results. A copy of
- * the twins in the engine's {@code JsSdkDifferentialTest} (test classes are not shared between modules);
- * keep the two in step with server.js.
+ * The Java twins of {@code testkit/js-peer/server.js}: same function ids, step ids and results. Shared with
+ * the other modules' tests through the engine's test jar; keep it in step with server.js.
  */
-final class PeerTwins {
+public final class PeerTwins {
     private PeerTwins() {}
 
-    static List<Function<?, ?>> twins() {
+    public static List<Function<?, ?>> twins() {
         var seq = Function.builder("seq").trigger(Trigger.event("peer/seq")).handler((in, step) -> {
             int a = step.run("a", Integer.class, () -> 1);
             int b = step.run("b", Integer.class, () -> 2);
