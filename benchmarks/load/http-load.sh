@@ -18,9 +18,6 @@ command -v node >/dev/null || { echo "http-load: node not found" >&2; exit 1; }
 
 echo "== building" >&2
 ../loom mvn -B -q -pl benchmarks -am package -DskipTests
-# The reactor's own modules come from their target/classes, so the run measures this checkout.
-../loom mvn -B -q -pl benchmarks -am dependency:build-classpath -Dmdep.outputFile="$PWD/$out/classpath.txt" >/dev/null
-cp="$(cat "$out/classpath.txt"):../engine/target/classes:../http-adapter/target/classes:../devserver/target/classes"
 java_home=$(../loom mvn -B -v 2>/dev/null | sed -n 's/.*runtime: //p')
 java="$java_home/bin/java"
 
@@ -38,7 +35,7 @@ ready_url() { # $1 = log file, $2 = ready word; waits up to 30 s for the ready l
 }
 
 "$java" --enable-native-access=ALL-UNNAMED -Xms512m -Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "target/classes:$cp" dev.loomstep.benchmarks.load.LoadTarget --steps "$STEPS" --body "$out/replay-body.json" > "$out/loomstep.log" 2>&1 &
+  -cp target/benchmarks.jar dev.loomstep.benchmarks.load.LoadTarget --steps "$STEPS" --body "$out/replay-body.json" > "$out/loomstep.log" 2>&1 &
 pids+=($!)
 NODE_PATH=../testkit/js-peer/node_modules node load/js-replay-server.js --steps "$STEPS" > "$out/js.log" 2>&1 &
 pids+=($!)
