@@ -3,9 +3,10 @@ package dev.loomstep.internal.broker;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One path of a run: the function itself, or a branch of a parallel fan-out. Each branch runs on its
- * own virtual thread and only while it holds the run's baton (see {@link Broker}); otherwise it is
- * parked in {@link #await()} until the broker resumes it.
+ * One path of a run: the function itself, or a branch of a parallel fan-out. Each branch runs on a
+ * virtual thread of its own (the root branch on the caller's, when the caller is virtual) and only
+ * while it holds the run's baton (see {@link Broker}); otherwise it is parked in {@link #await()}
+ * until the broker resumes it.
  */
 public final class Branch {
     private static final Thread.Builder THREADS = Thread.ofVirtual().name("loomstep-branch");
@@ -65,7 +66,29 @@ public final class Branch {
             thread.start();
         } else {
             signal = s;
-            LockSupport.unpark(thread);
+            // A branch that signals itself (it decided the answer, or is told to execute its own
+            // step) is not parked; an unpark would leave a stray permit on its thread.
+            if (thread != Thread.currentThread()) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /**
+     * Runs this branch on the calling thread, which must be virtual, until it finishes or unwinds. A
+     * request handled on a virtual thread thus runs its function without two thread hand-offs.
+     */
+    void runInline() {
+        thread = Thread.currentThread();
+        Branch outer = CURRENT.get();
+        try {
+            runBody();
+        } finally {
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
         }
     }
 

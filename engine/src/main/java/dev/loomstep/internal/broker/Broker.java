@@ -36,10 +36,18 @@ public final class Broker {
         this.listener = listener;
     }
 
-    /** Starts the function on its own virtual thread, holding the baton. */
+    /**
+     * Starts the function holding the baton: on the calling thread when that is a virtual thread (the
+     * HTTP adapter's case; returns once the root branch finished or unwound, though a fan-out's last
+     * branch may still be deciding the answer), else on a new virtual thread (returns at once).
+     */
     public Branch start(Runnable function) {
         root = new Branch(this, null, 0, function);
-        root.give(Branch.Signal.RUN);
+        if (Thread.currentThread().isVirtual()) {
+            root.runInline();
+        } else {
+            root.give(Branch.Signal.RUN);
+        }
         return root;
     }
 

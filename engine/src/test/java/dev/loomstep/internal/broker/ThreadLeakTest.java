@@ -12,15 +12,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** After the answer, every branch unwinds: no thread survives a request, and no user step code runs. */
+/**
+ * After the answer, every branch unwinds: no thread survives a request, and no user step code runs.
+ * Asked from a platform thread (the root branch gets its own virtual thread) and from a virtual thread
+ * (the root branch runs on the caller's thread, as behind the HTTP adapter).
+ */
 class ThreadLeakTest {
     final AtomicInteger live = new AtomicInteger();
     final AtomicInteger stepBodiesRun = new AtomicInteger();
 
-    @Test
-    void tenThousandRequestsLeaveNoBranchThreadBehind() throws Exception {
+    @ParameterizedTest(name = "virtual caller: {0}")
+    @ValueSource(booleans = {false, true})
+    void tenThousandRequestsLeaveNoBranchThreadBehind(boolean virtualCaller) throws Exception {
         var fn = Function.builder("mixed").trigger(Trigger.event("x")).handler((input, step) -> {
             live.incrementAndGet();
             try {
@@ -37,9 +43,19 @@ class ThreadLeakTest {
         var app = Loomstep.builder("app").config(Config.from(Map.of("INNGEST_DEV", "1"))).functions(fn).build();
         var request = Calls.request().memo("first", 1).build();
         var executed = Calls.request().build();
-        for (int i = 0; i < 10_000; i++) {
-            int status = app.call("app-mixed", "step", i % 2 == 0 ? request : executed, null).status();
-            assertEquals(206, status);
+        Callable<Void> requests = () -> {
+            for (int i = 0; i < 10_000; i++) {
+                int status = app.call("app-mixed", "step", i % 2 == 0 ? request : executed, null).status();
+                assertEquals(206, status);
+            }
+            return null;
+        };
+        if (virtualCaller) {
+            try (var caller = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                caller.submit(requests).get();
+            }
+        } else {
+            requests.call();
         }
         assertEquals(0, stepBodiesRun.get(), "fan-out branches are planned, never run, in discovery requests");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
