@@ -47,11 +47,13 @@ public final class DevServerLoad {
         int steps = 10;
         List<Integer> rounds = List.of(1, 100, 1000);
         Path out = null;
+        boolean inMemory = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--out" -> out = Path.of(args[++i]);
+                case "--in-memory" -> inMemory = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -66,7 +68,7 @@ public final class DevServerLoad {
             return sum;
         });
         var report = new StringBuilder();
-        try (DevServer dev = DevServer.builder().port(0).database(dir.resolve("load.db")).start()) {
+        try (DevServer dev = (inMemory ? DevServer.builder().port(0).inMemory() : DevServer.builder().port(0).database(dir.resolve("load.db"))).start()) {
             Loomstep app = Loomstep.builder("bench").dev(dev.url()).functions(fn).build();
             try (LoomstepServer server = LoomstepServer.builder(app).port(0).start()) {
                 server.register(dev.url());
@@ -86,8 +88,8 @@ public final class DevServerLoad {
                     report.append(String.format("| %d | %.1f | %.1f ms | %.1f ms | %d |%n", concurrency, r.runsPerSecond(),
                             r.percentile(50), r.percentile(99), r.latenciesMs().size()));
                 }
-                report.append(String.format("%n(%d sequential steps per run; SDK and devserver in one JVM on %d cores; SQLite WAL on disk)%n%n",
-                        steps, Runtime.getRuntime().availableProcessors()));
+                report.append(String.format("%n(%d sequential steps per run; SDK and devserver in one JVM on %d cores; SQLite %s)%n%n",
+                        steps, Runtime.getRuntime().availableProcessors(), inMemory ? "in memory" : "WAL on disk"));
                 report.append("Where the CPU time of the ").append(rounds.get(rounds.size() - 1)).append("-run round goes (JFR samples, leaf-most matching frame):\n\n");
                 report.append(breakdown(jfr));
             }
