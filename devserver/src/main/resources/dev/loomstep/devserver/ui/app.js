@@ -124,16 +124,15 @@
   // A view is {title, render(root), refresh()}: render builds the static parts once; refresh is
   // called at once and then every POLL_MS while the view is shown, and redraws only the live parts.
 
-  const runsFilter = { function: "", status: "" };
-
-  function runsView() {
+  /** The runs list; its filters live in the hash (#/runs?function=ID&status=S), so links and Back keep them. */
+  function runsView(runsFilter) {
     let tbody, fnSelect, knownFns = "";
     return {
       nav: "runs",
       render(root) {
-        fnSelect = h("select", { id: "filter-function", onchange: e => { runsFilter.function = e.target.value; poll(); } },
+        fnSelect = h("select", { id: "filter-function", onchange: e => filterRuns({ function: e.target.value }) },
           h("option", { value: "" }, "all functions"));
-        const stSelect = h("select", { id: "filter-status", onchange: e => { runsFilter.status = e.target.value; poll(); } },
+        const stSelect = h("select", { id: "filter-status", onchange: e => filterRuns({ status: e.target.value }) },
           h("option", { value: "" }, "all statuses"),
           STATUSES.map(s => h("option", { value: s, selected: runsFilter.status === s }, s)));
         tbody = h("tbody", { id: "runs-body" });
@@ -354,7 +353,7 @@
                 h("td", { class: "id" }, f.id),
                 h("td", { "data-test": "function-triggers" }, (f.triggers || []).map(triggerChip)),
                 h("td", {}, String(f.retries)),
-                h("td", {}, link("#/runs", "runs", { onclick: () => { runsFilter.function = f.id; runsFilter.status = ""; } }))))))));
+                h("td", {}, link(runsHash({ function: f.id }), "runs", { "data-test": "function-runs" }))))))));
         }
       },
     };
@@ -423,12 +422,30 @@
   let pollChain = 0; // only the newest poll() schedules the next one, so a click never starts a second loop
 
   function route() {
-    const parts = (location.hash.replace(/^#\/?/, "") || "runs").split("/").map(decodeURIComponent);
+    const [path, search] = location.hash.replace(/^#\/?/, "").split("?");
+    const parts = (path || "runs").split("/").map(decodeURIComponent);
+    const query = new URLSearchParams(search || "");
     if (parts[0] === "runs" && parts[1]) return runView(parts[1]);
+    if (parts[0] === "runs") return runsView({ function: query.get("function") || "", status: query.get("status") || "" });
     if (parts[0] === "events" && parts[1]) return eventView(parts[1]);
     if (parts[0] === "apps") return appsView();
     if (parts[0] === "send") return sendView();
-    return runsView();
+    return runsView({ function: "", status: "" });
+  }
+
+  function runsHash(filter) {
+    const q = new URLSearchParams();
+    if (filter.function) q.set("function", filter.function);
+    if (filter.status) q.set("status", filter.status);
+    const s = q.toString();
+    return "#/runs" + (s ? "?" + s : "");
+  }
+
+  /** Changes one filter of the runs list, keeping the other; the hash change redraws the list. */
+  function filterRuns(change) {
+    const [, search] = location.hash.split("?");
+    const q = new URLSearchParams(search || "");
+    location.hash = runsHash(Object.assign({ function: q.get("function") || "", status: q.get("status") || "" }, change));
   }
 
   function show() {
