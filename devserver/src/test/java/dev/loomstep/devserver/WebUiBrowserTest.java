@@ -47,6 +47,8 @@ class WebUiBrowserTest {
     static final String CHROMIUM = System.getProperty("loomstep.chromium", "/usr/bin/chromium");
     static final String CHROMEDRIVER = System.getProperty("loomstep.chromedriver", "/usr/bin/chromedriver");
     static final Duration WAIT = Duration.ofSeconds(20);
+    /** Held so it stays configured: Selenium warns that it has no CDP classes for this Chromium; the test needs none. */
+    static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
 
     static DevServer dev;
     static LoomstepServer server;
@@ -84,6 +86,7 @@ class WebUiBrowserTest {
     /** Chromium driven through the system chromedriver; Selenium Manager is never asked to fetch anything. */
     static WebDriver chromium() throws IOException {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
         profile = Files.createTempDirectory("loomstep-ui-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
@@ -115,7 +118,7 @@ class WebUiBrowserTest {
         }
     }
 
-    /** On a failure, the page as the browser saw it: target/ui-screenshots/<test>.png. */
+    /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
     @AfterEach
     void screenshot(TestInfo test) {
         if (browser instanceof TakesScreenshot shot) {

@@ -245,12 +245,16 @@
     }
     const starts = steps.map(s => ms(s.started_at)).filter(x => x);
     const origin = Math.min(ms(run.run_started_at) || Infinity, ...starts);
-    const ends = steps.map(s => ms(s.ended_at) || Date.now());
-    const end = Math.max(ms(run.ended_at) || Date.now(), ...ends);
+    // a step still open ends, on the chart, where the run ended (or now, while it runs)
+    const openEnd = ms(run.ended_at) || Date.now();
+    const ends = steps.map(s => ms(s.ended_at) || openEnd);
+    const end = Math.max(openEnd, ...ends);
     const span = Math.max(1, end - origin);
     for (const s of steps) {
       const start = ms(s.started_at);
-      const stop = ms(s.ended_at) || (start ? Date.now() : null);
+      const stop = ms(s.ended_at) || (start ? Math.max(start, openEnd) : null);
+      const took = s.duration_ms !== null && s.duration_ms !== undefined ? duration(s.duration_ms)
+        : start && run.status === "Running" ? duration(Date.now() - start) + " so far" : "—";
       const bar = h("div", { class: "bar op-" + s.op + " st-" + s.status, title: s.status });
       if (start) {
         bar.style.left = (100 * (start - origin) / span).toFixed(2) + "%";
@@ -265,7 +269,7 @@
           h("div", { class: "meta" }, h("span", { "data-test": "step-op" }, s.op || "?"), " · ",
             h("span", { "data-test": "step-status" }, s.status)),
           h("div", { class: "meta" }, "started ", when(s.started_at)),
-          h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, duration(s.duration_ms)), " · ",
+          h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took), " · ",
             h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts")),
         h("div", {}, h("div", { class: "track" }, bar), result)));
     }
