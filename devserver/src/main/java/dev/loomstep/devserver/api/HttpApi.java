@@ -37,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The devserver's HTTP API on Undertow: the event API ({@code POST /e/{key}}), syncs
+ * The devserver's HTTP API on Undertow: the web UI ({@code /}), the event API ({@code POST /e/{key}}), syncs
  * ({@code POST /fn/register}), health, and the REST API over runs, events, functions and apps. Every
  * handler runs on a virtual thread (the IO threads only dispatch), and every failure is answered here,
  * in one place, as one line of JSON: {@code {"error": "...", "status": N}}.
@@ -55,6 +55,7 @@ public final class HttpApi {
             Thread.ofVirtual().name("loomstep-dev-http-", 0).factory());
     /** Syncs replace function sets; one at a time keeps "what was removed" exact. */
     private final ReentrantLock syncLock = new ReentrantLock();
+    private final WebUi ui = new WebUi();
 
     @FunctionalInterface
     private interface Route {
@@ -68,7 +69,12 @@ public final class HttpApi {
     }
 
     public HttpHandler handler() {
+        HttpHandler notFound = blocking((ex, b) -> {
+            throw ApiException.notFound("no such endpoint: " + ex.getRequestMethod() + " " + ex.getRequestPath());
+        });
         RoutingHandler r = Handlers.routing()
+                .get("/", ui.index())
+                .get("/ui/{file}", ui.asset(notFound))
                 .post("/e/{key}", blocking(this::events))
                 .post("/fn/register", blocking(this::register))
                 .get("/health", blocking((ex, b) -> Json.nodes().objectNode().put("status", 200).put("message", "OK")))
@@ -85,9 +91,7 @@ public final class HttpApi {
                 .get("/v0/runs/{runId}/actions", blocking(this::actions))
                 .get("/v1/functions", blocking(this::functions))
                 .get("/v1/apps", blocking(this::apps))
-                .setFallbackHandler(blocking((ex, b) -> {
-                    throw ApiException.notFound("no such endpoint: " + ex.getRequestMethod() + " " + ex.getRequestPath());
-                }))
+                .setFallbackHandler(notFound)
                 .setInvalidMethodHandler(blocking((ex, b) -> {
                     throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
                 }));
