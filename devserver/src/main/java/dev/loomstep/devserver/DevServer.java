@@ -76,7 +76,7 @@ public final class DevServer implements AutoCloseable {
                     .addHttpListener(b.port, b.host)
                     .setIoThreads(2)
                     .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
-                    .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 64L * 1024 * 1024)
+                    .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpApi.MAX_BODY_BYTES)
                     .setHandler(api.handler())
                     .build();
             undertow.start();

@@ -18,7 +18,12 @@ final class Api {
     private final String base;
 
     Api(DevServer dev) {
-        this.base = dev.url();
+        this(dev.url());
+    }
+
+    /** A client of the devserver at {@code base}, e.g. one running in another process. */
+    Api(String base) {
+        this.base = base;
     }
 
     /** A status code and the JSON body. */

@@ -18,6 +18,7 @@ import dev.loomstep.protocol.Json;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
 import io.undertow.server.RoutingHandler;
 import io.undertow.util.HttpString;
 import java.io.IOException;
@@ -47,6 +48,8 @@ public final class HttpApi {
     private static final HttpString SERVER_KIND = new HttpString(Headers.SERVER_KIND);
     private static final HttpString EXPECTED_SERVER_KIND = new HttpString(Headers.EXPECTED_SERVER_KIND);
     private static final int DEFAULT_LIMIT = 100;
+    /** The largest request body taken (events, syncs); a larger one is refused with 413. */
+    public static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
 
     private final Lifecycle lifecycle;
     private final Registry registry;
@@ -118,7 +121,15 @@ public final class HttpApi {
                 int status;
                 Object body;
                 try {
-                    byte[] in = ex.getInputStream().readAllBytes();
+                    if (ex.getRequestContentLength() > MAX_BODY_BYTES) {
+                        throw tooLarge(ex.getRequestContentLength());
+                    }
+                    byte[] in;
+                    try {
+                        in = ex.getInputStream().readAllBytes();
+                    } catch (RequestTooBigException e) {
+                        throw tooLarge(-1);
+                    }
                     body = route.handle(ex, in);
                     status = 200;
                 } catch (ApiException e) {
@@ -145,6 +156,11 @@ public final class HttpApi {
                 ex.endExchange();
             }
         };
+    }
+
+    private static ApiException tooLarge(long length) {
+        return new ApiException(413, "the request body is too large" + (length < 0 ? "" : " (" + length + " bytes)")
+                + ": the limit is " + MAX_BODY_BYTES / (1024 * 1024) + " MiB; send fewer or smaller events at a time");
     }
 
     private static ObjectNode error(int status, String message) {

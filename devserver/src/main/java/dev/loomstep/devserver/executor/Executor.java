@@ -195,8 +195,15 @@ public final class Executor {
     }
 
     private void handleOps(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Ops answer, long start) {
-        store.deleteItem(item.id());
         List<Op> ops = answer.ops();
+        if (ops.stream().allMatch(op -> op instanceof Op.Other)) {
+            // Nothing this devserver can act on: ignoring it would leave the run waiting forever.
+            Op.Other first = (Op.Other) ops.get(0);
+            retryCall(item, run, fn, new SdkAnswer.Retry(WireError.of("UnsupportedOp", "the SDK answered op \""
+                    + first.raw().op() + "\" (step " + first.id() + "), which this devserver does not support"), answer.retryAfter()));
+            return;
+        }
+        store.deleteItem(item.id());
         if (ops.size() > 1 && !run.disableImmediate()) {
             // Parallel work was found: from now on every step runs in its own targeted call.
             store.setDisableImmediate(run.id());

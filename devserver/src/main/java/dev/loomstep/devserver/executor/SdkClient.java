@@ -94,10 +94,11 @@ public final class SdkClient implements AutoCloseable {
         boolean noRetry = "true".equalsIgnoreCase(noRetryHeader == null ? null : noRetryHeader.trim());
         Duration retryAfter = parseRetryAfter(retryAfterHeader, Instant.now());
         if (status == 206) {
-            List<Op> ops = parseOps(body);
-            if (ops == null) {
-                return new SdkAnswer.Retry(WireError.of("InvalidResponse",
-                        "the SDK answered 206 without a JSON array of ops: " + snippet(body)), retryAfter);
+            List<Op> ops;
+            try {
+                ops = parseOps(body);
+            } catch (IllegalArgumentException e) {
+                return new SdkAnswer.Retry(WireError.of("InvalidResponse", "the SDK answered 206 " + e.getMessage()), retryAfter);
             }
             return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter);
         }
@@ -119,40 +120,46 @@ public final class SdkClient implements AutoCloseable {
         return new SdkAnswer.Retry(error, retryAfter);
     }
 
+    /** The ops of a 206 answer; throws with the reason (to follow "the SDK answered 206 ") when they are not. */
     private static List<Op> parseOps(byte[] body) {
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(body);
         } catch (IOException e) {
-            return null;
-        }
-        if (tree == null) {
-            return null;
+            tree = null;
         }
         var nodes = new ArrayList<JsonNode>();
-        if (tree.isArray()) {
+        if (tree != null && tree.isArray()) {
             tree.forEach(nodes::add);
-        } else if (tree.isObject() && tree.has("op")) {
+        } else if (tree != null && tree.isObject() && tree.has("op")) {
             nodes.add(tree); // a lone op object: accepted, as Inngest does
-        } else {
-            return null;
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("without a JSON array of ops: " + snippet(body));
         }
         var ops = new ArrayList<Op>();
         for (JsonNode n : nodes) {
-            if (!n.isObject()) {
-                return null;
-            }
+            WireOp w;
             try {
-                WireOp w = WIRE_OP.readValue(n);
-                if (w.id() == null && w.op() == null) {
-                    return null;
-                }
-                ops.add(Op.fromWire(w));
+                w = n.isObject() ? WIRE_OP.readValue(n) : null;
             } catch (IOException | RuntimeException e) {
-                return null;
+                w = null;
             }
+            if (w == null || w.op() == null || w.op().isBlank()) {
+                throw new IllegalArgumentException("with something that is not an op: " + snippet(Json.toBytes(n)));
+            }
+            Op op;
+            try {
+                op = Op.fromWire(w);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("with an op " + w.op() + " it could not read: " + snippet(Json.toBytes(n)));
+            }
+            if (!(op instanceof Op.RunComplete || op instanceof Op.Other) && (w.id() == null || w.id().isBlank())) {
+                throw new IllegalArgumentException("with a " + w.op() + " op without an id: " + snippet(Json.toBytes(n)));
+            }
+            ops.add(op);
         }
-        return ops.isEmpty() ? null : ops;
+        return ops;
     }
 
     private static WireError parseError(int status, byte[] body) {
@@ -230,6 +237,12 @@ public final class SdkClient implements AutoCloseable {
 
     private static String describe(Throwable e) {
         String m = e.getMessage();
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused (is the app running at that address?)";
+        }
+        if (e instanceof java.io.EOFException || (m != null && m.contains("received no bytes"))) {
+            return "the app closed the connection without answering";
+        }
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " (" + m + ")");
     }
 }

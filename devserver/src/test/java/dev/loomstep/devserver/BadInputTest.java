@@ -1,0 +1,180 @@
+package dev.loomstep.devserver;
+
+import static dev.loomstep.devserver.FakeSdk.done;
+import static dev.loomstep.devserver.FakeSdk.ops;
+import static dev.loomstep.devserver.FakeSdk.raw;
+import static dev.loomstep.devserver.FakeSdk.stepRun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.devserver.api.HttpApi;
+import dev.loomstep.protocol.Json;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Bad input from both sides, over real HTTP: clients sending what the API cannot take, and SDKs
+ * answering what the protocol does not allow. Every refusal is one line a user understands; a broken
+ * SDK fails its own runs (after retries) and nothing else.
+ */
+@Timeout(60)
+class BadInputTest {
+    DevServer dev;
+    FakeSdk sdk;
+    Api api;
+
+    @BeforeEach
+    void start() throws Exception {
+        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
+        sdk = new FakeSdk("app");
+        api = new Api(dev);
+    }
+
+    @AfterEach
+    void stop() {
+        sdk.close();
+        dev.close();
+    }
+
+    static void assertOneLineError(Api.Response r, int status, String mentions) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(status, r.json().get("status").asInt(), r.text());
+        String error = r.json().get("error").asText();
+        assertTrue(error.contains(mentions), "\"" + error + "\" should mention " + mentions);
+        assertFalse(r.text().contains("\n"), "one line: " + r.text());
+        assertFalse(r.text().contains("Exception") || r.text().contains("\tat "), "no stack traces: " + r.text());
+    }
+
+    @Test
+    void refusesAnEventBodyOverTheSizeLimitWith413BeforeReadingIt() throws Exception {
+        // A raw request announcing a body over the limit: the answer must come without the body being sent.
+        try (var socket = new Socket("127.0.0.1", dev.port())) {
+            socket.setSoTimeout(10_000);
+            String head = "POST /e/key HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                    + (HttpApi.MAX_BODY_BYTES + 1) + "\r\n\r\n{\"name\":\"test/big\",\"data\":{\"x\":\"";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+            String status = answer.lines().findFirst().orElse("");
+            String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+            assertEquals("HTTP/1.1 413 Request Entity Too Large", status, answer);
+            assertOneLineError(new Api.Response(413, Json.mapper().readTree(body), body), 413, "too large");
+        }
+        assertEquals(0, api.get("/v1/events").get("data").size());
+        assertEquals(200, api.request("POST", "/e/key", "{\"name\":\"test/small\"}").status(), "the server stays up");
+    }
+
+    @Test
+    void answersUnknownOrOddRunAndEventIdsWith404() {
+        String[] ids = {"01ARZ3NDEKTSV4RRFFQ69G5FAV", "not-a-ulid", "%20", "a%2Fb", "%27%3B%20DROP%20TABLE%20runs%3B--",
+                "x".repeat(2_000), "%E2%9C%93"};
+        for (String id : ids) {
+            assertOneLineError(api.request("GET", "/v1/runs/" + id, null), 404, "no run");
+            assertOneLineError(api.request("POST", "/v1/runs/" + id + "/cancel", null), 404, "no run");
+            assertOneLineError(api.request("DELETE", "/v1/runs/" + id, null), 404, "no run");
+            assertOneLineError(api.request("GET", "/v0/runs/" + id + "/batch", null), 404, "no run");
+            assertOneLineError(api.request("GET", "/v1/events/" + id, null), 404, "no event");
+            assertOneLineError(api.request("GET", "/v1/events/" + id + "/runs", null), 404, "no event");
+        }
+        assertOneLineError(api.request("GET", "/v1/runs?limit=lots", null), 400, "limit");
+        assertOneLineError(api.request("GET", "/v1/events?limit=0", null), 400, "limit");
+        assertOneLineError(api.request("POST", "/e/key", ""), 400, "empty");
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"x\",\"data\":\"text\"}"), 400, "\"data\" must be a JSON object");
+        assertOneLineError(api.request("POST", "/e/key", "{\"data\":{}}"), 400, "\"name\" is required");
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"x\",\"data\":{\"a\":"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/fn/register", "<html>"), 400, "not valid JSON");
+    }
+
+    @Test
+    void anSdkAnsweringGarbageFailsOnlyItsOwnRunsAfterRetriesWithAClearError() throws Exception {
+        var expected = new LinkedHashMap<String, String>(); // function -> what its run's error says
+        sdk.fn("text").on("test/go").retries(1).handler(c -> raw(200, "all good!"));
+        expected.put("text", "answered 200 with a body that is not JSON: all good!");
+        sdk.fn("html500").on("test/go").retries(1)
+                .handler(c -> raw(500, "<html><body><h1>Internal Server Error</h1></body></html>"));
+        expected.put("html500", "answered HTTP 500: <html><body><h1>Internal Server Error</h1>");
+        sdk.fn("truncated").on("test/go").retries(1).handler(c -> raw(206, "[{\"id\":\"a\",\"op\":"));
+        expected.put("truncated", "206 without a JSON array of ops");
+        sdk.fn("noid").on("test/go").retries(1).handler(c -> raw(206, "[{\"op\":\"StepRun\",\"data\":1}]"));
+        expected.put("noid", "without an id");
+        sdk.fn("unknownop").on("test/go").retries(1).handler(c -> raw(206, "[{\"id\":\"a\",\"op\":\"Teleport\"}]"));
+        expected.put("unknownop", "\"Teleport\"");
+        sdk.fn("ok").on("test/go").handler(c -> c.has("a") ? done(c.data("a")) : ops(stepRun("a", "fine")));
+        sdk.sync(dev);
+        try (var hangsUp = new HangUp(); FakeSdk dead = new FakeSdk("dead"); FakeSdk rude = new FakeSdk("rude")) {
+            dead.fn("f").on("test/go").retries(1);
+            dead.sync(dev);
+            dead.close(); // connection refused from now on
+            expected.put("dead", "connection refused");
+            rude.fn("f").on("test/go").retries(1);
+            rude.sync(dev);
+            // Re-point the synced app at a socket that accepts and hangs up without answering.
+            var body = Json.toString(rude.syncRequest()).replace(rude.url(), hangsUp.url());
+            assertEquals(200, api.request("POST", "/fn/register", body).status());
+            expected.put("rude", "closed the connection without answering");
+
+            String eventId = api.send("test/go", Map.of());
+            JsonNode runs = Api.await(() -> api.get("/v1/events/" + eventId + "/runs").get("data"),
+                    d -> d.size() == 8 && d.findValues("status").stream().noneMatch(s -> s.asText().equals("Running")),
+                    "all eight runs to end");
+
+            for (JsonNode r : runs) {
+                String fn = r.get("function_id").asText().replaceFirst("^(app|dead|rude)-", "");
+                if (fn.equals("ok")) {
+                    assertEquals("Completed", r.get("status").asText(), r.toString());
+                    assertEquals("fine", r.get("output").asText());
+                    continue;
+                }
+                String fnKey = r.get("function_id").asText().startsWith("dead") ? "dead"
+                        : r.get("function_id").asText().startsWith("rude") ? "rude" : fn;
+                assertEquals("Failed", r.get("status").asText(), r.toString());
+                String message = r.get("error").get("message").asText();
+                assertTrue(message.contains(expected.get(fnKey)), fnKey + ": \"" + message + "\" should say " + expected.get(fnKey));
+                assertFalse(message.contains("\n"), message);
+            }
+            for (String fn : new String[] {"text", "html500", "truncated", "noid", "unknownop"}) {
+                assertEquals(2, sdk.calls(fn).size(), fn + ": retried once, then failed");
+            }
+            assertTrue(hangsUp.accepted >= 2, "the hang-up endpoint was retried");
+        }
+        assertEquals("OK", api.get("/health").get("message").asText(), "the devserver stays up");
+    }
+
+    /** An endpoint that accepts connections and closes them without a word. */
+    static final class HangUp implements AutoCloseable {
+        final ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        volatile int accepted;
+
+        HangUp() throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket s = socket.accept()) {
+                        accepted++;
+                        s.getInputStream().read(new byte[1024]);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/api/inngest";
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package dev.loomstep.devserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Function;
+import dev.loomstep.Loomstep;
+import dev.loomstep.Trigger;
+import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.protocol.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Durability under real crashes: the standalone devserver runs as its own JVM on one SQLite file and
+ * is killed with SIGKILL ({@link Process#destroyForcibly()}) while a step executes, while runs sleep
+ * on a durable timer, right after events were accepted, and three times in a row at random moments.
+ * A real Loomstep app (the engine behind http-adapter's {@link LoomstepServer}) lives in the test JVM
+ * and counts every execution of every step. After each kill the devserver restarts on the same file.
+ *
+ * <p>What must hold: every run completes with the right output, a step whose output had been
+ * committed (the devserver sent it back as memoized) never runs again, and a step may run again
+ * (at-least-once) only if a kill happened while it was executing or before its output was committed:
+ * executions ≤ 1 + kills during that window, and exactly 1 when no kill hit that window.
+ */
+@Timeout(120)
+class CrashRecoveryTest {
+    static final int STEPS = 5;
+    static final Duration NAP = Duration.ofMillis(1_500);
+    static final String START_LINE = "Loomstep devserver listening on ";
+
+    @TempDir
+    Path dir;
+
+    /** Executions per "runId/stepId". */
+    final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
+    /** Step bodies executing now, with their start time (ns). */
+    final Map<String, Long> running = new ConcurrentHashMap<>();
+    /** Steps that started at least once. */
+    final Set<String> started = ConcurrentHashMap.newKeySet();
+    /** Steps whose output the devserver has committed: a later call carried them memoized. */
+    final Set<String> committed = ConcurrentHashMap.newKeySet();
+    /** Kills that happened while the step had started but was not yet committed. */
+    final Map<String, Integer> killsInWindow = new ConcurrentHashMap<>();
+    /** Executions of a step when its commit was first seen: it must never run after that. */
+    final Map<String, Integer> executionsAtCommit = new ConcurrentHashMap<>();
+    /** Steps committed before some kill. */
+    final Set<String> committedBeforeAKill = ConcurrentHashMap.newKeySet();
+
+    Path db;
+    Path log;
+    int port;
+    String devUrl;
+    LoomstepServer app;
+    Process devserver;
+    int kills;
+
+    @AfterEach
+    void stop() {
+        if (devserver != null && devserver.isAlive()) {
+            devserver.destroyForcibly();
+        }
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void everyRunCompletesAndNoCommittedStepRunsAgainAcrossSigkills() throws Exception {
+        db = dir.resolve("dev.db");
+        log = dir.resolve("devserver.log");
+        port = freePort();
+        devUrl = "http://127.0.0.1:" + port;
+        app = LoomstepServer.builder(Loomstep.builder("crash").dev(devUrl).functions(function()).build())
+                .host("127.0.0.1").port(0).start();
+        Api api = new Api(devUrl);
+        var events = new LinkedHashMap<String, Integer>(); // event id -> n
+
+        // The app is synced by the devserver's -u at the first start only: the sync itself must survive.
+        start(List.of("-u", app.url()));
+        Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 1, "the app to be synced");
+
+        // (a) SIGKILL while a step executes: the slow step s2 of a run is 0–100 ms into its 300 ms.
+        for (int n = 1; n <= 3; n++) {
+            events.put(api.send("crash/go", Map.of("n", n)), n);
+        }
+        String interrupted = Api.await(this::freshSlowStep, s -> s != null, "a slow step to start");
+        killAndRestart();
+        assertTrue(killsInWindow.getOrDefault(interrupted, 0) >= 1, "the kill hit step " + interrupted + " mid-execution");
+
+        // (b) SIGKILL while runs sleep on a durable timer (and nothing else is queued for them).
+        List<String> firstRuns = events.keySet().stream().map(api::runOf).toList();
+        Api.await(() -> firstRuns.stream().filter(r -> sleeping(api.run(r))).count(), c -> c >= 1, "a run to sleep");
+        killAndRestart();
+
+        // (c) SIGKILL right after events were accepted: their runs are saved with the events, still queued.
+        var batch = Json.nodes().arrayNode();
+        for (int n = 4; n <= 6; n++) {
+            batch.addObject().put("name", "crash/go").put("id", "evt-" + n).putObject("data").put("n", n);
+        }
+        Api.Response accepted = api.request("POST", "/e/key", Json.toString(batch));
+        killAndRestart();
+        assertEquals(200, accepted.status(), accepted.text());
+        accepted.json().get("ids").forEach(id -> events.put(id.asText(), Integer.parseInt(id.asText().substring(4))));
+
+        // (d) three SIGKILLs in a row at random moments, with runs in every state.
+        for (int n = 7; n <= 8; n++) {
+            events.put(api.send("crash/go", Map.of("n", n)), n);
+        }
+        long seed = System.nanoTime();
+        var random = new Random(seed);
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(100 + random.nextInt(600)); // a random moment of the run, not a wait for an outcome
+            killAndRestart();
+        }
+
+        // Every run completes with the right output.
+        for (var e : events.entrySet()) {
+            String runId = api.runOf(e.getKey());
+            JsonNode run = api.awaitStatus(runId, "Completed");
+            assertEquals(expected(e.getValue()), run.get("output").get("result").asInt(), "seed " + seed + ": " + run);
+            assertEquals(List.of("s1", "s2", "nap", "s3", "s4", "s5"), run.get("steps").findValuesAsText("name"), run.toString());
+            for (int i = 1; i <= STEPS; i++) {
+                String key = runId + "/s" + i;
+                int ran = executions.getOrDefault(key, new AtomicInteger()).get();
+                int window = killsInWindow.getOrDefault(key, 0);
+                assertTrue(ran >= 1 && ran <= 1 + window, "seed " + seed + ": step " + key + " ran " + ran
+                        + " times with " + window + " kill(s) while it was executing or uncommitted");
+                if (window == 0) {
+                    assertEquals(1, ran, "seed " + seed + ": step " + key + " ran again though no kill hit it");
+                }
+                assertEquals(executionsAtCommit.get(key), ran, "seed " + seed + ": step " + key + " ran after it was committed");
+            }
+        }
+        assertEquals(6, kills);
+        assertTrue(executions.get(interrupted).get() >= 2, "the step interrupted by a kill ran again: at-least-once");
+        assertFalse(committedBeforeAKill.isEmpty(), "some steps were committed before a kill");
+        assertEquals(8, api.get("/v1/runs?function=crash-steps&status=Completed").get("data").size(), "no extra runs");
+        assertEquals(1, api.get("/v1/apps").get("data").size(), "the app stays synced");
+    }
+
+    /** Five steps and a durable sleep; s2 and s4 take 300 ms. The output is a function of {@code n}. */
+    private Function<?, ?> function() {
+        return Function.builder("steps").trigger(Trigger.event("crash/go")).handler((in, step) -> {
+            String runId = in.runId();
+            int acc = in.data().path("n").asInt();
+            for (int i = 1; i <= STEPS; i++) {
+                if (i == 3) {
+                    step.sleep("nap", NAP);
+                }
+                String key = runId + "/s" + i;
+                int prev = acc;
+                int k = i;
+                boolean[] ran = {false};
+                acc = step.run("s" + i, Integer.class, () -> {
+                    ran[0] = true;
+                    return execute(key, k % 2 == 0 ? 300 : 20, prev * 2 + k);
+                });
+                if (!ran[0]) {
+                    // The devserver sent it memoized: its output is in the database.
+                    executionsAtCommit.putIfAbsent(key, executions.get(key).get());
+                    committed.add(key);
+                }
+            }
+            return Map.of("result", acc);
+        });
+    }
+
+    private int execute(String key, long millis, int result) throws InterruptedException {
+        started.add(key);
+        executions.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet();
+        running.put(key, System.nanoTime());
+        try {
+            Thread.sleep(millis); // the step's work
+        } finally {
+            running.remove(key);
+        }
+        return result;
+    }
+
+    static int expected(int n) {
+        int acc = n;
+        for (int i = 1; i <= STEPS; i++) {
+            acc = acc * 2 + i;
+        }
+        return acc;
+    }
+
+    /** A slow step that started under 100 ms ago, so a kill now lands mid-execution; or null. */
+    private String freshSlowStep() {
+        long now = System.nanoTime();
+        return running.entrySet().stream()
+                .filter(e -> e.getKey().endsWith("/s2") || e.getKey().endsWith("/s4"))
+                .filter(e -> now - e.getValue() < TimeUnit.MILLISECONDS.toNanos(100))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    private static boolean sleeping(JsonNode run) {
+        for (JsonNode s : run.get("steps")) {
+            if (s.get("op").asText().equals("Sleep") && s.get("status").asText().equals("waiting")) {
+                return run.get("status").asText().equals("Running");
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- the devserver process
+
+    private void start(List<String> extra) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        var cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), DevServer.class.getName(),
+                "--port", Integer.toString(port), "--db", db.toString(), "--retry-delay-scale", "0.001"));
+        cmd.addAll(extra);
+        devserver = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Process p = devserver;
+        Thread.ofVirtual().start(() -> {
+            try (var r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process was killed
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String line;
+        do {
+            line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } while (line != null && !line.startsWith(START_LINE));
+        if (line == null || !line.startsWith(START_LINE + devUrl) || !line.contains(db.toString())) {
+            throw new AssertionError("the devserver did not print its start-up line (got " + line + "); its log:\n" + logTail());
+        }
+    }
+
+    /** SIGKILLs the devserver, notes which steps were exposed, and starts it again on the same file. */
+    private void killAndRestart() throws IOException, InterruptedException {
+        devserver.destroyForcibly();
+        assertTrue(devserver.waitFor(10, TimeUnit.SECONDS), "the killed devserver exits");
+        assertFalse(devserver.isAlive());
+        assertEquals(137, devserver.exitValue(), "killed by SIGKILL, not stopped cleanly");
+        kills++;
+        // Calls the dead process had already sent may still start their step bodies: let them, then note
+        // every step that started but was not committed; each may run once more after the restart.
+        Thread.sleep(150);
+        for (String key : started) {
+            if (committed.contains(key)) {
+                committedBeforeAKill.add(key);
+            } else {
+                killsInWindow.merge(key, 1, Integer::sum);
+            }
+        }
+        start(List.of());
+    }
+
+    private String logTail() {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+}
