@@ -238,10 +238,17 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             }
             leases.computeIfAbsent(run.id(), k -> new ConcurrentLinkedDeque<>()).add(lease.get());
         }
-        if (started.add(run.id()) && timeouts != null && timeouts.finish() != null) {
-            Instant startedAt = run.startedAt() == null ? now : Instant.ofEpochMilli(run.startedAt());
-            schedule(run.id(), RunTimeouts.finishDeadline(timeouts, startedAt).orElseThrow(),
-                    () -> cancel(run.id(), finishMessage(timeouts)));
+        try {
+            if (started.add(run.id()) && timeouts != null && timeouts.finish() != null) {
+                Instant startedAt = run.startedAt() == null ? now : Instant.ofEpochMilli(run.startedAt());
+                schedule(run.id(), RunTimeouts.finishDeadline(timeouts, startedAt).orElseThrow(),
+                        () -> cancel(run.id(), finishMessage(timeouts)));
+            }
+        } catch (RuntimeException e) {
+            if (!slots.isEmpty()) {
+                releaseOne(run.id()); // no afterCall follows a beforeCall that throws
+            }
+            throw e;
         }
         return Duration.ZERO;
     }
