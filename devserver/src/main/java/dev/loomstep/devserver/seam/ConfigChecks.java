@@ -82,7 +82,9 @@ public final class ConfigChecks {
 
     private static void requirePositive(String what, java.time.Duration d) {
         if (d != null && (d.isNegative() || d.isZero())) {
-            throw new IllegalArgumentException("invalid " + what + ": must be positive, got " + d);
+            String shown = d.isNegative() ? "-" + dev.loomstep.protocol.TimeStrings.format(d.negated())
+                    : dev.loomstep.protocol.TimeStrings.format(d);
+            throw new IllegalArgumentException("invalid " + what + ": must be positive, got " + shown);
         }
     }
 }
