@@ -133,7 +133,8 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         }
         if (config.idempotency() != null && !config.idempotency().isBlank()
                 && !idempotency.tryClaim(fnId, config.idempotency(), event)) {
-            return new Admission.Skip("idempotency key " + config.idempotency() + " already ran in the last 24h");
+            return new Admission.Skip("an event with the same idempotency key (" + config.idempotency()
+                    + ") started a run in the last 24h");
         }
         // An invocation waits for its run: it is never held back by debounce or batching.
         boolean invoked = "inngest/function.invoked".equals(first.name());
@@ -168,7 +169,7 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
                 case SingletonGuard.CancelRunning cancel -> {
                     String running = singletonRuns.remove(cancel.runningRunId());
                     if (running != null) {
-                        canceller.cancel(running, "cancelled by singleton: a new run (event " + first.id() + ") replaced it");
+                        cancel(running, "cancelled by singleton: a new run (event " + first.id() + ") replaced it");
                     }
                 }
                 case SingletonGuard.Start start -> {
