@@ -52,9 +52,11 @@ public final class DevServer implements AutoCloseable {
     private final int port;
     private final Path database;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Seams seams;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
+        this.seams = b.seams;
         this.store = b.database == null ? Store.inMemory() : Store.open(b.database);
         try {
             var registry = new Registry(store);
@@ -128,6 +130,13 @@ public final class DevServer implements AutoCloseable {
         }
         if (undertow != null) {
             undertow.stop();
+        }
+        if (seams.flowControl() instanceof AutoCloseable flow) {
+            try {
+                flow.close(); // stops its timers before the queue and the store go
+            } catch (Exception e) {
+                // nothing to do: the devserver is stopping
+            }
         }
         if (queue != null) {
             queue.close();

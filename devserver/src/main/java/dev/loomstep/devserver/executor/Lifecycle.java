@@ -56,7 +56,7 @@ public final class Lifecycle {
         seams.flowControl().attach((functionId, events) -> {
             FunctionRecord fn = registry.function(functionId);
             return fn == null ? null : startRun(fn, events, null);
-        });
+        }, this::cancel);
     }
 
     public Store store() {
@@ -149,9 +149,11 @@ public final class Lifecycle {
 
     private String insertRun(FunctionRecord fn, List<Event> events, String invoker, Instant now, Instant at) {
         String runId = Ulid.next();
-        store.insertRun(new RunRecord(runId, fn.id(), events.get(0).id(), List.copyOf(events), RunStatus.Running,
-                null, null, now.toEpochMilli(), null, null, false, SdkClient.VERSION_UNKNOWN, invoker));
+        RunRecord run = new RunRecord(runId, fn.id(), events.get(0).id(), List.copyOf(events), RunStatus.Running,
+                null, null, now.toEpochMilli(), null, null, false, SdkClient.VERSION_UNKNOWN, invoker);
+        store.insertRun(run);
         enqueue(runId, Kind.DISCOVER, null, 0, at.toEpochMilli(), null);
+        seams.flowControl().runCreated(fn, run);
         LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
         return runId;
     }

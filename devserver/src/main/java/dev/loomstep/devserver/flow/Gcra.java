@@ -44,6 +44,22 @@ final class Gcra {
         return wait[0];
     }
 
+    /**
+     * Reserves the next free emission for a request: always consumes, and returns how long the request
+     * must wait before it may pass (0 when it may pass now). Unlike {@link #tryTake}, requests that
+     * reserve together get successive slots instead of all being told the same delay.
+     */
+    long reserve(String key, long nowNanos, long intervalNanos, long capacity) {
+        long tolerance = intervalNanos * capacity;
+        long[] wait = new long[1];
+        tats.compute(key, (k, tat) -> {
+            long next = (tat == null ? nowNanos : Math.max(tat, nowNanos)) + intervalNanos;
+            wait[0] = Math.max(0, next - tolerance - nowNanos);
+            return next;
+        });
+        return wait[0];
+    }
+
     static long nanos(java.time.Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
     }

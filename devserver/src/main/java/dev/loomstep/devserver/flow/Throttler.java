@@ -44,6 +44,22 @@ public final class Throttler {
     }
 
     /**
+     * Reserves a start slot for a run: the slot is taken now, and the returned delay says when the run
+     * may start (zero: at once). Runs that reserve together get successive slots, one every
+     * {@code period / limit} after the burst, so the caller can schedule each run at its own time
+     * instead of asking again.
+     *
+     * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
+     */
+    public Duration reserve(String functionId, Throttle config, JsonNode event) {
+        validate(config);
+        String key = FlowKeys.scoped(functionId, config.key(), event);
+        int burst = config.burst() == null ? 0 : config.burst();
+        long interval = Math.max(1, config.period().toNanos() / config.limit());
+        return Duration.ofNanos(gcra.reserve(key, Gcra.nanos(clock.instant()), interval, (long) config.limit() + burst));
+    }
+
+    /**
      * Checks a config: a positive limit, a burst of zero or more, a period from 1 s to 7 days, a key
      * that compiles.
      *

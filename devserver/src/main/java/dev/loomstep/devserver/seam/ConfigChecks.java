@@ -68,11 +68,23 @@ public final class ConfigChecks {
             if (fn.singleton() != null) {
                 SingletonGuard.validate(fn.singleton());
             }
+            if (fn.timeouts() != null) {
+                requirePositive("timeouts.start", fn.timeouts().start());
+                requirePositive("timeouts.finish", fn.timeouts().finish());
+            }
             if (fn.idempotency() != null && !fn.idempotency().isBlank()) {
                 Expressions.validate(fn.idempotency());
             }
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IllegalArgumentException("function \"" + fn.id() + "\": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requirePositive(String what, java.time.Duration d) {
+        if (d != null && (d.isNegative() || d.isZero())) {
+            String shown = d.isNegative() ? "-" + dev.loomstep.protocol.TimeStrings.format(d.negated())
+                    : dev.loomstep.protocol.TimeStrings.format(d);
+            throw new IllegalArgumentException("invalid " + what + ": must be positive, got " + shown);
         }
     }
 }

@@ -10,13 +10,24 @@ import java.util.List;
 /**
  * SEAM — flow control (rate limit, throttle, debounce, batching, idempotency, singleton, priority,
  * concurrency, timeouts). The decisions live in {@code dev.loomstep.devserver.flow}; an implementation
- * of this interface wires them to the executor through four hooks. {@link #none()} (the current
- * default) starts every run at once and never holds a call.
+ * of this interface wires them to the executor through a few hooks. {@link ConfiguredFlowControl} (the
+ * default) applies each function's config; {@link #none()} starts every run at once and never holds a call.
  */
 public interface FlowControl {
 
     /** Given once, before any other call: starts runs that were {@link Admission.Held held} earlier. */
     default void attach(RunStarter starter) {}
+
+    /**
+     * Given once, before any other call, by the executor: also a way to cancel runs (singleton
+     * {@code mode: cancel}, timeouts). The default hands only the starter to {@link #attach(RunStarter)}.
+     */
+    default void attach(RunStarter starter, RunCanceller canceller) {
+        attach(starter);
+    }
+
+    /** A run was created (admitted, or started through the {@link RunStarter}); called inside the creating transaction. */
+    default void runCreated(FunctionRecord function, RunRecord run) {}
 
     /** Whether and when a new run of {@code function} for {@code events} starts. */
     Admission admit(FunctionRecord function, List<Event> events, Instant now);
@@ -53,6 +64,13 @@ public interface FlowControl {
     interface RunStarter {
         /** @return the new run's id, or null when the function is no longer synced */
         String start(String functionId, List<Event> events);
+    }
+
+    /** Cancels a running run through the executor's normal cancel path. */
+    @FunctionalInterface
+    interface RunCanceller {
+        /** @return false when the run is unknown or already ended */
+        boolean cancel(String runId, String reason);
     }
 
     /** No flow control at all. */

@@ -2,13 +2,13 @@ package dev.loomstep.devserver.seam;
 
 /**
  * The parts the executor consults but does not own, in one place: expression evaluation (CEL), cron
- * schedules, and flow control. {@link FlowControl} is still the stopgap {@link FlowControl#none()}:
- * the decisions exist in {@code dev.loomstep.devserver.flow} and are wired in here.
+ * schedules, and flow control ({@link ConfiguredFlowControl}: each function's rateLimit, throttle,
+ * debounce, batchEvents, concurrency, idempotency, singleton, priority and timeouts).
  */
 public record Seams(Expressions expressions, Schedules schedules, FlowControl flowControl) {
 
-    /** WIRE HERE: the flow-control decisions of {@code dev.loomstep.devserver.flow}. */
+    /** CEL expressions, cron schedules, and flow control from each function's config (fresh state per call). */
     public static Seams defaults() {
-        return new Seams(new CelExpressions(), Schedules.cron(), FlowControl.none());
+        return new Seams(new CelExpressions(), Schedules.cron(), new ConfiguredFlowControl());
     }
 }

@@ -34,6 +34,20 @@ class ThrottlerTest {
     }
 
     @Test
+    void reservingGivesEachRunItsOwnSlot() {
+        Throttle twoPerSecond = new Throttle(2, Duration.ofSeconds(1), null, "event.data.user_id");
+        List<Duration> waits = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waits.add(throttler.reserve("fn", twoPerSecond, forUser("u")));
+        }
+        assertEquals(List.of(Duration.ZERO, Duration.ZERO, Duration.ofMillis(500), Duration.ofMillis(1000), Duration.ofMillis(1500)),
+                waits);
+        assertEquals(Duration.ZERO, throttler.reserve("fn", twoPerSecond, forUser("other")), "keys are separate");
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(Duration.ZERO, throttler.reserve("fn", twoPerSecond, forUser("u")), "an idle key starts at once again");
+    }
+
+    @Test
     void burstAddsStartsAtOnce() {
         Throttle withBurst = new Throttle(3, Duration.ofMinutes(1), 2, null);
         for (int i = 0; i < 5; i++) {
