@@ -2,7 +2,6 @@ package dev.loomstep.devserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
@@ -10,62 +9,38 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.http.LoomstepServer;
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.loomstep.testkit.HeadlessChromium;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The web UI in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}),
- * against the embedded devserver running real Loomstep functions served by http-adapter. Without the
- * browser the test fails, naming what to install; {@code -Dloomstep.browser=skip} skips it instead.
+ * The web UI in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, via the
+ * testkit's {@link HeadlessChromium}), against the embedded devserver running real Loomstep functions
+ * served by http-adapter. Without the browser the test fails, naming what to install;
+ * {@code -Dloomstep.browser=skip} skips it instead.
  */
 @Timeout(120)
 class WebUiBrowserTest {
-    static final String CHROMIUM = System.getProperty("loomstep.chromium", "/usr/bin/chromium");
-    static final String CHROMEDRIVER = System.getProperty("loomstep.chromedriver", "/usr/bin/chromedriver");
-    static final Duration WAIT = Duration.ofSeconds(20);
-    /** Held so it stays configured: Selenium warns that it has no CDP classes for this Chromium; the test needs none. */
-    static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
-
     static DevServer dev;
     static LoomstepServer server;
     static Api api;
+    static HeadlessChromium chrome;
     static WebDriver browser;
-    static Path profile;
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeFalse("skip".equals(System.getProperty("loomstep.browser")),
-                "browser tests skipped by -Dloomstep.browser=skip");
-        for (String exe : List.of(CHROMIUM, CHROMEDRIVER)) {
-            if (!new File(exe).canExecute()) {
-                fail(exe + " is missing: the web UI test needs Chromium and its driver (apt-get install chromium"
-                        + " chromium-driver), or run with -Dloomstep.browser=skip");
-            }
-        }
+        HeadlessChromium.requireBrowser();
         dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
         var order = Function.builder("order").name("Process order").trigger(Trigger.event("shop/order.placed")).handler((in, step) -> {
             int total = step.run("price", Integer.class, () -> in.data().path("qty").asInt() * 7);
@@ -80,30 +55,14 @@ class WebUiBrowserTest {
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         api = new Api(dev);
-        browser = chromium();
-    }
-
-    /** Chromium driven through the system chromedriver; Selenium Manager is never asked to fetch anything. */
-    static WebDriver chromium() throws IOException {
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
-        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
-        profile = Files.createTempDirectory("loomstep-ui-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,900", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort()
-                .build();
-        return new ChromeDriver(service, options);
+        chrome = HeadlessChromium.start();
+        browser = chrome.driver();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (browser != null) {
-            browser.quit();
+    static void stop() {
+        if (chrome != null) {
+            chrome.close();
         }
         if (server != null) {
             server.close();
@@ -111,54 +70,18 @@ class WebUiBrowserTest {
         if (dev != null) {
             dev.close();
         }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
     @AfterEach
     void screenshot(TestInfo test) {
-        if (browser instanceof TakesScreenshot shot) {
-            try {
-                Path dir = Files.createDirectories(Path.of("target", "ui-screenshots"));
-                Files.write(dir.resolve(test.getTestMethod().map(m -> m.getName()).orElse("test") + ".png"),
-                        shot.getScreenshotAs(OutputType.BYTES));
-            } catch (Exception e) {
-                System.err.println("could not take a screenshot: " + e);
-            }
+        if (chrome != null) {
+            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
         }
     }
 
     static void open(String hash) {
-        browser.get(dev.url() + "/" + hash);
-    }
-
-    static WebDriverWait waiting() {
-        return new WebDriverWait(browser, WAIT, Duration.ofMillis(50));
-    }
-
-    /** Waits for the element (re-found on every try, since the live views redraw every second). */
-    static WebElement await(By by, String what) {
-        return waiting().withMessage("waiting for " + what).until(d -> {
-            List<WebElement> found = d.findElements(by);
-            return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
-        });
-    }
-
-    /** Waits until the text of the element found by {@code by} satisfies the check; returns the text. */
-    static String awaitText(By by, java.util.function.Predicate<String> check, String what) {
-        return waiting().withMessage("waiting for " + what).until(d -> {
-            try {
-                List<WebElement> found = d.findElements(by);
-                String text = found.isEmpty() ? null : found.get(0).getText();
-                return text != null && check.test(text) ? text : null;
-            } catch (org.openqa.selenium.StaleElementReferenceException e) {
-                return null; // redrawn between find and read: try again
-            }
-        });
+        chrome.open(dev.url() + "/" + hash);
     }
 
     static By runRow(String runId) {
@@ -176,21 +99,21 @@ class WebUiBrowserTest {
         assertEquals(21, run.get("output").get("total").asInt(), run.toString());
 
         open("#/runs");
-        await(runRow(runId), "run " + runId + " in the list");
-        assertEquals("Process order", awaitText(inRunRow(runId, "run-function"), t -> !t.isBlank(), "its function"));
-        assertEquals("Completed", awaitText(inRunRow(runId, "run-status"), "Completed"::equals, "its status"));
-        assertTrue(awaitText(inRunRow(runId, "run-duration"), t -> !t.isBlank(), "its duration").matches("[0-9.]+ (ms|s)"));
+        chrome.await(runRow(runId), "run " + runId + " in the list");
+        assertEquals("Process order", chrome.awaitText(inRunRow(runId, "run-function"), t -> !t.isBlank(), "its function"));
+        assertEquals("Completed", chrome.awaitText(inRunRow(runId, "run-status"), "Completed"::equals, "its status"));
+        assertTrue(chrome.awaitText(inRunRow(runId, "run-duration"), t -> !t.isBlank(), "its duration").matches("[0-9.]+ (ms|s)"));
 
         browser.findElement(By.cssSelector("[data-test=run-row][data-run-id='" + runId + "'] [data-test=run-link]")).click();
-        awaitText(By.id("run-id"), runId::equals, "the run page");
-        assertEquals("Completed", awaitText(By.cssSelector("#run-body [data-test=run-status]"), t -> !t.isBlank(), "status"));
-        String output = awaitText(By.id("run-output"), t -> t.contains("receipt-for-21"), "the run's output");
+        chrome.awaitText(By.id("run-id"), runId::equals, "the run page");
+        assertEquals("Completed", chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), t -> !t.isBlank(), "status"));
+        String output = chrome.awaitText(By.id("run-output"), t -> t.contains("receipt-for-21"), "the run's output");
         assertTrue(output.contains("\"total\": 21"), output);
-        assertEquals("shop/order.placed", awaitText(By.id("event-name-shown"), t -> !t.isBlank(), "the triggering event"));
+        assertEquals("shop/order.placed", chrome.awaitText(By.id("event-name-shown"), t -> !t.isBlank(), "the triggering event"));
         assertTrue(browser.findElement(By.id("run-event")).getText().contains("\"qty\": 3"));
         assertTrue(browser.findElements(By.id("cancel-run")).isEmpty(), "no Cancel button on a finished run");
 
-        await(By.cssSelector("#timeline [data-test=step-row]"), "the step timeline");
+        chrome.await(By.cssSelector("#timeline [data-test=step-row]"), "the step timeline");
         List<WebElement> steps = browser.findElements(By.cssSelector("#timeline [data-test=step-row]"));
         assertEquals(List.of("price", "cool-off", "receipt"), steps.stream().map(s -> s.getAttribute("data-step-name")).toList());
         assertEquals("StepRun", text(steps.get(0), "step-op"));
@@ -210,28 +133,28 @@ class WebUiBrowserTest {
     @Test
     void sendsAnEventFromTheFormAndTheNewRunAppears() {
         open("#/send");
-        await(By.id("event-name"), "the send form").sendKeys("shop/order.placed");
+        chrome.await(By.id("event-name"), "the send form").sendKeys("shop/order.placed");
         WebElement data = browser.findElement(By.id("event-data"));
         data.clear();
         data.sendKeys("{\"qty\": 5, \"note\": \"<img src=x onerror=alert(1)>\"}");
         browser.findElement(By.id("send-event")).click();
 
-        WebElement sent = await(By.id("sent-event-id"), "the sent event's id");
+        WebElement sent = chrome.await(By.id("sent-event-id"), "the sent event's id");
         String eventId = sent.getAttribute("data-event-id");
         assertEquals(eventId, sent.getText());
         assertEquals("shop/order.placed", api.get("/v1/events/" + eventId).get("data").get("name").asText());
         String runId = api.runOf(eventId);
 
         sent.click();
-        await(runRow(runId), "the event page listing run " + runId);
+        chrome.await(runRow(runId), "the event page listing run " + runId);
         open("#/runs");
-        await(runRow(runId), "run " + runId + " in the runs list");
-        assertEquals("Completed", awaitText(inRunRow(runId, "run-status"), "Completed"::equals, "the new run to complete"));
+        chrome.await(runRow(runId), "run " + runId + " in the runs list");
+        assertEquals("Completed", chrome.awaitText(inRunRow(runId, "run-status"), "Completed"::equals, "the new run to complete"));
 
         open("#/runs/" + runId);
-        String output = awaitText(By.id("run-output"), t -> t.contains("receipt-for-35"), "the new run's output");
+        String output = chrome.awaitText(By.id("run-output"), t -> t.contains("receipt-for-35"), "the new run's output");
         assertTrue(output.contains("35"), output);
-        assertTrue(awaitText(By.id("run-event"), t -> t.contains("onerror"), "the event data").contains("<img src=x onerror=alert(1)>"),
+        assertTrue(chrome.awaitText(By.id("run-event"), t -> t.contains("onerror"), "the event data").contains("<img src=x onerror=alert(1)>"),
                 "user data is shown as text");
         assertTrue(browser.findElements(By.cssSelector("#run-event img")).isEmpty(), "user data never becomes markup");
     }
@@ -240,13 +163,13 @@ class WebUiBrowserTest {
     void rejectsDataThatIsNotAJsonObjectWithoutSending() {
         int before = api.get("/v1/events?limit=10000").get("data").size();
         open("#/send");
-        await(By.id("event-name"), "the send form").sendKeys("shop/order.placed");
+        chrome.await(By.id("event-name"), "the send form").sendKeys("shop/order.placed");
         WebElement data = browser.findElement(By.id("event-data"));
         data.clear();
         data.sendKeys("{not json");
         browser.findElement(By.id("send-event")).click();
 
-        assertTrue(awaitText(By.id("send-error"), t -> !t.isBlank(), "the error").startsWith("Data is not valid JSON"));
+        assertTrue(chrome.awaitText(By.id("send-error"), t -> !t.isBlank(), "the error").startsWith("Data is not valid JSON"));
         assertEquals(before, api.get("/v1/events?limit=10000").get("data").size());
     }
 
@@ -257,15 +180,15 @@ class WebUiBrowserTest {
         String waiting = api.runOf(api.send("shop/approval.requested", Map.of()));
 
         open("#/runs");
-        await(runRow(done), "the completed run");
-        await(runRow(waiting), "the waiting run");
-        new org.openqa.selenium.support.ui.Select(await(By.cssSelector("#filter-function option[value='shop-approval']"), "the function filter")
+        chrome.await(runRow(done), "the completed run");
+        chrome.await(runRow(waiting), "the waiting run");
+        new org.openqa.selenium.support.ui.Select(chrome.await(By.cssSelector("#filter-function option[value='shop-approval']"), "the function filter")
                 .findElement(By.xpath(".."))).selectByValue("shop-approval");
-        waiting().withMessage("only approval runs").until(d -> d.findElements(runRow(done)).isEmpty());
-        await(runRow(waiting), "the approval run, still listed");
+        chrome.waiting().withMessage("only approval runs").until(d -> d.findElements(runRow(done)).isEmpty());
+        chrome.await(runRow(waiting), "the approval run, still listed");
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-status"))).selectByValue("Completed");
-        waiting().withMessage("no completed approval runs").until(d -> d.findElements(runRow(waiting)).isEmpty());
-        await(By.id("runs-empty"), "the empty message");
+        chrome.waiting().withMessage("no completed approval runs").until(d -> d.findElements(runRow(waiting)).isEmpty());
+        chrome.await(By.id("runs-empty"), "the empty message");
         assertTrue(browser.getCurrentUrl().endsWith("#/runs?function=shop-approval&status=Completed"), browser.getCurrentUrl());
 
         api.request("POST", "/v1/runs/" + waiting + "/cancel", "{}");
@@ -277,27 +200,27 @@ class WebUiBrowserTest {
         Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "the run to wait for approval");
 
         open("#/runs/" + runId);
-        assertEquals("Running", awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Running"::equals, "a running run"));
-        await(By.cssSelector("[data-test=step-row][data-step-name='await-approval'] [data-test=step-op]"), "the waiting step");
-        await(By.id("cancel-run"), "the Cancel button").click();
+        assertEquals("Running", chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Running"::equals, "a running run"));
+        chrome.await(By.cssSelector("[data-test=step-row][data-step-name='await-approval'] [data-test=step-op]"), "the waiting step");
+        chrome.await(By.id("cancel-run"), "the Cancel button").click();
 
-        awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Cancelled"::equals, "the run to show Cancelled");
+        chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Cancelled"::equals, "the run to show Cancelled");
         assertEquals("Cancelled", api.run(runId).get("status").asText());
         assertTrue(browser.findElements(By.id("cancel-run")).isEmpty(), "no Cancel button once cancelled");
-        assertTrue(awaitText(By.cssSelector("[data-test=run-error]"), t -> !t.isBlank(), "the error").contains("cancelled"));
+        assertTrue(chrome.awaitText(By.cssSelector("[data-test=run-error]"), t -> !t.isBlank(), "the error").contains("cancelled"));
     }
 
     @Test
     void showsTheSyncedAppWithItsFunctionsAndTriggers() {
         open("#/apps");
-        WebElement app = await(By.cssSelector("[data-test=app][data-app-id='shop']"), "the shop app");
+        WebElement app = chrome.await(By.cssSelector("[data-test=app][data-app-id='shop']"), "the shop app");
         assertEquals(server.url(), app.findElement(By.cssSelector("[data-test=app-url]")).getText());
-        assertEquals("shop/order.placed", awaitText(
+        assertEquals("shop/order.placed", chrome.awaitText(
                 By.cssSelector("[data-test=function][data-function-id='shop-order'] [data-test=function-triggers]"),
                 t -> !t.isBlank(), "the order function's trigger"));
         assertEquals("Process order", browser.findElement(
                 By.cssSelector("[data-test=function][data-function-id='shop-order'] [data-test=function-name]")).getText());
-        await(By.cssSelector("[data-test=function][data-function-id='shop-approval']"), "the approval function");
+        chrome.await(By.cssSelector("[data-test=function][data-function-id='shop-approval']"), "the approval function");
         Object errors = ((JavascriptExecutor) browser).executeScript("return document.querySelectorAll('[data-test=view-error]').length");
         assertEquals(0L, errors);
     }

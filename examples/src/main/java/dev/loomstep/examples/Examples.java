@@ -1,0 +1,124 @@
+package dev.loomstep.examples;
+
+import dev.loomstep.Event;
+import dev.loomstep.Loomstep;
+import dev.loomstep.devserver.DevServer;
+import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.middleware.LoggingMiddleware;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The examples on a running embedded devserver: {@link #start} brings up the devserver and serves the
+ * example app to it, {@link #runAll} sends the triggering events and follows every run to its end, and
+ * both stay up until {@link #close}, so a test can look at the runs afterwards (in the web UI, say).
+ */
+final class Examples implements AutoCloseable {
+    private final DevServer dev;
+    private final LoomstepServer server;
+    private final Loomstep app;
+    private final Map<String, String> runIds = new LinkedHashMap<>();
+
+    private Examples(DevServer dev, LoomstepServer server, Loomstep app) {
+        this.dev = dev;
+        this.server = server;
+        this.app = app;
+    }
+
+    /** Starts the devserver on {@code port} (0: any free port) and the example app, registered with it. */
+    static Examples start(int port) {
+        DevServer dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.01).start();
+        LoomstepServer server = null;
+        try {
+            EmailSender emails = EmailSender.console();
+            var scorer = ScoreInvoke.scoreUser();
+            Loomstep app = Loomstep.builder("loomstep-examples").dev(dev.url())
+                    .middleware(new LoggingMiddleware())
+                    .functions(AccountCreatedFlow.function(emails, Duration.ofSeconds(1)), ImageFanOut.function(), scorer,
+                            ScoreInvoke.onboarding(scorer), ExpenseApproval.function(emails))
+                    .build();
+            server = LoomstepServer.builder(app).port(0).start();
+            server.register(dev.url());
+            return new Examples(dev, server, app);
+        } catch (RuntimeException | Error e) {
+            if (server != null) {
+                server.close();
+            }
+            dev.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends every example's events, printing each run as it progresses, until all of them finished or
+     * {@code timeout} passed; returns the exit code: 0 when every run completed, 1 otherwise.
+     */
+    int runAll(PrintStream out, int images, Duration timeout) throws InterruptedException {
+        out.printf("devserver at %s, app served at %s (%d functions synced)%n%n", dev.url(), server.url(), app.functionsById().size());
+
+        var watch = new RunWatcher(dev.url(), out);
+        Duration appear = Duration.ofSeconds(10);
+
+        String signup = app.send(Event.of(AccountCreatedFlow.ACCOUNT_CREATED,
+                new AccountCreatedFlow.AccountCreated("u_ada", "ada@example.com", "Ada"))).get(0);
+        String accountRun = started(watch.runOf(signup, "account-created", appear), "account-created");
+
+        String album = app.send(Event.of(ImageFanOut.ALBUM_UPLOADED, new ImageFanOut.AlbumUploaded("album-1", images))).get(0);
+        started(watch.runOf(album, "album-thumbnails", appear), "album-thumbnails");
+
+        String onboarding = app.send(Event.of(ScoreInvoke.ONBOARDING_STARTED, new ScoreInvoke.Onboarding("u_ada"))).get(0);
+        started(watch.runOf(onboarding, "onboarding", appear), "onboarding");
+
+        String expense = app.send(Event.of(ExpenseApproval.SUBMITTED,
+                new ExpenseApproval.ExpenseSubmitted("exp-7", "Grace", 12_900))).get(0);
+        String expenseRun = started(watch.runOf(expense, "expense-approval", appear), "expense-approval");
+
+        // The waits resume only on events that arrive after they started waiting, as in production.
+        watch.awaitStep(expenseRun, "manager-decision", Duration.ofSeconds(30));
+        app.send(Event.of(ExpenseApproval.DECIDED, new ExpenseApproval.Decision("exp-7", true, "Linus")));
+        watch.awaitStep(accountRun, "wait-for-activity", Duration.ofSeconds(30));
+        app.send(Event.of(AccountCreatedFlow.FUNCTION_CREATED, Map.of("userId", "u_ada", "functionName", "nightly-report")));
+
+        List<String> notCompleted = watch.awaitAll(timeout);
+        out.println();
+        if (!notCompleted.isEmpty()) {
+            out.println("Some runs did not complete: " + notCompleted);
+            return 1;
+        }
+        out.println("All runs completed.");
+        return 0;
+    }
+
+    private String started(String runId, String label) {
+        runIds.put(label, runId);
+        return runId;
+    }
+
+    /** The runs {@link #runAll} started, by example: account-created, album-thumbnails, onboarding, expense-approval. */
+    Map<String, String> runIds() {
+        return Map.copyOf(runIds);
+    }
+
+    /** The devserver's address, where its web UI and REST API are. */
+    String devUrl() {
+        return dev.url();
+    }
+
+    /** The address the example app is served at. */
+    String appUrl() {
+        return server.url();
+    }
+
+    /** Stops the app, then the devserver. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } finally {
+            dev.close();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.loomstep.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.loomstep.testkit.HeadlessChromium;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The examples as a user sees them in the devserver web UI: every example runs to completion on the
+ * embedded devserver, then headless Chromium (testkit's {@link HeadlessChromium}) finds the
+ * account-created run and its step timeline, and sends {@code api/account.created} from the UI's form,
+ * which starts a new run. Without the browser the test fails, naming what to install;
+ * {@code -Dloomstep.browser=skip} skips it instead.
+ */
+@Timeout(180)
+class ExamplesWebUiTest {
+    static Examples examples;
+    static HeadlessChromium chrome;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        HeadlessChromium.requireBrowser();
+        examples = Examples.start(0);
+        var bytes = new ByteArrayOutputStream();
+        int exit = examples.runAll(new PrintStream(bytes, true, StandardCharsets.UTF_8), 20, Duration.ofSeconds(90));
+        assertEquals(0, exit, bytes.toString(StandardCharsets.UTF_8));
+        chrome = HeadlessChromium.start();
+        browser = chrome.driver();
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (chrome != null) {
+                chrome.close();
+            }
+        } finally {
+            if (examples != null) {
+                examples.close();
+            }
+        }
+    }
+
+    /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
+    @AfterEach
+    void screenshot(TestInfo test) {
+        if (chrome != null) {
+            chrome.screenshot("examples-" + test.getTestMethod().map(m -> m.getName()).orElse("test"));
+        }
+    }
+
+    static void open(String hash) {
+        chrome.open(examples.devUrl() + "/" + hash);
+    }
+
+    static By runRow(String runId) {
+        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "']");
+    }
+
+    static By inRunRow(String runId, String field) {
+        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "'] [data-test=" + field + "]");
+    }
+
+    static By step(String name, String field) {
+        return By.cssSelector("#timeline [data-test=step-row][data-step-name='" + name + "'] [data-test=" + field + "]");
+    }
+
+    @Test
+    void theAccountCreatedRunIsListedCompletedWithItsStepTimeline() {
+        String runId = examples.runIds().get("account-created");
+        open("#/runs");
+        chrome.await(runRow(runId), "the account-created run " + runId + " in the runs list");
+        assertEquals("Account creation flow", chrome.awaitText(inRunRow(runId, "run-function"), t -> !t.isBlank(), "its function"));
+        assertEquals("Completed", chrome.awaitText(inRunRow(runId, "run-status"), "Completed"::equals, "its status"));
+
+        browser.findElement(inRunRow(runId, "run-link")).click();
+        chrome.awaitText(By.id("run-id"), runId::equals, "the run page");
+        assertEquals("Completed", chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), t -> !t.isBlank(), "status"));
+        String output = chrome.awaitText(By.id("run-output"), t -> t.contains("congratulated"), "the run's output");
+        assertTrue(output.contains("\"welcomed\": true"), output);
+        assertEquals("api/account.created", chrome.awaitText(By.id("event-name-shown"), t -> !t.isBlank(), "the triggering event"));
+        assertTrue(browser.findElement(By.id("run-event")).getText().contains("\"email\": \"ada@example.com\""));
+
+        chrome.await(By.cssSelector("#timeline [data-test=step-row]"), "the step timeline");
+        List<WebElement> steps = browser.findElements(By.cssSelector("#timeline [data-test=step-row]"));
+        assertEquals(List.of("initial-delay", "on-user-created", "wait-for-activity", "send-congrats"),
+                steps.stream().map(s -> s.getAttribute("data-step-name")).toList());
+        for (WebElement s : steps) {
+            assertEquals("completed", text(s, "step-status"), s.getAttribute("data-step-name"));
+        }
+        assertEquals("Sleep", browser.findElement(step("initial-delay", "step-op")).getText());
+        assertEquals("StepRun", browser.findElement(step("on-user-created", "step-op")).getText());
+        assertEquals("true", browser.findElement(step("on-user-created", "step-output")).getText());
+        assertTrue(browser.findElement(step("wait-for-activity", "step-output")).getText().contains("nightly-report"),
+                "the wait's output is the event it matched");
+        assertEquals("\"congratulated\"", browser.findElement(step("send-congrats", "step-output")).getText());
+    }
+
+    @Test
+    void sendingAccountCreatedFromTheFormStartsANewRun() {
+        String earlier = examples.runIds().get("account-created");
+        open("#/send");
+        chrome.await(By.id("event-name"), "the send form").sendKeys("api/account.created");
+        WebElement data = browser.findElement(By.id("event-data"));
+        data.clear();
+        data.sendKeys("{\"userId\": \"u_grace\", \"email\": \"grace@example.com\", \"name\": \"Grace\"}");
+        browser.findElement(By.id("send-event")).click();
+
+        WebElement sent = chrome.await(By.id("sent-event-id"), "the sent event's id");
+        String eventId = sent.getAttribute("data-event-id");
+        sent.click();
+        chrome.awaitText(By.id("event-id"), eventId::equals, "the event page");
+        WebElement row = chrome.await(By.cssSelector("#event-runs-body [data-test=run-row]"), "the run the event started");
+        String runId = row.getAttribute("data-run-id");
+        assertNotEquals(earlier, runId);
+
+        open("#/runs");
+        chrome.await(runRow(runId), "the new run " + runId + " in the runs list");
+        assertEquals("Account creation flow", chrome.awaitText(inRunRow(runId, "run-function"), t -> !t.isBlank(), "its function"));
+        String status = chrome.awaitText(inRunRow(runId, "run-status"), t -> !t.isBlank(), "its status");
+        assertTrue(Set.of("Running", "Completed").contains(status), status);
+
+        browser.findElement(inRunRow(runId, "run-link")).click();
+        chrome.awaitText(By.id("run-id"), runId::equals, "the new run's page");
+        assertEquals("Sleep", chrome.awaitText(step("initial-delay", "step-op"), t -> !t.isBlank(), "its first step"));
+        assertTrue(chrome.awaitText(By.id("run-event"), t -> t.contains("grace@example.com"), "the event data").contains("u_grace"));
+        // after the one-second delay it welcomes Grace, then waits for her first function (no such event comes)
+        assertEquals("true", chrome.awaitText(step("on-user-created", "step-output"), t -> !t.isBlank(), "the welcome step"));
+        assertEquals("WaitForEvent", chrome.awaitText(step("wait-for-activity", "step-op"), t -> !t.isBlank(), "the wait step"));
+        assertEquals("Running", browser.findElement(By.cssSelector("#run-body [data-test=run-status]")).getText());
+    }
+
+    static String text(WebElement row, String field) {
+        return row.findElement(By.cssSelector("[data-test=" + field + "]")).getText();
+    }
+}
