@@ -157,6 +157,69 @@ const functions = [
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured,
 ];
 
+// A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver
+// (devserver/src/test/java/dev/loomstep/devserver/JsSdkInteropTest.java). It is a separate app so the
+// `peer` app above, which the engine's and http-adapter's differential tests compare function by
+// function with their Java twins, stays as it is.
+const e2e = new Inngest({ id: "e2e" });
+
+// waitForEvent that nobody answers: JS gets null after the (shortest JS can say) 1 s timeout.
+const waitQuick = e2e.createFunction({ id: "wait-quick", triggers: on("e2e/wait-quick") }, async ({ step }) => {
+  const got = await step.waitForEvent("w", { event: "e2e/never", timeout: "1s" });
+  return { got };
+});
+
+// Throws on the first two attempts (the executor's ctx.attempt), then succeeds.
+const flaky = e2e.createFunction({ id: "flaky", retries: 3, triggers: on("e2e/flaky") }, async ({ step, attempt }) => {
+  const out = await step.run("a", () => {
+    if (attempt < 2) {
+      throw new Error(`boom ${attempt}`);
+    }
+    return `fine on attempt ${attempt}`;
+  });
+  return { out };
+});
+
+// Fails for good after retries: 1 (two attempts); its onFailure handler gets the error.
+const doomed = e2e.createFunction(
+  {
+    id: "doomed",
+    retries: 1,
+    triggers: on("e2e/doomed"),
+    onFailure: async ({ error, event }) => ({ handled: error.message, failed: event.data.function_id }),
+  },
+  async ({ step }) => {
+    await step.run("a", () => {
+      throw new Error("always");
+    });
+  },
+);
+
+// Sleeps an hour unless cancelled: by REST, or by an e2e/cancel event with the same data.id.
+const cancellable = e2e.createFunction(
+  {
+    id: "cancellable",
+    triggers: on("e2e/cancellable"),
+    cancelOn: [{ event: "e2e/cancel", if: "event.data.id == async.data.id" }],
+  },
+  async ({ step }) => {
+    await step.sleep("nap", "1h");
+    return { woke: true };
+  },
+);
+
+const fanout100 = e2e.createFunction({ id: "fanout-100", triggers: on("e2e/fanout-100") }, async ({ step }) => {
+  const parts = await Promise.all(Array.from({ length: 100 }, (_, i) => step.run(`s${i}`, () => i)));
+  return { sum: parts.reduce((x, y) => x + y, 0), count: parts.length };
+});
+
+const hourly = e2e.createFunction({ id: "hourly", triggers: [{ cron: "0 * * * *" }] }, async ({ event, step }) => {
+  const cron = await step.run("tick", () => event.data.cron);
+  return { name: event.name, cron };
+});
+
+const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly];
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
@@ -171,6 +234,7 @@ function port() {
 const app = express();
 app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
+app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {
   console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest inngest-js:v${version}`);

@@ -17,6 +17,7 @@ import io.undertow.UndertowOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,8 +62,8 @@ public final class DevServer implements AutoCloseable {
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
-            this.queue = new WorkQueue(item -> executor.get().handle(item));
-            var lifecycle = new Lifecycle(store, queue, registry, b.seams);
+            this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
+            var lifecycle = new Lifecycle(store, queue, registry, b.seams, b.clock);
             this.client = new SdkClient(b.callTimeout);
             var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale));
             ex.attach(queue);
@@ -164,8 +165,23 @@ public final class DevServer implements AutoCloseable {
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
         private Seams seams = Seams.defaults();
+        private InstantSource clock = InstantSource.system();
 
         private Builder() {}
+
+        /**
+         * The clock the devserver runs by (default: the system clock): run and step times, when sleeps,
+         * timeouts and retries are due, and cron firings. For tests of cron functions: give a clock you
+         * can move forward, and a firing becomes due once the clock passes it (noticed within 200 ms).
+         * Move it forward only; a clock turned back delays whatever is already scheduled.
+         */
+        public Builder clock(InstantSource clock) {
+            if (clock == null) {
+                throw new IllegalArgumentException("a clock must not be null; the default is InstantSource.system()");
+            }
+            this.clock = clock;
+            return this;
+        }
 
         /** Replaces the expression, cron and flow-control parts (tests of the seams). */
         Builder seams(Seams replacement) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
 import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class JsSdkInteropTest {
+    /** The devserver's clock: 2030-01-01T00:10Z, ticking; the cron test moves it to the next hours. */
+    static final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
     static DevServer dev;
     static JsPeer peer;
     static Api api;
@@ -31,9 +35,13 @@ class JsSdkInteropTest {
         }
         String origin = "http://127.0.0.1:" + port;
         peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin));
-        dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).sync(peer.baseUrl()).start();
+        // Two apps in one Node process: `peer` (the differential tests' functions) and `e2e` (more scenarios).
+        String e2e = peer.baseUrl().replace("/api/inngest", "/api/e2e");
+        dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).clock(clock)
+                .sync(peer.baseUrl()).sync(e2e).start();
         api = new Api(dev);
-        Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 18, "the JS app to be synced by -u");
+        Api.await(() -> api.get("/v1/apps").get("data"), d -> d.size() == 2, "both JS apps to be synced by -u");
+        Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 25, "the JS functions to be synced");
     }
 
     @AfterAll
@@ -125,5 +133,111 @@ class JsSdkInteropTest {
 
         assertEquals("ran", api.awaitStatus(api.runOf(yes), "Completed").get("output").asText());
         assertEquals(0, api.get("/v1/events/" + no + "/runs").get("data").size());
+    }
+
+    @Test
+    void jsSdkFansOutAHundredParallelSteps() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("e2e/fanout-100", Map.of())), "Completed");
+
+        assertEquals(4950, run.get("output").get("sum").asInt(), run.toString());
+        assertEquals(100, run.get("output").get("count").asInt());
+        assertEquals(100, run.get("steps").size());
+    }
+
+    @Test
+    void jsSdkWaitForEventTimesOutWithNull() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("e2e/wait-quick", Map.of())), "Completed");
+
+        assertTrue(run.get("output").has("got"), run.toString());
+        assertTrue(run.get("output").get("got").isNull(), "a timed-out wait gives the function null: " + run);
+        assertEquals("WaitForEvent", run.get("steps").get(0).get("op").asText());
+    }
+
+    @Test
+    void jsSdkStepIsRetriedUntilItSucceeds() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("e2e/flaky", Map.of())), "Completed");
+
+        assertEquals("fine on attempt 2", run.get("output").get("out").asText(), run.toString());
+        assertEquals(3, run.get("steps").get(0).get("attempts").asInt());
+    }
+
+    @Test
+    void jsSdkNonRetriableStepErrorFailsTheRunAtTheFirstAttempt() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("peer/throws-nonretriable", Map.of())), "Failed");
+
+        assertEquals("no way", run.get("error").get("message").asText(), run.toString());
+        assertEquals("NonRetriableError", run.get("error").get("name").asText());
+        assertEquals(1, run.get("steps").get(0).get("attempts").asInt(), "retries: 2, but not tried again");
+    }
+
+    @Test
+    void jsSdkRunsTheOnFailureHandlerWhenRetriesRunOut() {
+        String runId = api.runOf(api.send("e2e/doomed", Map.of()));
+        JsonNode run = api.awaitStatus(runId, "Failed");
+        JsonNode handler = Api.await(() -> api.get("/v1/runs?function=e2e-doomed-failure&status=Completed").get("data"),
+                d -> d.size() == 1, "the JS onFailure run").get(0);
+
+        assertEquals("always", run.get("error").get("message").asText(), run.toString());
+        assertEquals(2, run.get("steps").get(0).get("attempts").asInt(), "retries: 1 means two attempts");
+        assertEquals("always", handler.get("output").get("handled").asText(), handler.toString());
+        assertEquals("e2e-doomed", handler.get("output").get("failed").asText());
+        JsonNode failedEvent = api.get("/v1/events/" + api.run(handler.get("run_id").asText()).get("event_id").asText()).get("data");
+        assertEquals("inngest/function.failed", failedEvent.get("name").asText());
+        assertEquals(runId, failedEvent.get("data").get("run_id").asText());
+    }
+
+    @Test
+    void jsSdkRunIsCancelledThroughTheRestApi() {
+        String runId = api.runOf(api.send("e2e/cancellable", Map.of("id", "rest")));
+        Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "the JS run to sleep");
+
+        assertEquals(200, api.request("DELETE", "/v1/runs/" + runId, null).status());
+
+        JsonNode run = api.run(runId);
+        assertEquals("Cancelled", run.get("status").asText(), run.toString());
+        assertEquals("cancelled through the REST API", run.get("error").get("message").asText());
+        assertEquals(1, run.get("steps").size(), "the sleep never ended: " + run);
+        assertTrue(run.get("output").isNull(), run.toString());
+    }
+
+    @Test
+    void jsSdkCancelOnCancelsOnlyTheRunTheEventMatches() {
+        String one = api.runOf(api.send("e2e/cancellable", Map.of("id", 1)));
+        String two = api.runOf(api.send("e2e/cancellable", Map.of("id", 2)));
+        for (String runId : List.of(one, two)) {
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "JS run " + runId + " to sleep");
+        }
+
+        api.send("e2e/cancel", Map.of("id", 3)); // matches neither: events are acted on before /e answers
+        assertEquals("Running", api.run(one).get("status").asText());
+        assertEquals("Running", api.run(two).get("status").asText());
+        String cancel = api.send("e2e/cancel", Map.of("id", 1));
+
+        JsonNode cancelled = api.run(one);
+        assertEquals("Cancelled", cancelled.get("status").asText(), cancelled.toString());
+        assertTrue(cancelled.get("error").get("message").asText().contains(cancel), cancelled.toString());
+        assertEquals("Running", api.run(two).get("status").asText(), "a cancel event for id 1 leaves id 2 alone");
+        api.request("DELETE", "/v1/runs/" + two, null);
+    }
+
+    @Test
+    void jsSdkCronFunctionRunsOnTheScheduledTimerEventEachHour() {
+        String fn = "/v1/runs?function=e2e-hourly";
+        assertEquals(0, api.get(fn).get("data").size(), "nothing fires before 01:00 on the devserver's clock");
+
+        clock.advanceTo(Instant.parse("2030-01-01T01:00:00Z"));
+        JsonNode first = Api.await(() -> api.get(fn + "&status=Completed").get("data"), d -> d.size() == 1, "the 01:00 firing").get(0);
+        clock.advanceTo(Instant.parse("2030-01-01T02:00:00Z"));
+        Api.await(() -> api.get(fn + "&status=Completed").get("data"), d -> d.size() == 2, "the 02:00 firing, scheduled by the first");
+
+        assertEquals("inngest/scheduled.timer", first.get("output").get("name").asText(), first.toString());
+        assertEquals("0 * * * *", first.get("output").get("cron").asText());
+        JsonNode event = api.get("/v1/events/" + api.run(first.get("run_id").asText()).get("event_id").asText()).get("data");
+        assertEquals("inngest/scheduled.timer", event.get("name").asText());
+        assertEquals("0 * * * *", event.get("data").get("cron").asText());
+        long ts = event.get("ts").asLong();
+        assertTrue(ts >= Instant.parse("2030-01-01T01:00:00Z").toEpochMilli()
+                && ts < Instant.parse("2030-01-01T02:00:00Z").toEpochMilli(), "fired at 01:00 on the clock, ts " + ts);
+        assertEquals(2, api.get(fn).get("data").size(), "one run per firing");
     }
 }

@@ -11,8 +11,10 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.NonRetriableException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
+import dev.loomstep.flow.CancelOn;
 import dev.loomstep.http.LoomstepServer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class LoomstepEndToEndTest {
+    /** The devserver's clock: 2030-01-01T00:10Z, ticking; the cron test moves it to the next hours. */
+    static final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
     static DevServer dev;
     static LoomstepServer server;
     static Api api;
@@ -36,7 +40,7 @@ class LoomstepEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
+        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).clock(clock).start();
         var seq = Function.builder("seq").trigger(Trigger.event("ls/seq")).handler((in, step) -> {
             int a = step.run("a", Integer.class, () -> 1);
             step.sleep("nap", Duration.ofMillis(200));
@@ -77,8 +81,16 @@ class LoomstepEndToEndTest {
         });
         var sender = Function.builder("sender").trigger(Trigger.event("ls/sender"))
                 .handler((in, step) -> step.sendEvent("notify", Event.of("ls/notified", Map.of("n", 1))));
+        var booking = Function.builder("booking").trigger(Trigger.event("ls/booking"))
+                .cancelOn(CancelOn.event("ls/booking-cancelled").ifExpression("event.data.booking == async.data.booking"))
+                .handler((in, step) -> {
+                    step.sleep("hold", Duration.ofHours(1));
+                    return "kept";
+                });
+        var hourly = Function.builder("hourly").trigger(Trigger.cron("0 * * * *")).handler((in, step) ->
+                step.run("tick", String.class, () -> in.event().name() + " " + in.event().data().path("cron").asText()));
         var app = Loomstep.builder("ls").dev(dev.url())
-                .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender).build();
+                .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender, booking, hourly).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         api = new Api(dev);
@@ -175,5 +187,48 @@ class LoomstepEndToEndTest {
 
         assertEquals("Cancelled", api.run(runId).get("status").asText());
         assertTrue(api.run(runId).get("error").get("message").asText().contains("cancelled"));
+    }
+
+    @Test
+    void cancelOnCancelsASleepingRunOnlyWhenTheEventMatchesItsExpression() {
+        String one = api.runOf(api.send("ls/booking", Map.of("booking", 1)));
+        String two = api.runOf(api.send("ls/booking", Map.of("booking", 2)));
+        for (String runId : List.of(one, two)) {
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "run " + runId + " to sleep");
+        }
+
+        api.send("ls/booking-cancelled", Map.of("booking", 3)); // matches neither: /e acts on events before it answers
+        assertEquals("Running", api.run(one).get("status").asText());
+        assertEquals("Running", api.run(two).get("status").asText());
+        String cancel = api.send("ls/booking-cancelled", Map.of("booking", 1));
+
+        JsonNode cancelled = api.run(one);
+        assertEquals("Cancelled", cancelled.get("status").asText(), cancelled.toString());
+        assertTrue(cancelled.get("error").get("message").asText().contains(cancel), cancelled.toString());
+        assertEquals("Running", api.run(two).get("status").asText(), "booking 2 is not cancelled by booking 1's event");
+        JsonNode cancelledEvent = Api.await(() -> api.get("/v1/events?name=inngest/function.cancelled").get("data"),
+                d -> d.findValuesAsText("run_id").contains(one), "inngest/function.cancelled for " + one);
+        assertTrue(cancelledEvent.size() >= 1);
+        api.request("DELETE", "/v1/runs/" + two, null);
+    }
+
+    @Test
+    void cronFunctionRunsOnTheScheduledTimerEventAndSchedulesTheNextFiring() {
+        String fn = "/v1/runs?function=ls-hourly";
+        assertEquals(0, api.get(fn).get("data").size(), "nothing fires before 01:00 on the devserver's clock");
+
+        clock.advanceTo(Instant.parse("2030-01-01T01:00:00Z"));
+        JsonNode first = Api.await(() -> api.get(fn + "&status=Completed").get("data"), d -> d.size() == 1, "the 01:00 firing").get(0);
+        clock.advanceTo(Instant.parse("2030-01-01T02:00:00Z"));
+        Api.await(() -> api.get(fn + "&status=Completed").get("data"), d -> d.size() == 2, "the 02:00 firing, scheduled by the first");
+
+        assertEquals("inngest/scheduled.timer 0 * * * *", first.get("output").asText(), first.toString());
+        JsonNode event = api.get("/v1/events/" + first.get("event_id").asText()).get("data");
+        assertEquals("inngest/scheduled.timer", event.get("name").asText());
+        assertEquals("0 * * * *", event.get("data").get("cron").asText());
+        long ts = event.get("ts").asLong();
+        assertTrue(ts >= Instant.parse("2030-01-01T01:00:00Z").toEpochMilli()
+                && ts < Instant.parse("2030-01-01T02:00:00Z").toEpochMilli(), "fired at 01:00 on the clock, ts " + ts);
+        assertEquals(2, api.get(fn).get("data").size(), "one run per firing");
     }
 }

@@ -225,7 +225,7 @@ public final class HttpApi {
         if (items.isEmpty()) {
             throw ApiException.badRequest("events: the array is empty; send at least one event");
         }
-        long now = System.currentTimeMillis();
+        long now = lifecycle.clock().millis();
         var events = new ArrayList<Event>();
         for (int i = 0; i < items.size(); i++) {
             events.add(event(items.get(i), i, items.size(), now));

@@ -77,7 +77,7 @@ public final class Executor {
             }
             LOG.error("{} item {} of run {} failed inside the devserver; trying again in 1 s", item.kind(), item.id(), item.runId(), e);
             try {
-                store.reschedule(item, item.attempt(), System.currentTimeMillis() + 1_000).ifPresent(queue::offer);
+                store.reschedule(item, item.attempt(), lifecycle.clock().millis() + 1_000).ifPresent(queue::offer);
             } catch (StoreException again) {
                 LOG.error("could not reschedule item {}; it runs again after a restart", item.id(), again);
             }
@@ -104,7 +104,7 @@ public final class Executor {
         Duration hold = lifecycle.seams().flowControl().beforeCall(fn, run);
         if (hold != null && hold.isPositive()) {
             // Concurrency is full: wait outside the SDK, without spending an attempt.
-            store.reschedule(item, item.attempt(), System.currentTimeMillis() + hold.toMillis()).ifPresent(queue::offer);
+            store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
             return;
         }
         try {
@@ -115,7 +115,7 @@ public final class Executor {
     }
 
     private void callSdk(QueueItem item, RunRecord run, FunctionRecord fn) throws InterruptedException {
-        long start = System.currentTimeMillis();
+        long start = lifecycle.clock().millis();
         boolean targeted = item.kind() == Kind.STEP;
         store.txRun(() -> {
             store.markStarted(run.id(), start);
@@ -179,7 +179,7 @@ public final class Executor {
         if (next >= fn.maxAttempts()) {
             store.deleteItem(item.id());
             if (item.kind() == Kind.STEP) {
-                store.noteStep(run.id(), item.stepId(), null, null, "failed", next, retry.error(), System.currentTimeMillis());
+                store.noteStep(run.id(), item.stepId(), null, null, "failed", next, retry.error(), lifecycle.clock().millis());
             }
             lifecycle.fail(run.id(), retry.error());
             return;
@@ -188,9 +188,9 @@ public final class Executor {
         LOG.info("run {}: {} call attempt {} of {} failed ({}: {}); retrying in {} ms", run.id(), item.kind(), next,
                 fn.maxAttempts(), retry.error().name(), retry.error().message(), delay.toMillis());
         if (item.kind() == Kind.STEP) {
-            store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), System.currentTimeMillis());
+            store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), lifecycle.clock().millis());
         }
-        store.reschedule(item, next, System.currentTimeMillis() + delay.toMillis())
+        store.reschedule(item, next, lifecycle.clock().millis() + delay.toMillis())
                 .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
     }
 
@@ -210,7 +210,7 @@ public final class Executor {
         }
         boolean discover = false;
         int attempts = item.attempt() + 1;
-        long now = System.currentTimeMillis();
+        long now = lifecycle.clock().millis();
         for (Op op : ops) {
             switch (op) {
                 case Op.StepRun s -> {
@@ -272,7 +272,7 @@ public final class Executor {
     private boolean memoizeError(RunRecord run, String stepId, String name, String op, WireError error, int attempts, long start) {
         ObjectNode memo = Json.nodes().objectNode();
         memo.set("error", Json.toTree(error == null ? WireError.of("Error", "the step failed without an error") : error));
-        return store.memoize(run.id(), stepId, name, op, "failed", memo, error, attempts, start, System.currentTimeMillis());
+        return store.memoize(run.id(), stepId, name, op, "failed", memo, error, attempts, start, lifecycle.clock().millis());
     }
 
     private boolean isMemoized(String runId, String stepId) {
@@ -399,7 +399,7 @@ public final class Executor {
         store.txRun(() -> {
             if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
                 lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "WaitForEvent", "completed",
-                        Json.nodes().nullNode(), null, 0, System.currentTimeMillis());
+                        Json.nodes().nullNode(), null, 0, lifecycle.clock().millis());
             }
         });
     }
@@ -411,7 +411,7 @@ public final class Executor {
                 ObjectNode memo = Json.nodes().objectNode();
                 memo.set("error", Json.toTree(error));
                 lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "InvokeFunction", "failed", memo, error, 0,
-                        System.currentTimeMillis());
+                        lifecycle.clock().millis());
             }
         });
     }

@@ -20,6 +20,7 @@ import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.SyncRequest.TriggerConfig;
 import dev.loomstep.protocol.WireError;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,8 +47,18 @@ public final class Lifecycle {
     private final Registry registry;
     private final Seams seams;
     private final TriggerMatcher matcher;
+    private final InstantSource clock;
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams) {
+        this(store, queue, registry, seams, InstantSource.system());
+    }
+
+    /**
+     * @param clock the devserver's "now": run and step times, due times of calls and timers, and cron
+     *              firings are all read from it (tests move it forward to make a cron due)
+     */
+    public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams, InstantSource clock) {
+        this.clock = clock;
         this.store = store;
         this.queue = queue;
         this.registry = registry;
@@ -71,6 +82,11 @@ public final class Lifecycle {
         return seams;
     }
 
+    /** Where the devserver reads the time; the queue runs items when this clock reaches their due time. */
+    public InstantSource clock() {
+        return clock;
+    }
+
     // ---------------------------------------------------------------- events
 
     /**
@@ -80,7 +96,7 @@ public final class Lifecycle {
      */
     public void ingest(List<Event> events) {
         store.txRun(() -> {
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             for (Event e : events) {
                 if (!store.insertEvent(e, now)) {
                     LOG.debug("event {} ({}) was already received; it triggers nothing again", e.id(), e.name());
@@ -116,7 +132,7 @@ public final class Lifecycle {
     /** Creates a run (unless flow control skips it) and queues its first call; returns its id. */
     public Optional<String> createRun(FunctionRecord fn, List<Event> events, String invoker) {
         return store.tx(() -> {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             FlowControl.Admission admission;
             try {
                 admission = seams.flowControl().admit(fn, events, now);
@@ -142,7 +158,7 @@ public final class Lifecycle {
     /** Starts a run now, past flow control (for runs it held and now releases). */
     private String startRun(FunctionRecord fn, List<Event> events, String invoker) {
         return store.tx(() -> {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             return insertRun(fn, events, invoker, now, now);
         });
     }
@@ -159,7 +175,7 @@ public final class Lifecycle {
     }
 
     private void resumeWaits(Event e) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         for (PauseRecord p : store.waitPausesFor(e.name())) {
             if (p.expiresAt() < now) {
                 continue; // its timeout item resumes it with null
@@ -186,7 +202,7 @@ public final class Lifecycle {
     }
 
     private void cancelMatching(Event e) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         for (FunctionRecord fn : registry.functions()) {
             List<CancelOn> cancels = fn.config().cancel();
             if (cancels == null || cancels.isEmpty()) {
@@ -241,7 +257,7 @@ public final class Lifecycle {
                     return;
                 }
             }
-            enqueue(runId, Kind.DISCOVER, null, 0, System.currentTimeMillis(), null);
+            enqueue(runId, Kind.DISCOVER, null, 0, clock.millis(), null);
         });
     }
 
@@ -257,7 +273,7 @@ public final class Lifecycle {
     public void memoizeAndContinue(String runId, String stepId, String name, String op, String status, JsonNode memo,
                                    WireError error, int attempts, long startedAt) {
         store.txRun(() -> {
-            if (store.memoize(runId, stepId, name, op, status, memo, error, attempts, startedAt, System.currentTimeMillis())) {
+            if (store.memoize(runId, stepId, name, op, status, memo, error, attempts, startedAt, clock.millis())) {
                 enqueueDiscover(runId);
             }
         });
@@ -282,7 +298,7 @@ public final class Lifecycle {
     private boolean finish(String runId, RunStatus status, JsonNode output, WireError error) {
         return store.tx(() -> {
             RunRecord run = store.run(runId).orElse(null);
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             if (run == null || !store.finishRun(runId, status, output, status == RunStatus.Completed ? null : error, now)) {
                 return false;
             }
@@ -330,7 +346,7 @@ public final class Lifecycle {
             memo.set("error", Json.toTree(error));
         }
         memoizeAndContinue(parentId, stepId, null, "InvokeFunction", status == RunStatus.Completed ? "completed" : "failed",
-                memo, status == RunStatus.Completed ? null : error, 0, System.currentTimeMillis());
+                memo, status == RunStatus.Completed ? null : error, 0, clock.millis());
     }
 
     /**
@@ -388,7 +404,7 @@ public final class Lifecycle {
                 }
                 for (TriggerConfig t : fn.config().triggers()) {
                     if (t != null && t.cron() != null && !t.cron().isBlank()) {
-                        scheduleCron(fn.id(), t.cron(), Instant.now());
+                        scheduleCron(fn.id(), t.cron(), clock.instant());
                     }
                 }
             }
@@ -419,7 +435,7 @@ public final class Lifecycle {
             if (!stillScheduled) {
                 return;
             }
-            long now = System.currentTimeMillis();
+            long now = clock.millis();
             ObjectNode data = Json.nodes().objectNode().put("cron", cron);
             Event e = new Event(Ulid.next(), SCHEDULED, data, null, now, null);
             store.insertEvent(e, now);

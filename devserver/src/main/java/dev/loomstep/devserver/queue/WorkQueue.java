@@ -2,6 +2,7 @@ package dev.loomstep.devserver.queue;
 
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.QueueItem.Kind;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -41,6 +42,9 @@ public final class WorkQueue implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("loomstep-dev-worker-", 0).factory());
     private final Consumer<QueueItem> handler;
+    private final InstantSource clock;
+    /** The longest the dispatcher sleeps without looking at the clock again. */
+    static final long RECHECK_MILLIS = 200;
     private final Thread dispatcher;
     private volatile boolean closing;
 
@@ -62,6 +66,15 @@ public final class WorkQueue implements AutoCloseable {
      *                offering follow-up items); runs on a virtual thread; must not throw
      */
     public WorkQueue(Consumer<QueueItem> handler) {
+        this(handler, InstantSource.system());
+    }
+
+    /**
+     * @param clock says when an item is due; it is re-read at least every {@value #RECHECK_MILLIS} ms, so
+     *              a clock moved forward (by a test, or by NTP) is noticed promptly
+     */
+    public WorkQueue(Consumer<QueueItem> handler, InstantSource clock) {
+        this.clock = clock;
         this.handler = handler;
         this.dispatcher = Thread.ofPlatform().daemon().name("loomstep-dev-dispatcher").unstarted(this::dispatchLoop);
     }
@@ -183,13 +196,13 @@ public final class WorkQueue implements AutoCloseable {
         try {
             while (!closing) {
                 QueueItem head = ready.peek();
-                long now = System.currentTimeMillis();
+                long now = clock.millis();
                 if (head == null) {
                     changed.await();
                     continue;
                 }
                 if (head.dueAt() > now) {
-                    changed.await(head.dueAt() - now, TimeUnit.MILLISECONDS);
+                    changed.await(Math.min(head.dueAt() - now, RECHECK_MILLIS), TimeUnit.MILLISECONDS);
                     continue;
                 }
                 ready.poll();
