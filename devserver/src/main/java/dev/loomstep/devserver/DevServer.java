@@ -57,13 +57,13 @@ public final class DevServer implements AutoCloseable {
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
-        this.seams = b.seams;
+        this.seams = b.seams != null ? b.seams : Seams.defaults(b.clock);
         this.store = b.database == null ? Store.inMemory() : Store.open(b.database);
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
-            var lifecycle = new Lifecycle(store, queue, registry, b.seams, b.clock);
+            var lifecycle = new Lifecycle(store, queue, registry, seams, b.clock);
             this.client = new SdkClient(b.callTimeout);
             var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale));
             ex.attach(queue);
@@ -164,7 +164,8 @@ public final class DevServer implements AutoCloseable {
         private double retryDelayScale = 1.0;
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
-        private Seams seams = Seams.defaults();
+        /** Null: the defaults, on the builder's clock. */
+        private Seams seams;
         private InstantSource clock = InstantSource.system();
 
         private Builder() {}

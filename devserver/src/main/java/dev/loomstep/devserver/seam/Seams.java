@@ -9,6 +9,11 @@ public record Seams(Expressions expressions, Schedules schedules, FlowControl fl
 
     /** CEL expressions, cron schedules, and flow control from each function's config (fresh state per call). */
     public static Seams defaults() {
-        return new Seams(new CelExpressions(), Schedules.cron(), new ConfiguredFlowControl());
+        return defaults(java.time.InstantSource.system());
+    }
+
+    /** As {@link #defaults()}, with flow-control windows read from the devserver's own clock. */
+    public static Seams defaults(java.time.InstantSource clock) {
+        return new Seams(new CelExpressions(), Schedules.cron(), new ConfiguredFlowControl(clock));
     }
 }
