@@ -17,8 +17,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,24 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * SDK fails its own runs (after retries) and nothing else.
  */
 @Timeout(60)
-class BadInputTest {
-    DevServer dev;
-    FakeSdk sdk;
-    Api api;
-
-    @BeforeEach
-    void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
-        sdk = new FakeSdk("app");
-        api = new Api(dev);
-    }
-
-    @AfterEach
-    void stop() {
-        sdk.close();
-        dev.close();
-    }
-
+class BadInputTest extends ScriptedDevServerTest {
     static void assertOneLineError(Api.Response r, int status, String mentions) {
         assertEquals(status, r.status(), r.text());
         assertEquals(status, r.json().get("status").asInt(), r.text());

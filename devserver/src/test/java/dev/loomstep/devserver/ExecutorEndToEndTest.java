@@ -26,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,24 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * through every kind of answer the protocol has.
  */
 @Timeout(30)
-class ExecutorEndToEndTest {
-    DevServer dev;
-    FakeSdk sdk;
-    Api api;
-
-    @BeforeEach
-    void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
-        sdk = new FakeSdk("app");
-        api = new Api(dev);
-    }
-
-    @AfterEach
-    void stop() {
-        sdk.close();
-        dev.close();
-    }
-
+class ExecutorEndToEndTest extends ScriptedDevServerTest {
     @Test
     void runsSequentialStepsOneCallAtATimeAndCompletesWithTheReturnValue() throws Exception {
         sdk.fn("seq").on("test/seq").handler(c -> {

@@ -11,31 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.protocol.Json;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The event API, syncs and the REST API, over real HTTP. */
 @Timeout(30)
-class HttpApiTest {
-    DevServer dev;
-    FakeSdk sdk;
-    Api api;
-
-    @BeforeEach
-    void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
-        sdk = new FakeSdk("app");
-        api = new Api(dev);
-    }
-
-    @AfterEach
-    void stop() {
-        sdk.close();
-        dev.close();
-    }
-
+class HttpApiTest extends ScriptedDevServerTest {
     @Test
     void acceptsOneEventOrAnArrayAndFillsIdsAndTimestamps() {
         Api.Response one = api.request("POST", "/e/key", "{\"name\":\"test/a\",\"data\":{\"x\":1}}");
