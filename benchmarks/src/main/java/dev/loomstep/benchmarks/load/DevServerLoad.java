@@ -6,6 +6,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.devserver.DevServer;
+import dev.loomstep.devserver.executor.SdkCallEvent;
 import dev.loomstep.http.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import java.io.IOException;
@@ -73,20 +74,19 @@ public final class DevServerLoad {
             try (LoomstepServer server = LoomstepServer.builder(app).port(0).start()) {
                 server.register(dev.url());
                 round(app, dev.url(), 200); // warm-up: JIT, connection pools, SQLite pages
-                report.append("| concurrent runs | completed runs/s | p50 run latency | p99 run latency | runs |\n");
-                report.append("|---:|---:|---:|---:|---:|\n");
+                report.append("| concurrent runs | completed runs/s | p50 run latency | p99 run latency | runs | per SDK call: prepare · HTTP round trip · commit (mean) |\n");
+                report.append("|---:|---:|---:|---:|---:|---|\n");
                 Path jfr = dir.resolve("load.jfr");
                 for (int concurrency : rounds) {
                     boolean profile = concurrency == rounds.get(rounds.size() - 1);
-                    Recording recording = profile ? startRecording() : null;
+                    Recording recording = startRecording(profile);
                     Result r = concurrency == 1 ? sequential(app, dev.url(), 50) : round(app, dev.url(), concurrency);
-                    if (recording != null) {
-                        recording.stop();
-                        recording.dump(jfr);
-                        recording.close();
-                    }
-                    report.append(String.format("| %d | %.1f | %.1f ms | %.1f ms | %d |%n", concurrency, r.runsPerSecond(),
-                            r.percentile(50), r.percentile(99), r.latenciesMs().size()));
+                    recording.stop();
+                    Path roundJfr = profile ? jfr : dir.resolve("round-" + concurrency + ".jfr");
+                    recording.dump(roundJfr);
+                    recording.close();
+                    report.append(String.format("| %d | %.1f | %.1f ms | %.1f ms | %d | %s |%n", concurrency, r.runsPerSecond(),
+                            r.percentile(50), r.percentile(99), r.latenciesMs().size(), callPhases(roundJfr)));
                 }
                 report.append(String.format("%n(%d sequential steps per run; SDK and devserver in one JVM on %d cores; SQLite %s)%n%n",
                         steps, Runtime.getRuntime().availableProcessors(), inMemory ? "in memory" : "WAL on disk"));
@@ -134,7 +134,10 @@ public final class DevServerLoad {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("only " + ended.size() + " of " + n + " runs completed within 5 minutes");
             }
-            for (JsonNode run : get(dev + "/v1/runs?function=bench-steps&limit=" + Math.max(n * 2, 50)).path("data")) {
+            // One run: ask about its event only, so the poll every 2 ms costs the devserver little.
+            String poll = n == 1 ? dev + "/v1/events/" + ids.iterator().next() + "/runs"
+                    : dev + "/v1/runs?function=bench-steps&limit=" + Math.max(n * 2, 50);
+            for (JsonNode run : get(poll).path("data")) {
                 String event = run.path("event_id").asText();
                 if (ids.contains(event) && !ended.containsKey(event)) {
                     String status = run.path("status").asText();
@@ -159,15 +162,40 @@ public final class DevServerLoad {
         return new Result(n / Math.min(busy, seconds), latencies);
     }
 
+    /** Mean duration of each phase of the devserver's SDK calls in a recording ({@link SdkCallEvent}). */
+    static String callPhases(Path jfr) throws IOException {
+        long calls = 0;
+        Duration prepare = Duration.ZERO;
+        Duration http = Duration.ZERO;
+        Duration commit = Duration.ZERO;
+        for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
+            if (e.getEventType().getName().equals(SdkCallEvent.NAME)) {
+                calls++;
+                prepare = prepare.plus(e.getDuration("prepare"));
+                http = http.plus(e.getDuration("http"));
+                commit = commit.plus(e.getDuration("commit"));
+            }
+        }
+        if (calls == 0) {
+            return "–";
+        }
+        return String.format("%.0f µs · %.0f µs · %.0f µs (%d calls)", prepare.toNanos() / 1e3 / calls,
+                http.toNanos() / 1e3 / calls, commit.toNanos() / 1e3 / calls, calls);
+    }
+
     static JsonNode get(String url) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
         return Json.mapper().readTree(r.body());
     }
 
-    static Recording startRecording() {
+    /** The devserver's per-call phase events always; CPU samples too when {@code profile}. */
+    static Recording startRecording(boolean profile) {
         var r = new Recording();
-        r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(2));
-        r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
+        r.enable(SdkCallEvent.NAME).withoutThreshold();
+        if (profile) {
+            r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(2));
+            r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10));
+        }
         r.start();
         return r;
     }

@@ -115,6 +115,9 @@ public final class Executor {
     }
 
     private void callSdk(QueueItem item, RunRecord run, FunctionRecord fn) throws InterruptedException {
+        var timing = new SdkCallEvent();
+        timing.begin();
+        long began = System.nanoTime();
         long start = lifecycle.clock().millis();
         boolean targeted = item.kind() == Kind.STEP;
         store.txRun(() -> {
@@ -125,10 +128,25 @@ public final class Executor {
         });
         CallRequest request = request(run, fn, item);
         String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
+        long sent = System.nanoTime();
         SdkClient.Reply reply = client.call(url, request, run.requestVersion());
+        long answered = System.nanoTime();
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
+        commitAnswer(item, run, fn, reply, start);
+        if (timing.shouldCommit()) {
+            timing.runId = run.id();
+            timing.kind = item.kind().name();
+            timing.prepare = sent - began;
+            timing.http = answered - sent;
+            timing.commit = System.nanoTime() - answered;
+            timing.commit();
+        }
+    }
+
+    /** Stores the SDK's answer and queues what follows, in one transaction. */
+    private void commitAnswer(QueueItem item, RunRecord run, FunctionRecord fn, SdkClient.Reply reply, long start) {
         store.txRun(() -> {
             if (!store.itemExists(item.id())) {
                 return; // the run was cancelled (or deleted) while the SDK worked
