@@ -38,6 +38,11 @@ public final class Store implements AutoCloseable {
     private final Connection connection;
     private final String description;
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Statements prepared once per SQL text and reused: SQLite compiles a statement on every prepare,
+     * which cost more than running the small ones. Only used under {@link #lock}, like the connection.
+     */
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
     private int depth;
     private final List<Runnable> afterCommit = new ArrayList<>();
     private boolean closed;
@@ -198,6 +203,10 @@ public final class Store implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                for (PreparedStatement ps : statements.values()) {
+                    ps.close();
+                }
+                statements.clear();
                 connection.close();
             }
         } catch (SQLException e) {
@@ -497,23 +506,31 @@ public final class Store implements AutoCloseable {
         T map(ResultSet rs) throws SQLException;
     }
 
-    private int update(String sql, Object... args) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement ps = statements.get(sql);
+        if (ps == null) {
+            ps = connection.prepareStatement(sql);
+            statements.put(sql, ps);
         }
+        return ps;
     }
 
+    private int update(String sql, Object... args) throws SQLException {
+        PreparedStatement ps = prepared(sql);
+        bind(ps, args);
+        return ps.executeUpdate();
+    }
+
+    /** Row mappers must not query: the statement's result set is open while they run. */
     private <T> List<T> query(String sql, Row<T> row, Object... args) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                var out = new ArrayList<T>();
-                while (rs.next()) {
-                    out.add(row.map(rs));
-                }
-                return out;
+        PreparedStatement ps = prepared(sql);
+        bind(ps, args);
+        try (ResultSet rs = ps.executeQuery()) {
+            var out = new ArrayList<T>();
+            while (rs.next()) {
+                out.add(row.map(rs));
             }
+            return out;
         }
     }
 
