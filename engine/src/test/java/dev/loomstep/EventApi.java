@@ -40,6 +40,8 @@ final class EventApi implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicReference<String> lastRegister = new AtomicReference<>();
+    /** When set, the event endpoint answers this status with an error body instead of accepting events. */
+    private volatile int failStatus;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private EventApi(HttpServer server) {
@@ -94,11 +96,22 @@ final class EventApi implements AutoCloseable {
     void clear() {
         received.clear();
         lastRegister.set(null);
+        failStatus = 0;
+    }
+
+    /** Makes the event endpoint reject every send with {@code status} (0 to accept again). */
+    void failWith(int status) {
+        failStatus = status;
     }
 
     private void events(HttpExchange ex) throws IOException {
         try (ex) {
             JsonNode body = Json.mapper().readTree(readAll(ex.getRequestBody()));
+            int fail = failStatus;
+            if (fail != 0) {
+                respond(ex, fail, "{\"error\":\"event API is failing on purpose\",\"status\":" + fail + "}");
+                return;
+            }
             ArrayNode events = body.isArray() ? (ArrayNode) body : Json.nodes().arrayNode().add(body);
             String sdk = String.valueOf(ex.getRequestHeaders().getFirst("X-Inngest-Sdk"));
             ArrayNode ids = Json.nodes().arrayNode();

@@ -5,9 +5,11 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Logs each request's outcome and each executed step through SLF4J, with {@code run_id},
- * {@code fn_id} and {@code step_id} in the MDC while user code runs, so the user's own log lines carry
- * them too.
+ * Logs each request's outcome and each executed step through SLF4J, with {@code run_id} and
+ * {@code fn_id} in the MDC while the function's new code runs (from the end of memoization) and while a
+ * step body runs, and {@code step_id} too in a step body, so the user's own log lines carry them. The
+ * MDC follows the run into {@code step.parallel} branches; the caller's thread gets its own MDC back
+ * when the call returns.
  *
  * <pre>{@code Loomstep.builder("app").middleware(new LoggingMiddleware()) }</pre>
  */
@@ -29,23 +31,36 @@ public final class LoggingMiddleware implements Middleware {
     @Override
     public RunHooks onRun(RunContext run) {
         return new RunHooks() {
-            private long started;
+            // Each pair is set and read by the baton holder only; the hand-off orders the accesses.
+            private long functionStarted;
+            private long stepStarted;
 
             @Override
             public void beforeExecution(StepInfo step) {
                 MDC.put(RUN_ID, run.runId());
                 MDC.put(FUNCTION_ID, run.functionId());
-                MDC.put(STEP_ID, step == null ? null : step.id());
-                started = System.nanoTime();
+                if (step == null) {
+                    functionStarted = System.nanoTime();
+                } else {
+                    MDC.put(STEP_ID, step.id());
+                    stepStarted = System.nanoTime();
+                }
             }
 
             @Override
             public void afterExecution(StepInfo step) {
-                if (log.isDebugEnabled()) {
-                    log.debug("step \"{}\" ({}) ran in {} ms", step == null ? "-" : step.id(), step == null ? "function" : step.kind(),
-                            (System.nanoTime() - started) / 1_000_000.0);
+                if (step == null) {
+                    if (log.isDebugEnabled()) {
+                        log.debug("function code ran in {} ms", (System.nanoTime() - functionStarted) / 1_000_000.0);
+                    }
+                    MDC.remove(RUN_ID);
+                    MDC.remove(FUNCTION_ID);
+                } else {
+                    if (log.isDebugEnabled()) {
+                        log.debug("step \"{}\" ({}) ran in {} ms", step.id(), step.kind(), (System.nanoTime() - stepStarted) / 1_000_000.0);
+                    }
+                    MDC.remove(STEP_ID);
                 }
-                MDC.remove(STEP_ID);
             }
 
             @Override

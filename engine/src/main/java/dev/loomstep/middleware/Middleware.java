@@ -27,6 +27,17 @@ public interface Middleware {
     /** Called before events are sent (by {@code step.sendEvent} or the client); may change the list. */
     default void beforeSendEvents(List<Event> events) {}
 
-    /** Called after events were sent, with the ids the event API returned. */
+    /** Called after events were sent successfully, with the ids the event API returned. */
     default void afterSendEvents(List<Event> events, List<String> ids) {}
+
+    /**
+     * Called after every send, whether it succeeded or not: {@code ids} as the event API returned them
+     * and {@code error} null, or {@code ids} empty and {@code error} what the send threw (the send
+     * then fails with it). The default calls {@link #afterSendEvents(List, List)} on success only.
+     */
+    default void afterSendEvents(List<Event> events, List<String> ids, Throwable error) {
+        if (error == null) {
+            afterSendEvents(events, ids);
+        }
+    }
 }

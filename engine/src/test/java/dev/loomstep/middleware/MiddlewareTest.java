@@ -36,8 +36,8 @@ class MiddlewareTest {
                     public void transformInput(InputContext input) { calls.add(who + ":transformInput"); }
                     public void beforeMemoization() { calls.add(who + ":beforeMemoization"); }
                     public void afterMemoization() { calls.add(who + ":afterMemoization"); }
-                    public void beforeExecution(StepInfo step) { calls.add(who + ":beforeExecution:" + step.id()); }
-                    public void afterExecution(StepInfo step) { calls.add(who + ":afterExecution:" + step.id()); }
+                    public void beforeExecution(StepInfo step) { calls.add(who + ":beforeExecution:" + (step == null ? "fn" : step.id())); }
+                    public void afterExecution(StepInfo step) { calls.add(who + ":afterExecution:" + (step == null ? "fn" : step.id())); }
                     public void transformOutput(OutputContext output) { calls.add(who + ":transformOutput:" + (output.step() == null ? "fn" : output.step().id())); }
                     public void beforeResponse() { calls.add(who + ":beforeResponse"); }
                 };
@@ -70,6 +70,8 @@ class MiddlewareTest {
                 "client:transformInput", "fn:transformInput",
                 "client:beforeMemoization", "fn:beforeMemoization",
                 "client:afterMemoization", "fn:afterMemoization",
+                "client:beforeExecution:fn", "fn:beforeExecution:fn",
+                "client:afterExecution:fn", "fn:afterExecution:fn",
                 "client:beforeExecution:b", "fn:beforeExecution:b",
                 "client:afterExecution:b", "fn:afterExecution:b",
                 "client:transformOutput:b", "fn:transformOutput:b",

@@ -1,12 +1,18 @@
 package dev.loomstep.internal.broker;
 
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.MDC;
 
 /**
  * One path of a run: the function itself, or a branch of a parallel fan-out. Each branch runs on a
  * virtual thread of its own (the root branch on the caller's, when the caller is virtual) and only
  * while it holds the run's baton (see {@link Broker}); otherwise it is parked in {@link #await()}
  * until the broker resumes it.
+ *
+ * <p>The SLF4J MDC travels with the baton: a branch starts or resumes with a copy of the MDC of the
+ * thread that handed it the baton, so a run's log context (as {@code LoggingMiddleware} sets it) follows
+ * the run's code from branch to branch. A branch told to abort keeps its own MDC while it unwinds.
  */
 public final class Branch {
     private static final Thread.Builder THREADS = Thread.ofVirtual().name("loomstep-branch");
@@ -18,6 +24,8 @@ public final class Branch {
     final Runnable body;
     private Thread thread;
     private volatile Signal signal;
+    /** The giver's MDC, written before {@link #signal} (or the thread start), read by this branch's thread. */
+    private Map<String, String> handedMdc;
 
     /** Children still running, when this branch waits in {@link Broker#fork}. Touched only by the baton holder. */
     int pendingChildren;
@@ -61,8 +69,11 @@ public final class Branch {
 
     /** Hands this branch the baton: starts its thread the first time, wakes it afterwards. */
     void give(Signal s) {
+        if (s != Signal.ABORT) {
+            handedMdc = MDC.getCopyOfContextMap();
+        }
         if (thread == null) {
-            thread = THREADS.unstarted(this::runBody);
+            thread = THREADS.unstarted(() -> runBody(true));
             thread.start();
         } else {
             signal = s;
@@ -76,14 +87,17 @@ public final class Branch {
 
     /**
      * Runs this branch on the calling thread, which must be virtual, until it finishes or unwinds. A
-     * request handled on a virtual thread thus runs its function without two thread hand-offs.
+     * request handled on a virtual thread thus runs its function without two thread hand-offs. The
+     * caller's MDC is visible to the function and restored as it was when this returns.
      */
     void runInline() {
         thread = Thread.currentThread();
         Branch outer = CURRENT.get();
+        Map<String, String> callerMdc = MDC.getCopyOfContextMap();
         try {
-            runBody();
+            runBody(false);
         } finally {
+            setMdc(callerMdc);
             if (outer == null) {
                 CURRENT.remove();
             } else {
@@ -98,11 +112,32 @@ public final class Branch {
             LockSupport.park(this);
         }
         signal = null;
+        if (s != Signal.ABORT) {
+            adoptMdc();
+        }
         return s;
     }
 
-    private void runBody() {
+    /** Takes over the MDC the baton came with (a no-op for a branch that gave itself the baton). */
+    private void adoptMdc() {
+        Map<String, String> m = handedMdc;
+        handedMdc = null;
+        setMdc(m);
+    }
+
+    private static void setMdc(Map<String, String> m) {
+        if (m == null || m.isEmpty()) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(m);
+        }
+    }
+
+    private void runBody(boolean ownThread) {
         Throwable failure = null;
+        if (ownThread) {
+            adoptMdc();
+        }
         CURRENT.set(this);
         try {
             body.run();

@@ -65,6 +65,8 @@ public final class RunExecution implements Step, Broker.Listener {
 
     private int memoRemaining;
     private boolean memoizationDone;
+    /** Between the function-level {@code beforeExecution(null)} and {@code afterExecution(null)}. */
+    private boolean functionExecuting;
     private boolean rootDone;
     private Object rootResult;
     private Throwable rootFailure;
@@ -117,6 +119,7 @@ public final class RunExecution implements Step, Broker.Listener {
 
     @Override
     public void quiescent() {
+        endFunctionExecution();
         if (target != null) {
             CallResult r = targetAnswer != null ? targetAnswer : ops(List.of(new Op.StepNotFound(target)), null);
             decide(null, r);
@@ -124,7 +127,9 @@ public final class RunExecution implements Step, Broker.Listener {
         }
         if (rootDone) {
             if (!memoizationDone) {
-                endMemoization();
+                // The function returned before it used all memoized state: no new code ran.
+                memoizationDone = true;
+                hooks.afterMemoization();
             }
             decide(null, functionResult());
             return;
@@ -299,7 +304,7 @@ public final class RunExecution implements Step, Broker.Listener {
         String hashed = StepIds.hash(id, repeat);
         JsonNode memo = steps.get(hashed);
         if (memo != null || steps.containsKey(hashed)) {
-            if (--memoRemaining == 0) {
+            if (--memoRemaining == 0 && !memoizationDone) {
                 endMemoization();
             }
             return memo;
@@ -322,9 +327,23 @@ public final class RunExecution implements Step, Broker.Listener {
         throw Abort.INSTANCE;
     }
 
+    /**
+     * Memoized state is used up (or a step was not found in it): the function's own code runs new from
+     * here on this thread, so middleware is told with {@code beforeExecution(null)}.
+     */
     private void endMemoization() {
         memoizationDone = true;
         hooks.afterMemoization();
+        functionExecuting = true;
+        hooks.beforeExecution(null);
+    }
+
+    /** Every branch finished or parked: the function's new code has stopped for this request. */
+    private void endFunctionExecution() {
+        if (functionExecuting) {
+            functionExecuting = false;
+            hooks.afterExecution(null);
+        }
     }
 
     /** Runs a step body in this request and turns its outcome into the answer. */

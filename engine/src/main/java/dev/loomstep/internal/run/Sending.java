@@ -13,17 +13,24 @@ public final class Sending {
         for (Middleware m : middleware) {
             m.beforeSendEvents(events);
         }
-        List<String> ids;
+        List<String> ids = List.of();
+        Throwable error = null;
         try {
             ids = sender.send(events);
+            return ids;
         } catch (RuntimeException e) {
+            error = e;
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("sending " + events.size() + " event(s) failed: " + e.getMessage(), e);
+            error = new IllegalStateException("sending " + events.size() + " event(s) failed: " + e.getMessage(), e);
+            throw (IllegalStateException) error;
+        } catch (Error e) {
+            error = e;
+            throw e;
+        } finally {
+            for (Middleware m : middleware) {
+                m.afterSendEvents(events, ids == null ? List.of() : ids, error);
+            }
         }
-        for (Middleware m : middleware) {
-            m.afterSendEvents(events, ids);
-        }
-        return ids;
     }
 }
