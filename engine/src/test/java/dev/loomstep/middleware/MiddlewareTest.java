@@ -3,6 +3,7 @@ package dev.loomstep.middleware;
 import static dev.loomstep.Calls.body;
 import static dev.loomstep.Calls.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 class MiddlewareTest {
@@ -163,5 +169,132 @@ class MiddlewareTest {
         var app = builder().middleware(new LoggingMiddleware()).functions(fn).build();
         JsonNode op = body(app.call("app-f", "step", request().build(), null)).get(0);
         assertEquals("01RUN/app-f/a", op.get("data").asText());
+    }
+
+    /** The calls of the single middleware "m", without its prefix. */
+    List<String> mine() {
+        return calls.stream().filter(c -> c.startsWith("m:") || c.startsWith("code:")).map(c -> c.startsWith("m:") ? c.substring(2) : c).toList();
+    }
+
+    @Test
+    void aFunctionWithoutStepsIsToldBeforeAndAfterItsCodeRuns() {
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+            calls.add("code:body");
+            return "done";
+        });
+        var app = builder().middleware(recording("m")).functions(fn).build();
+        assertEquals("done", body(app.call("app-f", "step", request().build(), null)).asText());
+        assertEquals(List.of("onRun:app-f:01RUN", "transformInput", "beforeMemoization", "afterMemoization",
+                "beforeExecution:fn", "code:body", "afterExecution:fn", "transformOutput:fn", "beforeResponse"), mine());
+    }
+
+    @Test
+    void functionCodeIsAnnouncedOnlyAfterTheLastMemoizedStep() {
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+            calls.add("code:start");
+            int a = step.run("a", Integer.class, () -> 1);
+            calls.add("code:after-a");
+            int b = step.run("b", Integer.class, () -> 2);
+            calls.add("code:after-b");
+            return a + b + step.run("c", Integer.class, () -> 3);
+        });
+        var app = builder().middleware(recording("m")).functions(fn).build();
+        app.call("app-f", "step", request().memo("a", 1).memo("b", 2).build(), null);
+        assertEquals(List.of("onRun:app-f:01RUN", "transformInput", "beforeMemoization",
+                "code:start", "code:after-a",
+                "afterMemoization", "beforeExecution:fn", "code:after-b", "afterExecution:fn",
+                "beforeExecution:c", "afterExecution:c", "transformOutput:c", "beforeResponse"), mine());
+
+        calls.clear();
+        app.call("app-f", "step", request().memo("a", 1).memo("b", 2).memo("c", 3).build(), null);
+        assertEquals(List.of("onRun:app-f:01RUN", "transformInput", "beforeMemoization",
+                "code:start", "code:after-a", "code:after-b",
+                "afterMemoization", "beforeExecution:fn", "afterExecution:fn", "transformOutput:fn", "beforeResponse"), mine());
+    }
+
+    @Test
+    void aNewStepFoundBeforeMemoizedStateIsUsedUpStartsTheNewCodeOnce() {
+        // Branch 0 finds a new step while branch 1's step is still memoized: memoization ends once.
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> step.parallel(List.of(
+                () -> step.run("new", Integer.class, () -> 1),
+                () -> step.run("old", Integer.class, () -> 2))));
+        var app = builder().middleware(recording("m")).functions(fn).build();
+        app.call("app-f", "step", request().memo("old", 2).build(), null);
+        assertEquals(1, mine().stream().filter("afterMemoization"::equals).count());
+        assertEquals(List.of("beforeExecution:fn", "afterExecution:fn", "beforeExecution:new", "afterExecution:new"),
+                mine().stream().filter(c -> c.contains("Execution")).toList());
+    }
+
+    @Test
+    void loggingMiddlewareCoversHandlerCodeAfterMemoizationInTheMdc() {
+        var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("test.handler");
+        var appender = new ListAppender<ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        logger.setLevel(Level.INFO);
+        try {
+            var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+                logger.info("replaying");
+                int a = step.run("a", Integer.class, () -> 1);
+                logger.info("after the last memoized step, a={}", a);
+                return MDC.get("run_id") + "/" + MDC.get("fn_id") + "/" + MDC.get("step_id");
+            });
+            var app = builder().middleware(new LoggingMiddleware()).functions(fn).build();
+            assertEquals("01RUN/app-f/null", body(app.call("app-f", "step", request().memo("a", 1).build(), null)).asText());
+            List<ILoggingEvent> lines = appender.list;
+            assertEquals(2, lines.size());
+            assertNull(lines.get(0).getMDCPropertyMap().get("run_id"), "memoized replay is not new code");
+            assertEquals("01RUN", lines.get(1).getMDCPropertyMap().get("run_id"));
+            assertEquals("app-f", lines.get(1).getMDCPropertyMap().get("fn_id"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void theMdcFollowsTheRunIntoParallelBranchesAndBackToTheParent() {
+        // Memoization ends inside branch 0; branch 1 and the parent run after it on other threads.
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+            List<String> seen = step.parallel(List.of(
+                    () -> step.run("a", Integer.class, () -> 1) + ":" + MDC.get("run_id"),
+                    () -> "b:" + MDC.get("run_id") + "/" + Thread.currentThread().isVirtual()));
+            return seen + " parent:" + MDC.get("run_id");
+        });
+        var app = builder().middleware(new LoggingMiddleware()).functions(fn).build();
+        assertEquals("[1:01RUN, b:01RUN/true] parent:01RUN",
+                body(app.call("app-f", "step", request().memo("a", 1).build(), null)).asText());
+        assertNull(MDC.get("run_id"));
+    }
+
+    @Test
+    void theMdcIsNotLeftOnTheCallersVirtualThread() throws Exception {
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+            String replaying = MDC.get("request_id") + "/" + MDC.get("run_id");
+            step.run("m", Integer.class, () -> 0);
+            String inFunction = replaying + " " + MDC.get("request_id") + "/" + MDC.get("run_id");
+            List<String> branches = step.parallel(List.of(() -> MDC.get("run_id"), () -> MDC.get("request_id")));
+            return step.run("s", String.class, () -> inFunction + " " + branches + " " + MDC.get("step_id"));
+        });
+        // A fan-out: the last branch decides on its own thread while the root unwinds on the caller's.
+        var fanOut = Function.builder("g").trigger(Trigger.event("x")).handler((input, step) -> {
+            step.run("m", Integer.class, () -> 0);
+            return step.parallel(List.of(() -> step.run("p1", Integer.class, () -> 1), () -> step.run("p2", Integer.class, () -> 2)));
+        });
+        var app = builder().middleware(new LoggingMiddleware()).functions(fn, fanOut).build();
+        var answer = new AtomicReference<String>();
+        var after = new AtomicReference<Map<String, String>>();
+        Thread t = Thread.ofVirtual().start(() -> {
+            MDC.put("request_id", "req-1");
+            // The root branch runs inline on this virtual thread; the step runs and decides on it too.
+            answer.set(body(app.call("app-f", "step", request().memo("m", 0).build(), null)).get(0).get("data").asText());
+            after.set(MDC.getCopyOfContextMap());
+            answer.set(answer.get() + " | " + body(app.call("app-f", "step", request().memo("m", 0).memo("s", "x").build(), null)).asText());
+            String second = String.valueOf(MDC.getCopyOfContextMap());
+            answer.set(answer.get() + " | " + app.call("app-g", "step", request().memo("m", 0).build(), null).status());
+            after.set(Map.of("first", String.valueOf(after.get()), "second", second, "fanOut", String.valueOf(MDC.getCopyOfContextMap())));
+        });
+        t.join();
+        assertEquals("req-1/null req-1/01RUN [01RUN, req-1] s | x | 206", answer.get());
+        assertEquals(Map.of("first", "{request_id=req-1}", "second", "{request_id=req-1}", "fanOut", "{request_id=req-1}"), after.get());
     }
 }
