@@ -6,6 +6,7 @@ import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.LoomstepServer;
 import dev.loomstep.middleware.LoggingMiddleware;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,12 +29,30 @@ final class Examples implements AutoCloseable {
         this.app = app;
     }
 
-    /** Starts the devserver on {@code port} (0: any free port) and the example app, registered with it. */
+    /** As {@link #start(int, PrintStream)}, printing the emails to standard output. */
     static Examples start(int port) {
-        DevServer dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.01).start();
+        return start(port, System.out);
+    }
+
+    /**
+     * Starts the devserver on {@code port} (0: any free port) and the example app, registered with it;
+     * the app's emails are printed to {@code out} (give it the stream {@link #runAll} prints to).
+     *
+     * @throws PortInUseException when something already listens on {@code port}
+     */
+    static Examples start(int port, PrintStream out) {
+        DevServer dev;
+        try {
+            dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.01).start();
+        } catch (RuntimeException e) {
+            if (port != 0 && causedBy(e, BindException.class)) {
+                throw new PortInUseException(port, e);
+            }
+            throw e;
+        }
         LoomstepServer server = null;
         try {
-            EmailSender emails = EmailSender.console();
+            EmailSender emails = EmailSender.console(out);
             var scorer = ScoreInvoke.scoreUser();
             Loomstep app = Loomstep.builder("loomstep-examples").dev(dev.url())
                     .middleware(new LoggingMiddleware())
@@ -50,6 +69,25 @@ final class Examples implements AutoCloseable {
             dev.close();
             throw e;
         }
+    }
+
+    /** The devserver's port is taken (by another devserver, most likely). */
+    static final class PortInUseException extends RuntimeException {
+        final int port;
+
+        PortInUseException(int port, Throwable cause) {
+            super("port " + port + " is in use", cause);
+            this.port = port;
+        }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

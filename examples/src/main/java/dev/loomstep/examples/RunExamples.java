@@ -24,7 +24,13 @@ public final class RunExamples {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--keep-running" -> keepRunning = true;
-                case "--images" -> images = Integer.parseInt(args[++i]);
+                case "--images" -> {
+                    if (i + 1 >= args.length || !args[i + 1].matches("\\d{1,6}")) {
+                        System.err.println("--images takes a number of images, e.g. --images 500");
+                        System.exit(2);
+                    }
+                    images = Integer.parseInt(args[++i]);
+                }
                 case "-h", "--help" -> {
                     System.out.println("usage: RunExamples [--keep-running] [--images N]");
                     return;
@@ -36,12 +42,24 @@ public final class RunExamples {
             }
         }
         var out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        System.exit(run(out, keepRunning, images, Duration.ofSeconds(120)));
+        var err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(out, err, keepRunning, images, Duration.ofSeconds(120)));
     }
 
-    /** Runs every example; returns the process exit code. With {@code keepRunning}, after success, blocks until killed. */
-    static int run(PrintStream out, boolean keepRunning, int images, Duration timeout) throws Exception {
-        try (Examples examples = Examples.start(keepRunning ? DevServer.DEFAULT_PORT : 0)) {
+    /**
+     * Runs every example; returns the process exit code. With {@code keepRunning} the devserver takes
+     * port {@value DevServer#DEFAULT_PORT} (1, with one line on {@code err}, if it is taken) and, after
+     * success, blocks until killed.
+     */
+    static int run(PrintStream out, PrintStream err, boolean keepRunning, int images, Duration timeout) throws Exception {
+        Examples started;
+        try {
+            started = Examples.start(keepRunning ? DevServer.DEFAULT_PORT : 0, out);
+        } catch (Examples.PortInUseException e) {
+            err.printf("port %d is in use; stop the other devserver or run without --keep-running (it then picks a free port)%n", e.port);
+            return 1;
+        }
+        try (Examples examples = started) {
             int exit = examples.runAll(out, images, timeout);
             if (exit == 0 && keepRunning) {
                 out.printf("Keeping the devserver up: open %s for the UI, Ctrl-C to stop.%n", examples.devUrl());
