@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Durability under real crashes: the standalone devserver runs as its own JVM on one SQLite file and
+ * Durability under real crashes: the standalone devserver ({@code java -jar target/devserver.jar}, the
+ * shaded jar users run, see {@link StandaloneJar}) runs as its own JVM on one SQLite file and
  * is killed with SIGKILL ({@link Process#destroyForcibly()}) while a step executes, while runs sleep
  * on a durable timer, right after events were accepted, and three times in a row at random moments.
  * A real Loomstep app (the engine behind http-adapter's {@link LoomstepServer}) lives in the test JVM
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * executions ≤ 1 + kills during that window, and exactly 1 when no kill hit that window.
  */
 @Timeout(120)
-class CrashRecoveryTest {
+class CrashRecoveryIT {
     static final int STEPS = 5;
     static final Duration NAP = Duration.ofMillis(1_500);
     static final String START_LINE = "Loomstep devserver listening on ";
@@ -230,12 +231,10 @@ class CrashRecoveryTest {
     // ---------------------------------------------------------------- the devserver process
 
     private void start(List<String> extra) throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        var cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), DevServer.class.getName(),
+        var args = new ArrayList<>(List.of(
                 "--port", Integer.toString(port), "--db", db.toString(), "--retry-delay-scale", "0.001"));
-        cmd.addAll(extra);
+        args.addAll(extra);
+        var cmd = StandaloneJar.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), args);
         devserver = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
