@@ -15,13 +15,11 @@ import dev.loomstep.testkit.JsPeer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * purpose the difference is asserted explicitly, with the reason beside it.
  *
  * <p>Skipped (with the reason) only when Node or the peer's node_modules is absent; {@code ./loom test}
- * installs them.
+ * installs them and sets {@code -Dloomstep.requirePeer=true}, under which a missing peer fails instead.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JsSdkHttpDifferentialTest {
@@ -55,7 +53,7 @@ class JsSdkHttpDifferentialTest {
     @BeforeAll
     void start() {
         if (JsPeer.unavailableReason().isPresent()) {
-            return; // each test is skipped with the reason, see requirePeer
+            return; // each test is skipped (or failed, under -Dloomstep.requirePeer=true), see requirePeer
         }
         api = RecordingServer.scripted(JsSdkHttpDifferentialTest::executorApi);
         peer = JsPeer.start(Map.of("INNGEST_EVENT_API_BASE_URL", api.origin(), "INNGEST_API_BASE_URL", api.origin()));
@@ -67,8 +65,7 @@ class JsSdkHttpDifferentialTest {
 
     @BeforeEach
     void requirePeer() {
-        Optional<String> missing = JsPeer.unavailableReason();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        JsPeer.assumeAvailable(); // skips with the reason, or fails under -Dloomstep.requirePeer=true
         api.clear();
     }
 

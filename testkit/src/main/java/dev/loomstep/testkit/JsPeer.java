@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -41,13 +42,16 @@ import org.junit.jupiter.api.Assumptions;
  * }</pre>
  *
  * {@link #start} skips the calling test (JUnit assumption) when {@code node} or the peer's
- * {@code node_modules} is missing; {@code ./loom test} installs them.
+ * {@code node_modules} is missing, or fails it when the system property {@code loomstep.requirePeer} is
+ * {@code true} (as {@code ./loom test}, which installs them, sets it): see {@link #assumeAvailable()}.
  */
 public final class JsPeer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final String READY = "js-peer ready ";
     private static final int KEPT_OUTPUT_LINES = 60;
+    /** System property: when {@code true}, a missing peer fails the test instead of skipping it. */
+    public static final String REQUIRE_PEER_PROPERTY = "loomstep.requirePeer";
 
     private final Process process;
     private final String baseUrl;
@@ -80,11 +84,11 @@ public final class JsPeer implements AutoCloseable {
      * Starts the peer and waits until it answers. {@code env} adds variables such as
      * {@code INNGEST_EVENT_API_BASE_URL} (where {@code step.sendEvent} posts) or
      * {@code INNGEST_API_BASE_URL} (where a PUT syncs); INNGEST_* variables of this JVM are not passed on.
-     * Skips the calling test when Node or the peer's dependencies are absent.
+     * Skips the calling test when Node or the peer's dependencies are absent (fails it under
+     * {@code -Dloomstep.requirePeer=true}).
      */
     public static JsPeer start(Map<String, String> env) {
-        Optional<String> missing = unavailableReason();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        assumeAvailable();
         Path dir = peerDir();
         var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), "server.js", "--port", "0")
                 .directory(dir.toFile())
@@ -118,6 +122,23 @@ public final class JsPeer implements AutoCloseable {
             throw new IllegalStateException("the JS peer did not start within " + START_TIMEOUT.toSeconds() + " s; its output:\n"
                     + lastOutput(output), e);
         }
+    }
+
+    /**
+     * Returns when the peer can run here. Otherwise skips the calling test with the reason (a JUnit
+     * assumption), or, when the system property {@code loomstep.requirePeer} is {@code true}, fails it with
+     * one line saying how to install the peer.
+     */
+    public static void assumeAvailable() {
+        Optional<String> missing = unavailableReason();
+        if (missing.isEmpty()) {
+            return;
+        }
+        if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
+            Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but cannot run: "
+                    + missing.get() + "; run `npm ci` in testkit/js-peer, or use ./loom test");
+        }
+        Assumptions.assumeTrue(false, missing.get());
     }
 
     /** Why the peer cannot run here (no node on PATH, or no node_modules), or empty when it can. */
