@@ -130,28 +130,33 @@ public final class JsPeer implements AutoCloseable {
      * one line saying how to install the peer.
      */
     public static void assumeAvailable() {
-        Optional<String> missing = unavailableReason();
-        if (missing.isEmpty()) {
+        Optional<String> problem = problem();
+        if (problem.isEmpty()) {
             return;
         }
         if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
-            Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but cannot run: "
-                    + missing.get() + "; run `npm ci` in testkit/js-peer, or use ./loom test");
+            Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but " + problem.get()
+                    + ": run `npm ci` in testkit/js-peer, or use ./loom test");
         }
-        Assumptions.assumeTrue(false, missing.get());
+        Assumptions.assumeTrue(false, unavailableReason().orElseThrow());
     }
 
     /** Why the peer cannot run here (no node on PATH, or no node_modules), or empty when it can. */
     public static Optional<String> unavailableReason() {
+        return problem().map(p -> p + ": the tests against the official JS SDK are skipped (run ./loom test, or npm ci in "
+                + peerDir() + "; node 20+ must be on PATH)");
+    }
+
+    private static Optional<String> problem() {
         if (nodeExecutable().isEmpty()) {
-            return Optional.of("node is not on PATH: the tests against the official JS SDK are skipped (install Node.js 20+)");
+            return Optional.of("node is not on PATH");
         }
         Path dir = peerDir();
         if (!Files.isRegularFile(dir.resolve("server.js"))) {
-            return Optional.of("no JS peer at " + dir + ": the tests against the official JS SDK are skipped");
+            return Optional.of("there is no JS peer at " + dir);
         }
         if (!Files.isDirectory(dir.resolve("node_modules").resolve("inngest"))) {
-            return Optional.of("the JS peer's dependencies are not installed: run ./loom test (or npm ci in " + dir + ")");
+            return Optional.of("its dependencies are not installed (no " + dir.resolve("node_modules").resolve("inngest") + ")");
         }
         return Optional.empty();
     }
