@@ -76,6 +76,17 @@ const fanout = inngest.createFunction({ id: "fanout", triggers: on("peer/fanout"
   return { sum: parts.reduce((x, y) => x + y, 0) };
 });
 
+// A fan-out mixing every kind of step: all four are new at once, so all are reported in one 206.
+const mixed = inngest.createFunction({ id: "mixed", triggers: on("peer/mixed") }, async ({ step }) => {
+  const [ran, slept, got, result] = await Promise.all([
+    step.run("m-run", () => 1),
+    step.sleep("m-nap", "30s"),
+    step.waitForEvent("m-wait", { event: "peer/mixed-ok", timeout: "5m", if: "event.data.id == async.data.id" }),
+    step.invoke("m-call", { function: child, data: { v: 2 }, timeout: "10m" }),
+  ]);
+  return { ran, slept: slept ?? null, got, result };
+});
+
 const throws = inngest.createFunction({ id: "throws", retries: 2, triggers: on("peer/throws") }, async ({ step }) => {
   await step.run("boom", () => {
     throw new Error("kaput");
@@ -152,9 +163,52 @@ const configured = inngest.createFunction(
   async () => "ran",
 );
 
+// Every flow-control option of the JS SDK's function config, to pin how each is written at sync.
+// Periods are written here in the canonical form (largest units first) since JS passes them through as
+// given; cancelOn's timeout is the one JS re-formats itself. Never called by the differential cases.
+const flow = inngest.createFunction(
+  {
+    id: "flow",
+    name: "Flow control",
+    retries: 5,
+    triggers: [{ event: "peer/flow", if: "event.data.go == true" }, { cron: "TZ=Europe/Paris 0 9 * * MON" }],
+    rateLimit: { limit: 10, period: "1m", key: "event.data.user" },
+    throttle: { limit: 3, period: "1h30m", burst: 2, key: "event.data.user" },
+    debounce: { period: "5s", key: "event.data.user", timeout: "2m" },
+    cancelOn: [
+      { event: "peer/flow-cancel", if: "event.data.id == async.data.id", timeout: "1d" },
+      { event: "peer/flow-stop" },
+    ],
+    priority: { run: "event.data.vip ? 120 : 0" },
+    idempotency: "event.data.order",
+    timeouts: { start: "30s", finish: "2h" },
+    singleton: { key: "event.data.user", mode: "cancel" },
+    concurrency: [
+      { limit: 4, key: "event.data.user", scope: "fn" },
+      { limit: 20, key: "event.data.region", scope: "env" },
+    ],
+    onFailure: async () => "flow failed",
+  },
+  async () => "flowed",
+);
+
+// Batching (which Inngest does not combine with the options above), concurrency in its number form, a
+// singleton without key, and only one of the timeouts.
+const flowBatch = inngest.createFunction(
+  {
+    id: "flow-batch",
+    triggers: on("peer/flow-batch"),
+    batchEvents: { maxSize: 50, timeout: "10s", key: "event.data.user", if: "event.data.batch == true" },
+    concurrency: 5,
+    singleton: { mode: "skip" },
+    timeouts: { finish: "1w" },
+  },
+  async ({ events }) => ({ count: events.length }),
+);
+
 const functions = [
   seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
-  catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured,
+  catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
 ];
 
 // A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver

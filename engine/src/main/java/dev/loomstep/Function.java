@@ -62,7 +62,11 @@ public final class Function<T, R> {
         return List.copyOf(options.triggers);
     }
 
-    /** Retries after the first attempt (so attempts = retries + 1); null means the executor's default (3). */
+    /**
+     * Retries after the first attempt (a run gets up to retries + 1 attempts); null means the executor's
+     * default (3). Synced, as the JS SDK does, as {@code steps.step.retries.attempts = retries}: despite its
+     * name that wire field carries the retry count, not retries + 1.
+     */
     public Integer retries() {
         return options.retries;
     }

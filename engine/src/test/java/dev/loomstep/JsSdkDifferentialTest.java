@@ -13,17 +13,13 @@ import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.Fixtures;
 import dev.loomstep.testkit.JsPeer;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * difference is asserted explicitly, next to a comment saying why. What JS does on the wire, and the
  * request that shows it, is written down in {@code testkit/js-peer/README.md}.
  *
- * <p>Skipped (with a reason) only when Node or the peer's node_modules is absent; CI always has them.
+ * <p>Skipped (with a reason) only when Node or the peer's node_modules is absent, and failed instead under
+ * {@code -Dloomstep.requirePeer=true}, which {@code ./loom test} (and so CI) sets.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JsSdkDifferentialTest {
@@ -64,7 +61,7 @@ class JsSdkDifferentialTest {
     @BeforeAll
     void start() throws IOException {
         if (JsPeer.unavailableReason().isPresent()) {
-            return; // each test is skipped with the reason, see requirePeer
+            return; // each test is skipped (or failed, under -Dloomstep.requirePeer=true), see requirePeer
         }
         eventApi = EventApi.start();
         peer = JsPeer.start(Map.of(
@@ -79,8 +76,7 @@ class JsSdkDifferentialTest {
 
     @BeforeEach
     void requirePeer() {
-        Optional<String> missing = JsPeer.unavailableReason();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        JsPeer.assumeAvailable(); // skips with the reason, or fails under -Dloomstep.requirePeer=true
     }
 
     @AfterAll
@@ -212,6 +208,37 @@ class JsSdkDifferentialTest {
 
     // ---------------------------------------------------------------------------------------------
 
+    /**
+     * The mixed fan-out (run + sleep + waitForEvent + invoke in one Promise.all / step.parallel): besides
+     * the op-by-op comparison of {@code mixed/empty} above, pin what both answer, so the case cannot quietly
+     * turn into something else: one 206 with the four ops in call order and their options.
+     */
+    @Test
+    void mixedFanOutReportsEveryKindOfStepInOne206() throws IOException {
+        Fixtures.Case c = Fixtures.get("mixed/empty");
+        JsPeer.Response js = peer.call(c.fnId(APP), c.stepId(), c.body());
+        CallResult ours = app.call(c.fnId(APP), c.stepId(), Json.mapper().readValue(c.body(), CallRequest.class), null);
+        String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+        for (var answer : List.of(Map.entry("JS " + js.body(), js.status()), Map.entry("Loomstep " + oursText, ours.status()))) {
+            assertEquals(206, answer.getValue(), answer.getKey());
+        }
+        for (JsonNode ops : List.of(Json.mapper().readTree(js.body()), Json.mapper().readTree(oursText))) {
+            String ctx = ops.toString();
+            assertEquals(List.of("StepPlanned", "Sleep", "WaitForEvent", "InvokeFunction"),
+                    ops.findValuesAsText("op"), "one op per branch, in call order: " + ctx);
+            assertEquals(List.of("m-run", "m-nap", "m-wait", "m-call"), ops.findValuesAsText("displayName"), ctx);
+            assertEquals(Fixtures.sha1Hex("m-run"), ops.get(0).path("id").asText(), ctx);
+            assertEquals("30s", ops.get(1).path("name").asText(), "the sleep's duration: " + ctx);
+            assertEquals("peer/mixed-ok", ops.get(2).path("name").asText(), ctx);
+            assertEquals("5m", ops.get(2).path("opts").path("timeout").asText(), ctx);
+            assertEquals("event.data.id == async.data.id", ops.get(2).path("opts").path("if").asText(), ctx);
+            JsonNode invoke = ops.get(3).path("opts");
+            assertEquals("peer-child", invoke.path("function_id").asText(), ctx);
+            assertEquals(2, invoke.path("payload").path("data").path("v").asInt(), ctx);
+            assertEquals("10m", invoke.path("timeout").asText(), ctx);
+        }
+    }
+
     @Test
     void unknownFunctionIdFailsWith500AsTheJsSdkDoes() throws IOException {
         String body = Fixtures.body("returns/empty");
@@ -237,57 +264,44 @@ class JsSdkDifferentialTest {
         Map<String, JsonNode> jsFns = byId(jsSync.path("functions"));
         Map<String, JsonNode> ourFns = byId(ourSync.path("functions"));
         assertEquals(jsFns.keySet(), ourFns.keySet(), "function ids");
+        // Every field of every function must be equal (JSON object equality: key order is not significant),
+        // after one normalisation: JS writes concurrency as the user gave it (a number, an object or a list),
+        // Loomstep always as the list, which every executor reads the same (see engine/README.md).
         for (var e : jsFns.entrySet()) {
-            JsonNode j = e.getValue();
+            JsonNode j = concurrencyAsList(e.getValue());
             JsonNode o = ourFns.get(e.getKey());
-            String ctx = "function " + e.getKey() + "\n  JS:       " + j + "\n  Loomstep: " + o;
-            assertEquals(j.path("name"), o.path("name"), "name of " + ctx);
-            assertEquals(j.path("triggers"), o.path("triggers"), "triggers of " + ctx);
-            JsonNode js = j.path("steps").path("step");
-            JsonNode os = o.path("steps").path("step");
-            assertEquals(js.path("id"), os.path("id"), ctx);
-            assertEquals(js.path("name"), os.path("name"), ctx);
-            assertEquals(js.path("runtime").path("type"), os.path("runtime").path("type"), ctx);
-            assertEquals(query(js.path("runtime").path("url").asText()), query(os.path("runtime").path("url").asText()), "step url query of " + ctx);
-            assertEquals(js.path("retries"), os.path("retries"), "retries of " + ctx);
-            // JS writes one concurrency limit as an object, Loomstep always as a list; executors accept both.
-            JsonNode jc = j.path("concurrency");
-            JsonNode oc = o.path("concurrency");
-            if (jc.isObject()) {
-                assertTrue(oc.isArray() && oc.size() == 1, "concurrency of " + ctx);
-                assertEquals(jc, withoutNulls(oc.get(0)), "concurrency of " + ctx);
-            } else {
-                assertEquals(jc, oc, "concurrency of " + ctx);
-            }
+            assertEquals(j, o, "the sync config of function " + e.getKey() + " differs\n  JS:       " + j + "\n  Loomstep: " + o);
         }
+        // The functions that carry every flow-control option must really be there, with each option present.
+        JsonNode flow = ourFns.get(APP + "-flow");
+        for (String field : List.of("rateLimit", "throttle", "debounce", "cancel", "priority", "idempotency", "timeouts",
+                "singleton", "concurrency")) {
+            assertTrue(flow.hasNonNull(field), "peer-flow has " + field + ": " + flow);
+        }
+        assertEquals(2, flow.path("concurrency").size(), "two concurrency limits: " + flow);
+        assertEquals("TZ=Europe/Paris 0 9 * * MON", flow.path("triggers").path(1).path("cron").asText(), flow.toString());
+        assertEquals(5, jsFns.get(APP + "-flow").path("steps").path("step").path("retries").path("attempts").asInt(),
+                "JS sends retries as steps.step.retries.attempts, unchanged (not retries + 1)");
+        assertTrue(jsFns.get(APP + "-flow-batch").path("concurrency").isNumber(), "the number form is exercised");
+        assertTrue(ourFns.get(APP + "-flow-batch").hasNonNull("batchEvents"), "peer-flow-batch has batchEvents");
+        assertTrue(ourFns.containsKey(APP + "-flow-failure"), "the onFailure function is synced");
+    }
+
+    /** A copy of a JS function config with {@code concurrency} in the list form: n → [{limit: n}], {…} → [{…}]. */
+    private static JsonNode concurrencyAsList(JsonNode fn) {
+        ObjectNode copy = ((ObjectNode) fn).deepCopy();
+        JsonNode c = copy.get("concurrency");
+        if (c != null && c.isNumber()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(Json.nodes().objectNode().put("limit", c.asInt())));
+        } else if (c != null && c.isObject()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(c));
+        }
+        return copy;
     }
 
     private static Map<String, JsonNode> byId(JsonNode functions) {
         var m = new TreeMap<String, JsonNode>();
         functions.forEach(f -> m.put(f.path("id").asText(), f));
         return m;
-    }
-
-    private static Map<String, String> query(String url) {
-        var m = new TreeMap<String, String>();
-        String q = URI.create(url).getRawQuery();
-        if (q != null) {
-            for (String kv : q.split("&")) {
-                int eq = kv.indexOf('=');
-                m.put(URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
-    }
-
-    private static JsonNode withoutNulls(JsonNode n) {
-        ObjectNode copy = ((ObjectNode) n).deepCopy();
-        for (Iterator<Map.Entry<String, JsonNode>> it = copy.fields(); it.hasNext(); ) {
-            if (it.next().getValue().isNull()) {
-                it.remove();
-            }
-        }
-        return copy;
     }
 }

@@ -1,7 +1,14 @@
 package dev.loomstep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.flow.BatchEvents;
+import dev.loomstep.flow.CancelOn;
 import dev.loomstep.flow.Concurrency;
+import dev.loomstep.flow.Debounce;
+import dev.loomstep.flow.RateLimit;
+import dev.loomstep.flow.Singleton;
+import dev.loomstep.flow.Throttle;
+import dev.loomstep.flow.Timeouts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -57,6 +64,24 @@ public final class PeerTwins {
                     () -> step.run("p3", Integer.class, () -> 3)));
             return Map.of("sum", parts.stream().mapToInt(Integer::intValue).sum());
         });
+        var mixed = Function.builder("mixed").trigger(Trigger.event("peer/mixed")).handler((in, step) -> {
+            List<Object> parts = step.parallel(List.<java.util.concurrent.Callable<Object>>of(
+                    () -> step.run("m-run", Integer.class, () -> 1),
+                    () -> {
+                        step.sleep("m-nap", Duration.ofSeconds(30));
+                        return null;
+                    },
+                    () -> step.waitForEvent("m-wait", WaitForEvent.of("peer/mixed-ok")
+                            .timeout(Duration.ofMinutes(5)).ifExpression("event.data.id == async.data.id")).orElse(null),
+                    () -> step.invoke("m-call", JsonNode.class,
+                            Invoke.function(child).data(Map.of("v", 2)).timeout(Duration.ofMinutes(10)))));
+            var out = new java.util.LinkedHashMap<String, Object>();
+            out.put("ran", parts.get(0));
+            out.put("slept", parts.get(1));
+            out.put("got", parts.get(2));
+            out.put("result", parts.get(3));
+            return out;
+        });
         var throwsPlain = Function.builder("throws").retries(2).trigger(Trigger.event("peer/throws")).handler((in, step) -> {
             step.run("boom", () -> {
                 throw new IllegalStateException("kaput");
@@ -110,8 +135,31 @@ public final class PeerTwins {
                 .concurrency(Concurrency.perKey(2, "event.data.id"))
                 .onFailure((in, step) -> "handled")
                 .handler((in, step) -> "ran");
-        return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throwsPlain, throwsNonRetriable,
-                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured);
+        // Every flow-control option, as server.js's `flow` and `flow-batch`: compared field by field at sync.
+        var flow = Function.builder("flow").name("Flow control").retries(5)
+                .trigger(Trigger.event("peer/flow", "event.data.go == true"))
+                .trigger(Trigger.cron("TZ=Europe/Paris 0 9 * * MON"))
+                .rateLimit(new RateLimit(10, Duration.ofMinutes(1), "event.data.user"))
+                .throttle(new Throttle(3, Duration.ofMinutes(90), 2, "event.data.user"))
+                .debounce(new Debounce(Duration.ofSeconds(5), "event.data.user", Duration.ofMinutes(2)))
+                .cancelOn(CancelOn.event("peer/flow-cancel").ifExpression("event.data.id == async.data.id").timeout(Duration.ofDays(1)))
+                .cancelOn(CancelOn.event("peer/flow-stop"))
+                .priority("event.data.vip ? 120 : 0")
+                .idempotency("event.data.order")
+                .timeouts(new Timeouts(Duration.ofSeconds(30), Duration.ofHours(2)))
+                .singleton(new Singleton("event.data.user", Singleton.Mode.cancel))
+                .concurrency(new Concurrency(4, "event.data.user", Concurrency.Scope.fn))
+                .concurrency(new Concurrency(20, "event.data.region", Concurrency.Scope.env))
+                .onFailure((in, step) -> "flow failed")
+                .handler((in, step) -> "flowed");
+        var flowBatch = Function.builder("flow-batch").trigger(Trigger.event("peer/flow-batch"))
+                .batchEvents(new BatchEvents(50, Duration.ofSeconds(10), "event.data.user", "event.data.batch == true"))
+                .concurrency(5)
+                .singleton(new Singleton(null, Singleton.Mode.skip))
+                .timeouts(new Timeouts(null, Duration.ofDays(7)))
+                .handler((in, step) -> Map.of("count", in.events().size()));
+        return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch);
     }
 
     private static Map<String, Object> nullable(String key, Object value) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The devserver drives the official Inngest JS SDK (npm inngest 4.24.0, {@code testkit/js-peer}) as the
  * Inngest dev server would: synced with {@code -u}, events through {@code /e/{key}}, every op the SDK
- * sends. Skipped (with the reason) only when Node or the peer's node_modules are missing.
+ * sends. Skipped (with the reason) only when Node or the peer's node_modules are missing ({@link JsPeer#start}
+ * fails instead under {@code -Dloomstep.requirePeer=true}, as {@code ./loom test} sets).
  */
 @Timeout(60)
 class JsSdkInteropTest {

@@ -15,13 +15,11 @@ import dev.loomstep.testkit.JsPeer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * purpose the difference is asserted explicitly, with the reason beside it.
  *
  * <p>Skipped (with the reason) only when Node or the peer's node_modules is absent; {@code ./loom test}
- * installs them.
+ * installs them and sets {@code -Dloomstep.requirePeer=true}, under which a missing peer fails instead.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JsSdkHttpDifferentialTest {
@@ -55,7 +53,7 @@ class JsSdkHttpDifferentialTest {
     @BeforeAll
     void start() {
         if (JsPeer.unavailableReason().isPresent()) {
-            return; // each test is skipped with the reason, see requirePeer
+            return; // each test is skipped (or failed, under -Dloomstep.requirePeer=true), see requirePeer
         }
         api = RecordingServer.scripted(JsSdkHttpDifferentialTest::executorApi);
         peer = JsPeer.start(Map.of("INNGEST_EVENT_API_BASE_URL", api.origin(), "INNGEST_API_BASE_URL", api.origin()));
@@ -67,8 +65,7 @@ class JsSdkHttpDifferentialTest {
 
     @BeforeEach
     void requirePeer() {
-        Optional<String> missing = JsPeer.unavailableReason();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        JsPeer.assumeAvailable(); // skips with the reason, or fails under -Dloomstep.requirePeer=true
         api.clear();
     }
 
@@ -237,6 +234,16 @@ class JsSdkHttpDifferentialTest {
             assertEquals(jsBody.get(field), ourBody.get(field), field);
         }
         assertEquals(jsBody.get("functions").size(), ourBody.get("functions").size(), "function count");
+        // Every function config equal as JSON (as the engine's test checks in-process), once the step URL is
+        // reduced to fnId and stepId (the two servers differ in host and port, and JS keeps deployId) and JS's
+        // concurrency is put in the list form Loomstep always uses (engine/README.md, wire decisions).
+        Map<String, JsonNode> jsFns = new TreeMap<>();
+        Map<String, JsonNode> ourFns = new TreeMap<>();
+        jsBody.get("functions").forEach(f -> jsFns.put(f.path("id").asText(), comparableConfig(f)));
+        ourBody.get("functions").forEach(f -> ourFns.put(f.path("id").asText(), comparableConfig(f)));
+        assertEquals(jsFns.keySet(), ourFns.keySet(), "function ids");
+        jsFns.forEach((id, jsFn) -> assertEquals(jsFn, ourFns.get(id), "the sync config of " + id + " differs\n  JS:       " + jsFn
+                + "\n  Loomstep: " + ourFns.get(id)));
         // Spec §4.3.2: the registered URL must not carry deployId. Loomstep's does not.
         assertEquals(server.url(), ourBody.get("url").asText());
     }
@@ -269,6 +276,30 @@ class JsSdkHttpDifferentialTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /** A function config with steps.step.runtime.url reduced to its fnId and stepId, and concurrency as a list. */
+    private static JsonNode comparableConfig(JsonNode fn) {
+        ObjectNode copy = ((ObjectNode) fn).deepCopy();
+        JsonNode runtime = copy.path("steps").path("step").path("runtime");
+        if (runtime instanceof ObjectNode r) {
+            String query = java.net.URI.create(r.path("url").asText()).getQuery();
+            var kept = new TreeMap<String, String>();
+            for (String kv : query == null ? new String[0] : query.split("&")) {
+                String[] pair = kv.split("=", 2);
+                if (pair[0].equals("fnId") || pair[0].equals("stepId")) {
+                    kept.put(pair[0], pair.length > 1 ? pair[1] : "");
+                }
+            }
+            r.put("url", kept.toString());
+        }
+        JsonNode c = copy.get("concurrency");
+        if (c != null && c.isNumber()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(Json.nodes().objectNode().put("limit", c.asInt())));
+        } else if (c != null && c.isObject()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(c));
+        }
+        return copy;
+    }
 
     private Map<String, Long> eventsSentBy(String sdkPrefix) {
         var counts = new TreeMap<String, Long>();

@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -41,13 +42,16 @@ import org.junit.jupiter.api.Assumptions;
  * }</pre>
  *
  * {@link #start} skips the calling test (JUnit assumption) when {@code node} or the peer's
- * {@code node_modules} is missing; {@code ./loom test} installs them.
+ * {@code node_modules} is missing, or fails it when the system property {@code loomstep.requirePeer} is
+ * {@code true} (as {@code ./loom test}, which installs them, sets it): see {@link #assumeAvailable()}.
  */
 public final class JsPeer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final String READY = "js-peer ready ";
     private static final int KEPT_OUTPUT_LINES = 60;
+    /** System property: when {@code true}, a missing peer fails the test instead of skipping it. */
+    public static final String REQUIRE_PEER_PROPERTY = "loomstep.requirePeer";
 
     private final Process process;
     private final String baseUrl;
@@ -80,11 +84,11 @@ public final class JsPeer implements AutoCloseable {
      * Starts the peer and waits until it answers. {@code env} adds variables such as
      * {@code INNGEST_EVENT_API_BASE_URL} (where {@code step.sendEvent} posts) or
      * {@code INNGEST_API_BASE_URL} (where a PUT syncs); INNGEST_* variables of this JVM are not passed on.
-     * Skips the calling test when Node or the peer's dependencies are absent.
+     * Skips the calling test when Node or the peer's dependencies are absent (fails it under
+     * {@code -Dloomstep.requirePeer=true}).
      */
     public static JsPeer start(Map<String, String> env) {
-        Optional<String> missing = unavailableReason();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
+        assumeAvailable();
         Path dir = peerDir();
         var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), "server.js", "--port", "0")
                 .directory(dir.toFile())
@@ -120,17 +124,39 @@ public final class JsPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Returns when the peer can run here. Otherwise skips the calling test with the reason (a JUnit
+     * assumption), or, when the system property {@code loomstep.requirePeer} is {@code true}, fails it with
+     * one line saying how to install the peer.
+     */
+    public static void assumeAvailable() {
+        Optional<String> problem = problem();
+        if (problem.isEmpty()) {
+            return;
+        }
+        if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
+            Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but " + problem.get()
+                    + ": run `npm ci` in testkit/js-peer, or use ./loom test");
+        }
+        Assumptions.assumeTrue(false, unavailableReason().orElseThrow());
+    }
+
     /** Why the peer cannot run here (no node on PATH, or no node_modules), or empty when it can. */
     public static Optional<String> unavailableReason() {
+        return problem().map(p -> p + ": the tests against the official JS SDK are skipped (run ./loom test, or npm ci in "
+                + peerDir() + "; node 20+ must be on PATH)");
+    }
+
+    private static Optional<String> problem() {
         if (nodeExecutable().isEmpty()) {
-            return Optional.of("node is not on PATH: the tests against the official JS SDK are skipped (install Node.js 20+)");
+            return Optional.of("node is not on PATH");
         }
         Path dir = peerDir();
         if (!Files.isRegularFile(dir.resolve("server.js"))) {
-            return Optional.of("no JS peer at " + dir + ": the tests against the official JS SDK are skipped");
+            return Optional.of("there is no JS peer at " + dir);
         }
         if (!Files.isDirectory(dir.resolve("node_modules").resolve("inngest"))) {
-            return Optional.of("the JS peer's dependencies are not installed: run ./loom test (or npm ci in " + dir + ")");
+            return Optional.of("its dependencies are not installed (no " + dir.resolve("node_modules").resolve("inngest") + ")");
         }
         return Optional.empty();
     }
