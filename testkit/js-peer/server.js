@@ -274,6 +274,29 @@ const hourly = e2e.createFunction({ id: "hourly", triggers: [{ cron: "0 * * * *"
 
 const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly];
 
+// Invoke: a child that fails for good, and one that outlives the parent's 1 s invoke timeout; each
+// parent catches what step.invoke throws and returns its name and message.
+const failingChild = e2e.createFunction({ id: "failing-child", retries: 0, triggers: on("e2e/failing-child") }, async ({ event }) => {
+  throw new NonRetriableError(`no stock for ${event.data.sku}`);
+});
+const slowChild = e2e.createFunction({ id: "slow-child", triggers: on("e2e/slow-child") }, async ({ step }) => {
+  await step.sleep("forever", "7d");
+  return "too late";
+});
+const invokeCatching = (id, child, opts) =>
+  e2e.createFunction({ id, triggers: on(`e2e/${id}`) }, async ({ step }) => {
+    try {
+      return { ok: await step.invoke("call", { function: child, ...opts }) };
+    } catch (err) {
+      return { caught: true, name: err.name, message: err.message };
+    }
+  });
+e2eFunctions.push(
+  failingChild, slowChild,
+  invokeCatching("catching-parent", failingChild, { data: { sku: "x1" } }),
+  invokeCatching("impatient-parent", slowChild, { data: {}, timeout: "1s" }),
+);
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;

@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An embedded, durable Inngest-protocol executor for development and tests. It receives events, runs
@@ -40,6 +42,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DevServer implements AutoCloseable {
     /** The port Inngest's dev server uses, which SDKs in dev mode call by default. */
     public static final int DEFAULT_PORT = 8288;
+    private static final Logger LOG = LoggerFactory.getLogger(DevServer.class);
     /** The database file used when none is given. */
     public static final Path DEFAULT_DATABASE = Path.of("loomstep-dev.db");
 
@@ -47,6 +50,7 @@ public final class DevServer implements AutoCloseable {
     private final WorkQueue queue;
     private final HttpApi api;
     private final Undertow undertow;
+    private Undertow undertow6; // [::1] as well, on the loopback default; null otherwise
     private final AppSyncer syncer;
     private final SdkClient client;
     private final String url;
@@ -75,15 +79,14 @@ public final class DevServer implements AutoCloseable {
             }
             queue.start();
             this.api = new HttpApi(lifecycle);
-            this.undertow = Undertow.builder()
-                    .addHttpListener(b.port, b.host)
-                    .setIoThreads(2)
-                    .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
-                    .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpApi.MAX_BODY_BYTES)
-                    .setHandler(api.handler())
-                    .build();
-            undertow.start();
+            var handler = api.handler();
+            this.undertow = listen(b.port, b.host, handler);
             this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+            // SDKs default to http://localhost:8288, and a resolver may give ::1 first: on the loopback
+            // default, answer on the IPv6 loopback too (same port), when the machine has one.
+            if (b.host.equals("127.0.0.1") || b.host.equals("localhost")) {
+                this.undertow6 = listenOnIpv6Loopback(port, handler);
+            }
             String host = b.host.equals("0.0.0.0") || b.host.equals("::") ? "127.0.0.1" : b.host;
             this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
             this.syncer = new AppSyncer();
@@ -91,6 +94,28 @@ public final class DevServer implements AutoCloseable {
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
+        }
+    }
+
+    private static Undertow listen(int port, String host, io.undertow.server.HttpHandler handler) {
+        Undertow u = Undertow.builder()
+                .addHttpListener(port, host)
+                .setIoThreads(2)
+                .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpApi.MAX_BODY_BYTES)
+                .setHandler(handler)
+                .build();
+        u.start();
+        return u;
+    }
+
+    /** Listens on [::1]:port too; null (logged) when there is no IPv6 loopback or the port is taken there. */
+    private static Undertow listenOnIpv6Loopback(int port, io.undertow.server.HttpHandler handler) {
+        try {
+            return listen(port, "::1", handler);
+        } catch (RuntimeException e) {
+            LOG.debug("not listening on [::1]:{} as well: {}", port, e.getMessage());
+            return null;
         }
     }
 
@@ -128,6 +153,9 @@ public final class DevServer implements AutoCloseable {
     private void closeQuietly() {
         if (syncer != null) {
             syncer.close();
+        }
+        if (undertow6 != null) {
+            undertow6.stop();
         }
         if (undertow != null) {
             undertow.stop();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Config;
 import dev.loomstep.devserver.api.HttpApi;
 import dev.loomstep.protocol.Json;
 import java.io.IOException;
@@ -74,6 +75,33 @@ class BadInputTest extends ScriptedDevServerTest {
         assertOneLineError(api.request("POST", "/e/key", "{\"data\":{}}"), 400, "\"name\" is required");
         assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"x\",\"data\":{\"a\":"), 400, "not valid JSON");
         assertOneLineError(api.request("POST", "/fn/register", "<html>"), 400, "not valid JSON");
+    }
+
+    @Test
+    void refusesEventKeysThatAreEmptyTooLongOrNotUrlSafe() {
+        String event = "{\"name\":\"test/keyed\"}";
+        String rule = "event key: must be 1 to 256 URL-safe characters (A-Z a-z 0-9 . _ ~ -)";
+        for (String path : new String[] {"/e", "/e/"}) {
+            assertOneLineError(api.request("POST", path, event), 400, rule + ", got an empty key");
+        }
+        assertOneLineError(api.request("POST", "/e/" + "k".repeat(257), event), 400, rule + ", got 257 characters");
+        assertOneLineError(api.request("POST", "/e/a%20b", event), 400, rule + ", got \"a b\"");
+        assertOneLineError(api.request("POST", "/e/caf%C3%A9", event), 400, rule + ", got \"café\"");
+        assertOneLineError(api.request("POST", "/e/line%0Abreak", event), 400, rule + ", got \"line?break\"");
+        for (String key : new String[] {"a+b", "a%2Cb", "a%3Cscript%3E", "a*", "%25"}) {
+            assertOneLineError(api.request("POST", "/e/" + key, event), 400, rule);
+        }
+        assertEquals(0, api.get("/v1/events").get("data").size(), "a refused key stores nothing");
+
+        // Every key our own clients send passes: Loomstep's EventClient in dev mode without INNGEST_EVENT_KEY,
+        // the JS SDK's dev placeholder, the web UI's, the tests', a hex key of real length, the longest allowed.
+        String loomstepDevKey = Config.from(Map.of("INNGEST_DEV", dev.url())).effectiveEventKey();
+        String[] accepted = {loomstepDevKey, "NO_EVENT_KEY_SET", "dev-ui", "test-key", "a1b2".repeat(16), "k".repeat(256),
+                "Az09._~-"};
+        for (String key : accepted) {
+            assertEquals(200, api.request("POST", "/e/" + key, event).status(), "key " + key);
+        }
+        assertEquals(accepted.length, api.get("/v1/events").get("data").size());
     }
 
     @Test

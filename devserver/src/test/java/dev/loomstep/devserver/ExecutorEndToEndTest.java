@@ -160,6 +160,28 @@ class ExecutorEndToEndTest extends ScriptedDevServerTest {
     }
 
     @Test
+    void resumesAWaitForEventWithTheLegacyMatchFieldOnlyForAnEventWithTheSameValue() throws Exception {
+        // The spec's shape with the legacy `match` and no `if`: "data.order" means event.data.order == async.data.order.
+        var opts = Json.nodes().objectNode().put("event", "test/approved").put("timeout", "1m").put("match", "data.order");
+        var waitMatch = new WireOp(hash("wait"), "WaitForEvent", "wait", "wait", opts, null, null);
+        sdk.fn("approve").on("test/order").handler(c -> c.has("wait") ? done(c.memo("wait")) : ops(waitMatch));
+        sdk.sync(dev);
+        String runId = api.runOf(api.send("test/order", Map.of("order", 7)));
+        Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1 && "waiting".equals(s.get(0).get("status").asText()),
+                "the run to wait");
+
+        api.send("test/approved", Map.of("order", 8));
+        api.send("test/approved", Map.of("other", 7));
+        api.send("test/other", Map.of("order", 7));
+        assertEquals("Running", api.run(runId).get("status").asText(), "events act before /e answers; none of those matched");
+        String matching = api.send("test/approved", Map.of("order", 7));
+        JsonNode run = api.awaitStatus(runId, "Completed");
+
+        assertEquals(matching, run.get("output").get("id").asText(), run.toString());
+        assertEquals(7, run.get("output").get("data").get("order").asInt());
+    }
+
+    @Test
     void resumesAWaitForEventWithNullWhenItTimesOut() throws Exception {
         sdk.fn("wait").on("test/wait").handler(c -> {
             if (!c.has("wait")) {

@@ -241,4 +241,32 @@ class JsSdkInteropTest {
                 && ts < Instant.parse("2030-01-01T02:00:00Z").toEpochMilli(), "fired at 01:00 on the clock, ts " + ts);
         assertEquals(2, api.get(fn).get("data").size(), "one run per firing");
     }
+
+    @Test
+    void jsSdkParentCatchesTheErrorOfAFailingInvokedChild() {
+        JsonNode parent = api.awaitStatus(api.runOf(api.send("e2e/catching-parent", Map.of())), "Completed");
+        JsonNode child = Api.await(() -> api.get("/v1/runs?function=e2e-failing-child").get("data"), d -> d.size() == 1,
+                "the JS child run").get(0);
+
+        assertEquals("Failed", child.get("status").asText(), child.toString());
+        JsonNode out = parent.get("output");
+        assertTrue(out.path("caught").asBoolean(), parent.toString());
+        assertEquals("no stock for x1", out.get("message").asText(), parent.toString());
+        assertEquals("NonRetriableError", out.get("name").asText(), parent.toString());
+        assertEquals("failed", parent.get("steps").get(0).get("status").asText(), parent.toString());
+    }
+
+    @Test
+    void jsSdkParentGetsTheInvokeTimeoutErrorWhenTheChildTakesTooLong() {
+        JsonNode parent = api.awaitStatus(api.runOf(api.send("e2e/impatient-parent", Map.of())), "Completed");
+        JsonNode child = Api.await(() -> api.get("/v1/runs?function=e2e-slow-child").get("data"), d -> d.size() == 1,
+                "the JS child run").get(0);
+
+        JsonNode out = parent.get("output");
+        assertTrue(out.path("caught").asBoolean(), parent.toString());
+        assertEquals("Timed out waiting for invoked function to complete", out.get("message").asText(), parent.toString());
+        assertEquals("InngestInvokeTimeoutError", out.get("name").asText(), parent.toString());
+        assertEquals("Running", child.get("status").asText(), "the child is still sleeping: " + child);
+        api.request("DELETE", "/v1/runs/" + child.get("run_id").asText(), null);
+    }
 }

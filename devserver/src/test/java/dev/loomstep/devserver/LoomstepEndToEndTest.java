@@ -9,6 +9,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Invoke;
 import dev.loomstep.Loomstep;
 import dev.loomstep.NonRetriableException;
+import dev.loomstep.StepFailedException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.flow.CancelOn;
@@ -89,8 +90,41 @@ class LoomstepEndToEndTest {
                 });
         var hourly = Function.builder("hourly").trigger(Trigger.cron("0 * * * *")).handler((in, step) ->
                 step.run("tick", String.class, () -> in.event().name() + " " + in.event().data().path("cron").asText()));
+        var window = Function.builder("window").trigger(Trigger.event("ls/window"))
+                .cancelOn(CancelOn.event("ls/window-closed").ifExpression("event.data.id == async.data.id")
+                        .timeout(Duration.ofMinutes(5)))
+                .handler((in, step) -> {
+                    step.sleep("hold", Duration.ofMinutes(6));
+                    return "kept";
+                });
+        var failingChild = Function.builder("failing-child").trigger(Trigger.event("ls/failing-child"))
+                .handler((in, step) -> {
+                    throw new NonRetriableException("no stock for " + in.data().path("sku").asText());
+                });
+        var catchingParent = Function.builder("catching-parent").trigger(Trigger.event("ls/catching-parent"))
+                .handler((in, step) -> {
+                    try {
+                        return "ok: " + step.invoke("call", String.class, Invoke.function(failingChild).data(Map.of("sku", "x1")));
+                    } catch (StepFailedException e) {
+                        return "caught " + e.stepId() + ": " + e.errorName() + ": " + e.errorMessage();
+                    }
+                });
+        var slowChild = Function.builder("slow-child").trigger(Trigger.event("ls/slow-child"))
+                .handler((in, step) -> {
+                    step.sleep("forever", Duration.ofDays(7));
+                    return "too late";
+                });
+        var impatientParent = Function.builder("impatient-parent").trigger(Trigger.event("ls/impatient-parent"))
+                .handler((in, step) -> {
+                    try {
+                        return "ok: " + step.invoke("call", String.class, Invoke.function(slowChild).timeout(Duration.ofMillis(300)));
+                    } catch (StepFailedException e) {
+                        return "caught " + e.errorName() + ": " + e.errorMessage();
+                    }
+                });
         var app = Loomstep.builder("ls").dev(dev.url())
-                .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender, booking, hourly).build();
+                .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender, booking, hourly, window,
+                        failingChild, catchingParent, slowChild, impatientParent).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         api = new Api(dev);
@@ -230,5 +264,51 @@ class LoomstepEndToEndTest {
         assertTrue(ts >= Instant.parse("2030-01-01T01:00:00Z").toEpochMilli()
                 && ts < Instant.parse("2030-01-01T02:00:00Z").toEpochMilli(), "fired at 01:00 on the clock, ts " + ts);
         assertEquals(2, api.get(fn).get("data").size(), "one run per firing");
+    }
+
+    @Test
+    void cancelOnTimeoutEndsTheWindowInWhichAnEventCancels() {
+        String early = api.runOf(api.send("ls/window", Map.of("id", "early")));
+        String late = api.runOf(api.send("ls/window", Map.of("id", "late")));
+        for (String runId : List.of(early, late)) {
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "run " + runId + " to sleep");
+        }
+
+        api.send("ls/window-closed", Map.of("id", "early")); // within the 5 min: cancels
+        assertEquals("Cancelled", api.run(early).get("status").asText(), api.run(early).toString());
+        assertEquals("Running", api.run(late).get("status").asText());
+
+        clock.advanceTo(clock.instant().plus(Duration.ofMinutes(5)).plusSeconds(1));
+        api.send("ls/window-closed", Map.of("id", "late")); // 5 min 1 s after the run started: too late to cancel
+        assertEquals("Running", api.run(late).get("status").asText(), "a cancel event after the timeout leaves the run alone");
+
+        clock.advanceTo(clock.instant().plus(Duration.ofMinutes(1)).plusSeconds(1)); // past the 6 min sleep
+        JsonNode run = api.awaitStatus(late, "Completed");
+        assertEquals("kept", run.get("output").asText(), run.toString());
+    }
+
+    @Test
+    void invokingParentCatchesTheChildsFailure() {
+        JsonNode parent = api.awaitStatus(api.runOf(api.send("ls/catching-parent", Map.of())), "Completed");
+        JsonNode child = Api.await(() -> api.get("/v1/runs?function=ls-failing-child").get("data"), d -> d.size() == 1,
+                "the child run").get(0);
+
+        assertEquals("Failed", child.get("status").asText(), child.toString());
+        assertEquals("caught call: NonRetriableError: no stock for x1", parent.get("output").asText(), parent.toString());
+        JsonNode step = parent.get("steps").get(0);
+        assertEquals("InvokeFunction", step.get("op").asText());
+        assertEquals("failed", step.get("status").asText(), step.toString());
+    }
+
+    @Test
+    void invokingParentGetsATimeoutErrorWhenTheChildTakesTooLong() {
+        JsonNode parent = api.awaitStatus(api.runOf(api.send("ls/impatient-parent", Map.of())), "Completed");
+        JsonNode child = Api.await(() -> api.get("/v1/runs?function=ls-slow-child").get("data"), d -> d.size() == 1,
+                "the child run").get(0);
+
+        assertEquals("caught InngestInvokeTimeoutError: Timed out waiting for invoked function to complete",
+                parent.get("output").asText(), parent.toString());
+        assertEquals("Running", child.get("status").asText(), "the child is still sleeping: " + child);
+        api.request("DELETE", "/v1/runs/" + child.get("run_id").asText(), null);
     }
 }

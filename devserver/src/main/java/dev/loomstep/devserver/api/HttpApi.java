@@ -33,6 +33,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Pattern;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,8 @@ public final class HttpApi {
                 .get("/", ui.index())
                 .get("/ui/{file}", ui.asset(notFound))
                 .post("/e/{key}", blocking(this::events))
+                .post("/e", blocking((ex, b) -> checkEventKey("")))
+                .post("/e/", blocking((ex, b) -> checkEventKey("")))
                 .post("/fn/register", blocking(this::register))
                 .get("/health", blocking((ex, b) -> Json.nodes().objectNode().put("status", 200).put("message", "OK")))
                 .get("/dev", blocking(this::info))
@@ -212,7 +215,12 @@ public final class HttpApi {
 
     // ---------------------------------------------------------------- events and syncs
 
+    /** Event keys: what Inngest keys, SDK dev placeholders ({@code NO_EVENT_KEY_SET}, {@code dev}) and {@code dev-ui} look like. */
+    private static final Pattern EVENT_KEY = Pattern.compile("[A-Za-z0-9._~-]{1,256}");
+
     private Object events(HttpServerExchange ex, byte[] body) {
+        Deque<String> keys = ex.getQueryParameters().get("key");
+        checkEventKey(keys == null || keys.isEmpty() ? "" : keys.getFirst());
         JsonNode tree = parseJson(body, "events");
         List<JsonNode> items = new ArrayList<>();
         if (tree.isArray()) {
@@ -237,6 +245,22 @@ public final class HttpApi {
         out.set("ids", ids);
         out.put("status", 200);
         return out;
+    }
+
+    /** Refuses (400) a key that is empty, over 256 characters, or has characters other than A-Z a-z 0-9 . _ ~ -. */
+    private static Object checkEventKey(String key) {
+        if (!EVENT_KEY.matcher(key).matches()) {
+            throw ApiException.badRequest("event key: must be 1 to 256 URL-safe characters (A-Z a-z 0-9 . _ ~ -), got "
+                    + (key.isEmpty() ? "an empty key" : key.length() > 256 ? key.length() + " characters" : "\"" + printable(key) + "\""));
+        }
+        return null;
+    }
+
+    /** The key as the error message quotes it: control characters shown as '?', so the error stays one line. */
+    private static String printable(String key) {
+        StringBuilder sb = new StringBuilder();
+        key.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return sb.toString();
     }
 
     private static Event event(JsonNode n, int index, int count, long now) {

@@ -3,6 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
+import dev.loomstep.devserver.flow.Cancellations;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.seam.FlowControl;
@@ -201,27 +202,23 @@ public final class Lifecycle {
         }
     }
 
+    /** Cancels the running runs whose functions' {@code cancel} rules {@code e} satisfies ({@link Cancellations}). */
     private void cancelMatching(Event e) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         for (FunctionRecord fn : registry.functions()) {
             List<CancelOn> cancels = fn.config().cancel();
             if (cancels == null || cancels.isEmpty()) {
                 continue;
             }
-            for (CancelOn c : cancels) {
-                if (c == null || !TriggerMatcher.nameMatches(c.event(), e.name())) {
-                    continue;
+            for (RunRecord run : store.runs(RunStatus.Running, fn.id(), Integer.MAX_VALUE)) {
+                if (run.events().stream().anyMatch(x -> e.id().equals(x.id()))) {
+                    continue; // a run is never cancelled by its own trigger
                 }
-                for (RunRecord run : store.runs(RunStatus.Running, fn.id(), Integer.MAX_VALUE)) {
-                    if (run.events().stream().anyMatch(x -> e.id().equals(x.id()))) {
-                        continue;
-                    }
-                    if (c.timeout() != null && run.createdAt() + c.timeout().toMillis() < now) {
-                        continue;
-                    }
+                for (CancelOn c : cancels) {
                     boolean matches;
                     try {
-                        matches = seams.expressions().cancel(c.ifExpression(), run.event(), e);
+                        matches = c != null && Cancellations.cancels(c, e.name(), Instant.ofEpochMilli(run.createdAt()), now,
+                                condition -> seams.expressions().cancel(condition, run.event(), e));
                     } catch (RuntimeException ex) {
                         LOG.warn("run {}: cancel condition {} could not be evaluated for event {}, so it does not cancel: {}",
                                 run.id(), c.ifExpression(), e.id(), ex.getMessage());
@@ -229,6 +226,7 @@ public final class Lifecycle {
                     }
                     if (matches) {
                         cancel(run.id(), "cancelled by event " + e.name() + " (" + e.id() + ")");
+                        break;
                     }
                 }
             }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Cancellation ({@code cancel: [{event, if, timeout}]}): whether an incoming event cancels a run.
@@ -19,16 +20,27 @@ public final class Cancellations {
 
     /** Whether {@code incoming}, received at {@code receivedAt}, cancels a run created at {@code runCreatedAt}. */
     public static boolean cancels(CancelOn cancel, JsonNode runEvent, JsonNode incoming, Instant runCreatedAt, Instant receivedAt) {
-        Objects.requireNonNull(cancel, "cancel");
         String name = incoming == null ? null : incoming.path("name").asText(null);
-        if (name == null || !name.equals(cancel.event())) {
+        return cancels(cancel, name, runCreatedAt, receivedAt,
+                condition -> Expressions.compile(condition).matches(runEvent, incoming));
+    }
+
+    /**
+     * The same rule with the {@code if} evaluated by {@code condition} (called only with a non-blank
+     * expression, after the name and timeout checks pass): the executor passes its expressions seam.
+     * Whatever {@code condition} throws propagates.
+     */
+    public static boolean cancels(CancelOn cancel, String incomingName, Instant runCreatedAt, Instant receivedAt,
+                                  Predicate<String> condition) {
+        Objects.requireNonNull(cancel, "cancel");
+        if (incomingName == null || !incomingName.equals(cancel.event())) {
             return false;
         }
         if (cancel.timeout() != null && receivedAt.isAfter(runCreatedAt.plus(cancel.timeout()))) {
             return false;
         }
-        String condition = cancel.ifExpression();
-        return condition == null || condition.isBlank() || Expressions.compile(condition).matches(runEvent, incoming);
+        String expression = cancel.ifExpression();
+        return expression == null || expression.isBlank() || condition.test(expression);
     }
 
     /** The first of a function's cancellation rules that {@code incoming} satisfies, if any. */
