@@ -94,6 +94,29 @@ final class Api {
         return r;
     }
 
+    /**
+     * Drives an hourly ({@code 0 * * * *}) cron function through two firings by moving the devserver's
+     * clock to 01:00 and 02:00 (it must start before 01:00), checks each firing's event and that the first
+     * scheduled the second, and returns the first firing's run (from the runs list).
+     */
+    JsonNode awaitHourlyCronFirings(dev.loomstep.testkit.MovableClock clock, String functionId) {
+        String fn = "/v1/runs?function=" + functionId;
+        org.junit.jupiter.api.Assertions.assertEquals(0, get(fn).get("data").size(), "nothing fires before 01:00 on the devserver's clock");
+        clock.advanceTo(java.time.Instant.parse("2030-01-01T01:00:00Z"));
+        JsonNode first = await(() -> get(fn + "&status=Completed").get("data"), d -> d.size() == 1, "the 01:00 firing").get(0);
+        clock.advanceTo(java.time.Instant.parse("2030-01-01T02:00:00Z"));
+        await(() -> get(fn + "&status=Completed").get("data"), d -> d.size() == 2, "the 02:00 firing, scheduled by the first");
+
+        JsonNode event = get("/v1/events/" + first.get("event_id").asText()).get("data");
+        org.junit.jupiter.api.Assertions.assertEquals("inngest/scheduled.timer", event.get("name").asText());
+        org.junit.jupiter.api.Assertions.assertEquals("0 * * * *", event.get("data").get("cron").asText());
+        long ts = event.get("ts").asLong();
+        org.junit.jupiter.api.Assertions.assertTrue(ts >= java.time.Instant.parse("2030-01-01T01:00:00Z").toEpochMilli()
+                && ts < java.time.Instant.parse("2030-01-01T02:00:00Z").toEpochMilli(), "fired at 01:00 on the clock, ts " + ts);
+        org.junit.jupiter.api.Assertions.assertEquals(2, get(fn).get("data").size(), "one run per firing");
+        return first;
+    }
+
     static <T> T await(Supplier<T> probe, Predicate<T> done, String what) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         T last = null;
