@@ -164,6 +164,21 @@ public final class SdkEndpoint {
     }
 
     /**
+     * A one-line JSON error with the protocol's headers, for an adapter that cannot hand the request to
+     * {@link #handle} at all (its body could not be read, the server is shutting down). POSTs get
+     * No-Retry false: the executor should try again.
+     */
+    public SdkResponse refuse(SdkRequest request, int status, String message) {
+        var turn = new Turn(request, actionOf(request.method()));
+        turn.trusted = config.dev(); // nothing was verified
+        var error = new HttpError(status, message);
+        if (request.method().equals("POST")) {
+            error.header(Headers.NO_RETRY, "false");
+        }
+        return turn.error(error);
+    }
+
+    /**
      * Syncs out of band without an incoming PUT: registers the app, served at {@code servedAt}, with the
      * executor whose API is at {@code apiOrigin} (null: the configured API origin).
      *

@@ -46,10 +46,12 @@ final class UndertowSdkHandler implements HttpHandler {
                 (ex, error) -> {
                     log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
                     ex.setPersistent(false);
-                    if (!ex.isResponseStarted()) {
-                        ex.setStatusCode(400);
+                    if (ex.isResponseStarted()) {
+                        ex.endExchange();
+                    } else {
+                        // The client is most likely gone; if not, it gets the reason.
+                        write(ex, endpoint.refuse(request(ex, null), 400, "could not read the request body: " + error));
                     }
-                    ex.endExchange();
                 });
     }
 
@@ -97,27 +99,32 @@ final class UndertowSdkHandler implements HttpHandler {
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
-        try {
-            exchange.dispatch(executor, () -> {
-                SdkResponse response;
-                try {
-                    response = endpoint.handle(request(exchange, body));
-                } catch (RuntimeException | Error e) {
-                    // handle() answers every failure itself; this is the last line so the exchange never hangs.
-                    log.error("unexpected failure answering {} {}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
-                    if (!exchange.isResponseStarted()) {
-                        exchange.setStatusCode(500);
-                    }
+        // Undertow hands the task to the executor later, and answers a refusal itself with an empty 503;
+        // wrapping the executor keeps that answer ours: one JSON line with the protocol's headers.
+        Executor orRefuse = task -> {
+            try {
+                executor.execute(task);
+            } catch (RejectedExecutionException e) {
+                write(exchange, endpoint.refuse(request(exchange, body), 503, "the server is shutting down; try again on another instance"));
+            }
+        };
+        exchange.dispatch(orRefuse, () -> {
+            SdkResponse response;
+            try {
+                response = endpoint.handle(request(exchange, body));
+            } catch (RuntimeException | Error e) {
+                // handle() answers every failure itself; this is the last line so the exchange never hangs.
+                log.error("unexpected failure answering {} {}", exchange.getRequestMethod(), exchange.getRequestPath(), e);
+                if (exchange.isResponseStarted()) {
                     exchange.endExchange();
-                    return;
+                } else {
+                    write(exchange, endpoint.refuse(request(exchange, null), 500,
+                            "internal error in the Loomstep SDK: " + e.getClass().getSimpleName()));
                 }
-                write(exchange, response);
-            });
-        } catch (RejectedExecutionException e) {
-            exchange.setStatusCode(503);
-            exchange.getResponseHeaders().put(HttpString.tryFromString("Content-Type"), "application/json");
-            exchange.getResponseSender().send("{\"message\":\"the server is shutting down\"}");
-        }
+                return;
+            }
+            write(exchange, response);
+        });
     }
 
     private static SdkRequest request(HttpServerExchange exchange, byte[] body) {

@@ -61,4 +61,27 @@ class DispatchTest {
             assertEquals(false, onIoThread.get(), "user code never runs on an IO thread");
         }
     }
+
+    @Test
+    void aCallTheServerCannotDispatchAnymoreGetsAOneLine503WithTheProtocolHeaders() throws Exception {
+        var app = Loomstep.builder("peer").config(Config.from(Map.of("INNGEST_DEV", "1"))).build();
+        var endpoint = new SdkEndpoint(app, "undertow", ServeOptions.defaults());
+        java.util.concurrent.Executor shutDown = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("shut down");
+        };
+        var undertow = io.undertow.Undertow.builder().addHttpListener(0, "127.0.0.1")
+                .setHandler(new UndertowSdkHandler(endpoint, shutDown)).build();
+        undertow.start();
+        try {
+            var address = (java.net.InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+            var reply = TestHttp.send("POST", "http://127.0.0.1:" + address.getPort() + "/api/inngest?fnId=peer-x&stepId=step",
+                    Map.of("Content-Type", "application/json"), TestHttp.resource("calls/discover.json"));
+            assertEquals(503, reply.status(), reply.body() + " " + reply.headers().map());
+            assertEquals("the server is shutting down; try again on another instance", reply.json().path("message").asText(), reply.body() + " " + reply.headers().map());
+            assertEquals("false", reply.header("X-Inngest-No-Retry"));
+            assertTrue(reply.header("X-Inngest-Sdk").startsWith("loomstep:v"), "the protocol headers are there");
+        } finally {
+            undertow.stop();
+        }
+    }
 }
