@@ -182,9 +182,20 @@ public final class Loomstep {
             return this;
         }
 
-        /** Cloud mode: signatures are verified and required. */
+        /**
+         * Cloud mode: signatures are verified and required. Origins that point at the default dev server
+         * (what {@code INNGEST_DEV=1} gives) become Inngest Cloud's, so a stray {@code INNGEST_DEV} in the
+         * environment cannot send production events to localhost; other origins (a self-hosted server's
+         * {@code INNGEST_BASE_URL}, {@link #apiOrigin}) are kept.
+         */
         public Builder cloud() {
             config = config.withDev(false, null);
+            if (Config.DEV_SERVER_ORIGIN.equals(config.apiOrigin())) {
+                config = config.withApiOrigin(Config.CLOUD_API_ORIGIN);
+            }
+            if (Config.DEV_SERVER_ORIGIN.equals(config.eventApiOrigin())) {
+                config = config.withEventApiOrigin(Config.CLOUD_EVENT_API_ORIGIN);
+            }
             return this;
         }
 

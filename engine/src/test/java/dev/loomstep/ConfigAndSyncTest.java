@@ -53,6 +53,17 @@ class ConfigAndSyncTest {
     }
 
     @Test
+    void cloudModeFromTheBuilderLeavesTheDefaultDevServerBehind() {
+        var stray = Loomstep.builder("app").config(Config.from(Map.of("INNGEST_DEV", "1"))).cloud().build();
+        assertFalse(stray.config().dev());
+        assertEquals("https://api.inngest.com", stray.config().apiOrigin());
+        assertEquals("https://inn.gs", stray.config().eventApiOrigin());
+        var selfHosted = Loomstep.builder("app").config(Config.from(Map.of("INNGEST_BASE_URL", "http://inngest:8288"))).cloud().build();
+        assertEquals("http://inngest:8288", selfHosted.config().apiOrigin());
+        assertEquals("http://inngest:8288", selfHosted.config().eventApiOrigin());
+    }
+
+    @Test
     void builderOverridesWinOverTheEnvironment() {
         var app = Loomstep.builder("app").config(Config.from(Map.of())).dev("http://127.0.0.1:1234").eventKey("k").build();
         assertTrue(app.config().dev());
