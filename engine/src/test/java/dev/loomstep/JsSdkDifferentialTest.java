@@ -268,7 +268,7 @@ class JsSdkDifferentialTest {
         // after one normalisation: JS writes concurrency as the user gave it (a number, an object or a list),
         // Loomstep always as the list, which every executor reads the same (see engine/README.md).
         for (var e : jsFns.entrySet()) {
-            JsonNode j = concurrencyAsList(e.getValue());
+            JsonNode j = PeerTwins.withConcurrencyAsList(e.getValue());
             JsonNode o = ourFns.get(e.getKey());
             assertEquals(j, o, "the sync config of function " + e.getKey() + " differs\n  JS:       " + j + "\n  Loomstep: " + o);
         }
@@ -285,18 +285,6 @@ class JsSdkDifferentialTest {
         assertTrue(jsFns.get(APP + "-flow-batch").path("concurrency").isNumber(), "the number form is exercised");
         assertTrue(ourFns.get(APP + "-flow-batch").hasNonNull("batchEvents"), "peer-flow-batch has batchEvents");
         assertTrue(ourFns.containsKey(APP + "-flow-failure"), "the onFailure function is synced");
-    }
-
-    /** A copy of a JS function config with {@code concurrency} in the list form: n → [{limit: n}], {…} → [{…}]. */
-    private static JsonNode concurrencyAsList(JsonNode fn) {
-        ObjectNode copy = ((ObjectNode) fn).deepCopy();
-        JsonNode c = copy.get("concurrency");
-        if (c != null && c.isNumber()) {
-            copy.set("concurrency", Json.nodes().arrayNode().add(Json.nodes().objectNode().put("limit", c.asInt())));
-        } else if (c != null && c.isObject()) {
-            copy.set("concurrency", Json.nodes().arrayNode().add(c));
-        }
-        return copy;
     }
 
     private static Map<String, JsonNode> byId(JsonNode functions) {

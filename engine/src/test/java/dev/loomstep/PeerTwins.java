@@ -1,6 +1,7 @@
 package dev.loomstep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.flow.CancelOn;
 import dev.loomstep.flow.Concurrency;
@@ -9,6 +10,7 @@ import dev.loomstep.flow.RateLimit;
 import dev.loomstep.flow.Singleton;
 import dev.loomstep.flow.Throttle;
 import dev.loomstep.flow.Timeouts;
+import dev.loomstep.protocol.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -166,5 +168,20 @@ public final class PeerTwins {
         var m = new HashMap<String, Object>();
         m.put(key, value);
         return m;
+    }
+
+    /**
+     * A copy of a JS function config with {@code concurrency} in the list form Loomstep always syncs:
+     * n → [{limit: n}], {…} → [{…}] (JS keeps the user's form; executors read the three alike).
+     */
+    public static JsonNode withConcurrencyAsList(JsonNode fn) {
+        ObjectNode copy = ((ObjectNode) fn).deepCopy();
+        JsonNode c = copy.get("concurrency");
+        if (c != null && c.isNumber()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(Json.nodes().objectNode().put("limit", c.asInt())));
+        } else if (c != null && c.isObject()) {
+            copy.set("concurrency", Json.nodes().arrayNode().add(c));
+        }
+        return copy;
     }
 }

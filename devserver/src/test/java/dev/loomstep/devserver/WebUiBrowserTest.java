@@ -1,5 +1,7 @@
 package dev.loomstep.devserver;
 
+import static dev.loomstep.testkit.DevServerUi.inRunRow;
+import static dev.loomstep.testkit.DevServerUi.runRow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,14 +84,6 @@ class WebUiBrowserTest {
 
     static void open(String hash) {
         chrome.open(dev.url() + "/" + hash);
-    }
-
-    static By runRow(String runId) {
-        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "']");
-    }
-
-    static By inRunRow(String runId, String field) {
-        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "'] [data-test=" + field + "]");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.loomstep.examples;
 
+import static dev.loomstep.testkit.DevServerUi.inRunRow;
+import static dev.loomstep.testkit.DevServerUi.runRow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,14 +70,6 @@ class ExamplesWebUiTest {
 
     static void open(String hash) {
         chrome.open(examples.devUrl() + "/" + hash);
-    }
-
-    static By runRow(String runId) {
-        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "']");
-    }
-
-    static By inRunRow(String runId, String field) {
-        return By.cssSelector("[data-test=run-row][data-run-id='" + runId + "'] [data-test=" + field + "]");
     }
 
     static By step(String name, String field) {

@@ -292,13 +292,7 @@ class JsSdkHttpDifferentialTest {
             }
             r.put("url", kept.toString());
         }
-        JsonNode c = copy.get("concurrency");
-        if (c != null && c.isNumber()) {
-            copy.set("concurrency", Json.nodes().arrayNode().add(Json.nodes().objectNode().put("limit", c.asInt())));
-        } else if (c != null && c.isObject()) {
-            copy.set("concurrency", Json.nodes().arrayNode().add(c));
-        }
-        return copy;
+        return dev.loomstep.PeerTwins.withConcurrencyAsList(copy);
     }
 
     private Map<String, Long> eventsSentBy(String sdkPrefix) {
