@@ -2,6 +2,7 @@ package dev.loomstep.devserver;
 
 import static dev.loomstep.testkit.DevServerUi.inRunRow;
 import static dev.loomstep.testkit.DevServerUi.runRow;
+import static dev.loomstep.testkit.DevServerUi.sendFromForm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,13 +128,7 @@ class WebUiBrowserTest {
     @Test
     void sendsAnEventFromTheFormAndTheNewRunAppears() {
         open("#/send");
-        chrome.await(By.id("event-name"), "the send form").sendKeys("shop/order.placed");
-        WebElement data = browser.findElement(By.id("event-data"));
-        data.clear();
-        data.sendKeys("{\"qty\": 5, \"note\": \"<img src=x onerror=alert(1)>\"}");
-        browser.findElement(By.id("send-event")).click();
-
-        WebElement sent = chrome.await(By.id("sent-event-id"), "the sent event's id");
+        WebElement sent = sendFromForm(chrome, "shop/order.placed", "{\"qty\": 5, \"note\": \"<img src=x onerror=alert(1)>\"}");
         String eventId = sent.getAttribute("data-event-id");
         assertEquals(eventId, sent.getText());
         assertEquals("shop/order.placed", api.get("/v1/events/" + eventId).get("data").get("name").asText());

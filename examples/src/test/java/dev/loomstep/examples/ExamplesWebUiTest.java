@@ -2,6 +2,7 @@ package dev.loomstep.examples;
 
 import static dev.loomstep.testkit.DevServerUi.inRunRow;
 import static dev.loomstep.testkit.DevServerUi.runRow;
+import static dev.loomstep.testkit.DevServerUi.sendFromForm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,13 +112,7 @@ class ExamplesWebUiTest {
     void sendingAccountCreatedFromTheFormStartsANewRun() {
         String earlier = examples.runIds().get("account-created");
         open("#/send");
-        chrome.await(By.id("event-name"), "the send form").sendKeys("api/account.created");
-        WebElement data = browser.findElement(By.id("event-data"));
-        data.clear();
-        data.sendKeys("{\"userId\": \"u_grace\", \"email\": \"grace@example.com\", \"name\": \"Grace\"}");
-        browser.findElement(By.id("send-event")).click();
-
-        WebElement sent = chrome.await(By.id("sent-event-id"), "the sent event's id");
+        WebElement sent = sendFromForm(chrome, "api/account.created", "{\"userId\": \"u_grace\", \"email\": \"grace@example.com\", \"name\": \"Grace\"}");
         String eventId = sent.getAttribute("data-event-id");
         sent.click();
         chrome.awaitText(By.id("event-id"), eventId::equals, "the event page");

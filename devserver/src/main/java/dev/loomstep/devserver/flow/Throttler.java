@@ -36,11 +36,8 @@ public final class Throttler {
      * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
      */
     public Duration acquire(String functionId, Throttle config, JsonNode event) {
-        validate(config);
-        String key = FlowKeys.scoped(functionId, config.key(), event);
-        int burst = config.burst() == null ? 0 : config.burst();
-        long interval = Math.max(1, config.period().toNanos() / config.limit());
-        return Duration.ofNanos(gcra.tryTake(key, Gcra.nanos(clock.instant()), interval, (long) config.limit() + burst));
+        Window w = window(functionId, config, event);
+        return Duration.ofNanos(gcra.tryTake(w.key, Gcra.nanos(clock.instant()), w.interval, w.capacity));
     }
 
     /**
@@ -52,11 +49,18 @@ public final class Throttler {
      * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
      */
     public Duration reserve(String functionId, Throttle config, JsonNode event) {
+        Window w = window(functionId, config, event);
+        return Duration.ofNanos(gcra.reserve(w.key, Gcra.nanos(clock.instant()), w.interval, w.capacity));
+    }
+
+    /** The GCRA parameters of a throttle for one event: its key, one slot per interval, limit + burst at once. */
+    private record Window(String key, long interval, long capacity) {}
+
+    private static Window window(String functionId, Throttle config, JsonNode event) {
         validate(config);
-        String key = FlowKeys.scoped(functionId, config.key(), event);
         int burst = config.burst() == null ? 0 : config.burst();
-        long interval = Math.max(1, config.period().toNanos() / config.limit());
-        return Duration.ofNanos(gcra.reserve(key, Gcra.nanos(clock.instant()), interval, (long) config.limit() + burst));
+        return new Window(FlowKeys.scoped(functionId, config.key(), event),
+                Math.max(1, config.period().toNanos() / config.limit()), (long) config.limit() + burst);
     }
 
     /**
