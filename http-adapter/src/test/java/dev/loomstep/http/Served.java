@@ -3,9 +3,6 @@ package dev.loomstep.http;
 import dev.loomstep.Loomstep;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
-import io.undertow.servlet.Servlets;
-import io.undertow.servlet.api.DeploymentManager;
-import io.undertow.servlet.util.ImmediateInstanceFactory;
 import java.net.InetSocketAddress;
 
 /**
@@ -19,7 +16,7 @@ abstract class Served implements AutoCloseable {
         SERVER,
         /** {@link LoomstepServer#handler}: mounted in an Undertow server of the user's. */
         HANDLER,
-        /** {@link LoomstepServlet} in a servlet container (Undertow's), under a context path. */
+        /** {@link LoomstepServlet} in a servlet container (Tomcat), under a context path. */
         SERVLET;
 
         String framework() {
@@ -64,38 +61,14 @@ abstract class Served implements AutoCloseable {
                 };
             }
             case SERVLET -> {
-                var servlet = new LoomstepServlet(app, options);
-                var deployment = Servlets.deployment()
-                        .setClassLoader(Served.class.getClassLoader())
-                        .setContextPath("/shop")
-                        .setDeploymentName("loomstep-test")
-                        .addServlet(Servlets.servlet("inngest", LoomstepServlet.class, new ImmediateInstanceFactory<>(servlet))
-                                .addMapping("/api/inngest")
-                                .setAsyncSupported(true));
-                DeploymentManager manager = Servlets.defaultContainer().addDeployment(deployment);
-                manager.deploy();
-                Undertow undertow;
-                try {
-                    undertow = Undertow.builder().addHttpListener(0, "127.0.0.1")
-                            .setHandler(Handlers.path().addPrefixPath("/shop", manager.start())).build();
-                } catch (jakarta.servlet.ServletException e) {
-                    throw new IllegalStateException(e);
-                }
-                undertow.start();
-                int port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+                var tomcat = TomcatContainer.start(new LoomstepServlet(app, options), "/shop", "/api/inngest", true);
                 yield new Served() {
                     String url() {
-                        return "http://127.0.0.1:" + port + "/shop/api/inngest";
+                        return tomcat.url();
                     }
 
                     public void close() {
-                        undertow.stop();
-                        try {
-                            manager.stop();
-                        } catch (jakarta.servlet.ServletException e) {
-                            throw new IllegalStateException(e);
-                        }
-                        manager.undeploy();
+                        tomcat.close();
                     }
                 };
             }

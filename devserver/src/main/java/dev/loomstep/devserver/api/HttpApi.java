@@ -148,6 +148,10 @@ public final class HttpApi {
                             + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
                 }
                 ex.setStatusCode(status);
+                if (status == 413) {
+                    // The unread body is still on the connection: close it rather than parse the rest as a request.
+                    ex.setPersistent(false);
+                }
                 ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/json");
                 byte[] bytes = Json.toBytes(body);
                 ex.setResponseContentLength(bytes.length);
