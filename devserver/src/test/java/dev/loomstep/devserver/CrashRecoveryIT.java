@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shaded jar users run, see {@link StandaloneJar}) runs as its own JVM on one SQLite file and
  * is killed with SIGKILL ({@link Process#destroyForcibly()}) while a step executes, while runs sleep
  * on a durable timer, right after events were accepted, and three times in a row at random moments.
- * A real Loomstep app (the engine behind http-adapter's {@link LoomstepServer}) lives in the test JVM
+ * A real Loomstep app (the engine behind loomstep-undertow's {@link LoomstepServer}) lives in the test JVM
  * and counts every execution of every step. After each kill the devserver restarts on the same file.
  *
  * <p>What must hold: every run completes with the right output, a step whose output had been

@@ -14,7 +14,7 @@ import dev.loomstep.flow.RateLimit;
 import dev.loomstep.flow.Singleton;
 import dev.loomstep.flow.Throttle;
 import dev.loomstep.flow.Timeouts;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import dev.loomstep.StepFailedException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.flow.CancelOn;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.testkit.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Real Loomstep functions — the engine served by http-adapter's {@link LoomstepServer}, sending events
+ * Real Loomstep functions — the engine served by loomstep-undertow's {@link LoomstepServer}, sending events
  * with its event client — driven by the devserver over real HTTP on loopback.
  */
 @Timeout(60)

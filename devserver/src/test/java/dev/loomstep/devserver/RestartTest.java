@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

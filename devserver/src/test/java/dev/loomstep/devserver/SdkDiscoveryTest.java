@@ -9,7 +9,7 @@ import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.testkit.JsPeer;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -11,7 +11,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.testkit.HeadlessChromium;
 import java.time.Duration;
 import java.util.List;

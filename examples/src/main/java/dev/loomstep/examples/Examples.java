@@ -3,7 +3,7 @@ package dev.loomstep.examples;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
 import dev.loomstep.devserver.DevServer;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.middleware.LoggingMiddleware;
 import java.io.PrintStream;
 import java.net.BindException;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
 import dev.loomstep.devserver.DevServer;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.MovableClock;
 import java.io.ByteArrayOutputStream;

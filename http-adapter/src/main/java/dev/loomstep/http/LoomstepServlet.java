@@ -12,14 +12,17 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves a Loomstep app from any Jakarta Servlet 6 container (Spring Boot 3, Tomcat 10.1+, Jetty 12,
- * Undertow), with exactly the behaviour of {@link LoomstepServer}: both hand every request to the same
- * {@link SdkEndpoint}.
+ * Undertow), with exactly the behaviour of {@code LoomstepServer} (artifact {@code loomstep-undertow}):
+ * both hand every request to the same {@link SdkEndpoint}. With {@code loomstep-spring-boot-starter},
+ * Spring Boot registers it by itself.
  *
  * <pre>{@code
  * // Spring Boot
@@ -37,6 +40,8 @@ public class LoomstepServlet extends HttpServlet {
     public static final String FRAMEWORK = "servlet";
 
     private static final Logger log = LoggerFactory.getLogger(LoomstepServlet.class);
+    /** Virtual threads need no pool; one executor serves every servlet instance. */
+    private static final ExecutorService CALLS = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("loomstep-http-", 0).factory());
 
     private final transient SdkEndpoint endpoint;
 
@@ -79,7 +84,7 @@ public class LoomstepServlet extends HttpServlet {
         AsyncContext async = req.startAsync();
         async.setTimeout(0); // a call lasts as long as its step; the executor has its own time limit
         try {
-            LoomstepServer.SharedExecutor.VIRTUAL.execute(() -> {
+            CALLS.execute(() -> {
                 try {
                     write((HttpServletResponse) async.getResponse(), endpoint.handle(request));
                 } catch (IOException | RuntimeException e) {

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Inngest SDK endpoint, independent of any web server: one request in (method, URL, headers, body
- * bytes), one response out. All protocol logic lives here; {@link LoomstepServer} (Undertow) and
+ * bytes), one response out. All protocol logic lives here; {@code LoomstepServer} (Undertow) and
  * {@link LoomstepServlet} (Jakarta Servlet) only move bytes, so both behave the same.
  *
  * <ul>

@@ -8,6 +8,7 @@ import dev.loomstep.Config;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
+import dev.loomstep.undertow.LoomstepServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -70,7 +71,7 @@ class DispatchTest {
             throw new java.util.concurrent.RejectedExecutionException("shut down");
         };
         var undertow = io.undertow.Undertow.builder().addHttpListener(0, "127.0.0.1")
-                .setHandler(new UndertowSdkHandler(endpoint, shutDown)).build();
+                .setHandler(new dev.loomstep.undertow.UndertowSdkHandler(endpoint, shutDown)).build();
         undertow.start();
         try {
             var address = (java.net.InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();

@@ -12,6 +12,7 @@ import dev.loomstep.Config;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.undertow.LoomstepServer;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

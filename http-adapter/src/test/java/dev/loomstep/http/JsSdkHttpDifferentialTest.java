@@ -12,6 +12,7 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.Fixtures;
 import dev.loomstep.testkit.JsPeer;
+import dev.loomstep.undertow.LoomstepServer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.loomstep.http;
 
 import dev.loomstep.Loomstep;
+import dev.loomstep.undertow.LoomstepServer;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import java.net.InetSocketAddress;

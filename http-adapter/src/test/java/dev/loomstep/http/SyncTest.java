@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Config;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.undertow.LoomstepServer;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,10 @@
-package dev.loomstep.http;
+package dev.loomstep.undertow;
 
 import dev.loomstep.Loomstep;
+import dev.loomstep.http.LoomstepServlet;
+import dev.loomstep.http.SdkEndpoint;
+import dev.loomstep.http.ServeOptions;
+import dev.loomstep.http.SyncResult;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -34,6 +38,8 @@ public final class LoomstepServer implements AutoCloseable {
     public static final String FRAMEWORK = "undertow";
 
     private static final Logger log = LoggerFactory.getLogger(LoomstepServer.class);
+    /** Virtual threads need no pool to manage; one executor serves every mounted {@link #handler}. */
+    private static final ExecutorService HANDLER_CALLS = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("loomstep-http-", 0).factory());
 
     private final Undertow undertow;
     private final GracefulShutdownHandler graceful;
@@ -96,7 +102,7 @@ public final class LoomstepServer implements AutoCloseable {
 
     /** As {@link #handler(Loomstep)}, with options. */
     public static HttpHandler handler(Loomstep app, ServeOptions options) {
-        return new HttpContinueReadHandler(new UndertowSdkHandler(new SdkEndpoint(app, FRAMEWORK, options), SharedExecutor.VIRTUAL));
+        return new HttpContinueReadHandler(new UndertowSdkHandler(new SdkEndpoint(app, FRAMEWORK, options), HANDLER_CALLS));
     }
 
     /** The port the server listens on (the actual one when started with port 0). */
@@ -213,12 +219,5 @@ public final class LoomstepServer implements AutoCloseable {
         public LoomstepServer start() {
             return new LoomstepServer(this);
         }
-    }
-
-    /** Virtual threads need no pool to manage; one executor serves every mounted handler. */
-    static final class SharedExecutor {
-        static final ExecutorService VIRTUAL = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("loomstep-http-", 0).factory());
-
-        private SharedExecutor() {}
     }
 }

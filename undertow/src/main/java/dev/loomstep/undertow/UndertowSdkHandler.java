@@ -1,4 +1,8 @@
-package dev.loomstep.http;
+package dev.loomstep.undertow;
+
+import dev.loomstep.http.SdkEndpoint;
+import dev.loomstep.http.SdkRequest;
+import dev.loomstep.http.SdkResponse;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -21,13 +25,14 @@ import org.slf4j.LoggerFactory;
  * thread (bounded by {@link ServeOptions#maxBodyBytes()}), then the request is dispatched to a virtual
  * thread, which runs the endpoint and writes the answer; an IO thread never blocks.
  */
-final class UndertowSdkHandler implements HttpHandler {
+public final class UndertowSdkHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(UndertowSdkHandler.class);
 
     private final SdkEndpoint endpoint;
     private final Executor executor;
 
-    UndertowSdkHandler(SdkEndpoint endpoint, Executor executor) {
+    /** Serves {@code endpoint}, running each call on {@code executor} (a virtual-thread executor; never an IO thread). */
+    public UndertowSdkHandler(SdkEndpoint endpoint, Executor executor) {
         this.endpoint = endpoint;
         this.executor = executor;
     }

@@ -7,7 +7,7 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.devserver.executor.SdkCallEvent;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -210,7 +210,7 @@ public final class DevServerLoad {
         b.put("CEL expressions", List.of("dev.cel.", "com.google."));
         b.put("SDK engine (replay, broker)", List.of("dev.loomstep.internal.", "dev.loomstep.protocol.StepIds"));
         b.put("devserver executor and queue", List.of("dev.loomstep.devserver."));
-        b.put("SDK endpoint (http-adapter)", List.of("dev.loomstep.http."));
+        b.put("SDK endpoint (http-adapter)", List.of("dev.loomstep.http.", "dev.loomstep.undertow."));
         b.put("virtual threads and scheduling", List.of("java.lang.VirtualThread", "jdk.internal.vm.Continuation", "java.util.concurrent."));
         return b;
     }

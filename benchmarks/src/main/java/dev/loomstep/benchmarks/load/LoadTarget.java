@@ -6,7 +6,7 @@ import dev.loomstep.Config;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.StepIds;
 import java.nio.file.Files;
