@@ -1,0 +1,109 @@
+package dev.loomstep.spring;
+
+import dev.loomstep.Function;
+import dev.loomstep.Loomstep;
+import dev.loomstep.http.EventClient;
+import dev.loomstep.http.LoomstepServlet;
+import dev.loomstep.middleware.Middleware;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * Serves every {@link Function} bean of the application at {@code loomstep.serve-path} (default
+ * {@code /api/inngest}) through an async {@link LoomstepServlet}, syncs the app when the application is
+ * ready, and offers the {@link Loomstep} app, an {@link EventClient} and (with actuator) a health
+ * indicator as beans. Define any of these beans yourself to replace it.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(LoomstepProperties.class)
+public class LoomstepAutoConfiguration {
+
+    /** The app: every {@code Function} and {@code Middleware} bean, configured from {@code loomstep.*} over {@code INNGEST_*}. */
+    @Bean
+    @ConditionalOnMissingBean
+    public Loomstep loomstep(LoomstepProperties p, ObjectProvider<Function<?, ?>> functions,
+                             ObjectProvider<Middleware> middleware, Environment environment) {
+        String appId = p.appId() != null ? p.appId() : environment.getProperty("spring.application.name");
+        if (appId == null || appId.isBlank()) {
+            throw new IllegalStateException("Loomstep needs an app id: set loomstep.app-id (or spring.application.name)");
+        }
+        var b = Loomstep.builder(appId).functions(functions.orderedStream().toList());
+        middleware.orderedStream().forEach(b::middleware);
+        if (p.devServerUrl() != null) {
+            b.dev(p.devServerUrl());
+        } else if (Boolean.TRUE.equals(p.dev())) {
+            b.dev(null);
+        } else if (Boolean.FALSE.equals(p.dev())) {
+            b.cloud();
+        }
+        if (p.baseUrl() != null) {
+            b.apiOrigin(p.baseUrl()).eventApiOrigin(p.baseUrl());
+        }
+        if (p.apiBaseUrl() != null) {
+            b.apiOrigin(p.apiBaseUrl());
+        }
+        if (p.eventApiBaseUrl() != null) {
+            b.eventApiOrigin(p.eventApiBaseUrl());
+        }
+        if (p.signingKey() != null) {
+            b.signingKey(p.signingKey());
+        }
+        if (p.signingKeyFallback() != null) {
+            b.signingKeyFallback(p.signingKeyFallback());
+        }
+        if (p.eventKey() != null) {
+            b.eventKey(p.eventKey());
+        }
+        if (p.env() != null) {
+            b.env(p.env());
+        }
+        if (p.serveOrigin() != null) {
+            b.serve(p.serveOrigin(), null);
+        }
+        return b.build();
+    }
+
+    /** Sends events with the app's event key to its event API. */
+    @Bean
+    @ConditionalOnMissingBean
+    public EventClient loomstepEventClient(Loomstep app) {
+        return EventClient.of(app.config());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public LoomstepSync loomstepSync(Loomstep app, LoomstepProperties properties) {
+        return new LoomstepSync(app, properties);
+    }
+
+    /** The endpoint, async so that calls run on virtual threads and release the container's threads. */
+    @Bean
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnMissingBean(name = "loomstepServlet")
+    public ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
+        var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
+        registration.setName("loomstep");
+        registration.setAsyncSupported(true);
+        return registration;
+    }
+
+    /** {@code /actuator/health/loomstep}: up once synced, down with the executor's answer when the sync failed. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    static class Health {
+        @Bean
+        @ConditionalOnMissingBean(name = "loomstepHealthIndicator")
+        HealthIndicator loomstepHealthIndicator(LoomstepSync sync, Loomstep app) {
+            return new LoomstepHealthIndicator(sync, app);
+        }
+    }
+}

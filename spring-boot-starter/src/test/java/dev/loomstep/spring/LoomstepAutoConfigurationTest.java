@@ -1,0 +1,133 @@
+package dev.loomstep.spring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Event;
+import dev.loomstep.Function;
+import dev.loomstep.Trigger;
+import dev.loomstep.devserver.DevServer;
+import dev.loomstep.http.EventClient;
+import dev.loomstep.protocol.Json;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A real Spring Boot app on Tomcat with the starter and no servlet registration of its own, against the
+ * real devserver over loopback: its Function bean is served, synced at start-up, and runs to completion.
+ */
+@Timeout(120)
+class LoomstepAutoConfigurationTest {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    record Greeting(String name) {}
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class ShopApp {
+        @Bean
+        Function<Greeting, String> greet() {
+            return Function.builder("greet").trigger(Trigger.event("shop/greet"))
+                    .handler(Greeting.class, (input, step) -> step.run("hello", String.class, () -> "hello " + input.data().name()));
+        }
+    }
+
+    DevServer dev;
+    ConfigurableApplicationContext spring;
+
+    @BeforeEach
+    void startDevServer() {
+        dev = DevServer.builder().port(0).inMemory().start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (spring != null) {
+            spring.close();
+        }
+        dev.close();
+    }
+
+    ConfigurableApplicationContext start(String devServerUrl) {
+        return new SpringApplicationBuilder(ShopApp.class).properties(
+                "server.port=0",
+                "loomstep.app-id=shop",
+                "loomstep.dev-server-url=" + devServerUrl,
+                "management.endpoints.web.exposure.include=health",
+                "management.endpoint.health.show-details=always").run();
+    }
+
+    @Test
+    void aFunctionBeanIsServedSyncedAtStartAndRunsToCompletionOnTheDevserver() throws Exception {
+        spring = start(dev.url());
+        var events = spring.getBean(EventClient.class);
+        String eventId = events.send(Event.of("shop/greet", new Greeting("ada"))).get(0);
+
+        JsonNode run = awaitRun(eventId, "Completed");
+        assertEquals("hello ada", run.path("output").asText(), run.toString());
+
+        JsonNode apps = get(dev.url() + "/v1/apps");
+        assertTrue(apps.toString().contains("\"shop\""), apps.toString());
+        JsonNode health = get(base() + "/actuator/health/loomstep");
+        assertEquals("UP", health.path("status").asText(), health.toString());
+        assertTrue(health.path("details").path("syncedAs").asText().endsWith("/api/inngest"), health.toString());
+    }
+
+    @Test
+    void aSyncThatFailsLeavesTheAppUpButItsHealthDownWithTheReason() throws Exception {
+        int closedPort;
+        try (var socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        spring = start("http://127.0.0.1:" + closedPort);
+        JsonNode health = get(base() + "/actuator/health/loomstep");
+        assertEquals("DOWN", health.path("status").asText(), health.toString());
+        assertFalse(health.path("details").path("syncError").asText().isBlank(), health.toString());
+        // The endpoint still answers: the executor can sync it later with a PUT.
+        var introspection = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/inngest")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, introspection.statusCode(), introspection.body());
+        assertEquals(1, Json.mapper().readTree(introspection.body()).path("function_count").asInt(), introspection.body());
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + ((WebServerApplicationContext) spring).getWebServer().getPort();
+    }
+
+    JsonNode awaitRun(String eventId, String status) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = get(dev.url() + "/v1/events/" + eventId + "/runs");
+            for (JsonNode run : last.path("data")) {
+                if (status.equals(run.path("status").asText())) {
+                    return get(dev.url() + "/v1/runs/" + run.path("run_id").asText()).path("data");
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no " + status + " run for event " + eventId + " within 60 s: " + last);
+    }
+
+    static JsonNode get(String url) throws Exception {
+        var response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return Json.mapper().readTree(response.body());
+    }
+
+}
