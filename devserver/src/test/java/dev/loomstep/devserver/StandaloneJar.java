@@ -31,6 +31,9 @@ final class StandaloneJar {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         var cmd = new ArrayList<String>();
         cmd.add(java);
+        if (Runtime.version().feature() >= 24) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow"); // as ./loom devserver does: Undertow's buffer cleanup
+        }
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(path().toString());

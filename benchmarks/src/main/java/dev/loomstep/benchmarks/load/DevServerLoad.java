@@ -45,6 +45,9 @@ public final class DevServerLoad {
     private DevServerLoad() {}
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.jboss.logging.provider") == null) {
+            System.setProperty("org.jboss.logging.provider", "slf4j"); // Undertow logs like the rest, before it loads
+        }
         int steps = 10;
         List<Integer> rounds = List.of(1, 100, 1000);
         Path out = null;

@@ -26,6 +26,9 @@ public final class LoadTarget {
     private LoadTarget() {}
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.jboss.logging.provider") == null) {
+            System.setProperty("org.jboss.logging.provider", "slf4j"); // Undertow logs like the rest, before it loads
+        }
         int steps = 100;
         int port = 0;
         Path body = null;
