@@ -124,7 +124,7 @@ public final class LoomstepServer implements AutoCloseable {
      * Syncs the app with the configured executor (the API origin of the app's config), as a PUT would:
      * the registered URL is the configured serve origin and path, or else {@link #url()}.
      *
-     * @throws SyncException when the executor refuses or cannot be reached
+     * @throws dev.loomstep.http.SyncException when the executor refuses or cannot be reached
      */
     public SyncResult sync() {
         return endpoint.sync(url(), null);
@@ -134,7 +134,7 @@ public final class LoomstepServer implements AutoCloseable {
      * Syncs the app with the executor whose API is at {@code executorOrigin}, e.g. a dev server at
      * {@code http://localhost:8288}.
      *
-     * @throws SyncException when the executor refuses or cannot be reached
+     * @throws dev.loomstep.http.SyncException when the executor refuses or cannot be reached
      */
     public SyncResult register(String executorOrigin) {
         return endpoint.sync(url(), Objects.requireNonNull(executorOrigin, "executorOrigin"));

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves bytes between Undertow and {@link SdkEndpoint}. The body is received asynchronously on the IO
- * thread (bounded by {@link ServeOptions#maxBodyBytes()}), then the request is dispatched to a virtual
+ * thread (bounded by {@link dev.loomstep.http.ServeOptions#maxBodyBytes()}), then the request is dispatched to a virtual
  * thread, which runs the endpoint and writes the answer; an IO thread never blocks.
  */
 public final class UndertowSdkHandler implements HttpHandler {
