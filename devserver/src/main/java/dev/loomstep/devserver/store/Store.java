@@ -13,50 +13,90 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The devserver's durable state in one SQLite database (WAL mode): apps, functions, events, runs,
  * steps (memoized outputs in stack order), queue items (calls and timers with a due time) and pauses.
  *
- * <p>One connection behind one lock: SQLite has a single writer anyway, and a lock held across a whole
- * transaction makes "commit the step's output, then enqueue the next call" atomic. {@link #tx} is
- * reentrant, so operations compose into the caller's transaction; {@link #afterCommit} defers work
- * (scheduling in memory) until the outermost transaction has committed.
+ * <p>Every write goes through one writer thread ({@link Writer}) that commits many callers' units in one
+ * transaction and returns to each caller only after that commit: SQLite has a single writer anyway, and
+ * a unit runs whole before the next starts, which keeps "commit the step's output, then enqueue the next
+ * call" atomic. {@link #tx} composes (a unit inside a unit joins it); {@link #afterCommit} defers work
+ * (scheduling in memory) until the unit has committed.
  */
 public final class Store implements AutoCloseable {
-    private final Connection connection;
-    /** The aggregates over {@link #connection}; only used under {@link #lock}. */
-    private final Tables writer;
-    private final String description;
-    private final ReentrantLock lock = new ReentrantLock();
-    private int depth;
-    private final List<Runnable> afterCommit = new ArrayList<>();
-    private boolean closed;
+    /**
+     * Readers for an on-disk database: WAL lets them read the last commit while the writer works, so
+     * the REST API's listings and the executor's lookups outside a transaction never queue behind a
+     * batch. A read outside a unit only ever needs committed state (callers are acknowledged after the
+     * commit), so nothing is lost by not reading through the writer. An in-memory database is private
+     * to its one connection, so there every read is a unit of the writer's.
+     */
+    private static final int READERS = 2;
 
-    private Store(Connection connection, String description) throws SQLException {
-        this.connection = connection;
+    private final Tables writer;
+    private final Writer writes;
+    private final BlockingQueue<Tables> readers;
+    private final List<Tables> allReaders = new ArrayList<>();
+    private final String description;
+    private volatile boolean closed;
+
+    private Store(String url, String description, boolean fullSync, boolean onDisk) throws SQLException {
         this.description = description;
-        this.writer = new Tables(new Sql(connection));
+        Connection connection = DriverManager.getConnection(url);
         try (Statement s = connection.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
-            // NORMAL in WAL mode survives process crashes (only an OS crash may lose the last commits).
-            s.execute("PRAGMA synchronous=NORMAL");
+            // NORMAL in WAL mode survives process crashes (only an OS crash or power loss may lose the
+            // last commits); FULL syncs the WAL on every commit, so a commit survives those too.
+            s.execute("PRAGMA synchronous=" + (fullSync ? "FULL" : "NORMAL"));
             s.execute("PRAGMA busy_timeout=5000");
             Schema.create(s);
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
         }
         connection.setAutoCommit(false);
         connection.commit();
+        this.writer = new Tables(new Sql(connection));
+        this.readers = onDisk ? new ArrayBlockingQueue<>(READERS) : null;
+        try {
+            for (int i = 0; onDisk && i < READERS; i++) {
+                Connection reader = DriverManager.getConnection(url);
+                try (Statement s = reader.createStatement()) {
+                    s.execute("PRAGMA query_only=1");
+                    s.execute("PRAGMA busy_timeout=5000");
+                }
+                var tables = new Tables(new Sql(reader));
+                allReaders.add(tables);
+                readers.add(tables);
+            }
+        } catch (SQLException e) {
+            closeAll();
+            throw e;
+        }
+        this.writes = new Writer(connection, "loomstep-store-writer");
     }
 
-    /** Opens (creating if needed) the database file. */
+    /** Opens (creating if needed) the database file, with {@code synchronous=NORMAL}. */
     public static Store open(Path file) {
+        return open(file, false);
+    }
+
+    /**
+     * Opens (creating if needed) the database file. {@code fullSync}: {@code synchronous=FULL}, every
+     * commit is synced to disk before its callers hear of it (survives power loss); otherwise
+     * {@code NORMAL}, which survives a crash of the process but not of the machine.
+     */
+    public static Store open(Path file, boolean fullSync) {
         try {
             Path abs = file.toAbsolutePath();
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
-            return new Store(DriverManager.getConnection("jdbc:sqlite:" + abs), abs.toString());
+            return new Store("jdbc:sqlite:" + abs, abs.toString(), fullSync, true);
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the devserver database " + file + ": " + e.getMessage(), e);
         }
@@ -65,7 +105,7 @@ public final class Store implements AutoCloseable {
     /** A database that lives only as long as this store. */
     public static Store inMemory() {
         try {
-            return new Store(DriverManager.getConnection("jdbc:sqlite::memory:"), "in memory");
+            return new Store("jdbc:sqlite::memory:", "in memory", false, false);
         } catch (SQLException e) {
             throw new StoreException("cannot open an in-memory SQLite database: " + e.getMessage(), e);
         }
@@ -85,48 +125,12 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in a transaction, joining the caller's when there is one. Commits (and then runs
-     * the after-commit actions) when the outermost transaction ends; rolls back on any exception.
+     * Runs {@code work} as one unit of the writer's transaction, joining the caller's unit when there is
+     * one. Returns after the commit that made it durable, once this unit's after-commit actions have run
+     * (on the calling thread). A unit that throws is rolled back alone and its exception rethrown here.
      */
     public <T> T tx(Work<T> work) {
-        lock.lock();
-        List<Runnable> toRun = List.of();
-        try {
-            if (closed) {
-                throw new StoreException("the devserver database is closed", null);
-            }
-            depth++;
-            boolean ok = false;
-            try {
-                T result = work.run();
-                ok = true;
-                return result;
-            } catch (SQLException e) {
-                throw new StoreException("database error: " + e.getMessage(), e);
-            } finally {
-                depth--;
-                if (depth == 0) {
-                    try {
-                        if (ok) {
-                            connection.commit();
-                            toRun = new ArrayList<>(afterCommit);
-                        } else {
-                            connection.rollback();
-                        }
-                    } catch (SQLException e) {
-                        throw new StoreException("database commit failed: " + e.getMessage(), e);
-                    } finally {
-                        afterCommit.clear();
-                    }
-                }
-            }
-        } finally {
-            lock.unlock();
-            // Outside the lock: scheduling takes the queue's lock, never both in the other order.
-            for (Runnable r : toRun) {
-                r.run();
-            }
-        }
+        return writes.submit(work::run);
     }
 
     public void txRun(Runnable work) {
@@ -136,28 +140,73 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Runs {@code action} once the current transaction has committed (dropped on rollback). */
+    /** Runs {@code action} once the current unit has committed (dropped on rollback); at once outside a unit. */
     public void afterCommit(Runnable action) {
-        if (!lock.isHeldByCurrentThread() || depth == 0) {
+        if (!writes.defer(action)) {
             action.run();
-            return;
         }
-        afterCommit.add(action);
     }
 
+    /** Lets the units already submitted commit, then closes the database; later calls fail. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (!closed) {
-                closed = true;
-                writer.close();
+        synchronized (allReaders) {
+            if (closed) {
+                return;
             }
-        } catch (SQLException e) {
-            throw new StoreException("closing the devserver database failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
+            closed = true;
         }
+        writes.close();
+        // Take every reader back first: a read in progress finishes before its connection closes.
+        for (int i = 0; readers != null && i < allReaders.size(); i++) {
+            try {
+                readers.poll(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closeAll();
+    }
+
+    private void closeAll() {
+        StoreException failure = null;
+        for (Tables t : allReaders) {
+            try {
+                t.close();
+            } catch (SQLException e) {
+                failure = new StoreException("closing the devserver database failed: " + e.getMessage(), e);
+            }
+        }
+        allReaders.clear();
+        try {
+            writer.close();
+        } catch (SQLException e) {
+            failure = new StoreException("closing the devserver database failed: " + e.getMessage(), e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Transactions committed so far; each holds the units of one batch. */
+    long commits() {
+        return writes.commits();
+    }
+
+    /** Units that went through the writer so far. */
+    long units() {
+        return writes.units();
+    }
+
+    /** Units waiting for the writer now. */
+    int waiting() {
+        return writes.waiting();
+    }
+
+    /** The writer connection's {@code PRAGMA synchronous} (a per-connection setting): 1 NORMAL, 2 FULL. */
+    int synchronous() {
+        return tx(() -> writer.sql.queryFirst("PRAGMA synchronous", rs -> rs.getInt(1)).orElseThrow());
     }
 
     // ---------------------------------------------------------------- apps and functions
@@ -348,6 +397,29 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> T read(Query<T> query) {
-        return tx(() -> query.run(writer));
+        if (readers == null || writes.onWriterThread()) {
+            return tx(() -> query.run(writer));
+        }
+        if (closed) {
+            throw new StoreException("the devserver database is closed", null);
+        }
+        Tables reader;
+        try {
+            while ((reader = readers.poll(100, TimeUnit.MILLISECONDS)) == null) {
+                if (closed) {
+                    throw new StoreException("the devserver database is closed", null);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a database reader", e);
+        }
+        try {
+            return query.run(reader);
+        } catch (SQLException e) {
+            throw new StoreException("database error: " + e.getMessage(), e);
+        } finally {
+            readers.add(reader);
+        }
     }
 }
