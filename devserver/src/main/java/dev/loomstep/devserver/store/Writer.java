@@ -133,29 +133,38 @@ final class Writer implements AutoCloseable {
 
     private void loop() {
         var batch = new ArrayList<Unit<?>>();
-        while (true) {
-            Unit<?> next = pending.poll();
-            if (next == null) {
-                if (stopping) {
-                    break;
+        try {
+            while (true) {
+                Unit<?> next = pending.poll();
+                if (next == null) {
+                    if (stopping) {
+                        break;
+                    }
+                    parked = true;
+                    // Re-check after announcing the park: a producer that saw parked == false has offered already.
+                    if (pending.isEmpty() && !stopping) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    continue;
                 }
-                parked = true;
-                // Re-check after announcing the park: a producer that saw parked == false has offered already.
-                if (pending.isEmpty() && !stopping) {
-                    LockSupport.park(this);
-                }
-                parked = false;
-                continue;
+                do {
+                    batch.add(next);
+                } while (batch.size() < MAX_BATCH && (next = pending.poll()) != null);
+                runBatch(batch);
+                batch.clear();
             }
-            do {
-                batch.add(next);
-            } while (batch.size() < MAX_BATCH && (next = pending.poll()) != null);
-            runBatch(batch);
-            batch.clear();
-        }
-        terminated = true;
-        for (Unit<?> late; (late = pending.poll()) != null; ) {
-            late.complete(null, closed());
+        } catch (Throwable e) {
+            // Only an Error gets here (units' own failures go to their callers): nobody may wait forever.
+            LOG.error("the devserver's database writer stopped; every later database call fails", e);
+            for (Unit<?> unit : batch) {
+                unit.complete(null, new StoreException("the database writer stopped: " + e, e));
+            }
+        } finally {
+            terminated = true;
+            for (Unit<?> late; (late = pending.poll()) != null; ) {
+                late.complete(null, closed());
+            }
         }
     }
 
