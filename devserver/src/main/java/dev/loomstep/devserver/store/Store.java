@@ -9,13 +9,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The devserver's durable state in one SQLite database (WAL mode): apps, functions, events, runs,
@@ -28,19 +24,13 @@ import java.util.concurrent.TimeUnit;
  * (scheduling in memory) until the unit has committed.
  */
 public final class Store implements AutoCloseable {
-    /**
-     * Readers for an on-disk database: WAL lets them read the last commit while the writer works, so
-     * the REST API's listings and the executor's lookups outside a transaction never queue behind a
-     * batch. A read outside a unit only ever needs committed state (callers are acknowledged after the
-     * commit), so nothing is lost by not reading through the writer. An in-memory database is private
-     * to its one connection, so there every read is a unit of the writer's.
-     */
+    /** Read-only connections of an on-disk database (see {@link Readers}); one per core of the target machine. */
     private static final int READERS = 2;
 
     private final Tables writer;
     private final Writer writes;
-    private final BlockingQueue<Tables> readers;
-    private final List<Tables> allReaders = new ArrayList<>();
+    /** Null in memory: the database is private to the writer's connection. */
+    private final Readers readers;
     private final String description;
     private volatile boolean closed;
 
@@ -61,20 +51,10 @@ public final class Store implements AutoCloseable {
         connection.setAutoCommit(false);
         connection.commit();
         this.writer = new Tables(new Sql(connection));
-        this.readers = onDisk ? new ArrayBlockingQueue<>(READERS) : null;
         try {
-            for (int i = 0; onDisk && i < READERS; i++) {
-                Connection reader = DriverManager.getConnection(url);
-                try (Statement s = reader.createStatement()) {
-                    s.execute("PRAGMA query_only=1");
-                    s.execute("PRAGMA busy_timeout=5000");
-                }
-                var tables = new Tables(new Sql(reader));
-                allReaders.add(tables);
-                readers.add(tables);
-            }
+            this.readers = onDisk ? new Readers(url, READERS) : null;
         } catch (SQLException e) {
-            closeAll();
+            connection.close();
             throw e;
         }
         this.writes = new Writer(connection, "loomstep-store-writer");
@@ -150,42 +130,23 @@ public final class Store implements AutoCloseable {
     /** Lets the units already submitted commit, then closes the database; later calls fail. */
     @Override
     public void close() {
-        synchronized (allReaders) {
+        synchronized (writes) {
             if (closed) {
                 return;
             }
             closed = true;
         }
         writes.close();
-        // Take every reader back first: a read in progress finishes before its connection closes.
-        for (int i = 0; readers != null && i < allReaders.size(); i++) {
-            try {
-                readers.poll(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        closeAll();
-    }
-
-    private void closeAll() {
-        StoreException failure = null;
-        for (Tables t : allReaders) {
-            try {
-                t.close();
-            } catch (SQLException e) {
-                failure = new StoreException("closing the devserver database failed: " + e.getMessage(), e);
-            }
-        }
-        allReaders.clear();
         try {
-            writer.close();
-        } catch (SQLException e) {
-            failure = new StoreException("closing the devserver database failed: " + e.getMessage(), e);
-        }
-        if (failure != null) {
-            throw failure;
+            if (readers != null) {
+                readers.close();
+            }
+        } finally {
+            try {
+                writer.close();
+            } catch (SQLException e) {
+                throw new StoreException("closing the devserver database failed: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -384,11 +345,6 @@ public final class Store implements AutoCloseable {
         void run(Tables t) throws SQLException;
     }
 
-    @FunctionalInterface
-    private interface Query<T> {
-        T run(Tables t) throws SQLException;
-    }
-
     private void write(Update update) {
         tx(() -> {
             update.run(writer);
@@ -396,30 +352,10 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    private <T> T read(Query<T> query) {
+    private <T> T read(Readers.Query<T> query) {
         if (readers == null || writes.onWriterThread()) {
             return tx(() -> query.run(writer));
         }
-        if (closed) {
-            throw new StoreException("the devserver database is closed", null);
-        }
-        Tables reader;
-        try {
-            while ((reader = readers.poll(100, TimeUnit.MILLISECONDS)) == null) {
-                if (closed) {
-                    throw new StoreException("the devserver database is closed", null);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while waiting for a database reader", e);
-        }
-        try {
-            return query.run(reader);
-        } catch (SQLException e) {
-            throw new StoreException("database error: " + e.getMessage(), e);
-        } finally {
-            readers.add(reader);
-        }
+        return readers.read(query);
     }
 }
