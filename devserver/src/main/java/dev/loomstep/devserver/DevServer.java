@@ -56,13 +56,15 @@ public final class DevServer implements AutoCloseable {
     private final String url;
     private final int port;
     private final Path database;
+    private final Sync sync;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Seams seams;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
+        this.sync = b.sync;
         this.seams = b.seams != null ? b.seams : Seams.defaults(b.clock);
-        this.store = b.database == null ? Store.inMemory() : Store.open(b.database);
+        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, b.sync == Sync.FULL);
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
@@ -134,6 +136,11 @@ public final class DevServer implements AutoCloseable {
         return port;
     }
 
+    /** What a commit to the database file promises (see {@link Sync}). */
+    public Sync synchronous() {
+        return sync;
+    }
+
     /** The database file, or null when the state lives in memory only. */
     public Path database() {
         return database;
@@ -184,12 +191,27 @@ public final class DevServer implements AutoCloseable {
         Cli.main(args);
     }
 
+    /**
+     * What a commit promises before the devserver acknowledges it (an event accepted, a step's output
+     * saved). Both keep SQLite in WAL mode; the choice is SQLite's {@code PRAGMA synchronous}.
+     */
+    public enum Sync {
+        /**
+         * The default: every acknowledged commit survives a crash or kill of the devserver process; a
+         * crash of the machine or a power loss may lose the last commits (never corrupt the database).
+         */
+        NORMAL,
+        /** Every commit is synced to disk before it is acknowledged: survives power loss too, at the cost of an fsync per batch. */
+        FULL
+    }
+
     /** Configures and starts a {@link DevServer}. */
     public static final class Builder {
         private int port = DEFAULT_PORT;
         private String host = "127.0.0.1";
         private Path database = DEFAULT_DATABASE;
         private double retryDelayScale = 1.0;
+        private Sync sync = Sync.NORMAL;
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
         /** Null: the defaults, on the builder's clock. */
@@ -242,6 +264,18 @@ public final class DevServer implements AutoCloseable {
                 throw new IllegalArgumentException("a database file must not be null; use inMemory() for no file");
             }
             this.database = file;
+            return this;
+        }
+
+        /**
+         * What a commit to the database file promises (default {@link Sync#NORMAL}); see {@link Sync}.
+         * Without effect on an in-memory devserver.
+         */
+        public Builder synchronous(Sync mode) {
+            if (mode == null) {
+                throw new IllegalArgumentException("a sync mode must not be null; the default is Sync.NORMAL");
+            }
+            this.sync = mode;
             return this;
         }
 

@@ -37,7 +37,7 @@ import jdk.jfr.consumer.RecordingFile;
  * concurrent runs: completed runs/s and p50/p99 run latency (event sent → run ended). A JFR recording of
  * the largest round tells where the time goes (HTTP, JSON, SQLite, engine, executor).
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--out FILE]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--in-memory | --sync full|normal] [--out FILE]</pre>
  */
 public final class DevServerLoad {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -52,12 +52,14 @@ public final class DevServerLoad {
         List<Integer> rounds = List.of(1, 100, 1000);
         Path out = null;
         boolean inMemory = false;
+        DevServer.Sync sync = DevServer.Sync.NORMAL;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--out" -> out = Path.of(args[++i]);
                 case "--in-memory" -> inMemory = true;
+                case "--sync" -> sync = DevServer.Sync.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -72,7 +74,7 @@ public final class DevServerLoad {
             return sum;
         });
         var report = new StringBuilder();
-        try (DevServer dev = (inMemory ? DevServer.builder().port(0).inMemory() : DevServer.builder().port(0).database(dir.resolve("load.db"))).start()) {
+        try (DevServer dev = (inMemory ? DevServer.builder().port(0).inMemory() : DevServer.builder().port(0).database(dir.resolve("load.db")).synchronous(sync)).start()) {
             Loomstep app = Loomstep.builder("bench").dev(dev.url()).functions(fn).build();
             try (LoomstepServer server = LoomstepServer.builder(app).port(0).start()) {
                 server.register(dev.url());
@@ -92,7 +94,7 @@ public final class DevServerLoad {
                             r.percentile(50), r.percentile(99), r.latenciesMs().size(), callPhases(roundJfr)));
                 }
                 report.append(String.format("%n(%d sequential steps per run; SDK and devserver in one JVM on %d cores; SQLite %s)%n%n",
-                        steps, Runtime.getRuntime().availableProcessors(), inMemory ? "in memory" : "WAL on disk"));
+                        steps, Runtime.getRuntime().availableProcessors(), inMemory ? "in memory" : "WAL on disk, synchronous=" + sync));
                 report.append("Where the CPU time of the ").append(rounds.get(rounds.size() - 1)).append("-run round goes (JFR samples, leaf-most matching frame):\n\n");
                 report.append(breakdown(jfr));
             }

@@ -12,6 +12,8 @@ public final class Cli {
               --host HOST              interface to listen on (default 127.0.0.1; 0.0.0.0 = all)
               --db FILE                SQLite file with the devserver's state (default ./loomstep-dev.db)
               --in-memory              keep state in memory only (lost on exit)
+              --sync full|normal       normal (default): commits survive a crash of the process;
+                                       full: they also survive power loss (an fsync per commit)
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
               -h, --help               show this help""";
@@ -53,7 +55,8 @@ public final class Cli {
     static String startLine(DevServer server) {
         return "Loomstep devserver listening on " + server.url() + " (events: POST " + server.url() + "/e/{key}, runs: "
                 + server.url() + "/v1/runs) — data " + (server.database() == null
-                        ? "in memory (lost on exit)" : "in " + server.database());
+                        ? "in memory (lost on exit)"
+                        : "in " + server.database() + " (sync " + server.synchronous().name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
 
     /** Parses flags into a builder, or returns null for --help. */
@@ -89,6 +92,14 @@ public final class Cli {
                 case "--db" -> {
                     db = true;
                     b.database(Path.of(value != null ? value : next(args, ++i, a)));
+                }
+                case "--sync" -> {
+                    String v = value != null ? value : next(args, ++i, a);
+                    switch (v) {
+                        case "full" -> b.synchronous(DevServer.Sync.FULL);
+                        case "normal" -> b.synchronous(DevServer.Sync.NORMAL);
+                        default -> throw new IllegalArgumentException("--sync needs full or normal, got \"" + v + "\"");
+                    }
                 }
                 case "-u", "--sdk-url" -> b.sync(value != null ? value : next(args, ++i, a));
                 case "--retry-delay-scale" -> {

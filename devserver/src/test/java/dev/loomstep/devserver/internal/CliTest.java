@@ -1,5 +1,6 @@
 package dev.loomstep.devserver.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +21,11 @@ class CliTest {
             String line = Cli.startLine(dev);
             assertTrue(line.contains(dev.url()), line);
             assertTrue(line.contains(db.toAbsolutePath().toString()), line);
+            assertTrue(line.contains("(sync normal)"), line);
+        }
+        try (DevServer dev = Cli.parse(new String[] {"--port", "0", "--db", db.toString(), "--sync", "full"}).start()) {
+            assertEquals(DevServer.Sync.FULL, dev.synchronous());
+            assertTrue(Cli.startLine(dev).contains("(sync full)"), Cli.startLine(dev));
         }
         try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory"}).start()) {
             assertTrue(Cli.startLine(dev).contains("in memory"));
@@ -36,5 +42,7 @@ class CliTest {
         assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"-u", "localhost:3000"}));
         assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--db", "a.db", "--in-memory"}));
         assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--retry-delay-scale", "-2"}));
+        var sync = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--sync", "fast"}));
+        assertEquals("--sync needs full or normal, got \"fast\"", sync.getMessage());
     }
 }

@@ -1,0 +1,84 @@
+package dev.loomstep.devserver.store;
+
+import static dev.loomstep.devserver.store.Sql.json;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Event;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.WireError;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Runs: their trigger, status, output or error, and the per-run protocol state. */
+final class Runs {
+    private static final TypeReference<List<Event>> EVENT_LIST = new TypeReference<>() {};
+
+    private final Sql sql;
+
+    Runs(Sql sql) {
+        this.sql = sql;
+    }
+
+    void insertRun(RunRecord r) throws SQLException {
+        sql.update("""
+                INSERT INTO runs(id, function_id, event_id, events, status, output, error, created_at, started_at,
+                  ended_at, disable_immediate, request_version, invoker) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                r.id(), r.functionId(), r.eventId(), Json.toString(r.events()), r.status().name(),
+                json(r.output()), json(r.error()), r.createdAt(), r.startedAt(), r.endedAt(),
+                r.disableImmediate() ? 1 : 0, r.requestVersion(), r.invoker());
+    }
+
+    Optional<RunRecord> run(String id) throws SQLException {
+        return sql.queryFirst("SELECT * FROM runs WHERE id = ?", Runs::runRecord, id);
+    }
+
+    List<RunRecord> runs(RunStatus status, String functionId, int limit) throws SQLException {
+        var text = new StringBuilder("SELECT * FROM runs WHERE 1=1");
+        var args = new ArrayList<Object>();
+        if (status != null) {
+            text.append(" AND status = ?");
+            args.add(status.name());
+        }
+        if (functionId != null) {
+            text.append(" AND function_id = ?");
+            args.add(functionId);
+        }
+        text.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        args.add(limit);
+        return sql.query(text.toString(), Runs::runRecord, args.toArray());
+    }
+
+    List<RunRecord> runsForEvent(String eventId) throws SQLException {
+        return sql.query("SELECT * FROM runs WHERE event_id = ? ORDER BY created_at, id", Runs::runRecord, eventId);
+    }
+
+    void markStarted(String runId, long at) throws SQLException {
+        sql.update("UPDATE runs SET started_at = ? WHERE id = ? AND started_at IS NULL", at, runId);
+    }
+
+    void setDisableImmediate(String runId) throws SQLException {
+        sql.update("UPDATE runs SET disable_immediate = 1 WHERE id = ?", runId);
+    }
+
+    void setRequestVersion(String runId, int version) throws SQLException {
+        sql.update("UPDATE runs SET request_version = ? WHERE id = ?", version, runId);
+    }
+
+    boolean finishRun(String runId, RunStatus status, JsonNode output, WireError error, long at) throws SQLException {
+        return sql.update("UPDATE runs SET status = ?, output = ?, error = ?, ended_at = ? WHERE id = ? AND status = 'Running'",
+                status.name(), json(output), json(error), at, runId) == 1;
+    }
+
+    private static RunRecord runRecord(ResultSet rs) throws SQLException {
+        return new RunRecord(
+                rs.getString("id"), rs.getString("function_id"), rs.getString("event_id"),
+                Sql.read(rs.getString("events"), EVENT_LIST), RunStatus.valueOf(rs.getString("status")),
+                Sql.tree(rs.getString("output")), Sql.read(rs.getString("error"), WireError.class),
+                rs.getLong("created_at"), Sql.nullableLong(rs, "started_at"), Sql.nullableLong(rs, "ended_at"),
+                rs.getInt("disable_immediate") != 0, rs.getInt("request_version"), rs.getString("invoker"));
+    }
+}

@@ -1,0 +1,56 @@
+package dev.loomstep.devserver.store;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** The tables, one group per aggregate; created if missing when a store opens. */
+final class Schema {
+    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses");
+
+    private static final String[] DDL = {
+        """
+        CREATE TABLE IF NOT EXISTS apps (
+          id TEXT PRIMARY KEY, url TEXT NOT NULL, sdk TEXT, framework TEXT, app_version TEXT,
+          synced_at INTEGER NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS functions (
+          id TEXT PRIMARY KEY, app_id TEXT NOT NULL, config TEXT NOT NULL, updated_at INTEGER NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS events (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS events_by_time ON events(received_at)",
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+          id TEXT PRIMARY KEY, function_id TEXT NOT NULL, event_id TEXT, events TEXT NOT NULL,
+          status TEXT NOT NULL, output TEXT, error TEXT, created_at INTEGER NOT NULL,
+          started_at INTEGER, ended_at INTEGER, disable_immediate INTEGER NOT NULL DEFAULT 0,
+          request_version INTEGER NOT NULL DEFAULT -1, invoker TEXT)""",
+        "CREATE INDEX IF NOT EXISTS runs_by_event ON runs(event_id)",
+        "CREATE INDEX IF NOT EXISTS runs_by_function ON runs(function_id, status)",
+        """
+        CREATE TABLE IF NOT EXISTS steps (
+          run_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT, op TEXT, status TEXT NOT NULL,
+          memo TEXT, error TEXT, seq INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+          started_at INTEGER, ended_at INTEGER, PRIMARY KEY (run_id, id))""",
+        """
+        CREATE TABLE IF NOT EXISTS queue (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, kind TEXT NOT NULL, step_id TEXT,
+          attempt INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, payload TEXT)""",
+        "CREATE INDEX IF NOT EXISTS queue_by_run ON queue(run_id, kind, step_id)",
+        """
+        CREATE TABLE IF NOT EXISTS pauses (
+          run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, event_name TEXT,
+          expression TEXT, match TEXT, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
+          PRIMARY KEY (run_id, step_id))""",
+        "CREATE INDEX IF NOT EXISTS pauses_by_event ON pauses(kind, event_name)",
+    };
+
+    private Schema() {}
+
+    static void create(Statement s) throws SQLException {
+        for (String ddl : DDL) {
+            s.execute(ddl);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.loomstep.devserver.store;
+
+import static dev.loomstep.devserver.store.Sql.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.WireError;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/** A run's steps: memoized outputs in stack order, and what is known of the others. */
+final class Steps {
+    private final Sql sql;
+
+    Steps(Sql sql) {
+        this.sql = sql;
+    }
+
+    List<StepRecord> steps(String runId) throws SQLException {
+        return sql.query("""
+                SELECT * FROM steps WHERE run_id = ?
+                ORDER BY seq IS NULL, seq, started_at IS NULL, started_at, id""", Steps::stepRecord, runId);
+    }
+
+    Optional<StepRecord> step(String runId, String stepId) throws SQLException {
+        return sql.queryFirst("SELECT * FROM steps WHERE run_id = ? AND id = ?", Steps::stepRecord, runId, stepId);
+    }
+
+    void noteStep(String runId, String stepId, String name, String op, String status, int attempts,
+                  WireError error, long startedAt) throws SQLException {
+        sql.update("""
+                INSERT INTO steps(run_id, id, name, op, status, error, attempts, started_at) VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(run_id, id) DO UPDATE SET
+                  name = COALESCE(excluded.name, steps.name), op = COALESCE(excluded.op, steps.op),
+                  status = excluded.status, error = COALESCE(excluded.error, steps.error),
+                  attempts = MAX(steps.attempts, excluded.attempts),
+                  started_at = COALESCE(steps.started_at, excluded.started_at)
+                WHERE steps.seq IS NULL""",
+                runId, stepId, name, op, status, json(error), attempts, startedAt);
+    }
+
+    boolean memoize(String runId, String stepId, String name, String op, String status, JsonNode memo,
+                    WireError error, int attempts, long startedAt, long endedAt) throws SQLException {
+        var existing = step(runId, stepId);
+        if (existing.isPresent() && existing.get().memoized()) {
+            return false;
+        }
+        int next = sql.queryFirst("SELECT COALESCE(MAX(seq), -1) + 1 AS n FROM steps WHERE run_id = ?",
+                rs -> rs.getInt("n"), runId).orElse(0);
+        sql.update("""
+                INSERT INTO steps(run_id, id, name, op, status, memo, error, seq, attempts, started_at, ended_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(run_id, id) DO UPDATE SET
+                  name = COALESCE(excluded.name, steps.name), op = COALESCE(excluded.op, steps.op),
+                  status = excluded.status, memo = excluded.memo, error = COALESCE(excluded.error, steps.error),
+                  seq = excluded.seq, attempts = MAX(steps.attempts, excluded.attempts),
+                  started_at = COALESCE(steps.started_at, excluded.started_at), ended_at = excluded.ended_at""",
+                runId, stepId, name, op, status, Json.toString(memo == null ? Json.nodes().nullNode() : memo),
+                json(error), next, attempts, startedAt, endedAt);
+        return true;
+    }
+
+    private static StepRecord stepRecord(ResultSet rs) throws SQLException {
+        int seq = rs.getInt("seq");
+        Integer seqOrNull = rs.wasNull() ? null : seq;
+        return new StepRecord(rs.getString("run_id"), rs.getString("id"), rs.getString("name"), rs.getString("op"),
+                rs.getString("status"), Sql.tree(rs.getString("memo")), Sql.read(rs.getString("error"), WireError.class),
+                seqOrNull, rs.getInt("attempts"), Sql.nullableLong(rs, "started_at"), Sql.nullableLong(rs, "ended_at"));
+    }
+}

@@ -1,0 +1,39 @@
+package dev.loomstep.devserver.store;
+
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Every aggregate over one connection: the writer's, or a reader's. */
+final class Tables implements AutoCloseable {
+    final Sql sql;
+    final Apps apps;
+    final Events events;
+    final Runs runs;
+    final Steps steps;
+    final QueueItems queue;
+    final Pauses pauses;
+
+    Tables(Sql sql) {
+        this.sql = sql;
+        this.apps = new Apps(sql);
+        this.events = new Events(sql);
+        this.runs = new Runs(sql);
+        this.steps = new Steps(sql);
+        this.queue = new QueueItems(sql);
+        this.pauses = new Pauses(sql);
+    }
+
+    Map<String, Long> counts() throws SQLException {
+        var out = new HashMap<String, Long>();
+        for (String t : Schema.TABLES) {
+            out.put(t, sql.queryFirst("SELECT COUNT(*) AS n FROM " + t, rs -> rs.getLong("n")).orElse(0L));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        sql.close();
+    }
+}
