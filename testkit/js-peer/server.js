@@ -17,7 +17,11 @@ const express = require("express");
 const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
 const { serve } = require("inngest/express");
 
-const inngest = new Inngest({ id: "peer" });
+// PEER_CHECKPOINTING=off turns the SDK's checkpointing off (client option `checkpointing: false`); by
+// default it stays on, as in JS 4.x, and is used whenever the executor's call allows it.
+const clientOptions = process.env.PEER_CHECKPOINTING === "off" ? { checkpointing: false } : {};
+
+const inngest = new Inngest({ id: "peer", ...clientOptions });
 
 const on = (event) => [{ event }];
 
@@ -215,7 +219,7 @@ const functions = [
 // (devserver/src/test/java/dev/loomstep/devserver/JsSdkInteropTest.java). It is a separate app so the
 // `peer` app above, which the engine's and http-adapter's differential tests compare function by
 // function with their Java twins, stays as it is.
-const e2e = new Inngest({ id: "e2e" });
+const e2e = new Inngest({ id: "e2e", ...clientOptions });
 
 // waitForEvent that nobody answers: JS gets null after the (shortest JS can say) 1 s timeout.
 const waitQuick = e2e.createFunction({ id: "wait-quick", triggers: on("e2e/wait-quick") }, async ({ step }) => {
