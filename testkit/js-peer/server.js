@@ -276,7 +276,32 @@ const hourly = e2e.createFunction({ id: "hourly", triggers: [{ cron: "0 * * * *"
   return { name: event.name, cron };
 });
 
-const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly];
+// devserver's CrashRecoveryIT kills the devserver while this runs: five steps (s2 and s4 take 300 ms)
+// around a 2 s sleep. Each step body tells PEER_PROBE_URL (when set) that it starts and ends, and waits
+// for the answer, so the test counts every execution and knows what runs when it kills.
+const probe = async (what, runId, name) => {
+  if (process.env.PEER_PROBE_URL) {
+    await fetch(`${process.env.PEER_PROBE_URL}?what=${what}&run=${runId}&step=${name}`, { method: "POST" });
+  }
+};
+const crash = e2e.createFunction({ id: "crash", triggers: on("e2e/crash") }, async ({ event, step, runId }) => {
+  let acc = event.data.n;
+  for (let i = 1; i <= 5; i++) {
+    if (i === 3) {
+      await step.sleep("nap", "2s");
+    }
+    const prev = acc;
+    acc = await step.run(`s${i}`, async () => {
+      await probe("start", runId, `s${i}`);
+      await new Promise((resolve) => setTimeout(resolve, i % 2 === 0 ? 300 : 20));
+      await probe("end", runId, `s${i}`);
+      return prev * 2 + i;
+    });
+  }
+  return { result: acc };
+});
+
+const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly, crash];
 
 // Invoke: a child that fails for good, and one that outlives the parent's 1 s invoke timeout; each
 // parent catches what step.invoke throws and returns its name and message.
