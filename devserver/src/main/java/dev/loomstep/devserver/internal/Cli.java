@@ -12,6 +12,7 @@ public final class Cli {
               --host HOST              interface to listen on (default 127.0.0.1; 0.0.0.0 = all)
               --db FILE                SQLite file with the devserver's state (default ./loomstep-dev.db)
               --in-memory              keep state in memory only (lost on exit)
+              --signing-key KEY        ask SDKs' checkpoint calls for this key's bearer (default: none, dev mode)
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
               -h, --help               show this help""";
@@ -77,6 +78,7 @@ public final class Cli {
                     memory = true;
                     b.inMemory();
                 }
+                case "--signing-key" -> b.signingKey(value != null ? value : next(args, ++i, a));
                 case "--port" -> {
                     String v = value != null ? value : next(args, ++i, a);
                     try {
