@@ -133,12 +133,13 @@ public final class Executor {
                 store.noteStep(run.id(), item.stepId(), null, null, "running", item.attempt() + 1, null, start);
             }
         });
-        Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
-        CallRequest request = request(run, fn, item, dispatch);
         String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
-        long sent = System.nanoTime();
+        Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
+        long sent;
         SdkClient.Reply reply;
         try {
+            CallRequest request = request(run, fn, item, dispatch);
+            sent = System.nanoTime();
             reply = client.call(url, Json.toTree(request), run.requestVersion(), dispatch);
         } finally {
             // Before the answer is committed: a checkpoint of this call arriving later is stale.
