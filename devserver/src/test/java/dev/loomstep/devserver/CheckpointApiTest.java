@@ -96,6 +96,26 @@ class CheckpointApiTest extends ScriptedDevServerTest {
     }
 
     @Test
+    void whenACheckpointFailsTheStepsItHeldComeInTheAnswerAndTheRunStaysOnImmediateExecution() throws Exception {
+        sdk.fn("fallback").on("test/fallback").handler(c -> {
+            if (!c.has("a")) {
+                // JS 4.x: a failed checkpoint (not a 409) makes it answer with the steps it could not report.
+                seen.put("refused", post(c.runId(), "{}").status());
+                return ops(stepRun("a", 1), stepRun("b", 2));
+            }
+            return done(c.data("a").asInt() + c.data("b").asInt());
+        });
+        sdk.sync(dev);
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("test/fallback", Map.of())), "Completed");
+
+        assertEquals(400, seen.get("refused"));
+        assertEquals(3, run.get("output").asInt(), run.toString());
+        assertEquals(List.of("a", "b"), run.get("steps").findValuesAsText("name"));
+        assertFalse(sdk.calls("fallback").get(1).disableImmediate(), "steps that already ran are not parallel work");
+    }
+
+    @Test
     void aCheckpointOfACallThatIsNoLongerInFlightIsRefusedWith409AndChangesNothing() throws Exception {
         var first = new java.util.concurrent.atomic.AtomicReference<FakeSdk.Call>();
         sdk.fn("stale").on("test/stale").handler(c -> {
