@@ -1,12 +1,12 @@
 package dev.loomstep.devserver.executor;
 
+import dev.loomstep.devserver.internal.Ulid;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import dev.loomstep.devserver.internal.Ulid;
 
 /**
  * The SDK calls in flight, by queue item: what the executor told the SDK
