@@ -17,7 +17,11 @@ const express = require("express");
 const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
 const { serve } = require("inngest/express");
 
-const inngest = new Inngest({ id: "peer" });
+// PEER_CHECKPOINTING=off turns the SDK's checkpointing off (client option `checkpointing: false`); by
+// default it stays on, as in JS 4.x, and is used whenever the executor's call allows it.
+const clientOptions = process.env.PEER_CHECKPOINTING === "off" ? { checkpointing: false } : {};
+
+const inngest = new Inngest({ id: "peer", ...clientOptions });
 
 const on = (event) => [{ event }];
 
@@ -215,7 +219,7 @@ const functions = [
 // (devserver/src/test/java/dev/loomstep/devserver/JsSdkInteropTest.java). It is a separate app so the
 // `peer` app above, which the engine's and http-adapter's differential tests compare function by
 // function with their Java twins, stays as it is.
-const e2e = new Inngest({ id: "e2e" });
+const e2e = new Inngest({ id: "e2e", ...clientOptions });
 
 // waitForEvent that nobody answers: JS gets null after the (shortest JS can say) 1 s timeout.
 const waitQuick = e2e.createFunction({ id: "wait-quick", triggers: on("e2e/wait-quick") }, async ({ step }) => {
@@ -272,7 +276,32 @@ const hourly = e2e.createFunction({ id: "hourly", triggers: [{ cron: "0 * * * *"
   return { name: event.name, cron };
 });
 
-const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly];
+// devserver's CrashRecoveryIT kills the devserver while this runs: five steps (s2 and s4 take 300 ms)
+// around a 2 s sleep. Each step body tells PEER_PROBE_URL (when set) that it starts and ends, and waits
+// for the answer, so the test counts every execution and knows what runs when it kills.
+const probe = async (what, runId, name) => {
+  if (process.env.PEER_PROBE_URL) {
+    await fetch(`${process.env.PEER_PROBE_URL}?what=${what}&run=${runId}&step=${name}`, { method: "POST" });
+  }
+};
+const crash = e2e.createFunction({ id: "crash", triggers: on("e2e/crash") }, async ({ event, step, runId }) => {
+  let acc = event.data.n;
+  for (let i = 1; i <= 5; i++) {
+    if (i === 3) {
+      await step.sleep("nap", "2s");
+    }
+    const prev = acc;
+    acc = await step.run(`s${i}`, async () => {
+      await probe("start", runId, `s${i}`);
+      await new Promise((resolve) => setTimeout(resolve, i % 2 === 0 ? 300 : 20));
+      await probe("end", runId, `s${i}`);
+      return prev * 2 + i;
+    });
+  }
+  return { result: acc };
+});
+
+const e2eFunctions = [waitQuick, flaky, doomed, cancellable, fanout100, hourly, crash];
 
 // Invoke: a child that fails for good, and one that outlives the parent's 1 s invoke timeout; each
 // parent catches what step.invoke throws and returns its name and message.

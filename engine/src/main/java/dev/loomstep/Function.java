@@ -113,6 +113,7 @@ public final class Function<T, R> {
         Singleton singleton;
         FunctionHandler<Failure, ?> onFailure;
         final List<Middleware> middleware = new ArrayList<>();
+        Checkpointing checkpointing;
 
         Options(String id) {
             this.id = id;
@@ -135,6 +136,7 @@ public final class Function<T, R> {
             c.singleton = singleton;
             c.onFailure = onFailure;
             c.middleware.addAll(middleware);
+            c.checkpointing = checkpointing;
             return c;
         }
 
@@ -149,6 +151,8 @@ public final class Function<T, R> {
         public Timeouts timeouts() { return timeouts; }
         public Singleton singleton() { return singleton; }
         public FunctionHandler<Failure, ?> onFailure() { return onFailure; }
+        /** This function's checkpointing, or null to use the app's. */
+        public Checkpointing checkpointing() { return checkpointing; }
     }
 
     /** Builds a {@link Function}; {@code handler(...)} finishes it. */
@@ -196,6 +200,8 @@ public final class Function<T, R> {
         public Builder onFailure(FunctionHandler<Failure, ?> handler) { o.onFailure = handler; return this; }
         /** Middleware for this function only, run inside the client's middleware. */
         public Builder middleware(Middleware middleware) { o.middleware.add(Checks.notNull(middleware, "a middleware")); return this; }
+        /** Checkpointing for this function, replacing the app's ({@link Loomstep.Builder#checkpointing}). */
+        public Builder checkpointing(Checkpointing checkpointing) { o.checkpointing = Checks.notNull(checkpointing, "checkpointing"); return this; }
 
         /** Finishes the function with a handler whose event data is bound to {@code dataType}. */
         public <T, R> Function<T, R> handler(Class<T> dataType, FunctionHandler<T, R> handler) {

@@ -4,6 +4,7 @@ import dev.loomstep.internal.Engine;
 import dev.loomstep.internal.SyncConfigs;
 import dev.loomstep.middleware.Middleware;
 import dev.loomstep.protocol.CallRequest;
+import dev.loomstep.protocol.CheckpointApi;
 import dev.loomstep.protocol.CallResult;
 import dev.loomstep.protocol.RawRequest;
 import dev.loomstep.protocol.SyncRequest;
@@ -41,6 +42,7 @@ public final class Loomstep {
     private final List<Function<?, ?>> userFunctions;
     private final List<Middleware> middleware;
     private final EventSender eventSender;
+    private final Checkpointing checkpointing;
     private final Engine engine;
 
     private Loomstep(Builder b) {
@@ -58,6 +60,7 @@ public final class Loomstep {
         }
         this.functions = Collections.unmodifiableMap(byId);
         this.eventSender = b.eventSender != null ? b.eventSender : defaultSender(config);
+        this.checkpointing = b.checkpointing;
         this.engine = new Engine(this);
     }
 
@@ -111,6 +114,11 @@ public final class Loomstep {
         return eventSender;
     }
 
+    /** The app's checkpointing; a function's own {@link Function.Builder#checkpointing} replaces it. */
+    public Checkpointing checkpointing() {
+        return checkpointing;
+    }
+
     /**
      * Runs one executor call request and decides the answer: 200 with the function's result, 206 with
      * ops, or an error. Blocks the calling thread (use a virtual thread) until the run is parked or done.
@@ -121,7 +129,18 @@ public final class Loomstep {
      * @param raw     the HTTP request, or null in-process
      */
     public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw) {
-        return engine.call(fnId, stepId, request, raw);
+        return engine.call(fnId, stepId, request, raw, null);
+    }
+
+    /**
+     * As {@link #call(String, String, CallRequest, RawRequest)}, checkpointing through {@code checkpoints}
+     * when the request and the function's {@link Checkpointing} allow it: sequential steps then run back to
+     * back on this call and are reported to the executor's checkpoint API as they finish.
+     *
+     * @param checkpoints the executor's checkpoint API, or null for none (the classic protocol)
+     */
+    public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw, CheckpointApi checkpoints) {
+        return engine.call(fnId, stepId, request, raw, checkpoints);
     }
 
     /** The app configuration to register with the executor, for an endpoint served at {@code url}. */
@@ -147,6 +166,7 @@ public final class Loomstep {
         private final List<Function<?, ?>> functions = new ArrayList<>();
         private final List<Middleware> middleware = new ArrayList<>();
         private EventSender eventSender;
+        private Checkpointing checkpointing = Checkpointing.defaults();
 
         private Builder(String appId) {
             this.appId = Checks.notBlank(appId, "an app id");
@@ -242,6 +262,12 @@ public final class Loomstep {
 
         public Builder eventSender(EventSender sender) {
             eventSender = sender;
+            return this;
+        }
+
+        /** Checkpointing for every function of the app (default {@link Checkpointing#defaults()}, on). */
+        public Builder checkpointing(Checkpointing c) {
+            checkpointing = Checks.notNull(c, "checkpointing");
             return this;
         }
 

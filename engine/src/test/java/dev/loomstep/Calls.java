@@ -21,6 +21,7 @@ public final class Calls {
     private boolean disableImmediate;
     private int attempt;
     private Integer maxAttempts;
+    private String queueItemId;
 
     public static Calls request() {
         Calls c = new Calls();
@@ -60,6 +61,12 @@ public final class Calls {
         return this;
     }
 
+    /** The executor's {@code ctx.qi_id}: with {@code fn_id}, what lets an SDK checkpoint. */
+    public Calls queueItem(String id) {
+        queueItemId = id;
+        return this;
+    }
+
     public Calls attempt(int n) {
         attempt = n;
         return this;
@@ -81,6 +88,9 @@ public final class Calls {
                 .put("disable_immediate_execution", disableImmediate);
         if (maxAttempts != null) {
             ctx.put("max_attempts", maxAttempts);
+        }
+        if (queueItemId != null) {
+            ctx.put("qi_id", queueItemId);
         }
         ObjectNode st = ctx.putObject("stack");
         ArrayNode arr = st.putArray("stack");

@@ -2,6 +2,8 @@ package dev.loomstep.devserver;
 
 import dev.loomstep.devserver.api.HttpApi;
 import dev.loomstep.devserver.executor.Backoff;
+import dev.loomstep.devserver.executor.Checkpoints;
+import dev.loomstep.devserver.executor.Dispatches;
 import dev.loomstep.devserver.executor.Executor;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
@@ -71,7 +73,8 @@ public final class DevServer implements AutoCloseable {
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
             var lifecycle = new Lifecycle(store, queue, registry, seams, b.clock);
             this.client = new SdkClient(b.callTimeout);
-            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale));
+            var dispatches = new Dispatches();
+            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches);
             ex.attach(queue);
             executor.set(ex);
             // Every saved item is pending work, including calls that were in flight when the last process
@@ -80,7 +83,7 @@ public final class DevServer implements AutoCloseable {
                 queue.offer(item);
             }
             queue.start();
-            this.api = new HttpApi(lifecycle);
+            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey));
             var handler = api.handler();
             this.undertow = listen(b.port, b.host, handler);
             this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
@@ -217,8 +220,22 @@ public final class DevServer implements AutoCloseable {
         /** Null: the defaults, on the builder's clock. */
         private Seams seams;
         private InstantSource clock = InstantSource.system();
+        private String signingKey;
 
         private Builder() {}
+
+        /**
+         * A signing key (as given to the SDKs, {@code signkey-…}): the checkpoint API then asks for the
+         * {@code Authorization: Bearer} header SDKs send with it. Without one (the default, dev mode) the
+         * API asks for no authorization, like Inngest's dev server.
+         */
+        public Builder signingKey(String key) {
+            if (key != null && key.isBlank()) {
+                throw new IllegalArgumentException("a signing key must not be blank; pass null for none");
+            }
+            this.signingKey = key;
+            return this;
+        }
 
         /**
          * The clock the devserver runs by (default: the system clock): run and step times, when sleeps,

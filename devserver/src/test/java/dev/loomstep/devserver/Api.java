@@ -26,6 +26,11 @@ final class Api {
         this.base = base;
     }
 
+    /** The devserver's base URL. */
+    String base() {
+        return base;
+    }
+
     /** A status code and the JSON body. */
     record Response(int status, JsonNode json, String text) {}
 

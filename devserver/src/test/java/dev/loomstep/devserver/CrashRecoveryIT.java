@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.testkit.JsPeer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +31,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,6 +82,8 @@ class CrashRecoveryIT {
     int port;
     String devUrl;
     LoomstepServer app;
+    JsPeer peer;
+    HttpServer probe;
     Process devserver;
     int kills;
 
@@ -87,6 +95,12 @@ class CrashRecoveryIT {
         if (app != null) {
             app.close();
         }
+        if (peer != null) {
+            peer.close();
+        }
+        if (probe != null) {
+            probe.stop(0);
+        }
     }
 
     @Test
@@ -95,7 +109,10 @@ class CrashRecoveryIT {
         log = dir.resolve("devserver.log");
         port = freePort();
         devUrl = "http://127.0.0.1:" + port;
-        app = LoomstepServer.builder(Loomstep.builder("crash").dev(devUrl).functions(function()).build())
+        // Classic calls: this scenario sees a step committed when a later call sends it memoized, which a
+        // checkpointing app may never get (the JS scenario below covers checkpointing).
+        app = LoomstepServer.builder(Loomstep.builder("crash").dev(devUrl).checkpointing(Checkpointing.off())
+                .functions(function()).build())
                 .host("127.0.0.1").port(0).start();
         Api api = new Api(devUrl);
         var events = new LinkedHashMap<String, Integer>(); // event id -> n
@@ -211,6 +228,114 @@ class CrashRecoveryIT {
             }
         }
         assertTrue(lost.isEmpty(), lost.size() + " of " + acknowledged.size() + " acknowledged events lost: " + lost);
+    }
+
+    /**
+     * The same crashes against the official JS SDK with its checkpointing on (JS 4.x's default): each step
+     * is reported to {@code POST /v1/checkpoint/{runId}/async} and the SDK runs the next one only once that
+     * checkpoint is acknowledged, so a step whose successor has started was acknowledged, and must never
+     * run again, whatever is killed when.
+     */
+    @Test
+    void aCheckpointingJsSdkRunLosesNoAcknowledgedStepAcrossSigkills() throws Exception {
+        db = dir.resolve("dev.db");
+        log = dir.resolve("devserver.log");
+        port = freePort();
+        devUrl = "http://127.0.0.1:" + port;
+        probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        probe.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        probe.createContext("/probe", this::jsStepProbe);
+        probe.start();
+        peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", devUrl, "INNGEST_EVENT_API_BASE_URL", devUrl,
+                "PEER_PROBE_URL", "http://127.0.0.1:" + probe.getAddress().getPort() + "/probe"));
+        Api api = new Api(devUrl);
+        var events = new LinkedHashMap<String, Integer>();
+
+        start(List.of("-u", peer.baseUrl().replace("/api/inngest", "/api/e2e")));
+        Api.await(() -> api.get("/v1/functions").get("data"), d -> d.findValuesAsText("id").contains("e2e-crash"),
+                "the JS app to be synced");
+
+        // (a) SIGKILL while a slow step executes inside a checkpointing call.
+        for (int n = 1; n <= 3; n++) {
+            events.put(api.send("e2e/crash", Map.of("n", n)), n);
+        }
+        String interrupted = Api.await(this::freshSlowStep, s -> s != null, "a slow JS step to start");
+        killAndRestart();
+        assertTrue(killsInWindow.getOrDefault(interrupted, 0) >= 1, "the kill hit step " + interrupted + " mid-execution");
+
+        // (b) SIGKILL while runs sleep.
+        List<String> firstRuns = events.keySet().stream().map(api::runOf).toList();
+        Api.await(() -> firstRuns.stream().filter(r -> sleeping(api.run(r))).count(), c -> c >= 1, "a JS run to sleep");
+        killAndRestart();
+
+        // (c) two SIGKILLs at random moments, with runs checkpointing, sleeping and starting.
+        for (int n = 4; n <= 6; n++) {
+            events.put(api.send("e2e/crash", Map.of("n", n)), n);
+        }
+        long seed = System.nanoTime();
+        var random = new Random(seed);
+        for (int i = 0; i < 2; i++) {
+            Thread.sleep(100 + random.nextInt(600)); // a random moment of the run, not a wait for an outcome
+            killAndRestart();
+        }
+        // One more run after the last restart: proof that this devserver process takes checkpoints.
+        events.put(api.send("e2e/crash", Map.of("n", 7)), 7);
+
+        for (var e : events.entrySet()) {
+            String runId = api.runOf(e.getKey());
+            JsonNode run = api.awaitStatus(runId, "Completed");
+            assertEquals(expected(e.getValue()), run.get("output").get("result").asInt(), "seed " + seed + ": " + run);
+            assertEquals(List.of("s1", "s2", "nap", "s3", "s4", "s5"), run.get("steps").findValuesAsText("name"), run.toString());
+            for (int i = 1; i <= STEPS; i++) {
+                String key = runId + "/s" + i;
+                int ran = executions.getOrDefault(key, new AtomicInteger()).get();
+                int window = killsInWindow.getOrDefault(key, 0);
+                assertTrue(ran >= 1 && ran <= 1 + window, "seed " + seed + ": JS step " + key + " ran " + ran
+                        + " times with " + window + " kill(s) while it was executing or unacknowledged");
+                if (window == 0) {
+                    assertEquals(1, ran, "seed " + seed + ": JS step " + key + " ran again though no kill hit it");
+                }
+                if (i < STEPS) {
+                    assertEquals(executionsAtCommit.get(key), ran, "seed " + seed + ": JS step " + key
+                            + " ran again after its checkpoint was acknowledged");
+                }
+            }
+        }
+        assertEquals(4, kills);
+        assertTrue(executions.get(interrupted).get() >= 2, "the JS step interrupted by a kill ran again: at-least-once");
+        assertFalse(committedBeforeAKill.isEmpty(), "some JS steps were acknowledged before a kill");
+        JsonNode checkpoints = api.get("/dev").get("checkpoints");
+        assertTrue(checkpoints.get("committed_steps").asInt() >= STEPS, "the last run checkpointed its steps: " + checkpoints);
+        assertEquals(7, api.get("/v1/runs?function=e2e-crash&status=Completed").get("data").size(), "no extra runs");
+    }
+
+    /**
+     * The JS steps' reports: {@code start} counts an execution, and, since the SDK starts a step only after
+     * the previous step's checkpoint was acknowledged (or, without checkpointing, sent back memoized), marks
+     * the previous step committed; {@code end} ends it.
+     */
+    private void jsStepProbe(HttpExchange ex) throws IOException {
+        var q = new java.util.HashMap<String, String>();
+        for (String kv : ex.getRequestURI().getQuery().split("&")) {
+            int eq = kv.indexOf('=');
+            q.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        String key = q.get("run") + "/" + q.get("step");
+        if (q.get("what").equals("start")) {
+            int i = Integer.parseInt(q.get("step").substring(1));
+            if (i > 1) {
+                String previous = q.get("run") + "/s" + (i - 1);
+                executionsAtCommit.putIfAbsent(previous, executions.getOrDefault(previous, new AtomicInteger()).get());
+                committed.add(previous);
+            }
+            started.add(key);
+            executions.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet();
+            running.put(key, System.nanoTime());
+        } else {
+            running.remove(key);
+        }
+        ex.sendResponseHeaders(204, -1);
+        ex.close();
     }
 
     /** Five steps and a durable sleep; s2 and s4 take 300 ms. The output is a function of {@code n}. */

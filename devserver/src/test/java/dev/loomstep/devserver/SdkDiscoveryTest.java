@@ -89,6 +89,8 @@ class SdkDiscoveryTest {
             assertEquals(2, ids.size(), run.toString());
             assertEquals("peer/sent", api.get("/v1/events/" + ids.get(0).asText()).get("data").get("name").asText(),
                     "the JS SDK sent its events to INNGEST_DEV");
+            assertTrue(api.get("/dev").get("checkpoints").get("accepted").asInt() > 0,
+                    "the JS SDK checkpointed its steps to INNGEST_DEV: " + api.get("/dev").get("checkpoints"));
         }
     }
 

@@ -8,6 +8,7 @@ import dev.loomstep.internal.run.Sending;
 import dev.loomstep.middleware.Middleware;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.CheckpointApi;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.RawRequest;
 import dev.loomstep.protocol.WireError;
@@ -21,7 +22,7 @@ public final class Engine {
         this.app = app;
     }
 
-    public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw) {
+    public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw, CheckpointApi checkpoints) {
         Function<?, ?> fn = fnId == null ? null : app.functionsById().get(fnId);
         if (fn == null) {
             String message = fnId == null || fnId.isBlank()
@@ -30,7 +31,7 @@ public final class Engine {
             // Like the JS SDK: 500 without a No-Retry verdict, since a re-sync may bring the function.
             return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
-        return Runs.call(app, fn, fnId, stepId, request, raw);
+        return Runs.call(app, fn, fnId, stepId, request, raw, checkpoints);
     }
 
     public List<String> send(List<Event> events, List<Middleware> middleware) {

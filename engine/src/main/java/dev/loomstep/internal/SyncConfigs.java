@@ -56,6 +56,9 @@ public final class SyncConfigs {
         var b = Function.builder(fn.id() + FAILURE_SUFFIX)
                 .name(fn.name() + " (failure)")
                 .trigger(Trigger.event(FUNCTION_FAILED_EVENT, "event.data.function_id == '" + appId + "-" + fn.id() + "'"));
+        if (fn.options().checkpointing() != null) {
+            b.checkpointing(fn.options().checkpointing());
+        }
         return b.retries(1).handler(Function.Failure.class, handler);
     }
 

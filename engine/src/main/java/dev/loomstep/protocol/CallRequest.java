@@ -42,12 +42,19 @@ public record CallRequest(
             @JsonProperty("use_api") boolean useApi,
             @JsonProperty("max_attempts") Integer maxAttempts,
             @JsonProperty("stack") Stack stack,
-            @JsonProperty("env") String env) {
+            @JsonProperty("env") String env,
+            @JsonProperty("qi_id") String qiId) {
 
-        static final CallContext EMPTY = new CallContext(null, 0, null, false, false, null, null, null);
+        static final CallContext EMPTY = new CallContext(null, 0, null, false, false, null, null, null, null);
 
         public CallContext {
             stack = stack == null ? Stack.EMPTY : stack;
+        }
+
+        /** A context without a queue item id (an executor that does not offer checkpointing). */
+        public CallContext(String runId, int attempt, String fnId, boolean disableImmediateExecution, boolean useApi,
+                           Integer maxAttempts, Stack stack, String env) {
+            this(runId, attempt, fnId, disableImmediateExecution, useApi, maxAttempts, stack, env, null);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.loomstep.Config;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
 import dev.loomstep.http.SdkEndpoint.HttpError;
-import dev.loomstep.http.signing.SigningKey;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.Headers;
 import dev.loomstep.protocol.Json;
@@ -18,7 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -62,18 +60,8 @@ final class RunStateFetcher {
     }
 
     private byte[] get(String url) {
-        List<String> tokens = new ArrayList<>();
-        for (String key : new String[] {config.signingKey(), config.signingKeyFallback()}) {
-            SigningKey k = SigningKey.ofNullable(key);
-            if (k != null) {
-                tokens.add(k.bearerToken());
-            }
-        }
-        if (tokens.isEmpty()) {
-            tokens.add(null);
-        }
         HttpResponse<byte[]> res = null;
-        for (String token : tokens) {
+        for (String token : ApiTokens.of(config)) {
             var req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET()
                     .header("User-Agent", Loomstep.SDK_HEADER)
                     .header(Headers.SDK, Loomstep.SDK_HEADER);

@@ -73,6 +73,7 @@ public final class SdkEndpoint {
     private final SigningKey fallbackKey;
     private final Registrar registrar;
     private final RunStateFetcher runState;
+    private final CheckpointClient checkpoints;
     private final AtomicBoolean warnedServerKind = new AtomicBoolean();
 
     /**
@@ -91,6 +92,7 @@ public final class SdkEndpoint {
                 : HttpClient.newBuilder().connectTimeout(this.options.apiTimeout()).build();
         this.registrar = new Registrar(config, client, this.options.apiTimeout());
         this.runState = new RunStateFetcher(config, client, this.options.apiTimeout());
+        this.checkpoints = new CheckpointClient(config, client, this.options.apiTimeout());
         if (!config.dev() && primaryKey == null) {
             log.warn("Loomstep app \"{}\" is in cloud mode without a signing key: every request will be refused with 500 until "
                     + "INNGEST_SIGNING_KEY (or Loomstep.builder(..).signingKey(..)) is set, or dev mode is chosen", app.appId());
@@ -400,7 +402,7 @@ public final class SdkEndpoint {
         }
         CallResult result;
         try {
-            result = app.call(fnId, stepId, call, new RawRequest(req.method(), req.url(), req.headers(), req.body()));
+            result = app.call(fnId, stepId, call, new RawRequest(req.method(), req.url(), req.headers(), req.body()), checkpoints);
         } catch (RuntimeException e) {
             log.error("call of {} (step {}) failed inside the engine", fnId, stepId, e);
             throw new HttpError(500, "the Loomstep engine failed on this call: " + e.getClass().getSimpleName()

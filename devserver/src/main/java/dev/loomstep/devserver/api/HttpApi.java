@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
+import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.internal.Ulid;
@@ -60,13 +61,16 @@ public final class HttpApi {
     /** Syncs replace function sets; one at a time keeps "what was removed" exact. */
     private final ReentrantLock syncLock = new ReentrantLock();
     private final WebUi ui = new WebUi();
+    private final Checkpoints checkpoints;
 
     @FunctionalInterface
     private interface Route {
         Object handle(HttpServerExchange ex, byte[] body) throws Exception;
     }
 
-    public HttpApi(Lifecycle lifecycle) {
+    /** @param checkpoints the checkpoint API's logic, sharing the executor's calls in flight */
+    public HttpApi(Lifecycle lifecycle, Checkpoints checkpoints) {
+        this.checkpoints = checkpoints;
         this.lifecycle = lifecycle;
         this.registry = lifecycle.registry();
         this.store = lifecycle.store();
@@ -97,6 +101,7 @@ public final class HttpApi {
                 .get("/v0/runs/{runId}/actions", blocking(this::actions))
                 .get("/v1/functions", blocking(this::functions))
                 .get("/v1/apps", blocking(this::apps))
+                .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync))
                 .setFallbackHandler(notFound)
                 .setInvalidMethodHandler(blocking((ex, b) -> {
                     throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
@@ -345,6 +350,7 @@ public final class HttpApi {
         o.put("version", Loomstep.VERSION);
         o.put("server_kind", "dev");
         o.put("database", store.description());
+        o.set("checkpoints", checkpoints.stats());
         ArrayNode fns = o.putArray("functions");
         registry.functions().forEach(f -> fns.add(Views.function(f)));
         return o;
@@ -428,6 +434,19 @@ public final class HttpApi {
             }
         }
         return o;
+    }
+
+    /** An SDK reports steps it ran within the call in flight; answered once they are committed. */
+    private Object checkpointAsync(HttpServerExchange ex, byte[] body) {
+        String runId = ex.getQueryParameters().get("runId").getFirst();
+        JsonNode input = parseJson(body, "invalid checkpoint");
+        try {
+            int committed = checkpoints.checkpointAsync(runId, input,
+                    ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));
+            return Json.nodes().objectNode().put("status", 200).put("run_id", runId).put("committed", committed);
+        } catch (Checkpoints.Refused e) {
+            throw new ApiException(e.status(), e.getMessage());
+        }
     }
 
     private Object functions(HttpServerExchange ex, byte[] body) {

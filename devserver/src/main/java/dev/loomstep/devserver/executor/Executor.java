@@ -44,9 +44,16 @@ public final class Executor {
     private final Registry registry;
     private final SdkClient client;
     private final Backoff backoff;
+    private final Dispatches dispatches;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
+        this(lifecycle, client, backoff, new Dispatches());
+    }
+
+    /** @param dispatches the calls in flight, shared with the checkpoint API */
+    public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches) {
+        this.dispatches = dispatches;
         this.lifecycle = lifecycle;
         this.store = lifecycle.store();
         this.registry = lifecycle.registry();
@@ -126,10 +133,18 @@ public final class Executor {
                 store.noteStep(run.id(), item.stepId(), null, null, "running", item.attempt() + 1, null, start);
             }
         });
-        CallRequest request = request(run, fn, item);
         String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
-        long sent = System.nanoTime();
-        SdkClient.Reply reply = client.call(url, request, run.requestVersion());
+        Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
+        long sent;
+        SdkClient.Reply reply;
+        try {
+            CallRequest request = request(run, fn, item, dispatch);
+            sent = System.nanoTime();
+            reply = client.call(url, Json.toTree(request), run.requestVersion(), dispatch);
+        } finally {
+            // Before the answer is committed: a checkpoint of this call arriving later is stale.
+            dispatches.end(dispatch);
+        }
         long answered = System.nanoTime();
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
@@ -175,7 +190,7 @@ public final class Executor {
     }
 
     /** The call request body: the run's events, every memoized step in stack order, and the context. */
-    private CallRequest request(RunRecord run, FunctionRecord fn, QueueItem item) {
+    private CallRequest request(RunRecord run, FunctionRecord fn, QueueItem item, Dispatches.Dispatch dispatch) {
         var steps = new LinkedHashMap<String, JsonNode>();
         var stack = new ArrayList<String>();
         for (StepRecord s : store.steps(run.id())) {
@@ -184,9 +199,9 @@ public final class Executor {
                 stack.add(s.id());
             }
         }
-        // No ctx.fn_id: JS 4.x takes its presence as the cue for "checkpointing" (posting steps to an API
-        // this devserver does not have); the SDK knows the function from the fnId query parameter.
-        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), null, run.disableImmediate(), false,
+        // ctx.fn_id (with ctx.qi_id and the request/generation headers, added by the client) is what lets
+        // the SDK checkpoint, as with Inngest: it then reports steps to Checkpoints while this call runs.
+        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
                 fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null);
         return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
     }
@@ -222,7 +237,7 @@ public final class Executor {
             return;
         }
         store.deleteItem(item.id());
-        if (ops.size() > 1 && !run.disableImmediate()) {
+        if (plannedOps(ops) > 1 && !run.disableImmediate()) {
             // Parallel work was found: from now on every step runs in its own targeted call.
             store.setDisableImmediate(run.id());
         }
@@ -285,6 +300,14 @@ public final class Executor {
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }
+    }
+
+    /**
+     * Ops that still need the executor: results a checkpointing SDK reports with its answer (steps it ran,
+     * the run's end) are not parallel work and keep immediate execution on.
+     */
+    private static long plannedOps(List<Op> ops) {
+        return ops.stream().filter(op -> !(op instanceof Op.StepRun || op instanceof Op.RunComplete)).count();
     }
 
     private boolean memoizeError(RunRecord run, String stepId, String name, String op, WireError error, int attempts, long start) {

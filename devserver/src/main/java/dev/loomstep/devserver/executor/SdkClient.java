@@ -37,6 +37,9 @@ public final class SdkClient implements AutoCloseable {
     private static final String USER_AGENT = "loomstep-devserver/" + dev.loomstep.Loomstep.VERSION;
     private static final ObjectReader WIRE_OP = Json.mapper().readerFor(WireOp.class);
     private static final ObjectReader WIRE_ERROR = Json.mapper().readerFor(WireError.class);
+    /** Headers the Inngest executor sends with each call; SDKs echo them in their checkpoints. */
+    static final String REQUEST_ID = "X-Request-Id";
+    static final String GENERATION_ID = "X-Inngest-Generation-Id";
 
     private final HttpClient http;
     private final Duration callTimeout;
@@ -59,12 +62,19 @@ public final class SdkClient implements AutoCloseable {
     /** An answer and the execution version the SDK reported ({@code X-Inngest-Req-Version}), if any. */
     public record Reply(SdkAnswer answer, Integer requestVersion) {}
 
+    /** POSTs {@code request} to {@code url}, without checkpointing headers. */
+    public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
+        return call(url, Json.toTree(request), requestVersion, null);
+    }
+
     /**
-     * POSTs {@code request} to {@code url}. Blocks (call from a virtual thread).
+     * POSTs a call request body to {@code url}; with a dispatch, also sends what Inngest sends with every
+     * call so that the SDK may checkpoint: {@code ctx.qi_id} in the body, the request id and the generation
+     * id as headers ({@code ctx.fn_id} is in {@code body} already). Blocks (call from a virtual thread).
      *
      * @throws InterruptedException when the devserver is shutting down
      */
-    public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
+    public Reply call(String url, JsonNode body, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
         HttpResponse<byte[]> response;
         try {
             var req = HttpRequest.newBuilder(URI.create(url))
@@ -72,10 +82,16 @@ public final class SdkClient implements AutoCloseable {
                     .header("Content-Type", "application/json")
                     .header("User-Agent", USER_AGENT)
                     .header(Headers.SERVER_KIND, "dev")
-                    .header(Headers.REQ_VERSION, Integer.toString(requestVersion))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(request)))
-                    .build();
-            response = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                    .header(Headers.REQ_VERSION, Integer.toString(requestVersion));
+            if (dispatch != null) {
+                if (body.get("ctx") instanceof com.fasterxml.jackson.databind.node.ObjectNode ctx) {
+                    ctx.put("qi_id", Long.toString(dispatch.queueItemId()));
+                }
+                req.header(REQUEST_ID, dispatch.requestId())
+                        .header(GENERATION_ID, Long.toString(dispatch.generation()));
+            }
+            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(body))).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
                     "the SDK at " + url + " did not answer within " + callTimeout.toSeconds() + " s"), null), null);

@@ -14,6 +14,7 @@ public final class Cli {
               --in-memory              keep state in memory only (lost on exit)
               --sync full|normal       normal (default): commits survive a crash of the process;
                                        full: they also survive power loss (an fsync per commit)
+              --signing-key KEY        ask SDKs' checkpoint calls for this key's bearer (default: none, dev mode)
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
               -h, --help               show this help""";
@@ -80,6 +81,7 @@ public final class Cli {
                     memory = true;
                     b.inMemory();
                 }
+                case "--signing-key" -> b.signingKey(value != null ? value : next(args, ++i, a));
                 case "--port" -> {
                     String v = value != null ? value : next(args, ++i, a);
                     try {

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.devserver.DevServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +34,18 @@ class CliTest {
         try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory"}).start()) {
             assertTrue(Cli.startLine(dev).contains("in memory"));
         }
+    }
+
+    @Test
+    void withASigningKeyTheCheckpointApiAsksForTheSdksBearer() throws Exception {
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory", "--signing-key", "signkey-test-abcd"}).start()) {
+            var request = HttpRequest.newBuilder(URI.create(dev.url() + "/v1/checkpoint/01ARZ3NDEKTSV4RRFFQ69G5FAV/async"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+            var answer = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, answer.statusCode(), answer.body());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--signing-key"}));
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--signing-key= "}));
     }
 
     @Test

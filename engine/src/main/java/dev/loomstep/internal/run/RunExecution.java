@@ -9,8 +9,6 @@ import dev.loomstep.Function;
 import dev.loomstep.FunctionHandler;
 import dev.loomstep.Invoke;
 import dev.loomstep.Loomstep;
-import dev.loomstep.NonRetriableException;
-import dev.loomstep.RetryAfterException;
 import dev.loomstep.Step;
 import dev.loomstep.StepFailedException;
 import dev.loomstep.WaitForEvent;
@@ -59,6 +57,8 @@ public final class RunExecution implements Step, Broker.Listener {
     /** From the executor's {@code ctx.max_attempts}; null when it sent none (then only the executor knows). */
     private final Integer maxAttempts;
     private final Map<String, JsonNode> steps;
+    /** Null unless this request checkpoints (see {@link Checkpoints}). */
+    private final Checkpoints checkpoints;
     private final Broker broker = new Broker(this);
     private final Map<String, Integer> repeats = new HashMap<>();
     private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
@@ -73,7 +73,7 @@ public final class RunExecution implements Step, Broker.Listener {
     private CallResult targetAnswer;
 
     RunExecution(Loomstep app, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
-                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor) {
+                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints) {
         this.app = app;
         this.function = function;
         this.input = input;
@@ -84,6 +84,7 @@ public final class RunExecution implements Step, Broker.Listener {
         this.maxAttempts = maxAttemptsFromExecutor;
         this.steps = input.memoizedSteps();
         this.memoRemaining = steps.size();
+        this.checkpoints = checkpoints;
     }
 
     /** Runs the function until the answer is decided and returns it. */
@@ -121,7 +122,7 @@ public final class RunExecution implements Step, Broker.Listener {
     public void quiescent() {
         endFunctionExecution();
         if (target != null) {
-            CallResult r = targetAnswer != null ? targetAnswer : ops(List.of(new Op.StepNotFound(target)), null);
+            CallResult r = targetAnswer != null ? targetAnswer : Answers.ops(List.of(new Op.StepNotFound(target)), null);
             decide(null, r);
             return;
         }
@@ -135,7 +136,7 @@ public final class RunExecution implements Step, Broker.Listener {
             return;
         }
         List<Branch> parked = broker.parked();
-        if (parked.size() == 1 && immediateAllowed) {
+        if (parked.size() == 1 && immediateAllowed && (checkpoints == null || checkpoints.withinRuntime())) {
             Branch only = parked.get(0);
             if (((PendingStep) Broker.opOf(only)).kind().executes()) {
                 broker.execute(only);
@@ -146,7 +147,12 @@ public final class RunExecution implements Step, Broker.Listener {
         for (Branch b : parked) {
             ops.add(((PendingStep) Broker.opOf(b)).reported());
         }
-        decide(null, ops(ops, null));
+        decide(null, settled(Answers.ops(ops, null)));
+    }
+
+    /** The answer once every checkpoint it relies on is acknowledged (or what replaces it when one failed). */
+    private CallResult settled(CallResult classic) {
+        return checkpoints == null ? classic : checkpoints.settle(classic);
     }
 
     private void decide(Branch self, CallResult result) {
@@ -322,7 +328,17 @@ public final class RunExecution implements Step, Broker.Listener {
             throw Abort.INSTANCE;
         }
         if (broker.park(self, pending) == Branch.Signal.EXECUTE) {
-            decide(self, execute(pending));
+            Output out = runBody(pending);
+            if (checkpoints != null && out.error == null) {
+                var ran = Answers.stepRun(pending, out.result);
+                if (checkpoints.continueAfter(ran)) {
+                    // Executed in place and recorded: the function's own code goes on in this request.
+                    functionExecuting = true;
+                    hooks.beforeExecution(null);
+                    return Json.nodes().objectNode().set("data", ran.data());
+                }
+            }
+            decide(self, settled(Answers.executed(pending, out, lastAttempt())));
         }
         throw Abort.INSTANCE;
     }
@@ -348,6 +364,11 @@ public final class RunExecution implements Step, Broker.Listener {
 
     /** Runs a step body in this request and turns its outcome into the answer. */
     private CallResult execute(PendingStep step) {
+        return Answers.executed(step, runBody(step), lastAttempt());
+    }
+
+    /** Runs a step body in this request, with the execution and output hooks. */
+    private Output runBody(PendingStep step) {
         StepInfo info = step.info();
         Callable<?> body = step.body();
         JsonNode data = null;
@@ -362,21 +383,11 @@ public final class RunExecution implements Step, Broker.Listener {
         } finally {
             hooks.afterExecution(info);
         }
+        var out = new Output(info, data, error);
         if (!hooks.isEmpty()) {
-            var out = new Output(info, data, error);
             hooks.transformOutput(out);
-            data = out.result;
-            error = out.error;
         }
-        if (error == null) {
-            return ops(List.of(new Op.StepRun(info.hashedId(), step.opName(), info.id(), step.runOpts(), data)), null);
-        }
-        WireError wire = Errors.toWire(error);
-        if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt()) {
-            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
-        }
-        String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
-        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+        return out;
     }
 
     /**
@@ -408,19 +419,10 @@ public final class RunExecution implements Step, Broker.Listener {
             error = out.error;
         }
         if (error == null) {
-            return new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
+            return checkpoints != null ? checkpoints.complete(data)
+                    : new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
         }
-        return Errors.functionError(error, lastAttempt());
-    }
-
-    private static CallResult ops(List<Op> ops, String retryAfter) {
-        var wire = new ArrayList<Object>(ops.size());
-        for (Op op : ops) {
-            wire.add(op.toWire());
-        }
-        Op only = ops.size() == 1 ? ops.get(0) : null;
-        boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;
-        return new CallResult(206, Json.toBytes(wire), only instanceof Op.StepFailed, retryAfter, failure);
+        return settled(Errors.functionError(error, lastAttempt()));
     }
 
     private Branch currentBranch() {

@@ -1,5 +1,6 @@
 package dev.loomstep.internal.run;
 
+import dev.loomstep.Checkpointing;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
@@ -7,15 +8,23 @@ import dev.loomstep.middleware.Middleware;
 import dev.loomstep.middleware.RunHooks;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.CheckpointApi;
 import dev.loomstep.protocol.RawRequest;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Starts the execution of one call request: input, middleware, then the broker. */
 public final class Runs {
+    /** The executor's id of this dispatch and its generation, echoed in checkpoints. */
+    private static final String REQUEST_ID = "X-Request-Id";
+    private static final String GENERATION_ID = "X-Inngest-Generation-Id";
+
     private Runs() {}
 
-    public static CallResult call(Loomstep app, Function<?, ?> fn, String fnId, String stepId, CallRequest request, RawRequest raw) {
+    public static CallResult call(Loomstep app, Function<?, ?> fn, String fnId, String stepId, CallRequest request, RawRequest raw,
+                                  CheckpointApi api) {
+        long startedAtMillis = System.currentTimeMillis();
+        long startedAtNanos = System.nanoTime();
         List<Middleware> middleware = fn.middleware().isEmpty() ? app.middleware() : concat(app.middleware(), fn.middleware());
         var ctx = request.ctx();
         List<Event> events = request.events();
@@ -30,7 +39,33 @@ public final class Runs {
             hooks = new Hooks(all);
             hooks.transformInput(input);
         }
-        return new RunExecution(app, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts()).run();
+        Checkpoints checkpoints = null;
+        Checkpointing options = fn.options().checkpointing() != null ? fn.options().checkpointing() : app.checkpointing();
+        boolean discovering = stepId == null || stepId.isEmpty() || stepId.equals("step");
+        if (api != null && options.enabled() && discovering && !ctx.disableImmediateExecution()
+                && notBlank(ctx.fnId()) && notBlank(ctx.qiId()) && notBlank(ctx.runId())) {
+            checkpoints = new Checkpoints(api, options, ctx.runId(), ctx.fnId(), ctx.qiId(),
+                    raw == null ? null : raw.header(REQUEST_ID), raw == null ? null : generationId(raw.header(GENERATION_ID)),
+                    ctx.attempt(), startedAtMillis, startedAtNanos);
+        }
+        return new RunExecution(app, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
+                checkpoints).run();
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    /** Like JS: an integer header value, else none. */
+    private static Integer generationId(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(header.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static List<Middleware> concat(List<Middleware> a, List<Middleware> b) {

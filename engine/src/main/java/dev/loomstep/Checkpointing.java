@@ -1,0 +1,127 @@
+package dev.loomstep;
+
+import java.time.Duration;
+
+/**
+ * How a function checkpoints: the Inngest protocol's fast path, on by default as in the official JS SDK
+ * 4.x. When the executor's call carries {@code ctx.fn_id} and {@code ctx.qi_id}, targets no step and
+ * allows immediate execution, the SDK runs sequential steps back to back on the same request and
+ * reports each executed step to the executor's checkpoint API ({@code POST /v1/checkpoint/{runId}/async})
+ * instead of answering after every step. It answers the request when the run ends, or when it reaches
+ * something it cannot run in place (a sleep, a waitForEvent, an invoke, a parallel fan-out, a step error
+ * to retry), or after {@link #maxRuntime()}; if a checkpoint fails it answers with the executed steps the
+ * classic way.
+ *
+ * <pre>{@code
+ * Loomstep.builder("billing").checkpointing(Checkpointing.off());              // classic, one step per request
+ * Function.builder("import").checkpointing(Checkpointing.builder()
+ *         .bufferedSteps(10).maxInterval(Duration.ofSeconds(1)).build());       // batch ten steps per checkpoint
+ * }</pre>
+ *
+ * Immutable. A function's setting replaces the app's.
+ */
+public final class Checkpointing {
+    /** JS 4.24's defaults: checkpoint after every step, no interval, re-enter after 10 s. */
+    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10));
+    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO);
+
+    private final boolean enabled;
+    private final int bufferedSteps;
+    private final Duration maxInterval;
+    private final Duration maxRuntime;
+
+    private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime) {
+        this.enabled = enabled;
+        this.bufferedSteps = bufferedSteps;
+        this.maxInterval = maxInterval;
+        this.maxRuntime = maxRuntime;
+    }
+
+    /** Checkpointing with the official SDK's defaults: {@code bufferedSteps(1)}, no {@code maxInterval}, {@code maxRuntime(10 s)}. */
+    public static Checkpointing defaults() {
+        return DEFAULTS;
+    }
+
+    /** No checkpointing: every executed step is answered on its own request (the classic protocol). */
+    public static Checkpointing off() {
+        return OFF;
+    }
+
+    /** Starts from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** How many executed steps are sent together in one checkpoint (1: each step as soon as it ran). */
+    public int bufferedSteps() {
+        return bufferedSteps;
+    }
+
+    /**
+     * Buffered steps are sent once the oldest unsent one is this old, even when fewer than
+     * {@link #bufferedSteps()} are buffered; checked whenever a step finishes. Zero: no such limit.
+     */
+    public Duration maxInterval() {
+        return maxInterval;
+    }
+
+    /**
+     * How long one request may keep running steps in place; after that the next new step is handed back
+     * to the executor, which calls again with a fresh request. Zero: no limit.
+     */
+    public Duration maxRuntime() {
+        return maxRuntime;
+    }
+
+    @Override
+    public String toString() {
+        return enabled ? "Checkpointing[bufferedSteps=" + bufferedSteps + ", maxInterval=" + maxInterval + ", maxRuntime=" + maxRuntime + "]"
+                : "Checkpointing[off]";
+    }
+
+    /** Builds an enabled {@link Checkpointing}. */
+    public static final class Builder {
+        private int bufferedSteps = DEFAULTS.bufferedSteps;
+        private Duration maxInterval = DEFAULTS.maxInterval;
+        private Duration maxRuntime = DEFAULTS.maxRuntime;
+
+        private Builder() {}
+
+        /** Steps per checkpoint, at least 1. */
+        public Builder bufferedSteps(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("bufferedSteps must be at least 1, got " + n);
+            }
+            bufferedSteps = n;
+            return this;
+        }
+
+        /** See {@link Checkpointing#maxInterval()}; zero turns it off. */
+        public Builder maxInterval(Duration d) {
+            maxInterval = nonNegative(d, "maxInterval");
+            return this;
+        }
+
+        /** See {@link Checkpointing#maxRuntime()}; zero turns it off. */
+        public Builder maxRuntime(Duration d) {
+            maxRuntime = nonNegative(d, "maxRuntime");
+            return this;
+        }
+
+        public Checkpointing build() {
+            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime);
+        }
+
+        private static Duration nonNegative(Duration d, String what) {
+            Checks.notNull(d, what);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative, got " + d);
+            }
+            return d;
+        }
+    }
+}

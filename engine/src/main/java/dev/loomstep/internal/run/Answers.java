@@ -1,0 +1,48 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.NonRetriableException;
+import dev.loomstep.RetryAfterException;
+import dev.loomstep.StepFailedException;
+import dev.loomstep.middleware.StepInfo;
+import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.WireError;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The classic (one answer per step) forms of a call's answer. */
+final class Answers {
+    private Answers() {}
+
+    static Op.StepRun stepRun(PendingStep step, JsonNode data) {
+        return new Op.StepRun(step.info().hashedId(), step.opName(), step.info().id(), step.runOpts(), data);
+    }
+
+    /** A step executed in this request: its result, or its error, final or to retry. */
+    static CallResult executed(PendingStep step, Output out, boolean lastAttempt) {
+        StepInfo info = step.info();
+        Throwable error = out.error;
+        if (error == null) {
+            return ops(List.of(stepRun(step, out.result)), null);
+        }
+        WireError wire = Errors.toWire(error);
+        if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt) {
+            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
+        }
+        String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
+        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+    }
+
+    /** A 206 with {@code ops}; a single step error or failure carries the retry verdict. */
+    static CallResult ops(List<Op> ops, String retryAfter) {
+        var wire = new ArrayList<Object>(ops.size());
+        for (Op op : ops) {
+            wire.add(op.toWire());
+        }
+        Op only = ops.size() == 1 ? ops.get(0) : null;
+        boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;
+        return new CallResult(206, Json.toBytes(wire), only instanceof Op.StepFailed, retryAfter, failure);
+    }
+}

@@ -1,0 +1,179 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Checkpointing;
+import dev.loomstep.protocol.AsyncCheckpoint;
+import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.CheckpointApi;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.StaleDispatchException;
+import dev.loomstep.protocol.StepIds;
+import dev.loomstep.protocol.WireError;
+import dev.loomstep.protocol.WireOp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The checkpointing side of one call request: which executed steps are buffered, which are on their way
+ * to the executor's checkpoint API, and what the request answers in the end.
+ *
+ * <p>At most one checkpoint is in flight: the run's thread hands it to a virtual thread of its own and
+ * goes on with the next step (pipelining), and waits for its acknowledgement only when it sends the
+ * next one or is about to answer. So the answer never relies on a step the executor has not
+ * acknowledged. Touched only by the run's baton holder, like the rest of the run's state.
+ */
+final class Checkpoints {
+    private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
+    private static final Executor SENDERS = task -> Thread.ofVirtual().name("loomstep-checkpoint").start(task);
+    /** Like JS: the completion op's id is the hash of the placeholder step id "complete". */
+    static final String RUN_COMPLETE_ID = StepIds.sha1Hex("complete");
+
+    private final CheckpointApi api;
+    private final Checkpointing options;
+    private final String runId;
+    private final String fnId;
+    private final String qiId;
+    private final String requestId;
+    private final Integer generationId;
+    private final int attempt;
+    private final long startedAtMillis;
+    private final long startedAtNanos;
+
+    private final ArrayList<WireOp> buffer = new ArrayList<>();
+    private long firstBufferedAtNanos;
+    /** Sent in the checkpoint in flight, not yet acknowledged. */
+    private List<WireOp> sending = List.of();
+    private CompletableFuture<Void> inFlight;
+    private Throwable failure;
+
+    Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
+                Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
+        this.api = api;
+        this.options = options;
+        this.runId = runId;
+        this.fnId = fnId;
+        this.qiId = qiId;
+        this.requestId = requestId;
+        this.generationId = generationId;
+        this.attempt = attempt;
+        this.startedAtMillis = startedAtMillis;
+        this.startedAtNanos = startedAtNanos;
+    }
+
+    /** Whether the request may still execute a new step in place ({@code maxRuntime} not reached). */
+    boolean withinRuntime() {
+        long max = options.maxRuntime().toNanos();
+        return max == 0 || System.nanoTime() - startedAtNanos < max;
+    }
+
+    /**
+     * Records a step executed in place and sends the buffer when it is due. Returns true when the run
+     * may go on in this request; false when it must answer now through {@link #settle}: on a retry
+     * attempt (as JS, a retried step is answered the classic way, and nothing is buffered), or once a
+     * checkpoint failed.
+     */
+    boolean continueAfter(Op.StepRun executed) {
+        if (attempt > 0) {
+            return false;
+        }
+        if (buffer.isEmpty()) {
+            firstBufferedAtNanos = System.nanoTime();
+        }
+        buffer.add(executed.toWire());
+        if (inFlight != null && inFlight.isDone()) {
+            awaitInFlight();
+        }
+        if (failure != null) {
+            return false;
+        }
+        long interval = options.maxInterval().toNanos();
+        if (buffer.size() >= options.bufferedSteps() || (interval > 0 && System.nanoTime() - firstBufferedAtNanos >= interval)) {
+            send();
+        }
+        return failure == null;
+    }
+
+    /**
+     * The answer to give instead of {@code classic} (a step error, the ops the run stopped at, the
+     * function's error): sends what is buffered and waits until every checkpoint is acknowledged. If one
+     * failed, the answer is every step not acknowledged, the classic way, so the executor records them
+     * and calls again; if it was stale, the request stops as JS does.
+     */
+    CallResult settle(CallResult classic) {
+        if (failure == null && !buffer.isEmpty()) {
+            send();
+        }
+        awaitInFlight();
+        return failure == null ? classic : fallback(null);
+    }
+
+    /** The answer when the function returned {@code data}: the unsent steps and {@code RunComplete}. */
+    CallResult complete(JsonNode data) {
+        awaitInFlight();
+        if (failure instanceof StaleDispatchException) {
+            return fallback(null);
+        }
+        var done = new Op.RunComplete(RUN_COMPLETE_ID, data == null ? Json.nodes().nullNode() : data).toWire();
+        if (failure != null) {
+            return fallback(done);
+        }
+        var ops = new ArrayList<WireOp>(buffer.size() + 1);
+        ops.addAll(buffer);
+        ops.add(done);
+        return new CallResult(206, Json.toBytes(ops), false, null, false);
+    }
+
+    private CallResult fallback(WireOp last) {
+        if (failure instanceof StaleDispatchException) {
+            // The executor moved on: nothing from this request may be reported as canonical.
+            return new CallResult(400, Json.toBytes(WireError.of("StaleDispatchError", failure.getMessage())), true, null);
+        }
+        var ops = new ArrayList<WireOp>(sending.size() + buffer.size() + 1);
+        ops.addAll(sending);
+        ops.addAll(buffer);
+        if (last != null) {
+            ops.add(last);
+        }
+        return new CallResult(206, Json.toBytes(ops), false, null, false);
+    }
+
+    private void send() {
+        awaitInFlight();
+        if (failure != null) {
+            return;
+        }
+        List<WireOp> batch = List.copyOf(buffer);
+        buffer.clear();
+        sending = batch;
+        var checkpoint = new AsyncCheckpoint(runId, fnId, qiId, requestId, generationId, startedAtMillis, batch,
+                System.currentTimeMillis());
+        inFlight = CompletableFuture.runAsync(() -> api.send(checkpoint), SENDERS);
+    }
+
+    private void awaitInFlight() {
+        if (inFlight == null) {
+            return;
+        }
+        try {
+            inFlight.join();
+            sending = List.of();
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            failure = e.getCause() != null ? e.getCause() : e;
+            if (failure instanceof StaleDispatchException) {
+                log.warn("run {}: the executor refused a checkpoint as stale ({}); this request stops without reporting its steps",
+                        runId, failure.getMessage());
+            } else {
+                log.warn("run {}: checkpointing failed ({}); answering the {} unacknowledged step(s) the classic way",
+                        runId, failure.toString(), sending.size() + buffer.size());
+            }
+        } finally {
+            inFlight = null;
+        }
+    }
+}

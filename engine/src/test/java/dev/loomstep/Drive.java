@@ -1,0 +1,95 @@
+package dev.loomstep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.protocol.AsyncCheckpoint;
+import dev.loomstep.protocol.CallResult;
+import dev.loomstep.protocol.CheckpointApi;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.WireOp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Drives one run to its end in-process, as an executor would: it memoizes what each answer (and, when
+ * checkpointing, each checkpoint) reports, retries a step error with the next attempt, and calls again,
+ * until the function returns or fails. Sleeps and waits resolve at once. Tests use it to show that a
+ * run ends the same in both modes.
+ */
+final class Drive {
+    /** How the executor calls: the classic protocol, or with {@code fn_id}/{@code qi_id} and a checkpoint API. */
+    enum Mode { CLASSIC, CHECKPOINTING }
+
+    /**
+     * The end of a run.
+     *
+     * @param status   200 when it completed (also for a RunComplete), else the function's error status
+     * @param result   the function's result, or its error body
+     * @param answers  every answer in order
+     * @param checkpoints every checkpoint received
+     */
+    record Outcome(int status, JsonNode result, List<CallResult> answers, List<AsyncCheckpoint> checkpoints) {
+        int requests() {
+            return answers.size();
+        }
+    }
+
+    /** A checkpoint API that records and acknowledges. */
+    static final class Recorder implements CheckpointApi {
+        final List<AsyncCheckpoint> received = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void send(AsyncCheckpoint checkpoint) {
+            received.add(checkpoint);
+        }
+    }
+
+    private Drive() {}
+
+    static Outcome run(Loomstep app, String fnId, Mode mode, Calls first) {
+        return run(app, fnId, mode, first, new Recorder());
+    }
+
+    static Outcome run(Loomstep app, String fnId, Mode mode, Calls first, Recorder api) {
+        Calls call = mode == Mode.CHECKPOINTING ? first.queueItem("qi-1") : first;
+        var answers = new ArrayList<CallResult>();
+        int attempt = 0;
+        for (int i = 0; i < 50; i++) {
+            int seen = api.received.size();
+            CallResult r = app.call(fnId, "step", call.attempt(attempt).build(), null, mode == Mode.CHECKPOINTING ? api : null);
+            answers.add(r);
+            for (AsyncCheckpoint c : api.received.subList(seen, api.received.size())) {
+                c.steps().forEach(op -> call.raw(op.id(), memo(op)));
+            }
+            if (r.status() != 206) {
+                return new Outcome(r.status(), Calls.body(r), answers, List.copyOf(api.received));
+            }
+            boolean retry = false;
+            for (JsonNode op : Calls.body(r)) {
+                switch (op.path("op").asText()) {
+                    case "RunComplete" -> {
+                        return new Outcome(200, op.get("data"), answers, List.copyOf(api.received));
+                    }
+                    case "StepRun", "StepFailed" -> call.raw(op.get("id").asText(), memo(Json.mapper().convertValue(op, WireOp.class)));
+                    case "StepError" -> retry = true;
+                    case "Sleep", "WaitForEvent" -> call.raw(op.get("id").asText(), null);
+                    case "StepPlanned" -> { } // called again below, as the executor re-enters
+                    default -> throw new AssertionError("the driver does not handle " + op);
+                }
+            }
+            attempt = retry ? attempt + 1 : 0;
+        }
+        throw new AssertionError("the run did not end within 50 requests: " + answers.size());
+    }
+
+    private static JsonNode memo(WireOp op) {
+        ObjectNode m = Json.nodes().objectNode();
+        if (op.op().equals("StepFailed")) {
+            m.set("error", Json.toTree(op.error()));
+        } else {
+            m.set("data", op.data());
+        }
+        return m;
+    }
+}
