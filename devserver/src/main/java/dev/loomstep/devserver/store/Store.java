@@ -126,6 +126,16 @@ public final class Store implements AutoCloseable {
           expression TEXT, match TEXT, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
           PRIMARY KEY (run_id, step_id))""",
         "CREATE INDEX IF NOT EXISTS pauses_by_event ON pauses(kind, event_name)",
+        // What the UI shows of a step beyond its memo: a sleep's wake-up time, a wait's event and
+        // expression, an invoke's target; kept after the pause or timer is gone.
+        """
+        CREATE TABLE IF NOT EXISTS step_details (
+          run_id TEXT NOT NULL, step_id TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (run_id, step_id))""",
+        """
+        CREATE TABLE IF NOT EXISTS step_attempts (
+          run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL,
+          error TEXT, retry_at INTEGER, PRIMARY KEY (run_id, step_id, attempt))""",
+        "CREATE INDEX IF NOT EXISTS runs_by_invoker ON runs(invoker)",
     };
 
     // ---------------------------------------------------------------- transactions
@@ -276,6 +286,34 @@ public final class Store implements AutoCloseable {
                         Store::eventRecord, name, limit));
     }
 
+    /**
+     * Events, newest first: optionally only those named {@code name}, only those whose id is
+     * {@code search} or whose name starts with it, and only those received before the cursor
+     * ({@code beforeAt}, {@code beforeId}).
+     */
+    public List<EventRecord> events(String name, String search, Long beforeAt, String beforeId, int limit) {
+        var sql = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
+        var args = new ArrayList<Object>();
+        if (name != null) {
+            sql.append(" AND name = ?");
+            args.add(name);
+        }
+        if (search != null) {
+            sql.append(" AND (id = ? OR name LIKE ? ESCAPE '\\')");
+            args.add(search);
+            args.add(search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
+        if (beforeAt != null) {
+            sql.append(" AND (received_at < ? OR (received_at = ? AND id < ?))");
+            args.add(beforeAt);
+            args.add(beforeAt);
+            args.add(beforeId);
+        }
+        sql.append(" ORDER BY received_at DESC, id DESC LIMIT ?");
+        args.add(limit);
+        return tx(() -> query(sql.toString(), Store::eventRecord, args.toArray()));
+    }
+
     private static EventRecord eventRecord(ResultSet rs) throws SQLException {
         return new EventRecord(read(rs.getString("body"), Event.class), rs.getLong("received_at"));
     }
@@ -310,6 +348,52 @@ public final class Store implements AutoCloseable {
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
         args.add(limit);
         return tx(() -> query(sql.toString(), Store::runRecord, args.toArray()));
+    }
+
+    /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    public List<RunRecord> runs(RunQuery q) {
+        var sql = new StringBuilder("SELECT * FROM runs WHERE 1=1");
+        var args = new ArrayList<Object>();
+        String at = "COALESCE(started_at, created_at)";
+        if (q.statuses() != null && !q.statuses().isEmpty()) {
+            sql.append(" AND status IN (").append("?,".repeat(q.statuses().size() - 1)).append("?)");
+            q.statuses().forEach(st -> args.add(st.name()));
+        }
+        if (q.functionIds() != null && !q.functionIds().isEmpty()) {
+            sql.append(" AND function_id IN (").append("?,".repeat(q.functionIds().size() - 1)).append("?)");
+            args.addAll(q.functionIds());
+        }
+        if (q.from() != null) {
+            sql.append(" AND ").append(at).append(" >= ?");
+            args.add(q.from());
+        }
+        if (q.until() != null) {
+            sql.append(" AND ").append(at).append(" < ?");
+            args.add(q.until());
+        }
+        if (q.search() != null) {
+            sql.append(" AND (id = ? OR event_id = ? OR events LIKE ? ESCAPE '\\')");
+            args.add(q.search());
+            args.add(q.search());
+            // a batched run lists every event id in its events (the first is event_id)
+            String literal = q.search().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+            args.add("%\"id\":\"" + literal + "\"%");
+        }
+        if (q.after() != null) {
+            sql.append(" AND (").append(at).append(" < ? OR (").append(at).append(" = ? AND id < ?))");
+            args.add(q.after().at());
+            args.add(q.after().at());
+            args.add(q.after().runId());
+        }
+        sql.append(" ORDER BY ").append(at).append(" DESC, id DESC LIMIT ?");
+        args.add(q.limit());
+        return tx(() -> query(sql.toString(), Store::runRecord, args.toArray()));
+    }
+
+    /** The runs a run started with {@code step.invoke}, oldest first. */
+    public List<RunRecord> invokedBy(String runId) {
+        return tx(() -> query("SELECT * FROM runs WHERE invoker >= ? AND invoker < ? ORDER BY created_at, id",
+                Store::runRecord, runId + ".", runId + "/"));
     }
 
     public List<RunRecord> runsForEvent(String eventId) {
@@ -406,6 +490,37 @@ public final class Store implements AutoCloseable {
         return new StepRecord(rs.getString("run_id"), rs.getString("id"), rs.getString("name"), rs.getString("op"),
                 rs.getString("status"), tree(rs.getString("memo")), read(rs.getString("error"), WireError.class),
                 seqOrNull, rs.getInt("attempts"), nullableLong(rs, "started_at"), nullableLong(rs, "ended_at"));
+    }
+
+    /** Saves what the UI shows of a step beyond its memo (replacing what was saved before). */
+    public void noteStepDetail(String runId, String stepId, JsonNode detail) {
+        tx(() -> update("INSERT OR REPLACE INTO step_details(run_id, step_id, detail) VALUES (?,?,?)",
+                runId, stepId, Json.toString(detail)));
+    }
+
+    /** The saved details of a run's steps, by step id. */
+    public Map<String, JsonNode> stepDetails(String runId) {
+        return tx(() -> {
+            var out = new HashMap<String, JsonNode>();
+            for (var row : query("SELECT step_id, detail FROM step_details WHERE run_id = ?",
+                    rs -> Map.entry(rs.getString("step_id"), tree(rs.getString("detail"))), runId)) {
+                out.put(row.getKey(), row.getValue());
+            }
+            return out;
+        });
+    }
+
+    /** Records a failed attempt of a step (the same attempt twice keeps the first). */
+    public void noteAttempt(AttemptRecord a) {
+        tx(() -> update("INSERT OR IGNORE INTO step_attempts(run_id, step_id, attempt, at, error, retry_at) VALUES (?,?,?,?,?,?)",
+                a.runId(), a.stepId(), a.attempt(), a.at(), json(a.error()), a.retryAt()));
+    }
+
+    /** The failed attempts of a run's steps, each step's in order. */
+    public List<AttemptRecord> attempts(String runId) {
+        return tx(() -> query("SELECT * FROM step_attempts WHERE run_id = ? ORDER BY step_id, attempt",
+                rs -> new AttemptRecord(rs.getString("run_id"), rs.getString("step_id"), rs.getInt("attempt"),
+                        rs.getLong("at"), read(rs.getString("error"), WireError.class), nullableLong(rs, "retry_at")), runId));
     }
 
     // ---------------------------------------------------------------- queue
