@@ -140,13 +140,18 @@ class WebUiWorkflowBrowserTest {
         String first = api.send("shop/order.placed", Map.of("qty", 2, "sku", "tea"));
         String run = api.awaitStatus(api.runOf(first), "Completed").get("run_id").asText();
         api.send("peer/seq", Map.of());
+        api.awaitStatus(api.runOf(api.send("e2e/flaky", Map.of())), "Completed"); // emits inngest/function.finished
 
         open("#/events");
         By row = By.cssSelector("[data-test=event-row][data-event-id='" + first + "']");
         chrome.await(row, "the event in the stream");
         chrome.awaitText(By.cssSelector("[data-test=event-row][data-event-id='" + first + "'] [data-test=event-runs]"),
                 t -> t.contains("shop-process-order"), "the run it started");
+        assertTrue(browser.findElements(By.cssSelector("[data-test=event-row][data-event-name='inngest/function.finished']")).isEmpty(),
+                "Inngest's own events are hidden by default");
         readmeShot("ui-events");
+        browser.findElement(By.id("events-internal")).click();
+        chrome.await(By.cssSelector("[data-test=event-row][data-event-name='inngest/function.finished']"), "the internal events, shown");
 
         WebElement search = browser.findElement(By.id("event-search"));
         search.sendKeys("shop/order");
@@ -210,7 +215,6 @@ class WebUiWorkflowBrowserTest {
         chrome.awaitText(By.id("runs-count"), "100+ runs"::equals, "the first page");
         assertEquals("shop-noop", new Select(browser.findElement(By.id("filter-function"))).getFirstSelectedOption()
                 .getAttribute("value"), "the function's own id selects it");
-        readmeShot("ui-runs");
         browser.findElement(By.id("runs-more")).click();
         chrome.awaitText(By.id("runs-count"), "105 runs"::equals, "the older runs");
         @SuppressWarnings("unchecked")
@@ -253,9 +257,9 @@ class WebUiWorkflowBrowserTest {
         assertEquals("100 parallel steps", text(group, "group-title"));
         assertEquals(null, group.getAttribute("open"), "a big group starts collapsed");
         assertFalse(browser.findElement(By.cssSelector("[data-test=step-row][data-step-name='s0']")).isDisplayed());
-        readmeShot("ui-fanout-run");
         group.findElement(By.cssSelector("summary")).click();
         WebElement s0 = chrome.await(By.cssSelector("[data-test=step-row][data-step-name='s0']"), "the expanded branches");
+        readmeShot("ui-fanout-run");
         List<String> names = browser.findElements(By.cssSelector("[data-test=step-group] [data-test=step-row]")).stream()
                 .map(e -> e.getAttribute("data-step-name")).toList();
         assertEquals(100, names.size());
@@ -334,6 +338,7 @@ class WebUiWorkflowBrowserTest {
         String throttled = api.runOf(api.send("shop/throttled", Map.of()));
         open("#/runs");
         assertTrue(chrome.awaitText(inRunRow(throttled, "run-flow"), t -> !t.isBlank(), "the throttle chip").startsWith("throttle until"));
+        readmeShot("ui-runs");
 
         api.send("shop/batched", Map.of("n", 1));
         String second = api.send("shop/batched", Map.of("n", 2));

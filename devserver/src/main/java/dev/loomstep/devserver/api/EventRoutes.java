@@ -36,7 +36,10 @@ final class EventRoutes {
                 .post("/v1/events/{eventId}/replay", api.blocking(this::replay));
     }
 
-    /** Newest first; {@code name} (exact), {@code search} (an id, or the start of a name), {@code cursor}, {@code limit}. */
+    /**
+     * Newest first; {@code name} (exact), {@code search} (an id, or the start of a name),
+     * {@code internal=false} (without {@code inngest/...} events), {@code include_runs=true}, {@code cursor}, {@code limit}.
+     */
     private Object list(HttpServerExchange ex, byte[] body) {
         Long beforeAt = null;
         String beforeId = null;
@@ -47,7 +50,8 @@ final class EventRoutes {
             beforeId = parts[1];
         }
         int limit = Rest.limit(ex);
-        List<EventRecord> events = store.events(param(ex, "name"), param(ex, "search"), beforeAt, beforeId, limit + 1);
+        List<EventRecord> events = store.events(param(ex, "name"), param(ex, "search"),
+                !"false".equals(param(ex, "internal")), beforeAt, beforeId, limit + 1);
         boolean withRuns = "true".equals(param(ex, "include_runs"));
         ArrayNode a = Json.nodes().arrayNode();
         for (EventRecord e : events.stream().limit(limit).toList()) {

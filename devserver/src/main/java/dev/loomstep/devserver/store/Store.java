@@ -288,12 +288,16 @@ public final class Store implements AutoCloseable {
 
     /**
      * Events, newest first: optionally only those named {@code name}, only those whose id is
-     * {@code search} or whose name starts with it, and only those received before the cursor
+     * {@code search} or whose name starts with it, without Inngest's own {@code inngest/...} events
+     * unless {@code internal}, and only those received before the cursor
      * ({@code beforeAt}, {@code beforeId}).
      */
-    public List<EventRecord> events(String name, String search, Long beforeAt, String beforeId, int limit) {
+    public List<EventRecord> events(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit) {
         var sql = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
         var args = new ArrayList<Object>();
+        if (!internal) {
+            sql.append(" AND name NOT LIKE 'inngest/%'");
+        }
         if (name != null) {
             sql.append(" AND name = ?");
             args.add(name);

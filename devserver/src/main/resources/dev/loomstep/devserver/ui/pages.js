@@ -29,9 +29,10 @@
 
   function eventsView(q) {
     const search = q.get("search") || "";
+    const internal = q.get("internal") === "true";
     let tbody, more, older = [], cursor = null, firstCursor = null, latest = [];
     const url = extra => "/v1/events?" + new URLSearchParams(Object.assign({ limit: "100", include_runs: "true" },
-      search ? { search: search } : {}, extra || {}));
+      search ? { search: search } : {}, internal ? {} : { internal: "false" }, extra || {}));
     function draw() {
       const seen = new Set(latest.map(e => e.id));
       const rows = latest.concat(older.filter(e => !seen.has(e.id)));
@@ -52,7 +53,9 @@
       nav: "events",
       render(root) {
         const input = h("input", { id: "event-search", type: "search", placeholder: "event id or name", value: search, size: 34 });
-        const form = h("form", { class: "filters" }, input, h("button", { type: "submit", id: "event-search-go" }, "Search"));
+        const form = h("form", { class: "filters" }, input, h("button", { type: "submit", id: "event-search-go" }, "Search"),
+          h("label", {}, h("input", { type: "checkbox", id: "events-internal", checked: internal,
+            onchange: e => L.setQuery({ internal: e.target.checked ? "true" : "" }) }), " show inngest/… events"));
         form.addEventListener("submit", e => {
           e.preventDefault();
           L.setQuery({ search: input.value.trim() });

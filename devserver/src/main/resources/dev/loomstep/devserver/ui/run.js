@@ -161,8 +161,8 @@
         h("div", { class: "meta" }, h("span", { "data-test": "step-op" }, s.op || "?"), " · ",
           L.statusBadge(s.status, "step-status")),
         h("div", { class: "meta" }, "started ", when(s.started_at)),
-        h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took), " · ",
-          h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts")),
+        h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
+          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null)),
       h("div", {}, h("div", { class: "track" }, bar(axis, start, stop, "bar op-" + s.op + " st-" + String(s.status).replace(/ /g, "-"), s.status)),
         what(s), attempts(s), result));
   }
