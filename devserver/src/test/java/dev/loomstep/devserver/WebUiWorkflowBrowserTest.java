@@ -196,6 +196,7 @@ class WebUiWorkflowBrowserTest {
         editor.sendKeys("{\"qty\": 6, \"sku\": \"cocoa\"}");
         browser.findElement(By.id("invoke-function")).click();
         String runId = chrome.await(By.id("invoked-run"), "the invoked run").getAttribute("data-run-id");
+        assertTrue(browser.findElements(By.cssSelector("#invoke-card [data-test=action-error]")).isEmpty(), "the old refusal is gone");
         JsonNode run = api.awaitStatus(runId, "Completed");
         assertEquals(42, run.get("output").get("total").asInt(), run.toString());
         assertEquals("inngest/function.invoked", api.get("/v1/events/" + run.get("event_id").asText()).get("data").get("name").asText());
@@ -321,6 +322,8 @@ class WebUiWorkflowBrowserTest {
         assertTrue(failed.get(0).getText().contains("boom 0"), failed.get(0).getText());
         assertTrue(failed.get(1).getText().contains("boom 1"), failed.get(1).getText());
         assertTrue(text(failed.get(0), "attempt-backoff").startsWith("· retry after"), "each failure says its backoff");
+        assertTrue(browser.findElements(By.cssSelector("[data-test=step-error]")).isEmpty(), "a step that recovered shows no error of its own");
+        assertTrue(api.run(flaky).get("steps").get(0).get("error").isNull(), "nor does the REST API");
     }
 
     @Test

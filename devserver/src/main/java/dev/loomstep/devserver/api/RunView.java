@@ -82,6 +82,9 @@ final class RunView {
             o.put("ended_at", Views.time(run.endedAt()));
             open = false;
         }
+        if ("completed".equals(s.status())) {
+            o.putNull("error"); // an earlier attempt's error; it is in attempt_errors
+        }
         ArrayNode errors = o.putArray("attempt_errors");
         for (AttemptRecord a : failed) {
             ObjectNode e = errors.addObject();

@@ -186,6 +186,8 @@ window.Loom = (function () {
       onclick: async e => {
         const b = e.currentTarget;
         b.disabled = true;
+        const old = where().querySelector(":scope > [data-test=action-error]");
+        if (old) old.remove();
         try {
           await action();
         } catch (err) {

@@ -162,7 +162,7 @@
             : h("p", { class: "msg-error" }, res.message));
           L.poll();
         }, () => invokeCard);
-        const invokeCard = h("div", { class: "card send", id: "invoke-card" }, h("h2", {}, "Invoke"),
+        const invokeCard = h("div", { class: "card invoke", id: "invoke-card" }, h("h2", {}, "Invoke"),
           h("p", { class: "muted" }, "Runs the function with this data as step.invoke does (an inngest/function.invoked event), whatever its triggers."),
           h("label", { for: "invoke-data" }, "Data (a JSON object)"), editor, h("div", {}, invoke), out);
         append(root, [h("p", {}, link("#/functions", "← all functions")),

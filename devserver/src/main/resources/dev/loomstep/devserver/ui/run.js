@@ -152,7 +152,8 @@
     const stop = ms(s.ended_at) || (start ? Math.max(start, axis.openEnd) : null);
     const took = s.duration_ms !== null && s.duration_ms !== undefined ? duration(s.duration_ms)
       : start && run.status === "Running" ? duration(Date.now() - start) + " so far" : "—";
-    const result = s.error !== null && s.error !== undefined
+    // the failed attempts list every error already; a step's own error is shown when there is no such list
+    const result = s.error !== null && s.error !== undefined && !(s.attempt_errors || []).length
       ? L.errorBlock(s.error, "step-error")
       : s.output !== null && s.output !== undefined ? L.collapsedJson("Output", s.output, "step-output") : null;
     return h("div", { class: "step", "data-test": "step-row", "data-step-id": s.id, "data-step-name": s.name || s.id, "data-status": s.status },
