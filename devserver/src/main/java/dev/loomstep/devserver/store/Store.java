@@ -136,6 +136,8 @@ public final class Store implements AutoCloseable {
           run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL,
           error TEXT, retry_at INTEGER, PRIMARY KEY (run_id, step_id, attempt))""",
         "CREATE INDEX IF NOT EXISTS runs_by_invoker ON runs(invoker)",
+        // the runs list's order (RunQuery): newest start, or queue time while not started
+        "CREATE INDEX IF NOT EXISTS runs_by_start ON runs(COALESCE(started_at, created_at), id)",
     };
 
     // ---------------------------------------------------------------- transactions
