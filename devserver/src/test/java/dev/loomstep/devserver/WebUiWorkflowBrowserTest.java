@@ -201,6 +201,15 @@ class WebUiWorkflowBrowserTest {
         assertEquals(42, run.get("output").get("total").asInt(), run.toString());
         assertEquals("inngest/function.invoked", api.get("/v1/events/" + run.get("event_id").asText()).get("data").get("name").asText());
         chrome.await(runRow(runId), "the run among the function's recent runs");
+
+        open("#/functions/child"); // the JS SDK's function, by its own id
+        chrome.awaitText(By.id("function-name"), "child"::equals, "the JS function's page");
+        WebElement jsEditor = browser.findElement(By.id("invoke-data"));
+        jsEditor.clear();
+        jsEditor.sendKeys("{\"v\": 4}");
+        browser.findElement(By.id("invoke-function")).click();
+        String jsRun = chrome.await(By.id("invoked-run"), "the JS run").getAttribute("data-run-id");
+        assertEquals(8, api.awaitStatus(jsRun, "Completed").get("output").get("doubled").asInt(), "the JS SDK got the data");
     }
 
     @Test

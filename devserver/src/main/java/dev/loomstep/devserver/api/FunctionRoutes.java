@@ -83,7 +83,7 @@ final class FunctionRoutes {
             throw ApiException.badRequest("invoke: \"data\" must be a JSON object, got " + d.getNodeType());
         }
         ObjectNode data = d instanceof ObjectNode o ? o.deepCopy() : Json.nodes().objectNode();
-        data.putObject("_inngest").put("fn_id", f.id()).put("source", "devserver-ui");
+        data.putObject("_inngest").put("fn_id", f.id());
         JsonNode user = in.get("user");
         Event e = new Event(Ulid.next(), Lifecycle.INVOKED, data, user == null || user.isNull() ? null : user,
                 lifecycle.clock().millis(), null);
