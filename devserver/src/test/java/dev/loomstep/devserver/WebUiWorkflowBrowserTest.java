@@ -167,6 +167,9 @@ class WebUiWorkflowBrowserTest {
         chrome.awaitText(By.id("event-id"), first::equals, "the event page");
         assertTrue(chrome.awaitText(By.cssSelector("[data-test=event-data-shown]"), t -> t.contains("tea"), "its JSON").contains("\"qty\": 2"));
         chrome.await(runRow(run), "the run it started");
+        JsonNode whole = Json.mapper().readTree(browser.findElement(By.cssSelector("#view [data-test=event-json]")).getAttribute("textContent"));
+        assertEquals(first, whole.get("id").asText(), "the whole event as JSON");
+        assertEquals("shop/order.placed", whole.get("name").asText());
         chrome.await(By.id("replay-event"), "Replay").click();
         WebElement replayed = chrome.await(By.id("replayed-event"), "the replayed event");
         String again = replayed.getAttribute("data-event-id");

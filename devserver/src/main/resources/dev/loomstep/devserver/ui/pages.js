@@ -21,6 +21,7 @@
           h("dt", {}, "Id"), h("dd", { class: "mono" }, link(L.eventHash(e.id), e.id)),
           h("dt", {}, "Received"), h("dd", {}, when(e.received_at))),
         h("h2", {}, "Data"), L.json(e.data === undefined ? {} : e.data, "event-data-shown"),
+        L.collapsedJson("The whole event (JSON)", e, "event-json"),
       ]);
     } catch (err) {
       append(box, [h("span", { class: "mono" }, eventId), " ", h("span", { class: "muted" }, "(" + err.message + ")")]);
