@@ -4,6 +4,7 @@ import static dev.loomstep.testkit.DevServerUi.inRunRow;
 import static dev.loomstep.testkit.DevServerUi.runRow;
 import static dev.loomstep.testkit.DevServerUi.sendFromForm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -112,10 +113,15 @@ class WebUiBrowserTest {
         List<WebElement> steps = browser.findElements(By.cssSelector("#timeline [data-test=step-row]"));
         assertEquals(List.of("price", "cool-off", "receipt"), steps.stream().map(s -> s.getAttribute("data-step-name")).toList());
         assertEquals("StepRun", text(steps.get(0), "step-op"));
+        WebElement priceOutput = steps.get(0).findElement(By.cssSelector("[data-test=step-output]"));
+        assertFalse(priceOutput.isDisplayed(), "outputs start collapsed");
+        assertEquals("· 2 B", text(steps.get(0), "step-output-size"), "the collapsed output says its size");
+        steps.get(0).findElement(By.cssSelector("[data-test=step-output-box] summary")).click();
         assertEquals("21", text(steps.get(0), "step-output"));
         assertEquals("1", text(steps.get(0), "step-attempts"));
         assertEquals("Sleep", text(steps.get(1), "step-op"));
-        assertEquals("\"receipt-for-21\"", text(steps.get(2), "step-output"));
+        assertEquals("\"receipt-for-21\"", steps.get(2).findElement(By.cssSelector("[data-test=step-output]")).getAttribute("textContent"));
+        assertTrue(text(steps.get(1), "step-sleep").startsWith("slept until "), "a sleep shows its wake-up time");
         for (WebElement s : steps) {
             assertTrue(text(s, "step-duration").matches("[0-9.]+ (ms|s)"), text(s, "step-duration"));
             assertTrue(s.findElement(By.cssSelector(".bar")).getSize().getWidth() > 0, "every step has a bar");

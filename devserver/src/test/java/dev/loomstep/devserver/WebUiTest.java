@@ -38,12 +38,15 @@ class WebUiTest {
     @Test
     void servesThePageAtTheRootWithItsScriptAndStylesheet() throws Exception {
         HttpResponse<String> page = get("/");
-        HttpResponse<String> js = get("/ui/app.js");
+        HttpResponse<String> js = get("/ui/runs.js");
         HttpResponse<String> css = get("/ui/app.css");
 
         assertEquals(200, page.statusCode());
         assertEquals("text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
-        assertTrue(page.body().contains("<script src=\"/ui/app.js\""), page.body());
+        for (String script : new String[] {"core.js", "runs.js", "run.js", "pages.js"}) {
+            assertTrue(page.body().contains("<script src=\"/ui/" + script + "\""), page.body());
+            assertEquals(200, get("/ui/" + script).statusCode(), script);
+        }
         assertTrue(page.body().contains("href=\"/ui/app.css\""), page.body());
         assertEquals(200, js.statusCode());
         assertEquals("text/javascript; charset=utf-8", js.headers().firstValue("Content-Type").orElse(""));
@@ -60,7 +63,9 @@ class WebUiTest {
         assertTrue(csp.contains("script-src 'self'"), csp);
         assertFalse(csp.contains("unsafe-inline"), csp);
         assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
-        assertFalse(get("/ui/app.js").body().contains("innerHTML"), "the UI builds the DOM from text, never from HTML strings");
+        for (String script : new String[] {"core.js", "runs.js", "run.js", "pages.js"}) {
+            assertFalse(get("/ui/" + script).body().contains("innerHTML"), script + " builds the DOM from text, never from HTML strings");
+        }
     }
 
     @Test

@@ -10,9 +10,6 @@ import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.store.FunctionRecord;
-import dev.loomstep.devserver.store.RunRecord;
-import dev.loomstep.devserver.store.RunStatus;
-import dev.loomstep.devserver.store.StepRecord;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Headers;
 import dev.loomstep.protocol.Json;
@@ -34,8 +31,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.regex.Pattern;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +46,6 @@ public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final HttpString SERVER_KIND = new HttpString(Headers.SERVER_KIND);
     private static final HttpString EXPECTED_SERVER_KIND = new HttpString(Headers.EXPECTED_SERVER_KIND);
-    private static final int DEFAULT_LIMIT = 100;
     /** The largest request body taken (events, syncs); a larger one is refused with 413. */
     public static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
 
@@ -62,9 +58,12 @@ public final class HttpApi {
     private final ReentrantLock syncLock = new ReentrantLock();
     private final WebUi ui = new WebUi();
     private final Checkpoints checkpoints;
+    private final SyncStatus syncs = new SyncStatus();
+    private final RunView runView;
 
+    /** A handler of one route: its answer is sent as JSON with status 200; an {@link ApiException} sets another. */
     @FunctionalInterface
-    private interface Route {
+    interface Route {
         Object handle(HttpServerExchange ex, byte[] body) throws Exception;
     }
 
@@ -74,6 +73,7 @@ public final class HttpApi {
         this.lifecycle = lifecycle;
         this.registry = lifecycle.registry();
         this.store = lifecycle.store();
+        this.runView = new RunView(lifecycle);
     }
 
     public HttpHandler handler() {
@@ -89,23 +89,15 @@ public final class HttpApi {
                 .post("/fn/register", blocking(this::register))
                 .get("/health", blocking((ex, b) -> Json.nodes().objectNode().put("status", 200).put("message", "OK")))
                 .get("/dev", blocking(this::info))
-                .get("/v1/events", blocking(this::listEvents))
-                .get("/v1/events/{eventId}", blocking(this::getEvent))
-                .get("/v1/events/{eventId}/runs", blocking(this::eventRuns))
-                .get("/v1/runs", blocking(this::listRuns))
-                .get("/v1/runs/{runId}", blocking(this::getRun))
-                .post("/v1/runs/{runId}/cancel", blocking(this::cancelRun))
-                .delete("/v1/runs/{runId}", blocking(this::cancelRun))
-                .delete("/v0/runs/{runId}", blocking(this::cancelRun))
-                .get("/v0/runs/{runId}/batch", blocking(this::batch))
-                .get("/v0/runs/{runId}/actions", blocking(this::actions))
-                .get("/v1/functions", blocking(this::functions))
-                .get("/v1/apps", blocking(this::apps))
-                .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync))
-                .setFallbackHandler(notFound)
-                .setInvalidMethodHandler(blocking((ex, b) -> {
-                    throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
-                }));
+                .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync));
+        // The REST API, one class per resource.
+        new RunRoutes(lifecycle, runView).addTo(r, this);
+        new EventRoutes(lifecycle, runView).addTo(r, this);
+        new FunctionRoutes(lifecycle, runView).addTo(r, this);
+        new AppRoutes(lifecycle, syncs).addTo(r, this);
+        r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
+            throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
+        }));
         return r;
     }
 
@@ -115,7 +107,8 @@ public final class HttpApi {
 
     // ---------------------------------------------------------------- plumbing
 
-    private HttpHandler blocking(Route route) {
+    /** The route as a handler that runs on a virtual thread and answers every outcome as JSON. */
+    HttpHandler blocking(Route route) {
         return new HttpHandler() {
             @Override
             public void handleRequest(HttpServerExchange ex) {
@@ -179,49 +172,6 @@ public final class HttpApi {
         return Json.nodes().objectNode().put("error", message == null ? "error" : message.replace('\n', ' ')).put("status", status);
     }
 
-    private static String param(HttpServerExchange ex, String name) {
-        Deque<String> v = ex.getQueryParameters().get(name);
-        return v == null || v.isEmpty() || v.peekFirst().isBlank() ? null : v.peekFirst();
-    }
-
-    private static int limit(HttpServerExchange ex) {
-        String v = param(ex, "limit");
-        if (v == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < 1 || n > 10_000) {
-                throw ApiException.badRequest("limit must be between 1 and 10000, got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit must be a number, got \"" + v + "\"");
-        }
-    }
-
-    private static JsonNode parseJson(byte[] body, String what) {
-        if (body.length == 0) {
-            throw ApiException.badRequest(what + ": the body is empty");
-        }
-        try {
-            JsonNode n = Json.mapper().readTree(body);
-            if (n == null) {
-                throw ApiException.badRequest(what + ": the body is empty");
-            }
-            return n;
-        } catch (IOException e) {
-            String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            throw ApiException.badRequest(what + ": the body is not valid JSON (" + m + ")");
-        }
-    }
-
-    private static ObjectNode data(JsonNode node) {
-        ObjectNode o = Json.nodes().objectNode();
-        o.set("data", node);
-        return o;
-    }
-
     // ---------------------------------------------------------------- events and syncs
 
     /** Event keys: what Inngest keys, SDK dev placeholders ({@code NO_EVENT_KEY_SET}, {@code dev}) and {@code dev-ui} look like. */
@@ -230,7 +180,7 @@ public final class HttpApi {
     private Object events(HttpServerExchange ex, byte[] body) {
         Deque<String> keys = ex.getQueryParameters().get("key");
         checkEventKey(keys == null || keys.isEmpty() ? "" : keys.getFirst());
-        JsonNode tree = parseJson(body, "events");
+        JsonNode tree = Rest.parseJson(body, "events");
         List<JsonNode> items = new ArrayList<>();
         if (tree.isArray()) {
             tree.forEach(items::add);
@@ -306,11 +256,15 @@ public final class HttpApi {
         if (expected != null && !expected.isBlank() && !"dev".equalsIgnoreCase(expected.trim())) {
             throw ApiException.badRequest("the SDK expects a \"" + expected + "\" server, but this is a dev server");
         }
-        JsonNode tree = parseJson(body, "sync");
+        JsonNode tree = Rest.parseJson(body, "sync");
         Registry.Sync sync;
         try {
             sync = Registry.parseSync(tree, System.currentTimeMillis());
         } catch (IllegalArgumentException e) {
+            String app = tree.path("appName").asText("");
+            if (!app.isBlank()) {
+                syncs.failed(app, tree.path("url").asText(null), e.getMessage(), lifecycle.clock().instant());
+            }
             throw ApiException.badRequest(e.getMessage());
         }
         boolean modified;
@@ -336,6 +290,7 @@ public final class HttpApi {
                 modified |= old == null || !Json.toTree(old.config()).equals(Json.toTree(f.config()));
             }
             lifecycle.scheduleCrons(List.copyOf(removed));
+            syncs.synced(sync.app().id());
         } finally {
             syncLock.unlock();
         }
@@ -356,90 +311,10 @@ public final class HttpApi {
         return o;
     }
 
-    // ---------------------------------------------------------------- REST
-
-    private Object listEvents(HttpServerExchange ex, byte[] body) {
-        ArrayNode a = Json.nodes().arrayNode();
-        store.events(param(ex, "name"), limit(ex)).forEach(e -> a.add(Views.event(e)));
-        return data(a);
-    }
-
-    private Object getEvent(HttpServerExchange ex, byte[] body) {
-        String id = ex.getQueryParameters().get("eventId").getFirst();
-        return data(Views.event(store.event(id).orElseThrow(() -> ApiException.notFound("no event with id \"" + id + "\""))));
-    }
-
-    private Object eventRuns(HttpServerExchange ex, byte[] body) {
-        String id = ex.getQueryParameters().get("eventId").getFirst();
-        if (store.event(id).isEmpty()) {
-            throw ApiException.notFound("no event with id \"" + id + "\"");
-        }
-        ArrayNode a = Json.nodes().arrayNode();
-        for (RunRecord r : store.runsForEvent(id)) {
-            a.add(Views.run(r, registry.function(r.functionId()), null));
-        }
-        return data(a);
-    }
-
-    private Object listRuns(HttpServerExchange ex, byte[] body) {
-        String s = param(ex, "status");
-        RunStatus status = null;
-        if (s != null) {
-            status = RunStatus.parse(s);
-            if (status == null) {
-                throw ApiException.badRequest("status must be one of Running, Completed, Failed, Cancelled; got \"" + s + "\"");
-            }
-        }
-        String fn = param(ex, "function");
-        if (fn == null) {
-            fn = param(ex, "function_id");
-        }
-        ArrayNode a = Json.nodes().arrayNode();
-        for (RunRecord r : store.runs(status, fn, limit(ex))) {
-            a.add(Views.run(r, registry.function(r.functionId()), null));
-        }
-        return data(a);
-    }
-
-    private RunRecord run(HttpServerExchange ex) {
-        String id = ex.getQueryParameters().get("runId").getFirst();
-        return store.run(id).orElseThrow(() -> ApiException.notFound("no run with id \"" + id + "\""));
-    }
-
-    private Object getRun(HttpServerExchange ex, byte[] body) {
-        RunRecord r = run(ex);
-        return data(Views.run(r, registry.function(r.functionId()), store.steps(r.id())));
-    }
-
-    private Object cancelRun(HttpServerExchange ex, byte[] body) {
-        RunRecord r = run(ex);
-        if (r.status() == RunStatus.Running) {
-            lifecycle.cancel(r.id(), "cancelled through the REST API");
-        } else if (r.status() != RunStatus.Cancelled) {
-            throw new ApiException(409, "run \"" + r.id() + "\" already ended as " + r.status() + "; only running runs can be cancelled");
-        }
-        RunRecord now = store.run(r.id()).orElse(r);
-        return data(Views.run(now, registry.function(now.functionId()), store.steps(now.id())));
-    }
-
-    private Object batch(HttpServerExchange ex, byte[] body) {
-        return Json.toTree(run(ex).events());
-    }
-
-    private Object actions(HttpServerExchange ex, byte[] body) {
-        ObjectNode o = Json.nodes().objectNode();
-        for (StepRecord s : store.steps(run(ex).id())) {
-            if (s.memoized()) {
-                o.set(s.id(), s.memo() == null ? Json.nodes().nullNode() : s.memo());
-            }
-        }
-        return o;
-    }
-
     /** An SDK reports steps it ran within the call in flight; answered once they are committed. */
     private Object checkpointAsync(HttpServerExchange ex, byte[] body) {
         String runId = ex.getQueryParameters().get("runId").getFirst();
-        JsonNode input = parseJson(body, "invalid checkpoint");
+        JsonNode input = Rest.parseJson(body, "invalid checkpoint");
         try {
             int committed = checkpoints.checkpointAsync(runId, input,
                     ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));
@@ -447,19 +322,5 @@ public final class HttpApi {
         } catch (Checkpoints.Refused e) {
             throw new ApiException(e.status(), e.getMessage());
         }
-    }
-
-    private Object functions(HttpServerExchange ex, byte[] body) {
-        ArrayNode a = Json.nodes().arrayNode();
-        registry.functions().forEach(f -> a.add(Views.function(f)));
-        return data(a);
-    }
-
-    private Object apps(HttpServerExchange ex, byte[] body) {
-        Map<String, Long> counts = new HashMap<>();
-        registry.functions().forEach(f -> counts.merge(f.appId(), 1L, Long::sum));
-        ArrayNode a = Json.nodes().arrayNode();
-        store.apps().forEach(app -> a.add(Views.app(app, counts.getOrDefault(app.id(), 0L))));
-        return data(a);
     }
 }

@@ -113,7 +113,7 @@ final class Views {
         return o;
     }
 
-    private static String time(Long epochMillis) {
+    static String time(Long epochMillis) {
         return epochMillis == null ? null : Instant.ofEpochMilli(epochMillis).toString();
     }
 }

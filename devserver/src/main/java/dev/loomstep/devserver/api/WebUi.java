@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * The web UI: three static files (HTML, JS, CSS) from the jar's resources, served at {@code /} and
+ * The web UI: static files (HTML, a few scripts, CSS) from the jar's resources, served at {@code /} and
  * {@code /ui/*}. It is a client of the REST API like any other; nothing here knows about runs. The files
  * are read once, at construction, so a missing one fails the devserver's start, not a page load. The
  * content security policy allows only this origin's scripts and styles, so even a slip in escaping
@@ -26,7 +26,10 @@ final class WebUi {
 
     private final Map<String, Asset> assets = Map.of(
             "index.html", load("index.html", "text/html; charset=utf-8"),
-            "app.js", load("app.js", "text/javascript; charset=utf-8"),
+            "core.js", load("core.js", "text/javascript; charset=utf-8"),
+            "runs.js", load("runs.js", "text/javascript; charset=utf-8"),
+            "run.js", load("run.js", "text/javascript; charset=utf-8"),
+            "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
             "app.css", load("app.css", "text/css; charset=utf-8"));
 
     private static Asset load(String name, String contentType) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.queue.WorkQueue;
+import dev.loomstep.devserver.store.AttemptRecord;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.PauseRecord;
 import dev.loomstep.devserver.store.QueueItem;
@@ -111,9 +112,11 @@ public final class Executor {
         Duration hold = lifecycle.seams().flowControl().beforeCall(fn, run);
         if (hold != null && hold.isPositive()) {
             // Concurrency is full: wait outside the SDK, without spending an attempt.
+            lifecycle.waits().heldByConcurrency(run.id());
             store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
             return;
         }
+        lifecycle.waits().released(run.id());
         try {
             callSdk(item, run, fn);
         } finally {
@@ -213,6 +216,7 @@ public final class Executor {
             store.deleteItem(item.id());
             if (item.kind() == Kind.STEP) {
                 store.noteStep(run.id(), item.stepId(), null, null, "failed", next, retry.error(), lifecycle.clock().millis());
+                store.noteAttempt(new AttemptRecord(run.id(), item.stepId(), next, lifecycle.clock().millis(), retry.error(), null));
             }
             lifecycle.fail(run.id(), retry.error());
             return;
@@ -221,7 +225,9 @@ public final class Executor {
         LOG.info("run {}: {} call attempt {} of {} failed ({}: {}); retrying in {} ms", run.id(), item.kind(), next,
                 fn.maxAttempts(), retry.error().name(), retry.error().message(), delay.toMillis());
         if (item.kind() == Kind.STEP) {
-            store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), lifecycle.clock().millis());
+            long now = lifecycle.clock().millis();
+            store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), now);
+            store.noteAttempt(new AttemptRecord(run.id(), item.stepId(), next, now, retry.error(), now + delay.toMillis()));
         }
         store.reschedule(item, next, lifecycle.clock().millis() + delay.toMillis())
                 .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
@@ -261,6 +267,7 @@ public final class Executor {
                                 label(e.displayName(), e.name()), attempts, fn.maxAttempts(), message(e.error()), delay.toMillis());
                         store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,
                                 e.error(), start);
+                        store.noteAttempt(new AttemptRecord(run.id(), e.id(), attempts, now, e.error(), now + delay.toMillis()));
                         lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(), null);
                     } else {
                         discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
@@ -313,6 +320,9 @@ public final class Executor {
     private boolean memoizeError(RunRecord run, String stepId, String name, String op, WireError error, int attempts, long start) {
         ObjectNode memo = Json.nodes().objectNode();
         memo.set("error", Json.toTree(error == null ? WireError.of("Error", "the step failed without an error") : error));
+        if (!isMemoized(run.id(), stepId)) {
+            store.noteAttempt(new AttemptRecord(run.id(), stepId, Math.max(1, attempts), lifecycle.clock().millis(), error, null));
+        }
         return store.memoize(run.id(), stepId, name, op, "failed", memo, error, attempts, start, lifecycle.clock().millis());
     }
 
@@ -332,6 +342,7 @@ public final class Executor {
             return;
         }
         store.noteStep(run.id(), s.id(), label(s.displayName(), s.until()), "Sleep", "waiting", 0, null, now);
+        store.noteStepDetail(run.id(), s.id(), Json.nodes().objectNode().put("wake_at", until));
         lifecycle.enqueue(run.id(), Kind.WAKE, s.id(), 0, until, null);
     }
 
@@ -376,6 +387,9 @@ public final class Executor {
         }
         store.insertPause(new PauseRecord(run.id(), w.id(), PauseRecord.WAIT, w.event(), w.ifExpression(), w.match(), expires, now));
         store.noteStep(run.id(), w.id(), label(w.displayName(), w.event()), "WaitForEvent", "waiting", 0, null, now);
+        store.noteStepDetail(run.id(), w.id(), Json.nodes().objectNode().put("event", w.event())
+                .put("expression", w.ifExpression() != null ? w.ifExpression() : w.match())
+                .put("timeout_at", expires == Long.MAX_VALUE ? null : expires));
         if (expires != Long.MAX_VALUE) {
             lifecycle.enqueue(run.id(), Kind.WAIT_TIMEOUT, w.id(), 0, expires, null);
         }
@@ -414,6 +428,8 @@ public final class Executor {
         Event invoked = new Event(Ulid.next(), Lifecycle.INVOKED, data, user == null || user.isNull() ? null : user, now, null);
         store.insertPause(new PauseRecord(run.id(), i.id(), PauseRecord.INVOKE, null, null, null, expires, now));
         store.noteStep(run.id(), i.id(), name, "InvokeFunction", "waiting", 0, null, now);
+        store.noteStepDetail(run.id(), i.id(), Json.nodes().objectNode().put("function_id", target.id())
+                .put("timeout_at", expires == Long.MAX_VALUE ? null : expires));
         if (expires != Long.MAX_VALUE) {
             lifecycle.enqueue(run.id(), Kind.INVOKE_TIMEOUT, i.id(), 0, expires, null);
         }

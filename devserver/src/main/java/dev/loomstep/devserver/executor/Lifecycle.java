@@ -49,6 +49,7 @@ public final class Lifecycle {
     private final Seams seams;
     private final TriggerMatcher matcher;
     private final InstantSource clock;
+    private final RunWaits waits;
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams) {
         this(store, queue, registry, seams, InstantSource.system());
@@ -60,6 +61,7 @@ public final class Lifecycle {
      */
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams, InstantSource clock) {
         this.clock = clock;
+        this.waits = new RunWaits(clock);
         this.store = store;
         this.queue = queue;
         this.registry = registry;
@@ -81,6 +83,11 @@ public final class Lifecycle {
 
     public Seams seams() {
         return seams;
+    }
+
+    /** Which runs wait for a concurrency slot (in memory). */
+    public RunWaits waits() {
+        return waits;
     }
 
     /** Where the devserver reads the time; the queue runs items when this clock reaches their due time. */
@@ -302,7 +309,10 @@ public final class Lifecycle {
             }
             store.deleteItems(runId);
             store.deletePauses(runId);
-            store.afterCommit(() -> queue.forgetRun(runId));
+            store.afterCommit(() -> {
+                queue.forgetRun(runId);
+                waits.released(runId);
+            });
             FunctionRecord fn = registry.function(run.functionId());
             if (fn != null) {
                 store.afterCommit(() -> {

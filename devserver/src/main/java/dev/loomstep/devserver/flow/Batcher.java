@@ -120,6 +120,24 @@ public final class Batcher {
         }
     }
 
+    /** An open batch as it stands: its events so far, oldest first, and when it closes at the latest. */
+    public record OpenBatch(String functionId, String key, List<JsonNode> events, Instant dueAt) {
+        public OpenBatch {
+            events = List.copyOf(events);
+        }
+    }
+
+    /** Every open batch, soonest due first (for the REST API). */
+    public List<OpenBatch> openBatches() {
+        lock.lock();
+        try {
+            return open.values().stream().map(b -> new OpenBatch(b.functionId, b.key, b.events, b.dueAt))
+                    .sorted(java.util.Comparator.comparing(OpenBatch::dueAt)).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** How many events the open batch of a function-scoped key holds (0 when none is open). */
     public int openSize(String key) {
         lock.lock();

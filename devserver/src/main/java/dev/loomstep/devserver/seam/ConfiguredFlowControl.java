@@ -118,6 +118,22 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         }
     }
 
+    @Override
+    public List<Held> held(String functionId) {
+        var out = new java.util.ArrayList<Held>();
+        for (Debouncer.Pending p : debouncer.pending()) {
+            if (p.functionId().equals(functionId)) {
+                out.add(new Held("debounce", p.key(), List.of(p.event().path("id").asText()), p.fireAt()));
+            }
+        }
+        for (Batcher.OpenBatch b : batcher.openBatches()) {
+            if (b.functionId().equals(functionId)) {
+                out.add(new Held("batch", b.key(), b.events().stream().map(e -> e.path("id").asText()).toList(), b.dueAt()));
+            }
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- admission
 
     @Override

@@ -47,6 +47,24 @@ public interface FlowControl {
     /** A run ended (completed, failed or cancelled): release singleton keys and the like. */
     default void runFinished(FunctionRecord function, RunRecord run) {}
 
+    /**
+     * The events flow control holds for a function right now (a debounce waiting for quiet, an open
+     * batch), so the REST API can show events that started no run yet. None by default.
+     */
+    default List<Held> held(String functionId) {
+        return List.of();
+    }
+
+    /**
+     * Events held for a function.
+     *
+     * @param kind     {@code debounce} or {@code batch}
+     * @param key      the function-scoped key (the evaluated CEL key)
+     * @param eventIds the held events' ids, oldest first (a debounce holds only its latest)
+     * @param dueAt    when the run starts at the latest
+     */
+    record Held(String kind, String key, List<String> eventIds, Instant dueAt) {}
+
     /** A decision about a new run. */
     sealed interface Admission {
         /** Start the run at {@code at} (now, or later: throttle, priority). */

@@ -4,6 +4,7 @@ import dev.loomstep.Event;
 import dev.loomstep.protocol.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,6 +31,38 @@ final class Events {
                         Events::eventRecord, limit)
                 : sql.query("SELECT body, received_at FROM events WHERE name = ? ORDER BY received_at DESC, id DESC LIMIT ?",
                         Events::eventRecord, name, limit);
+    }
+
+    /**
+     * Events, newest first: optionally only those named {@code name}, only those whose id is
+     * {@code search} or whose name starts with it, without Inngest's own {@code inngest/...} events
+     * unless {@code internal}, and only those received before the cursor ({@code beforeAt}, {@code beforeId}).
+     */
+    List<EventRecord> events(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit)
+            throws SQLException {
+        var text = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
+        var args = new ArrayList<Object>();
+        if (!internal) {
+            text.append(" AND name NOT LIKE 'inngest/%'");
+        }
+        if (name != null) {
+            text.append(" AND name = ?");
+            args.add(name);
+        }
+        if (search != null) {
+            text.append(" AND (id = ? OR name LIKE ? ESCAPE '\\')");
+            args.add(search);
+            args.add(Sql.likePrefix(search) + "%");
+        }
+        if (beforeAt != null) {
+            text.append(" AND (received_at < ? OR (received_at = ? AND id < ?))");
+            args.add(beforeAt);
+            args.add(beforeAt);
+            args.add(beforeId);
+        }
+        text.append(" ORDER BY received_at DESC, id DESC LIMIT ?");
+        args.add(limit);
+        return sql.query(text.toString(), Events::eventRecord, args.toArray());
     }
 
     private static EventRecord eventRecord(ResultSet rs) throws SQLException {

@@ -73,6 +73,51 @@ final class Runs {
                 status.name(), json(output), json(error), at, runId) == 1;
     }
 
+    /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    List<RunRecord> runs(RunQuery q) throws SQLException {
+        var text = new StringBuilder("SELECT * FROM runs WHERE 1=1");
+        var args = new ArrayList<Object>();
+        String at = "COALESCE(started_at, created_at)";
+        if (q.statuses() != null && !q.statuses().isEmpty()) {
+            text.append(" AND status IN (").append("?,".repeat(q.statuses().size() - 1)).append("?)");
+            q.statuses().forEach(st -> args.add(st.name()));
+        }
+        if (q.functionIds() != null && !q.functionIds().isEmpty()) {
+            text.append(" AND function_id IN (").append("?,".repeat(q.functionIds().size() - 1)).append("?)");
+            args.addAll(q.functionIds());
+        }
+        if (q.from() != null) {
+            text.append(" AND ").append(at).append(" >= ?");
+            args.add(q.from());
+        }
+        if (q.until() != null) {
+            text.append(" AND ").append(at).append(" < ?");
+            args.add(q.until());
+        }
+        if (q.search() != null) {
+            text.append(" AND (id = ? OR event_id = ? OR events LIKE ? ESCAPE '\\')");
+            args.add(q.search());
+            args.add(q.search());
+            // a batched run lists every event id in its events (the first is event_id)
+            args.add("%\"id\":\"" + Sql.likePrefix(q.search()) + "\"%");
+        }
+        if (q.after() != null) {
+            text.append(" AND (").append(at).append(" < ? OR (").append(at).append(" = ? AND id < ?))");
+            args.add(q.after().at());
+            args.add(q.after().at());
+            args.add(q.after().runId());
+        }
+        text.append(" ORDER BY ").append(at).append(" DESC, id DESC LIMIT ?");
+        args.add(q.limit());
+        return sql.query(text.toString(), Runs::runRecord, args.toArray());
+    }
+
+    /** The runs a run started with {@code step.invoke}, oldest first. */
+    List<RunRecord> invokedBy(String runId) throws SQLException {
+        return sql.query("SELECT * FROM runs WHERE invoker >= ? AND invoker < ? ORDER BY created_at, id",
+                Runs::runRecord, runId + ".", runId + "/");
+    }
+
     private static RunRecord runRecord(ResultSet rs) throws SQLException {
         return new RunRecord(
                 rs.getString("id"), rs.getString("function_id"), rs.getString("event_id"),

@@ -6,7 +6,8 @@ import java.util.List;
 
 /** The tables, one group per aggregate; created if missing when a store opens. */
 final class Schema {
-    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses");
+    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
+            "step_details", "step_attempts");
 
     private static final String[] DDL = {
         """
@@ -44,6 +45,18 @@ final class Schema {
           expression TEXT, match TEXT, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
           PRIMARY KEY (run_id, step_id))""",
         "CREATE INDEX IF NOT EXISTS pauses_by_event ON pauses(kind, event_name)",
+        // What the UI shows of a step beyond its memo: a sleep's wake-up time, a wait's event and
+        // expression, an invoke's target; kept after the pause or timer is gone.
+        """
+        CREATE TABLE IF NOT EXISTS step_details (
+          run_id TEXT NOT NULL, step_id TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (run_id, step_id))""",
+        """
+        CREATE TABLE IF NOT EXISTS step_attempts (
+          run_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL,
+          error TEXT, retry_at INTEGER, PRIMARY KEY (run_id, step_id, attempt))""",
+        "CREATE INDEX IF NOT EXISTS runs_by_invoker ON runs(invoker)",
+        // the runs list's order (RunQuery): newest start, or queue time while not started
+        "CREATE INDEX IF NOT EXISTS runs_by_start ON runs(COALESCE(started_at, created_at), id)",
     };
 
     private Schema() {}

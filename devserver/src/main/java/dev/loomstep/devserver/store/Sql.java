@@ -103,6 +103,11 @@ final class Sql implements AutoCloseable {
         return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
     }
 
+    /** {@code text} escaped for a {@code LIKE ... ESCAPE '\\'} pattern, so it matches itself literally. */
+    static String likePrefix(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
     static Long nullableLong(ResultSet rs, String column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;

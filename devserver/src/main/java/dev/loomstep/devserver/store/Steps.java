@@ -7,7 +7,9 @@ import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.WireError;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A run's steps: memoized outputs in stack order, and what is known of the others. */
@@ -60,6 +62,36 @@ final class Steps {
                 runId, stepId, name, op, status, Json.toString(memo == null ? Json.nodes().nullNode() : memo),
                 json(error), next, attempts, startedAt, endedAt);
         return true;
+    }
+
+    /** Saves what the UI shows of a step beyond its memo (replacing what was saved before). */
+    void noteStepDetail(String runId, String stepId, JsonNode detail) throws SQLException {
+        sql.update("INSERT OR REPLACE INTO step_details(run_id, step_id, detail) VALUES (?,?,?)",
+                runId, stepId, Json.toString(detail));
+    }
+
+    /** The saved details of a run's steps, by step id. */
+    Map<String, JsonNode> stepDetails(String runId) throws SQLException {
+        var out = new HashMap<String, JsonNode>();
+        for (var row : sql.query("SELECT step_id, detail FROM step_details WHERE run_id = ?",
+                rs -> Map.entry(rs.getString("step_id"), Sql.tree(rs.getString("detail"))), runId)) {
+            out.put(row.getKey(), row.getValue());
+        }
+        return out;
+    }
+
+    /** Records a failed attempt of a step (the same attempt twice keeps the first). */
+    void noteAttempt(AttemptRecord a) throws SQLException {
+        sql.update("INSERT OR IGNORE INTO step_attempts(run_id, step_id, attempt, at, error, retry_at) VALUES (?,?,?,?,?,?)",
+                a.runId(), a.stepId(), a.attempt(), a.at(), json(a.error()), a.retryAt());
+    }
+
+    /** The failed attempts of a run's steps, each step's in order. */
+    List<AttemptRecord> attempts(String runId) throws SQLException {
+        return sql.query("SELECT * FROM step_attempts WHERE run_id = ? ORDER BY step_id, attempt",
+                rs -> new AttemptRecord(rs.getString("run_id"), rs.getString("step_id"), rs.getInt("attempt"),
+                        rs.getLong("at"), Sql.read(rs.getString("error"), WireError.class), Sql.nullableLong(rs, "retry_at")),
+                runId);
     }
 
     private static StepRecord stepRecord(ResultSet rs) throws SQLException {

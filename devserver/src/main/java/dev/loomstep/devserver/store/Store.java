@@ -204,6 +204,15 @@ public final class Store implements AutoCloseable {
         return read(t -> t.events.events(name, limit));
     }
 
+    /**
+     * Events, newest first: optionally only those named {@code name}, only those whose id is
+     * {@code search} or whose name starts with it, without Inngest's own {@code inngest/...} events
+     * unless {@code internal}, and only those received before the cursor ({@code beforeAt}, {@code beforeId}).
+     */
+    public List<EventRecord> events(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit) {
+        return read(t -> t.events.events(name, search, internal, beforeAt, beforeId, limit));
+    }
+
     // ---------------------------------------------------------------- runs
 
     public void insertRun(RunRecord r) {
@@ -217,6 +226,16 @@ public final class Store implements AutoCloseable {
     /** Runs, newest first, optionally filtered by status and function id. */
     public List<RunRecord> runs(RunStatus status, String functionId, int limit) {
         return read(t -> t.runs.runs(status, functionId, limit));
+    }
+
+    /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    public List<RunRecord> runs(RunQuery q) {
+        return read(t -> t.runs.runs(q));
+    }
+
+    /** The runs a run started with {@code step.invoke}, oldest first. */
+    public List<RunRecord> invokedBy(String runId) {
+        return read(t -> t.runs.invokedBy(runId));
     }
 
     public List<RunRecord> runsForEvent(String eventId) {
@@ -267,6 +286,26 @@ public final class Store implements AutoCloseable {
     public boolean memoize(String runId, String stepId, String name, String op, String status, JsonNode memo,
                            WireError error, int attempts, long startedAt, long endedAt) {
         return tx(() -> writer.steps.memoize(runId, stepId, name, op, status, memo, error, attempts, startedAt, endedAt));
+    }
+
+    /** Saves what the UI shows of a step beyond its memo (replacing what was saved before). */
+    public void noteStepDetail(String runId, String stepId, JsonNode detail) {
+        write(t -> t.steps.noteStepDetail(runId, stepId, detail));
+    }
+
+    /** The saved details of a run's steps, by step id. */
+    public Map<String, JsonNode> stepDetails(String runId) {
+        return read(t -> t.steps.stepDetails(runId));
+    }
+
+    /** Records a failed attempt of a step (the same attempt twice keeps the first). */
+    public void noteAttempt(AttemptRecord a) {
+        write(t -> t.steps.noteAttempt(a));
+    }
+
+    /** The failed attempts of a run's steps, each step's in order. */
+    public List<AttemptRecord> attempts(String runId) {
+        return read(t -> t.steps.attempts(runId));
     }
 
     // ---------------------------------------------------------------- queue

@@ -1,0 +1,98 @@
+package dev.loomstep.devserver.api;
+
+import static dev.loomstep.devserver.api.Rest.data;
+import static dev.loomstep.devserver.api.Rest.path;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.store.AppRecord;
+import dev.loomstep.protocol.Json;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code /v1/apps}: the synced apps with their sync status and last sync error, and Resync. */
+final class AppRoutes {
+    private final Lifecycle lifecycle;
+    private final SyncStatus syncs;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    AppRoutes(Lifecycle lifecycle, SyncStatus syncs) {
+        this.lifecycle = lifecycle;
+        this.syncs = syncs;
+    }
+
+    void addTo(RoutingHandler r, HttpApi api) {
+        r.get("/v1/apps", api.blocking(this::list))
+                .post("/v1/apps/{appId}/resync", api.blocking(this::resync));
+    }
+
+    private Object list(HttpServerExchange ex, byte[] body) {
+        Map<String, Long> counts = new HashMap<>();
+        lifecycle.registry().functions().forEach(f -> counts.merge(f.appId(), 1L, Long::sum));
+        ArrayNode a = Json.nodes().arrayNode();
+        var known = new java.util.HashSet<String>();
+        for (AppRecord app : lifecycle.store().apps()) {
+            known.add(app.id());
+            a.add(view(app, counts.getOrDefault(app.id(), 0L)));
+        }
+        // An app whose first sync was refused has no record yet, but its error belongs on the list.
+        syncs.all().forEach((id, f) -> {
+            if (!known.contains(id)) {
+                ObjectNode o = a.addObject().put("id", id).put("name", id).put("url", f.url());
+                o.put("function_count", 0).put("sync_status", "error").put("last_sync_error", f.message())
+                        .put("last_sync_error_at", f.at().toString());
+            }
+        });
+        return data(a);
+    }
+
+    private ObjectNode view(AppRecord app, long functions) {
+        ObjectNode o = Views.app(app, functions);
+        var failure = syncs.failure(app.id());
+        o.put("sync_status", failure.isPresent() ? "error" : "synced");
+        o.put("last_sync_error", failure.map(SyncStatus.Failure::message).orElse(null));
+        o.put("last_sync_error_at", failure.map(f -> f.at().toString()).orElse(null));
+        return o;
+    }
+
+    /**
+     * Asks the app to sync again: a {@code PUT} to its URL, as {@code -u} does; the SDK then posts its
+     * functions to {@code /fn/register}. A refusal or an unreachable app becomes its last sync error (502).
+     */
+    private Object resync(HttpServerExchange ex, byte[] body) throws InterruptedException {
+        String id = path(ex, "appId");
+        String url = lifecycle.store().apps().stream().filter(a -> a.id().equals(id)).map(AppRecord::url).findFirst()
+                .orElseGet(() -> syncs.failure(id).map(SyncStatus.Failure::url).orElse(null));
+        if (url == null) {
+            throw ApiException.notFound("no app with id \"" + id + "\"");
+        }
+        String problem;
+        try {
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .header("X-Inngest-Server-Kind", "dev").PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            problem = res.statusCode() / 100 == 2 ? null : "PUT " + url + " answered HTTP " + res.statusCode() + ": "
+                    + res.body().strip().lines().findFirst().orElse("(no body)");
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            problem = "cannot reach " + url + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        if (problem != null) {
+            syncs.failed(id, url, problem, lifecycle.clock().instant());
+            throw new ApiException(502, problem);
+        }
+        AppRecord app = lifecycle.store().apps().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null);
+        if (app == null) {
+            throw new ApiException(502, "the app at " + url + " answered the PUT but did not sync as \"" + id + "\"");
+        }
+        long functions = lifecycle.registry().functions().stream().filter(f -> f.appId().equals(id)).count();
+        return data(view(app, functions));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.loomstep.devserver.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.protocol.Json;
+import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Deque;
+
+/** What every resource's routes share: reading parameters and bodies, and the {@code {data}} envelope. */
+final class Rest {
+    static final int DEFAULT_LIMIT = 100;
+
+    private Rest() {}
+
+    /** A query parameter, or null when it is missing or blank. */
+    static String param(HttpServerExchange ex, String name) {
+        Deque<String> v = ex.getQueryParameters().get(name);
+        return v == null || v.isEmpty() || v.peekFirst().isBlank() ? null : v.peekFirst().trim();
+    }
+
+    /** A path parameter ({@code /v1/runs/{runId}}). */
+    static String path(HttpServerExchange ex, String name) {
+        return ex.getQueryParameters().get(name).getFirst();
+    }
+
+    static int limit(HttpServerExchange ex) {
+        String v = param(ex, "limit");
+        if (v == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1 || n > 10_000) {
+                throw ApiException.badRequest("limit must be between 1 and 10000, got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit must be a number, got \"" + v + "\"");
+        }
+    }
+
+    /** A time parameter: an RFC 3339 time ({@code 2026-01-02T03:04:05Z}) or epoch milliseconds; null when absent. */
+    static Long time(HttpServerExchange ex, String name) {
+        String v = param(ex, name);
+        if (v == null) {
+            return null;
+        }
+        if (v.chars().allMatch(Character::isDigit) && v.length() < 19) {
+            return Long.parseLong(v);
+        }
+        try {
+            return OffsetDateTime.parse(v).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(v).toEpochMilli();
+            } catch (DateTimeParseException again) {
+                throw ApiException.badRequest(name + " must be an RFC 3339 time (2026-01-02T03:04:05Z) or epoch milliseconds, got \""
+                        + v + "\"");
+            }
+        }
+    }
+
+    static JsonNode parseJson(byte[] body, String what) {
+        if (body.length == 0) {
+            throw ApiException.badRequest(what + ": the body is empty");
+        }
+        try {
+            JsonNode n = Json.mapper().readTree(body);
+            if (n == null) {
+                throw ApiException.badRequest(what + ": the body is empty");
+            }
+            return n;
+        } catch (IOException e) {
+            String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw ApiException.badRequest(what + ": the body is not valid JSON (" + m + ")");
+        }
+    }
+
+    static ObjectNode data(JsonNode node) {
+        ObjectNode o = Json.nodes().objectNode();
+        o.set("data", node);
+        return o;
+    }
+
+    /** A page: {@code {data, next_cursor}}; the cursor is null on the last page. */
+    static ObjectNode page(JsonNode node, String nextCursor) {
+        ObjectNode o = data(node);
+        o.put("next_cursor", nextCursor);
+        return o;
+    }
+
+    /** A cursor is {@code <epoch ms>.<id>} of the last item of the previous page. */
+    static String cursor(long at, String id) {
+        return at + "." + id;
+    }
+
+    /** The two halves of a cursor, or a 400 naming the format. */
+    static String[] parseCursor(String cursor) {
+        int dot = cursor.indexOf('.');
+        if (dot < 1 || dot == cursor.length() - 1 || !cursor.substring(0, dot).chars().allMatch(Character::isDigit)) {
+            throw ApiException.badRequest("cursor must be the next_cursor of a previous page, got \"" + cursor + "\"");
+        }
+        return new String[] {cursor.substring(0, dot), cursor.substring(dot + 1)};
+    }
+}

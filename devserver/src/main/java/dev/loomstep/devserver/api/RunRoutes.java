@@ -1,0 +1,159 @@
+package dev.loomstep.devserver.api;
+
+import static dev.loomstep.devserver.api.Rest.data;
+import static dev.loomstep.devserver.api.Rest.param;
+import static dev.loomstep.devserver.api.Rest.path;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.store.FunctionRecord;
+import dev.loomstep.devserver.store.RunQuery;
+import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.RunStatus;
+import dev.loomstep.devserver.store.StepRecord;
+import dev.loomstep.devserver.store.Store;
+import dev.loomstep.protocol.Json;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /v1/runs}: list and search, one run with its trace, cancel, rerun; {@code /v0/runs} for SDKs in {@code use_api} mode. */
+final class RunRoutes {
+    private final Lifecycle lifecycle;
+    private final Store store;
+    private final RunView view;
+
+    RunRoutes(Lifecycle lifecycle, RunView view) {
+        this.lifecycle = lifecycle;
+        this.store = lifecycle.store();
+        this.view = view;
+    }
+
+    void addTo(RoutingHandler r, HttpApi api) {
+        r.get("/v1/runs", api.blocking(this::list))
+                .get("/v1/runs/{runId}", api.blocking(this::get))
+                .post("/v1/runs/{runId}/cancel", api.blocking(this::cancel))
+                .post("/v1/runs/{runId}/rerun", api.blocking(this::rerun))
+                .delete("/v1/runs/{runId}", api.blocking(this::cancel))
+                .delete("/v0/runs/{runId}", api.blocking(this::cancel))
+                .get("/v0/runs/{runId}/batch", api.blocking(this::batch))
+                .get("/v0/runs/{runId}/actions", api.blocking(this::actions));
+    }
+
+    private Object list(HttpServerExchange ex, byte[] body) {
+        List<RunStatus> statuses = new ArrayList<>();
+        String s = param(ex, "status");
+        if (s != null) {
+            for (String one : s.split(",")) {
+                RunStatus st = RunStatus.parse(one.trim());
+                if (st == null) {
+                    throw ApiException.badRequest("status must be one of Running, Completed, Failed, Cancelled (or several,"
+                            + " comma-separated); got \"" + one.trim() + "\"");
+                }
+                statuses.add(st);
+            }
+        }
+        String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
+        Long from = Rest.time(ex, "from");
+        Long until = Rest.time(ex, "until");
+        if (from != null && until != null && from >= until) {
+            throw ApiException.badRequest("from must be before until");
+        }
+        RunQuery.Cursor after = null;
+        String c = param(ex, "cursor");
+        if (c != null) {
+            String[] parts = Rest.parseCursor(c);
+            after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
+        }
+        int limit = Rest.limit(ex);
+        List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
+                param(ex, "search"), after, limit + 1));
+        ArrayNode a = Json.nodes().arrayNode();
+        runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
+        String next = null;
+        if (runs.size() > limit) {
+            RunRecord last = runs.get(limit - 1);
+            next = Rest.cursor(RunQuery.sortTime(last), last.id());
+        }
+        return Rest.page(a, next);
+    }
+
+    /**
+     * The functions a {@code function} filter names: each comma-separated value is a composite id
+     * ({@code shop-process-order}) or a function's own id within its app ({@code process-order}).
+     * A value that names no synced function is kept as it is, so runs of a removed function stay findable.
+     */
+    private List<String> functionIds(String filter) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (String v : filter.split(",")) {
+            String want = v.trim();
+            boolean found = false;
+            for (FunctionRecord f : lifecycle.registry().functions()) {
+                if (f.id().equals(want) || f.id().equals(f.appId() + "-" + want)) {
+                    ids.add(f.id());
+                    found = true;
+                }
+            }
+            if (!found) {
+                ids.add(want);
+            }
+        }
+        return List.copyOf(ids);
+    }
+
+    private RunRecord run(HttpServerExchange ex) {
+        String id = path(ex, "runId");
+        return store.run(id).orElseThrow(() -> ApiException.notFound("no run with id \"" + id + "\""));
+    }
+
+    private Object get(HttpServerExchange ex, byte[] body) {
+        return data(view.full(run(ex)));
+    }
+
+    private Object cancel(HttpServerExchange ex, byte[] body) {
+        RunRecord r = run(ex);
+        if (r.status() == RunStatus.Running) {
+            lifecycle.cancel(r.id(), "cancelled through the REST API");
+        } else if (r.status() != RunStatus.Cancelled) {
+            throw new ApiException(409, "run \"" + r.id() + "\" already ended as " + r.status() + "; only running runs can be cancelled");
+        }
+        return data(view.full(store.run(r.id()).orElse(r)));
+    }
+
+    /** A new run of the same function with the same events (through flow control, like a new event). */
+    private Object rerun(HttpServerExchange ex, byte[] body) {
+        RunRecord r = run(ex);
+        FunctionRecord fn = lifecycle.registry().function(r.functionId());
+        if (fn == null) {
+            throw new ApiException(409, "function \"" + r.functionId() + "\" of run \"" + r.id()
+                    + "\" is no longer synced by any app; sync its app to rerun it");
+        }
+        String newRun = lifecycle.createRun(fn, r.events(), null).orElse(null);
+        ObjectNode o = Json.nodes().objectNode();
+        o.put("run_id", newRun);
+        o.put("rerun_of", r.id());
+        if (newRun == null) {
+            o.put("message", "flow control started no run now (rate limit, idempotency, singleton, debounce or batch);"
+                    + " see the devserver's log");
+        }
+        return data(o);
+    }
+
+    private Object batch(HttpServerExchange ex, byte[] body) {
+        return Json.toTree(run(ex).events());
+    }
+
+    private Object actions(HttpServerExchange ex, byte[] body) {
+        ObjectNode o = Json.nodes().objectNode();
+        for (StepRecord s : store.steps(run(ex).id())) {
+            if (s.memoized()) {
+                o.set(s.id(), s.memo() == null ? Json.nodes().nullNode() : s.memo());
+            }
+        }
+        return o;
+    }
+}

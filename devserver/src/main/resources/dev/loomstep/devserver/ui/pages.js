@@ -1,0 +1,298 @@
+// The events stream and an event's page (Replay), the functions and a function's page (Invoke),
+// the apps (sync status, Resync) and the send-event form.
+"use strict";
+
+(function (L) {
+  const { h, append, clear, link, api, when } = L;
+  const EVENT_KEY = "dev-ui";
+
+  /** An event's facts and its whole JSON into `box`. */
+  async function drawEvent(box, eventId) {
+    clear(box);
+    if (!eventId) {
+      box.appendChild(h("span", { class: "muted" }, "none"));
+      return;
+    }
+    try {
+      const e = (await api("GET", "/v1/events/" + L.enc(eventId))).data;
+      append(box, [
+        h("dl", { class: "facts" },
+          h("dt", {}, "Name"), h("dd", { id: "event-name-shown" }, e.name),
+          h("dt", {}, "Id"), h("dd", { class: "mono" }, link(L.eventHash(e.id), e.id)),
+          h("dt", {}, "Received"), h("dd", {}, when(e.received_at))),
+        h("h2", {}, "Data"), L.json(e.data === undefined ? {} : e.data, "event-data-shown"),
+        L.collapsedJson("The whole event (JSON)", e, "event-json"),
+      ]);
+    } catch (err) {
+      append(box, [h("span", { class: "mono" }, eventId), " ", h("span", { class: "muted" }, "(" + err.message + ")")]);
+    }
+  }
+
+  function eventsView(q) {
+    const search = q.get("search") || "";
+    const internal = q.get("internal") === "true";
+    let tbody, more, older = [], cursor = null, firstCursor = null, latest = [];
+    const url = extra => "/v1/events?" + new URLSearchParams(Object.assign({ limit: "100", include_runs: "true" },
+      search ? { search: search } : {}, internal ? {} : { internal: "false" }, extra || {}));
+    function draw() {
+      const seen = new Set(latest.map(e => e.id));
+      const rows = latest.concat(older.filter(e => !seen.has(e.id)));
+      clear(tbody);
+      if (rows.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 4, class: "empty", id: "events-empty" },
+        search ? "No event has that id or a name starting with it." : "No events yet.")));
+      for (const e of rows) {
+        tbody.appendChild(h("tr", { "data-test": "event-row", "data-event-id": e.id, "data-event-name": e.name },
+          h("td", { "data-test": "event-name" }, link(L.eventHash(e.id), e.name)),
+          h("td", { class: "id" }, link(L.eventHash(e.id), e.id, { "data-test": "event-link" })),
+          h("td", {}, when(e.received_at || (e.ts ? new Date(e.ts).toISOString() : null))),
+          h("td", { "data-test": "event-runs" }, (e.runs || []).length === 0 ? h("span", { class: "muted" }, "none")
+            : e.runs.map(r => link(L.runHash(r.run_id), r.function_id, { class: "chip run-chip status-" + r.status, title: r.status + " · " + r.run_id })))));
+      }
+      more.hidden = !(older.length ? cursor : firstCursor);
+    }
+    return {
+      nav: "events",
+      render(root) {
+        const input = h("input", { id: "event-search", type: "search", placeholder: "event id or name", value: search, size: 34 });
+        const form = h("form", { class: "filters" }, input, h("button", { type: "submit", id: "event-search-go" }, "Search"),
+          h("label", {}, h("input", { type: "checkbox", id: "events-internal", checked: internal,
+            onchange: e => L.setQuery({ internal: e.target.checked ? "true" : "" }) }), " show inngest/… events"));
+        form.addEventListener("submit", e => {
+          e.preventDefault();
+          L.setQuery({ search: input.value.trim() });
+        });
+        tbody = h("tbody", { id: "events-body" });
+        more = L.actionButton({ id: "events-more", class: "secondary" }, "Load older events", async () => {
+          const page = await api("GET", url({ cursor: older.length ? cursor : firstCursor }));
+          older = older.concat(page.data);
+          cursor = page.next_cursor;
+          draw();
+        }, () => root);
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Events"), link("#/send", "Send an event")), form,
+          h("table", { id: "events-table" }, h("thead", {}, h("tr", {}, ["Name", "Id", "Received ▾", "Runs"].map(t => h("th", {}, t)))), tbody),
+          h("div", { class: "more" }, more)]);
+      },
+      async refresh() {
+        const page = await api("GET", url());
+        latest = page.data;
+        firstCursor = page.next_cursor;
+        draw();
+      },
+    };
+  }
+
+  function eventView(eventId) {
+    let info, tbody, out;
+    return {
+      nav: "events",
+      render(root) {
+        info = h("div", { class: "card" });
+        out = h("div", { id: "replay-result" });
+        tbody = h("tbody", { id: "event-runs-body" });
+        const replay = L.actionButton({ id: "replay-event" }, "Replay", async () => {
+          const res = await api("POST", "/v1/events/" + L.enc(eventId) + "/replay", "{}");
+          clear(out).appendChild(h("p", {}, "Sent again as ",
+            link(L.eventHash(res.ids[0]), res.ids[0], { id: "replayed-event", "data-event-id": res.ids[0], class: "mono" })));
+        }, () => root);
+        append(root, [
+          h("p", {}, link("#/events", "← all events")),
+          h("div", { class: "title" }, h("h1", {}, "Event ", h("span", { class: "mono", id: "event-id" }, eventId)), replay),
+          out, info,
+          h("h2", {}, "Runs it started"),
+          L.runsTable("event-runs", tbody, false),
+        ]);
+        drawEvent(info, eventId);
+      },
+      async refresh() {
+        const runs = (await api("GET", "/v1/events/" + L.enc(eventId) + "/runs")).data;
+        clear(tbody);
+        if (runs.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 4, class: "empty" },
+          "No runs (yet): no synced function matches it, flow control holds or skipped it, or it is still being matched.")));
+        for (const r of runs) tbody.appendChild(L.runRow(r, false));
+      },
+    };
+  }
+
+  function functionsView() {
+    let tbody;
+    return {
+      nav: "functions",
+      render(root) {
+        tbody = h("tbody", { id: "functions-body" });
+        append(root, [h("h1", {}, "Functions"), h("table", { id: "functions-table" },
+          h("thead", {}, h("tr", {}, ["Function", "App", "Triggers", "Flow control", "Retries"].map(t => h("th", {}, t)))), tbody)]);
+      },
+      async refresh() {
+        const fns = (await api("GET", "/v1/functions")).data;
+        clear(tbody);
+        if (fns.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No functions synced yet.")));
+        for (const f of fns) {
+          tbody.appendChild(h("tr", { "data-test": "function", "data-function-id": f.id },
+            h("td", {}, link(L.functionHash(f.id), f.name, { "data-test": "function-name" }), h("div", { class: "muted mono" }, f.id)),
+            h("td", {}, f.app_id),
+            h("td", { "data-test": "function-triggers" }, (f.triggers || []).map(L.triggerChip)),
+            h("td", { "data-test": "function-flow" }, L.flowChips(f.config)),
+            h("td", {}, String(f.retries))));
+        }
+      },
+    };
+  }
+
+  function functionView(fnId) {
+    let info, tbody, held, out;
+    return {
+      nav: "functions",
+      render(root) {
+        info = h("div", { class: "card", id: "function-info" });
+        held = h("div", { id: "function-held" });
+        tbody = h("tbody", { id: "function-runs-body" });
+        out = h("div", { id: "invoke-result" });
+        const editor = h("textarea", { id: "invoke-data", rows: 6, spellcheck: "false" }, "{}");
+        const invoke = L.actionButton({ id: "invoke-function" }, "Invoke", async () => {
+          clear(out);
+          let data;
+          try {
+            data = editor.value.trim() === "" ? {} : JSON.parse(editor.value);
+          } catch (err) {
+            throw new Error("Data is not valid JSON: " + err.message);
+          }
+          if (data === null || typeof data !== "object" || Array.isArray(data)) throw new Error("Data must be a JSON object, like {\"id\": 1}.");
+          const res = (await api("POST", "/v1/functions/" + L.enc(fnId) + "/invoke", { data: data })).data;
+          out.appendChild(res.run_id
+            ? h("p", {}, "Started run ", link(L.runHash(res.run_id), res.run_id, { id: "invoked-run", "data-run-id": res.run_id, class: "mono" }))
+            : h("p", { class: "msg-error" }, res.message));
+          L.poll();
+        }, () => invokeCard);
+        const invokeCard = h("div", { class: "card invoke", id: "invoke-card" }, h("h2", {}, "Invoke"),
+          h("p", { class: "muted" }, "Runs the function with this data as step.invoke does (an inngest/function.invoked event), whatever its triggers."),
+          h("label", { for: "invoke-data" }, "Data (a JSON object)"), editor, h("div", {}, invoke), out);
+        append(root, [h("p", {}, link("#/functions", "← all functions")),
+          h("h1", {}, "Function ", h("span", { class: "mono", id: "function-id" }, fnId)), info, held, invokeCard,
+          h("div", { class: "title" }, h("h2", {}, "Recent runs"), link("#/runs?function=" + L.enc(fnId), "all its runs", { id: "function-all-runs" })),
+          L.runsTable("function-runs", tbody, true)]);
+      },
+      async refresh() {
+        const [f, runs] = await Promise.all([api("GET", "/v1/functions/" + L.enc(fnId)),
+          api("GET", "/v1/runs?limit=20&function=" + L.enc(fnId))]);
+        const fn = f.data;
+        clear(info).appendChild(h("dl", { class: "facts" },
+          h("dt", {}, "Name"), h("dd", { id: "function-name" }, fn.name),
+          h("dt", {}, "App"), h("dd", {}, fn.app_id),
+          h("dt", {}, "Triggers"), h("dd", { "data-test": "function-triggers" }, (fn.triggers || []).map(L.triggerChip)),
+          h("dt", {}, "Flow control"), h("dd", { "data-test": "function-flow" }, L.flowChips(fn.config).length ? L.flowChips(fn.config) : "none"),
+          h("dt", {}, "Retries"), h("dd", {}, String(fn.retries)),
+          h("dt", {}, "URL"), h("dd", { class: "mono" }, fn.url || "—")));
+        clear(held);
+        if ((fn.held_events || []).length) {
+          held.appendChild(h("div", { class: "card" }, h("h2", {}, "Held by flow control"),
+            fn.held_events.map(x => h("p", { "data-test": "held-events", "data-kind": x.kind },
+              x.kind === "batch" ? "batch of " + x.event_ids.length : "debounce", " · starts by ", when(x.due_at),
+              " (" + L.relative(x.due_at) + ") · ", x.event_ids.map(id => link(L.eventHash(id), id, { class: "mono" }))))));
+        }
+        clear(tbody);
+        if (runs.data.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No runs yet.")));
+        for (const r of runs.data) tbody.appendChild(L.runRow(r, true));
+      },
+    };
+  }
+
+  function appsView() {
+    let box;
+    return {
+      nav: "apps",
+      render(root) {
+        box = h("div", { id: "apps" });
+        append(root, [h("h1", {}, "Apps"), box]);
+      },
+      async refresh() {
+        const [apps, fns] = await Promise.all([api("GET", "/v1/apps"), api("GET", "/v1/functions")]);
+        clear(box);
+        if (apps.data.length === 0) {
+          box.appendChild(h("p", { class: "empty", id: "apps-empty" },
+            "No apps synced yet. Sync one with a PUT to its serve endpoint, the SDK's own sync, or `-u URL`."));
+        }
+        for (const a of apps.data) {
+          const mine = fns.data.filter(f => f.app_id === a.id);
+          const card = h("div", { class: "card", "data-test": "app", "data-app-id": a.id });
+          const resync = L.actionButton({ "data-test": "app-resync", class: "secondary" }, "Resync", async () => {
+            await api("POST", "/v1/apps/" + L.enc(a.id) + "/resync", "{}");
+            L.poll();
+          }, () => card);
+          append(card, [
+            h("div", { class: "title" }, h("h2", {}, h("span", { "data-test": "app-name" }, a.name || a.id)),
+              h("span", { class: "status sync-" + a.sync_status, "data-test": "app-sync-status" }, a.sync_status === "error" ? "sync failed" : "synced"),
+              resync),
+            a.last_sync_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-sync-error" }, a.last_sync_error + " (" + when(a.last_sync_error_at) + ")")) : null,
+            h("dl", { class: "facts" },
+              h("dt", {}, "URL"), h("dd", { class: "mono", "data-test": "app-url" }, a.url || "—"),
+              h("dt", {}, "SDK"), h("dd", { "data-test": "app-sdk" }, a.sdk || "—"),
+              h("dt", {}, "Framework"), h("dd", { "data-test": "app-framework" }, a.framework || "—"),
+              h("dt", {}, "Synced"), h("dd", {}, when(a.synced_at))),
+            h("table", { class: "functions" },
+              h("thead", {}, h("tr", {}, ["Function", "Id", "Triggers", "Retries", ""].map(t => h("th", {}, t)))),
+              h("tbody", {}, mine.map(f => h("tr", { "data-test": "function", "data-function-id": f.id },
+                h("td", { "data-test": "function-name" }, link(L.functionHash(f.id), f.name)),
+                h("td", { class: "id" }, f.id),
+                h("td", { "data-test": "function-triggers" }, (f.triggers || []).map(L.triggerChip)),
+                h("td", {}, String(f.retries)),
+                h("td", {}, link("#/runs?function=" + L.enc(f.id), "runs", { "data-test": "function-runs" })))))),
+          ]);
+          box.appendChild(card);
+        }
+      },
+    };
+  }
+
+  function sendView() {
+    return {
+      nav: "send",
+      render(root) {
+        const name = h("input", { id: "event-name", name: "name", required: true, placeholder: "app/user.created", size: 40, autocomplete: "off" });
+        const data = h("textarea", { id: "event-data", name: "data", rows: 8, spellcheck: "false" }, "{}");
+        const out = h("div", { id: "send-result" });
+        const button = h("button", { id: "send-event", type: "submit" }, "Send event");
+        const form = h("form", { class: "send card", id: "send-form" },
+          h("label", { for: "event-name" }, "Name"), name,
+          h("label", { for: "event-data" }, "Data (a JSON object)"), data,
+          h("div", {}, button), out);
+        form.addEventListener("submit", async e => {
+          e.preventDefault();
+          clear(out);
+          let parsed;
+          try {
+            parsed = data.value.trim() === "" ? {} : JSON.parse(data.value);
+          } catch (err) {
+            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, "Data is not valid JSON: " + err.message));
+            return;
+          }
+          if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, "Data must be a JSON object, like {\"id\": 1}."));
+            return;
+          }
+          button.disabled = true;
+          try {
+            const res = await api("POST", "/e/" + EVENT_KEY, { name: name.value.trim(), data: parsed });
+            const id = res.ids[0];
+            append(out, [h("p", {}, "Sent event ",
+              link(L.eventHash(id), id, { id: "sent-event-id", "data-event-id": id, class: "mono" }),
+              " — ", link(L.eventHash(id), "see the runs it started", { id: "sent-event-runs" }))]);
+          } catch (err) {
+            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, err.message));
+          } finally {
+            button.disabled = false;
+          }
+        });
+        append(root, [h("h1", {}, "Send an event"), form]);
+        name.focus();
+      },
+    };
+  }
+
+  L.drawEvent = drawEvent;
+  L.routes["events"] = (id, q) => eventsView(q);
+  L.routes["events/:id"] = id => eventView(id);
+  L.routes["functions"] = () => functionsView();
+  L.routes["functions/:id"] = id => functionView(id);
+  L.routes["apps"] = () => appsView();
+  L.routes["send"] = () => sendView();
+})(window.Loom);

@@ -1,0 +1,212 @@
+// A run's page (#/runs/{id}): facts, Cancel and Rerun, flow-control state, invoke links both ways,
+// output or error, and the trace as a waterfall: steps in start order on the run's time axis, steps
+// that ran at overlapping times grouped as one collapsible parallel block, outputs collapsed with
+// their size, and for each step what it waited for and every failed attempt.
+"use strict";
+
+(function (L) {
+  const { h, append, clear, link, api, ms, when, duration } = L;
+  const OPEN_GROUP_MAX = 8; // bigger parallel groups start collapsed
+
+  function runView(runId) {
+    let body, eventBox, eventShown = null, drawn = null;
+    const openGroups = new Map(); // group key -> open?, kept across redraws
+    return {
+      nav: "runs",
+      render(root) {
+        eventBox = h("div", { id: "run-event" }, h("span", { class: "muted" }, "loading…"));
+        body = h("div", { id: "run-body" });
+        append(root, [
+          h("p", {}, link("#/runs", "← all runs")),
+          h("h1", {}, "Run ", h("span", { class: "mono", id: "run-id" }, runId)),
+          body,
+          h("h2", {}, "Triggering event"),
+          h("div", { class: "card" }, eventBox),
+        ]);
+      },
+      async refresh() {
+        const run = (await api("GET", "/v1/runs/" + L.enc(runId))).data;
+        const key = JSON.stringify(run);
+        if (run.status === "Running" || key !== drawn) {
+          drawn = key; // a finished run is drawn once, so open details and selections stay put
+          drawRun(body, run, openGroups);
+        }
+        if (eventShown !== run.event_id) {
+          eventShown = run.event_id;
+          L.drawEvent(eventBox, run.event_id);
+        }
+      },
+    };
+  }
+
+  function drawRun(body, run, openGroups) {
+    const cancel = run.status === "Running"
+      ? L.actionButton({ id: "cancel-run", class: "danger" }, "Cancel run", async () => {
+        await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/cancel", "{}");
+        L.poll();
+      }, () => body)
+      : null;
+    const rerun = L.actionButton({ id: "rerun-run", class: "secondary" }, "Rerun", async () => {
+      const res = (await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/rerun", "{}")).data;
+      if (!res.run_id) throw new Error(res.message);
+      location.hash = L.runHash(res.run_id);
+    }, () => body);
+    const children = run.invoked_runs || [];
+    const facts = h("dl", { class: "facts" },
+      h("dt", {}, "Function"), h("dd", { id: "run-function", title: run.function_id },
+        link(L.functionHash(run.function_id), run.function_name || run.function_id),
+        run.app_id ? h("span", { class: "muted" }, " · app " + run.app_id) : null),
+      h("dt", {}, "Status"), h("dd", {}, L.statusBadge(run.status, "run-status"), " ", L.runFlowChips(run)),
+      h("dt", {}, "Event"), h("dd", { class: "mono" }, run.event_id ? link(L.eventHash(run.event_id), run.event_id, { id: "run-event-link" }) : "—"),
+      h("dt", {}, "Queued"), h("dd", {}, when(run.queued_at)),
+      h("dt", {}, "Started"), h("dd", {}, when(run.run_started_at)),
+      h("dt", {}, "Ended"), h("dd", {}, when(run.ended_at)),
+      h("dt", {}, "Duration"), h("dd", { id: "run-duration" }, duration(L.runDuration(run))),
+      run.parent_run_id ? [h("dt", {}, "Invoked by"), h("dd", { class: "mono" },
+        link(L.runHash(run.parent_run_id), run.parent_run_id, { id: "parent-run" }))] : null,
+      children.length ? [h("dt", {}, "Invoked"), h("dd", { id: "invoked-runs" }, children.map(c => h("div", {},
+        link(L.runHash(c.run_id), c.function_name, { "data-test": "invoked-run", "data-run-id": c.run_id, class: "mono" }),
+        " ", L.statusBadge(c.status))))] : null);
+    const flow = (run.flow_control || []).map(f => h("p", { class: "flow-detail", "data-test": "run-flow-detail" },
+      f.detail, f.until ? " until " + when(f.until) + " (" + L.relative(f.until) + ")" : "",
+      f.since ? " since " + when(f.since) : ""));
+    const result = run.error !== null && run.error !== undefined
+      ? h("div", { class: "card" }, h("h2", {}, "Error"), L.errorBlock(run.error, "run-error"))
+      : run.status === "Completed"
+        ? h("div", { class: "card" }, h("h2", {}, "Output"), h("div", { id: "run-output" }, L.json(run.output)))
+        : null;
+    clear(body);
+    append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, cancel, rerun), facts, flow), result,
+      h("h2", {}, "Trace"), waterfall(run, openGroups)]);
+  }
+
+  /**
+   * Steps in start order, grouped: a step joins the current group while it starts before every step
+   * of the group has ended, so the steps of a fan-out form one group and sequential steps stand alone.
+   */
+  function groups(steps, openEnd) {
+    const sorted = steps.slice().sort((a, b) => (ms(a.started_at) || Infinity) - (ms(b.started_at) || Infinity));
+    const out = [];
+    let cur = null, curEnd = -Infinity;
+    for (const s of sorted) {
+      const start = ms(s.started_at);
+      const end = ms(s.ended_at) || openEnd;
+      if (cur && start !== null && start < curEnd) {
+        cur.push(s);
+        curEnd = Math.max(curEnd, end);
+      } else {
+        cur = [s];
+        out.push(cur);
+        curEnd = start === null ? Infinity : end;
+      }
+    }
+    return out;
+  }
+
+  function waterfall(run, openGroups) {
+    const steps = run.steps || [];
+    const box = h("div", { class: "card timeline", id: "timeline" });
+    if (steps.length === 0) {
+      box.appendChild(h("p", { class: "empty", id: "timeline-empty" }, "No steps yet."));
+      return box;
+    }
+    const openEnd = ms(run.ended_at) || Date.now();
+    const starts = steps.map(s => ms(s.started_at)).filter(x => x);
+    const origin = Math.min(ms(run.run_started_at) || Infinity, ...starts);
+    const end = Math.max(openEnd, ...steps.map(s => ms(s.ended_at) || openEnd));
+    const axis = { origin: origin, span: Math.max(1, end - origin), openEnd: openEnd };
+    box.appendChild(h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(axis.span))));
+    for (const g of groups(steps, openEnd)) {
+      if (g.length === 1) {
+        box.appendChild(stepRow(run, g[0], axis));
+        continue;
+      }
+      const key = g[0].id;
+      const done = g.filter(s => s.status === "completed").length;
+      const gStart = Math.min(...g.map(s => ms(s.started_at)));
+      const gEnd = Math.max(...g.map(s => ms(s.ended_at) || openEnd));
+      const open = openGroups.has(key) ? openGroups.get(key) : g.length <= OPEN_GROUP_MAX;
+      const details = h("details", { class: "group", "data-test": "step-group", "data-size": g.length, open: open },
+        h("summary", {}, h("div", { class: "step" },
+          h("div", {}, h("div", { class: "name", "data-test": "group-title" }, g.length + " parallel steps"),
+            h("div", { class: "meta" }, done + " completed · " + duration(gEnd - gStart))),
+          h("div", {}, h("div", { class: "track" }, bar(axis, gStart, gEnd, "bar group-bar"))))),
+        g.map(s => stepRow(run, s, axis)));
+      details.addEventListener("toggle", () => openGroups.set(key, details.open));
+      box.appendChild(details);
+    }
+    return box;
+  }
+
+  function bar(axis, start, stop, cls, title) {
+    const b = h("div", { class: cls, title: title || "" });
+    if (start) {
+      b.style.left = (100 * (start - axis.origin) / axis.span).toFixed(2) + "%";
+      b.style.width = Math.max(0.3, 100 * (stop - start) / axis.span).toFixed(2) + "%";
+    }
+    return b;
+  }
+
+  function stepRow(run, s, axis) {
+    const start = ms(s.started_at);
+    const stop = ms(s.ended_at) || (start ? Math.max(start, axis.openEnd) : null);
+    const took = s.duration_ms !== null && s.duration_ms !== undefined ? duration(s.duration_ms)
+      : start && run.status === "Running" ? duration(Date.now() - start) + " so far" : "—";
+    // the failed attempts list every error already; a step's own error is shown when there is no such list
+    const result = s.error !== null && s.error !== undefined && !(s.attempt_errors || []).length
+      ? L.errorBlock(s.error, "step-error")
+      : s.output !== null && s.output !== undefined ? L.collapsedJson("Output", s.output, "step-output") : null;
+    return h("div", { class: "step", "data-test": "step-row", "data-step-id": s.id, "data-step-name": s.name || s.id, "data-status": s.status },
+      h("div", {},
+        h("div", { class: "name", "data-test": "step-name", title: s.id }, s.name || s.id),
+        h("div", { class: "meta" }, h("span", { "data-test": "step-op" }, s.op || "?"), " · ",
+          L.statusBadge(s.status, "step-status")),
+        h("div", { class: "meta" }, "started ", when(s.started_at)),
+        h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
+          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null)),
+      h("div", {}, h("div", { class: "track" }, bar(axis, start, stop, "bar op-" + s.op + " st-" + String(s.status).replace(/ /g, "-"), s.status)),
+        what(s), attempts(s), result));
+  }
+
+  /** What a sleep, a wait or an invoke is (or was) waiting for. */
+  function what(s) {
+    if (s.sleep) {
+      return h("p", { class: "detail", "data-test": "step-sleep" }, s.status === "waiting" ? "sleeping until " : "slept until ",
+        h("span", { "data-test": "wake-at", title: s.sleep.wake_at || "" }, when(s.sleep.wake_at)),
+        s.status === "waiting" ? " (" + L.relative(s.sleep.wake_at) + ")" : "");
+    }
+    if (s.wait) {
+      const w = s.wait;
+      return h("p", { class: "detail", "data-test": "step-wait" }, "waits for ",
+        h("code", { "data-test": "wait-event" }, w.event || "?"),
+        w.expression ? [" if ", h("code", { "data-test": "wait-expression" }, w.expression)] : null,
+        w.timeout_at ? [" until ", h("span", { "data-test": "wait-deadline", title: w.timeout_at }, when(w.timeout_at)),
+          w.outcome === "waiting" ? " (" + L.relative(w.timeout_at) + ")" : ""] : " (no timeout)",
+        " — ", h("span", { class: "outcome outcome-" + w.outcome, "data-test": "wait-outcome" }, w.outcome.replace("_", " ")),
+        w.matched_event_id ? [" by ", link(L.eventHash(w.matched_event_id), w.matched_event_id, { class: "mono", "data-test": "wait-matched" })] : null);
+    }
+    if (s.invoke) {
+      const i = s.invoke;
+      return h("p", { class: "detail", "data-test": "step-invoke" }, "invokes ",
+        link(L.functionHash(i.function_id || ""), i.function_id || "?"),
+        i.run_id ? [" as run ", link(L.runHash(i.run_id), i.run_id, { class: "mono", "data-test": "invoke-run" }), " ", L.statusBadge(i.run_status)] : null,
+        i.timeout_at ? " · timeout " + when(i.timeout_at) : "",
+        " — ", h("span", { class: "outcome outcome-" + i.outcome, "data-test": "invoke-outcome" }, i.outcome.replace("_", " ")));
+    }
+    return null;
+  }
+
+  /** Every failed attempt: when, the error, and when the next attempt was due (the backoff). */
+  function attempts(s) {
+    const list = s.attempt_errors || [];
+    if (list.length === 0 && !s.next_attempt_at) return null;
+    return h("div", { class: "attempts", "data-test": "step-attempt-errors" },
+      list.map(a => h("div", { class: "attempt", "data-test": "attempt-error" },
+        h("span", { class: "muted" }, "attempt " + a.attempt + " failed at " + when(a.at)),
+        a.retry_at ? h("span", { class: "muted", "data-test": "attempt-backoff" }, " · retry after " + duration(ms(a.retry_at) - ms(a.at))) : null,
+        h("pre", {}, L.errorText(a.error || "error")))),
+      s.next_attempt_at ? h("p", { class: "muted", "data-test": "next-attempt" }, "next attempt " + when(s.next_attempt_at) + " (" + L.relative(s.next_attempt_at) + ")") : null);
+  }
+
+  L.routes["runs/:id"] = id => runView(id);
+})(window.Loom);

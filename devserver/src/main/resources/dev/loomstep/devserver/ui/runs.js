@@ -1,0 +1,113 @@
+// The runs list (#/runs): search by run or event id, filters by function, status and time range,
+// all kept in the URL; the newest page refreshes live, older pages load on demand.
+"use strict";
+
+(function (L) {
+  const { h, append, clear, link, api } = L;
+  const STATUSES = ["Running", "Completed", "Failed", "Cancelled"];
+  const RANGES = [["", "any time"], ["15m", "last 15 minutes"], ["1h", "last hour"], ["24h", "last 24 hours"], ["7d", "last 7 days"]];
+  const RANGE_MS = { "15m": 900e3, "1h": 3600e3, "24h": 86400e3, "7d": 604800e3 };
+  const PAGE = 100;
+
+  /** The run rows of a table (also used by the event and function pages). */
+  function runRow(r, withStarted) {
+    return h("tr", { "data-test": "run-row", "data-run-id": r.run_id, "data-function-id": r.function_id, "data-status": r.status },
+      h("td", { class: "id" }, link(L.runHash(r.run_id), r.run_id, { "data-test": "run-link" })),
+      h("td", { "data-test": "run-function", title: r.function_id }, r.function_name || r.function_id),
+      h("td", {}, L.statusBadge(r.status, "run-status"), " ", L.runFlowChips(r)),
+      withStarted ? h("td", { "data-test": "run-started", title: r.run_started_at || r.queued_at || "" },
+        L.when(r.run_started_at || r.queued_at)) : null,
+      h("td", { "data-test": "run-duration" }, L.duration(L.runDuration(r))));
+  }
+
+  function runsTable(id, tbody, withStarted) {
+    const cols = ["Run", "Function", "Status", withStarted ? "Started ▾" : null, "Duration"].filter(x => x);
+    return h("table", { id: id, class: "runs" }, h("thead", {}, h("tr", {}, cols.map(t => h("th", {}, t)))), tbody);
+  }
+
+  function runsView(q) {
+    const filter = {
+      function: q.get("function") || "", status: q.get("status") || "", search: q.get("search") || "", range: q.get("range") || "",
+    };
+    let tbody, fnSelect, more, count, knownFns = "", older = [], cursor = null, firstCursor = null;
+    function query(extra) {
+      const p = new URLSearchParams({ limit: String(PAGE) });
+      if (filter.function) p.set("function", filter.function);
+      if (filter.status) p.set("status", filter.status);
+      if (filter.search) p.set("search", filter.search);
+      if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
+      for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
+      return "/v1/runs?" + p;
+    }
+    let latest = [];
+    function draw() {
+      const seen = new Set(latest.map(r => r.run_id));
+      const rows = latest.concat(older.filter(r => !seen.has(r.run_id)));
+      clear(tbody);
+      if (rows.length === 0) {
+        tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty", id: "runs-empty" },
+          filter.function || filter.status || filter.search || filter.range ? "No runs match the filters." : "No runs yet: send an event.")));
+      }
+      for (const r of rows) tbody.appendChild(runRow(r, true));
+      const next = older.length ? cursor : firstCursor;
+      more.hidden = !next;
+      count.textContent = rows.length + (next ? "+ runs" : rows.length === 1 ? " run" : " runs");
+    }
+    return {
+      nav: "runs",
+      render(root) {
+        fnSelect = h("select", { id: "filter-function", onchange: e => L.setQuery({ function: e.target.value }) },
+          h("option", { value: "" }, "all functions"));
+        if (filter.function) fnSelect.appendChild(h("option", { value: filter.function, selected: true }, filter.function));
+        const stSelect = h("select", { id: "filter-status", onchange: e => L.setQuery({ status: e.target.value }) },
+          h("option", { value: "" }, "all statuses"),
+          STATUSES.map(s => h("option", { value: s, selected: filter.status === s }, s)));
+        const rangeSelect = h("select", { id: "filter-range", onchange: e => L.setQuery({ range: e.target.value }) },
+          RANGES.map(([v, t]) => h("option", { value: v, selected: filter.range === v }, t)));
+        const search = h("input", { id: "run-search", type: "search", placeholder: "run id or event id", value: filter.search, size: 30 });
+        const form = h("form", { class: "filters", id: "runs-filters" },
+          search, h("button", { type: "submit", id: "run-search-go" }, "Search"),
+          h("label", {}, "Function ", fnSelect), h("label", {}, "Status ", stSelect), h("label", {}, "Started ", rangeSelect));
+        form.addEventListener("submit", e => {
+          e.preventDefault();
+          L.setQuery({ search: search.value.trim() });
+        });
+        tbody = h("tbody", { id: "runs-body" });
+        count = h("span", { class: "muted", id: "runs-count" });
+        more = L.actionButton({ id: "runs-more", class: "secondary" }, "Load older runs", async () => {
+          const next = older.length ? cursor : firstCursor;
+          const page = await api("GET", query({ cursor: next }));
+          older = older.concat(page.data);
+          cursor = page.next_cursor;
+          draw();
+        }, () => root);
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Runs"), count), form, runsTable("runs-table", tbody, true),
+          h("div", { class: "more" }, more)]);
+      },
+      async refresh() {
+        const [runs, fns] = await Promise.all([api("GET", query()), api("GET", "/v1/functions")]);
+        const ids = fns.data.map(f => f.id + "\u0000" + f.name).join("\u0001");
+        if (ids !== knownFns) {
+          knownFns = ids;
+          const keep = filter.function;
+          clear(fnSelect).appendChild(h("option", { value: "" }, "all functions"));
+          let found = !keep;
+          for (const f of fns.data) {
+            const own = f.id.startsWith(f.app_id + "-") ? f.id.slice(f.app_id.length + 1) : null;
+            const selected = keep === f.id || keep === own;
+            found = found || selected;
+            fnSelect.appendChild(h("option", { value: f.id, selected: selected }, f.name === f.id ? f.id : f.name + " (" + f.id + ")"));
+          }
+          if (!found) fnSelect.appendChild(h("option", { value: keep, selected: true }, keep + " (not synced)"));
+        }
+        latest = runs.data;
+        firstCursor = runs.next_cursor;
+        draw();
+      },
+    };
+  }
+
+  L.runRow = runRow;
+  L.runsTable = runsTable;
+  L.routes["runs"] = (id, q) => runsView(q);
+})(window.Loom);
