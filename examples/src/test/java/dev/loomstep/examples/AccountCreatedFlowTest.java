@@ -9,7 +9,7 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.LoomstepServer;
 import dev.loomstep.protocol.Json;
-import dev.loomstep.testkit.MovableClock;
+import dev.loomstep.devserver.MovableClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
