@@ -592,6 +592,20 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Forgets every run, step, event, wait and pending queue item; synced apps, functions and cron
+     * schedules stay. For {@code DevServer.reset()}: tests that share one devserver start clean.
+     */
+    public void clearRuns() {
+        tx(() -> {
+            for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
+                    "DELETE FROM runs", "DELETE FROM events")) {
+                update(sql);
+            }
+            return null;
+        });
+    }
+
     /** Counts rows per table; for diagnostics and tests. */
     public Map<String, Long> counts() {
         return tx(() -> {
