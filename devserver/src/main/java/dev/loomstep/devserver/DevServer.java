@@ -13,6 +13,7 @@ import dev.loomstep.devserver.internal.Cli;
 import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.seam.Seams;
 import dev.loomstep.devserver.store.QueueItem;
+import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -61,6 +62,7 @@ public final class DevServer implements AutoCloseable {
     private final Sync sync;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Seams seams;
+    private final Lifecycle lifecycle;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
@@ -72,6 +74,7 @@ public final class DevServer implements AutoCloseable {
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
             var lifecycle = new Lifecycle(store, queue, registry, seams, b.clock);
+            this.lifecycle = lifecycle;
             this.client = new SdkClient(b.callTimeout);
             var dispatches = new Dispatches();
             var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches);
@@ -147,6 +150,19 @@ public final class DevServer implements AutoCloseable {
     /** The database file, or null when the state lives in memory only. */
     public Path database() {
         return database;
+    }
+
+    /**
+     * Starts over with the same synced apps: every unfinished run is cancelled (so flow-control slots it
+     * held are given back), then every run, step, event, wait and pending item is forgotten. Synced
+     * apps, their functions and cron schedules stay; rate-limit, throttle and idempotency windows are
+     * not reset. For test suites that share one devserver across tests.
+     */
+    public void reset() {
+        for (var run : store.runs(RunStatus.Running, null, Integer.MAX_VALUE)) {
+            lifecycle.cancel(run.id(), "the devserver was reset");
+        }
+        store.clearRuns();
     }
 
     /**

@@ -104,7 +104,7 @@ final class Api {
      * clock to 01:00 and 02:00 (it must start before 01:00), checks each firing's event and that the first
      * scheduled the second, and returns the first firing's run (from the runs list).
      */
-    JsonNode awaitHourlyCronFirings(dev.loomstep.testkit.MovableClock clock, String functionId) {
+    JsonNode awaitHourlyCronFirings(MovableClock clock, String functionId) {
         String fn = "/v1/runs?function=" + functionId;
         org.junit.jupiter.api.Assertions.assertEquals(0, get(fn).get("data").size(), "nothing fires before 01:00 on the devserver's clock");
         clock.advanceTo(java.time.Instant.parse("2030-01-01T01:00:00Z"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import dev.loomstep.testkit.MovableClock;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;

@@ -15,7 +15,6 @@ import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.flow.CancelOn;
 import dev.loomstep.undertow.LoomstepServer;
-import dev.loomstep.testkit.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

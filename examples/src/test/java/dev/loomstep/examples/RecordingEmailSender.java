@@ -15,6 +15,11 @@ final class RecordingEmailSender implements EmailSender {
         return true;
     }
 
+    /** Forgets what was sent (between tests that share one sender). */
+    synchronized void clear() {
+        sent.clear();
+    }
+
     synchronized List<Email> sent() {
         return List.copyOf(sent);
     }

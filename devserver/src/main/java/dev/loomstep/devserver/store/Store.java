@@ -372,6 +372,19 @@ public final class Store implements AutoCloseable {
         write(t -> t.pauses.deletePauses(runId));
     }
 
+    /**
+     * Forgets every run, step, event, wait and pending queue item; synced apps, functions and cron
+     * schedules stay. For {@code DevServer.reset()}: tests that share one devserver start clean.
+     */
+    public void clearRuns() {
+        write(t -> {
+            for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
+                    "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM runs", "DELETE FROM events")) {
+                t.sql.update(sql);
+            }
+        });
+    }
+
     /** Counts rows per table; for diagnostics and tests. */
     public Map<String, Long> counts() {
         return read(Tables::counts);

@@ -1,4 +1,4 @@
-package dev.loomstep.testkit;
+package dev.loomstep.devserver;
 
 import java.time.Duration;
 import java.time.Instant;

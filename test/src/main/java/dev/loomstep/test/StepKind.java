@@ -1,0 +1,15 @@
+package dev.loomstep.test;
+
+/** What kind of step a {@link StepResult} is, as the executor sees it. */
+public enum StepKind {
+    /** {@code step.run}. */
+    RUN,
+    /** {@code step.sendEvent} (a run step of its own kind on the wire). */
+    SEND_EVENT,
+    /** {@code step.sleep} and {@code step.sleepUntil}. */
+    SLEEP,
+    /** {@code step.waitForEvent}. */
+    WAIT_FOR_EVENT,
+    /** {@code step.invoke}. */
+    INVOKE
+}
