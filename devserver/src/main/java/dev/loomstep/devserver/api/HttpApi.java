@@ -88,6 +88,7 @@ public final class HttpApi {
                 .get("/v1/events", blocking(this::listEvents))
                 .get("/v1/events/{eventId}", blocking(this::getEvent))
                 .get("/v1/events/{eventId}/runs", blocking(this::eventRuns))
+                .get("/v1/events/{eventId}/runs/ended", blocking(this::eventRunsEnded))
                 .get("/v1/runs", blocking(this::listRuns))
                 .get("/v1/runs/{runId}", blocking(this::getRun))
                 .post("/v1/runs/{runId}/cancel", blocking(this::cancelRun))
@@ -369,6 +370,38 @@ public final class HttpApi {
             a.add(Views.run(r, registry.function(r.functionId()), null));
         }
         return data(a);
+    }
+
+    /** The longest {@code timeout} a wait for runs' ends may ask for; a longer wait asks again. */
+    private static final java.time.Duration MAX_END_WAIT = java.time.Duration.ofMinutes(5);
+
+    /**
+     * Like {@code /v1/events/{id}/runs}, but answers once every run the event started has ended, or
+     * at {@code timeout} (a time string, default 30s) with the runs as they are then. Waiting costs
+     * a parked virtual thread and no polling, so a client learns each run's end at once.
+     */
+    private Object eventRunsEnded(HttpServerExchange ex, byte[] body) {
+        String id = ex.getQueryParameters().get("eventId").getFirst();
+        String t = param(ex, "timeout");
+        java.time.Duration timeout;
+        try {
+            timeout = t == null ? java.time.Duration.ofSeconds(30) : dev.loomstep.protocol.TimeStrings.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("timeout: " + e.getMessage());
+        }
+        if (timeout.compareTo(MAX_END_WAIT) > 0) {
+            throw ApiException.badRequest("timeout must be at most " + MAX_END_WAIT.toMinutes() + "m, got \"" + t + "\"");
+        }
+        if (store.event(id).isEmpty()) {
+            throw ApiException.notFound("no event with id \"" + id + "\"");
+        }
+        try {
+            lifecycle.runEnds().await(() -> store.runsForEvent(id), timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "the devserver is shutting down; ask again once it is back");
+        }
+        return eventRuns(ex, body);
     }
 
     private Object listRuns(HttpServerExchange ex, byte[] body) {

@@ -49,6 +49,7 @@ public final class Lifecycle {
     private final Seams seams;
     private final TriggerMatcher matcher;
     private final InstantSource clock;
+    private final RunEnds runEnds = new RunEnds();
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams) {
         this(store, queue, registry, seams, InstantSource.system());
@@ -81,6 +82,11 @@ public final class Lifecycle {
 
     public Seams seams() {
         return seams;
+    }
+
+    /** Signals each run's end after it committed; the REST API's wait for a run's end uses it. */
+    public RunEnds runEnds() {
+        return runEnds;
     }
 
     /** Where the devserver reads the time; the queue runs items when this clock reaches their due time. */
@@ -303,6 +309,7 @@ public final class Lifecycle {
             store.deleteItems(runId);
             store.deletePauses(runId);
             store.afterCommit(() -> queue.forgetRun(runId));
+            store.afterCommit(() -> runEnds.ended(runId));
             FunctionRecord fn = registry.function(run.functionId());
             if (fn != null) {
                 store.afterCommit(() -> {
