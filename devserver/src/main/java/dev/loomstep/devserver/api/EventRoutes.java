@@ -15,6 +15,8 @@ import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
+import dev.loomstep.protocol.TimeStrings;
+import java.time.Duration;
 import java.util.List;
 
 /** {@code /v1/events}: the stream (search, pages), one event, the runs it started, and Replay. */
@@ -33,6 +35,7 @@ final class EventRoutes {
         r.get("/v1/events", api.blocking(this::list))
                 .get("/v1/events/{eventId}", api.blocking(this::get))
                 .get("/v1/events/{eventId}/runs", api.blocking(this::eventRuns))
+                .get("/v1/events/{eventId}/runs/ended", api.blocking(this::eventRunsEnded))
                 .post("/v1/events/{eventId}/replay", api.blocking(this::replay));
     }
 
@@ -87,6 +90,35 @@ final class EventRoutes {
             a.add(runs.row(r));
         }
         return data(a);
+    }
+
+    /** The longest {@code timeout} a wait for runs' ends may ask for; a longer wait asks again. */
+    private static final Duration MAX_END_WAIT = Duration.ofMinutes(5);
+
+    /**
+     * Like {@code /v1/events/{id}/runs}, but answers once every run the event started has ended, or
+     * at {@code timeout} (a time string, default 30s) with the runs as they are then. Waiting costs
+     * a parked virtual thread and no polling, so a client learns each run's end at once.
+     */
+    private Object eventRunsEnded(HttpServerExchange ex, byte[] body) {
+        String t = param(ex, "timeout");
+        Duration timeout;
+        try {
+            timeout = t == null ? Duration.ofSeconds(30) : TimeStrings.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("timeout: " + e.getMessage());
+        }
+        if (timeout.compareTo(MAX_END_WAIT) > 0) {
+            throw ApiException.badRequest("timeout must be at most " + MAX_END_WAIT.toMinutes() + "m, got \"" + t + "\"");
+        }
+        String id = event(ex).event().id();
+        try {
+            lifecycle.runEnds().await(() -> store.runsForEvent(id), timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "the devserver is shutting down; ask again once it is back");
+        }
+        return eventRuns(ex, body);
     }
 
     /** Sends the same event again: same name, data and user, a new id and the current time. */

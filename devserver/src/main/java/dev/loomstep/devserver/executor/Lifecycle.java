@@ -50,6 +50,7 @@ public final class Lifecycle {
     private final TriggerMatcher matcher;
     private final InstantSource clock;
     private final RunWaits waits;
+    private final RunEnds runEnds = new RunEnds();
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams) {
         this(store, queue, registry, seams, InstantSource.system());
@@ -88,6 +89,11 @@ public final class Lifecycle {
     /** Which runs wait for a concurrency slot (in memory). */
     public RunWaits waits() {
         return waits;
+    }
+
+    /** Signals each run's end after it committed; the REST API's wait for a run's end uses it. */
+    public RunEnds runEnds() {
+        return runEnds;
     }
 
     /** Where the devserver reads the time; the queue runs items when this clock reaches their due time. */
@@ -312,6 +318,7 @@ public final class Lifecycle {
             store.afterCommit(() -> {
                 queue.forgetRun(runId);
                 waits.released(runId);
+                runEnds.ended(runId);
             });
             FunctionRecord fn = registry.function(run.functionId());
             if (fn != null) {

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# End to end against Restate: the same durable function — 10 sequential steps, each returning a small
+# value — run by four systems one after the other, each server and each app in its own process, all
+# driven by the same closed-loop load driver (E2eDriver, a third process) on loopback:
+#   Loomstep classic        the devserver (java -jar devserver.jar, SQLite WAL on disk) + the Loomstep app (E2eApp)
+#   Loomstep checkpointing  the same, the app checkpointing
+#   inngest-js              the same devserver + the official JS SDK app (load/js-e2e-app.js; its defaults)
+#   Restate                 restate-server (npm, data in a temp dir) + a Restate sdk-java service (restate/)
+# A run is timed from its start (event sent / ingress call) to the driver learning it completed; per
+# round: completed runs/s, p50, p99, and the ratios to Restate. Results: target/results/e2e-vs-restate.{md,tsv}
+#
+#   benchmarks/load/e2e-vs-restate.sh [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3]
+#                                     [--systems classic,checkpointing,js,restate] [--steps 10]
+#   smoke test: benchmarks/load/e2e-vs-restate.sh --rounds 1,10 --runs 20 --warmup-seconds 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+die() { echo "e2e-vs-restate: $*" >&2; exit 1; }
+
+rounds=1,100,1000 seconds=10 runs= warmup=3 systems=classic,checkpointing,js,restate steps=10
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --warmup-seconds) warmup=$2; shift 2 ;;
+    --systems) systems=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+for s in ${systems//,/ }; do
+  case "$s" in classic|checkpointing|js|restate) ;; *) die "unknown system $s (classic, checkpointing, js, restate)" ;; esac
+done
+want() { [[ ",$systems," == *",$1,"* ]]; }
+
+out=target/results; mkdir -p "$out"
+tsv=$out/e2e-vs-restate.tsv; : > "$tsv"
+command -v node >/dev/null || die "node not found (Node.js 20+ runs the JS SDK app and installs restate-server)"
+command -v npm >/dev/null || die "npm not found"
+command -v curl >/dev/null || die "curl not found"
+restate_bin=restate/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server
+if want js && [ ! -d ../testkit/js-peer/node_modules/inngest ]; then
+  (cd ../testkit/js-peer && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of the JS SDK peer failed"
+fi
+if want restate && [ ! -x "$restate_bin" ]; then
+  (cd restate && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of restate-server failed"
+  [ -x "$restate_bin" ] || die "$restate_bin is missing after npm ci (the package is for linux-x64 only)"
+fi
+
+echo "== building" >&2
+../loom mvn -B -q -pl benchmarks -am package -DskipTests || die "the Loomstep build failed"
+if want restate; then
+  ../loom mvn -B -q -f "$PWD/restate/pom.xml" package || die "the Restate service's build failed (restate/pom.xml)"
+fi
+java_home=$(../loom mvn -B -v 2>/dev/null | sed -n 's/.*runtime: //p')
+java="$java_home/bin/java"
+[ -x "$java" ] || die "no JDK found through ../loom"
+devserver_jar=../devserver/target/devserver.jar
+[ -f "$devserver_jar" ] || die "$devserver_jar was not built"
+quiet=(-Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+
+tmp=$(mktemp -d -t e2e-vs-restate.XXXXXX)
+pids=()
+stop_all() { # stops every process this script started, and waits for them
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+}
+trap 'stop_all; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+ready_line() { # $1 = log, $2 = pid, $3 = regex of the ready line (sed, group 1 = URL), $4 = what; waits up to 60 s
+  for _ in $(seq 600); do
+    url=$(sed -n "s/$3/\1/p" "$1" | head -1)
+    [ -n "$url" ] && { echo "$url"; return; }
+    kill -0 "$2" 2>/dev/null || { tail -20 "$1" >&2; die "$4 exited before it was ready (log: $1)"; }
+    sleep 0.1
+  done
+  tail -20 "$1" >&2; die "$4 was not ready within 60 s (log: $1)"
+}
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+driver() { # $1 = system name, then --target ...
+  local name=$1; shift
+  echo "== $name: rounds $rounds" >&2
+  "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system "$name" "$@" \
+    --rounds "$rounds" --steps "$steps" --warmup-seconds "$warmup" ${runs:+--runs "$runs"} --seconds "$seconds" --out "$tsv" \
+    || die "the load driver failed on $name"
+}
+
+devserver() { # $1 = name; starts a fresh devserver with SQLite on disk in the temp dir; sets dev_url
+  "$java" --enable-native-access=ALL-UNNAMED "${quiet[@]}" -jar "$devserver_jar" --port 0 --db "$tmp/$1.db" > "$out/e2e-devserver-$1.log" 2>&1 &
+  pids+=($!)
+  dev_url=$(ready_line "$out/e2e-devserver-$1.log" "$!" '^Loomstep devserver listening on \([^ ]*\) .*' "the devserver ($1)") || exit 1
+}
+
+loomstep() { # $1 = classic|checkpointing
+  devserver "$1"
+  "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev "$dev_url" --mode "$1" --steps "$steps" \
+    > "$out/e2e-app-$1.log" 2>&1 &
+  pids+=($!)
+  ready_line "$out/e2e-app-$1.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($1)" >/dev/null || exit 1
+  if [ "$1" = checkpointing ] && grep -q 'this build has no checkpointing' "$out/e2e-app-$1.log"; then
+    notes+=("Loomstep checkpointing: this build has no SDK checkpointing yet, so that row ran classic too.")
+  fi
+  driver "Loomstep $1" --target devserver "$dev_url"
+  stop_all
+}
+
+js() {
+  devserver js
+  NODE_PATH=../testkit/js-peer/node_modules node load/js-e2e-app.js --dev "$dev_url" --steps "$steps" > "$out/e2e-app-js.log" 2>&1 &
+  pids+=($!)
+  ready_line "$out/e2e-app-js.log" "$!" '^js-app ready \([^ ]*\).*' "the JS SDK app" >/dev/null || exit 1
+  driver "$js_name" --target devserver "$dev_url"
+  stop_all
+}
+
+restate() {
+  local ingress admin node data=$tmp/restate-data
+  ingress=$(free_port); admin=$(free_port); node=$(free_port)
+  RESTATE_INGRESS__BIND_ADDRESS=127.0.0.1:$ingress RESTATE_ADMIN__BIND_ADDRESS=127.0.0.1:$admin RESTATE_BIND_ADDRESS=127.0.0.1:$node \
+    RESTATE_LOG_FILTER=warn "$restate_bin" --no-logo --listen-mode tcp --node-name bench --base-dir "$data" \
+    > "$out/e2e-restate-server.log" 2>&1 &
+  pids+=($!)
+  local server=$!
+  for i in $(seq 600); do
+    curl -sf "http://127.0.0.1:$admin/health" >/dev/null && break
+    kill -0 "$server" 2>/dev/null || { tail -20 "$out/e2e-restate-server.log" >&2; die "restate-server exited at start"; }
+    [ "$i" = 600 ] && die "restate-server's admin API was not up within 60 s (log: $out/e2e-restate-server.log)"
+    sleep 0.1
+  done
+  "$java" -cp "restate/target/classes:restate/target/lib/*" dev.loomstep.benchmarks.restate.StepsService --steps "$steps" \
+    > "$out/e2e-restate-service.log" 2>&1 &
+  pids+=($!)
+  local service
+  service=$(ready_line "$out/e2e-restate-service.log" "$!" '^restate-service ready \([^ ]*\).*' "the Restate service") || exit 1
+  curl -sf -X POST "http://127.0.0.1:$admin/deployments" -H 'content-type: application/json' -d "{\"uri\":\"$service\"}" \
+    > "$out/e2e-restate-deployment.json" || die "registering $service with Restate's admin API failed"
+  # The ingress learns the deployment shortly after the admin API; one run end to end proves both.
+  local expected=$((steps * (steps - 1) / 2)) got=
+  for _ in $(seq 300); do
+    got=$(curl -s -X POST "http://127.0.0.1:$ingress/StepsService/run" || true)
+    [ "$got" = "$expected" ] && break
+    sleep 0.1
+  done
+  [ "$got" = "$expected" ] || die "a Restate run returned [$got], expected $expected"
+  driver Restate --target restate "http://127.0.0.1:$ingress/StepsService/run"
+  stop_all
+  rm -rf "$data"
+}
+
+js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1)
+js_name="inngest-js ${js_version:-?} on the devserver"
+notes=()
+if want classic; then loomstep classic; fi
+if want checkpointing; then loomstep checkpointing; fi
+if want js; then js; fi
+if want restate; then restate; fi
+
+{
+  echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.runtime\.version = //p')" \
+    "· node $(node --version)$(want restate && echo " · restate-server $("$restate_bin" --version 2>/dev/null | head -1 | awk '{print $NF}') · Restate sdk-java $(ls restate/target/lib | sed -n 's/^sdk-api-\(.*\)\.jar$/\1/p')")"
+  echo
+  "$java" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eTable "$tsv" --peer Restate
+  echo
+  echo "($steps sequential steps per run; closed loop; $([ -n "$runs" ] && echo "$runs runs" || echo "${seconds} s") per round after a ${warmup} s warm-up;" \
+    "\`benchmarks/load/e2e-vs-restate.sh --rounds $rounds$([ -n "$runs" ] && echo " --runs $runs" || echo " --seconds $seconds") --warmup-seconds $warmup --systems $systems\`)"
+  for n in "${notes[@]}"; do echo; echo "$n"; done
+} | tee "$out/e2e-vs-restate.md"
