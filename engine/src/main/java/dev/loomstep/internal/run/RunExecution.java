@@ -99,7 +99,7 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         try {
-            rootResult = ((FunctionHandler) function.handler()).handle(input, this);
+            rootResult = Results.ofFunction(input.functionId(), ((FunctionHandler) function.handler()).handle(input, this));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -177,7 +177,7 @@ public final class RunExecution implements Step, Broker.Listener {
 
     private <T> T runStep(String id, JavaType type, Callable<? extends T> body) {
         requireNonNull(body, "a step body");
-        JsonNode memo = step(id, Kind.RUN, null, body);
+        JsonNode memo = step(id, Kind.RUN, null, () -> Results.ofStep(id, type, body.call()));
         return Codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
     }
 
