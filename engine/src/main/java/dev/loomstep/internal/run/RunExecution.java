@@ -373,8 +373,10 @@ public final class RunExecution implements Step, Broker.Listener {
         }
         WireError wire = Errors.toWire(error);
         if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt()) {
+            RunLog.stepThrew(input, info, error, true, maxAttempts);
             return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
         }
+        RunLog.stepThrew(input, info, error, false, maxAttempts);
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
         return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
     }
@@ -408,9 +410,9 @@ public final class RunExecution implements Step, Broker.Listener {
             error = out.error;
         }
         if (error == null) {
-            return new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
+            return RunLog.functionEnded(input, null, new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null), maxAttempts);
         }
-        return Errors.functionError(error, lastAttempt());
+        return RunLog.functionEnded(input, error, Errors.functionError(error, lastAttempt()), maxAttempts);
     }
 
     private static CallResult ops(List<Op> ops, String retryAfter) {
