@@ -101,9 +101,6 @@ loomstep() { # $1 = classic|checkpointing
     > "$out/e2e-app-$1.log" 2>&1 &
   pids+=($!)
   ready_line "$out/e2e-app-$1.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($1)" >/dev/null || exit 1
-  if [ "$1" = checkpointing ] && grep -q 'this build has no checkpointing' "$out/e2e-app-$1.log"; then
-    notes+=("Loomstep checkpointing: this build has no SDK checkpointing yet, so that row ran classic too.")
-  fi
   driver "Loomstep $1" --target devserver "$dev_url"
   stop_all
 }

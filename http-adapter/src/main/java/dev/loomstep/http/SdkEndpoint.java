@@ -58,6 +58,10 @@ public final class SdkEndpoint {
     public static final String STEP_ID_HEADER = "X-Inngest-Step-Id";
 
     private static final Logger log = LoggerFactory.getLogger(SdkEndpoint.class);
+    /** Both ways out of cloud mode without a key, in the startup warning and in every refusal. */
+    static final String MISSING_KEY_FIX = "for local development choose dev mode with INNGEST_DEV=1 in the environment or "
+            + "Loomstep.builder(..).dev(null) (a dev server at http://localhost:8288; pass another URL to .dev(..)); "
+            + "for Inngest Cloud or a self-hosted server set INNGEST_SIGNING_KEY (or Loomstep.builder(..).signingKey(..))";
     private static final ObjectReader CALL_READER = Json.mapper().readerFor(CallRequest.class)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ObjectReader TREE_READER = Json.mapper().reader()
@@ -94,8 +98,8 @@ public final class SdkEndpoint {
         this.runState = new RunStateFetcher(config, client, this.options.apiTimeout());
         this.checkpoints = new CheckpointClient(config, client, this.options.apiTimeout());
         if (!config.dev() && primaryKey == null) {
-            log.warn("Loomstep app \"{}\" is in cloud mode without a signing key: every request will be refused with 500 until "
-                    + "INNGEST_SIGNING_KEY (or Loomstep.builder(..).signingKey(..)) is set, or dev mode is chosen", app.appId());
+            log.warn("Loomstep app \"{}\" is in cloud mode without a signing key, so every request will be refused with 500: {}",
+                    app.appId(), MISSING_KEY_FIX);
         }
     }
 
@@ -116,8 +120,7 @@ public final class SdkEndpoint {
         var turn = new Turn(request, actionOf(request.method()));
         try {
             if (!config.dev() && primaryKey == null) {
-                throw new HttpError(500, "this app is in cloud mode but has no signing key: set INNGEST_SIGNING_KEY "
-                        + "(or Loomstep.builder(..).signingKey(..)), or use dev mode");
+                throw new HttpError(500, "this app is in cloud mode but has no signing key: " + MISSING_KEY_FIX);
             }
             if (config.dev()) {
                 turn.trusted = true;

@@ -87,12 +87,14 @@ class IntrospectionTest extends AdapterTestBase {
 
     @ParameterizedTest
     @EnumSource(Served.Adapter.class)
-    void cloudModeWithoutASigningKeyRefusesEveryRequestWith500(Served.Adapter adapter) {
+    void cloudModeWithoutASigningKeyRefusesEveryRequestWith500NamingBothWaysToChooseDevModeAndTheCloudKey(Served.Adapter adapter) {
         var served = serve(adapter, apps.app(TestApps.cloud(null, null, null)));
         for (String method : List.of("GET", "PUT", "POST")) {
             var reply = TestHttp.send(method, served.url() + "?fnId=peer-hello", Map.of(), utf8("{}"));
             String message = assertOneLineError(reply, 500);
-            assertTrue(message.contains("signing key"), message);
+            for (String advice : List.of("no signing key", "INNGEST_DEV=1", "Loomstep.builder(..).dev(", "INNGEST_SIGNING_KEY")) {
+                assertTrue(message.contains(advice), advice + " in: " + message);
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 package dev.loomstep.benchmarks.e2e;
 
+import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.http.LoomstepServer;
+import dev.loomstep.undertow.LoomstepServer;
 
 /**
  * The Loomstep side of the end-to-end comparison, in its own JVM: {@code bench-steps}, triggered by
@@ -44,26 +45,11 @@ public final class E2eApp {
             return sum;
         });
         Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn);
-        boolean checkpointingApi = hasCheckpointing();
-        if (mode == Mode.CLASSIC && checkpointingApi) {
-            // wired when Checkpointing lands: builder.checkpointing(Checkpointing.off());
-            throw new IllegalStateException("this build has dev.loomstep.Checkpointing, so checkpointing is on by default:"
-                    + " wire the classic mode in E2eApp (the line marked 'wired when Checkpointing lands') and remove this throw");
-        }
+        builder.checkpointing(mode == Mode.CLASSIC ? Checkpointing.off() : Checkpointing.defaults());
         Loomstep app = builder.build();
         LoomstepServer server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.register(dev);
-        System.out.println("loomstep-app ready " + server.url() + " mode=" + mode.name().toLowerCase(java.util.Locale.ROOT)
-                + (checkpointingApi ? "" : " (this build has no checkpointing: the run is classic)"));
+        System.out.println("loomstep-app ready " + server.url() + " mode=" + mode.name().toLowerCase(java.util.Locale.ROOT));
         Thread.currentThread().join();
-    }
-
-    private static boolean hasCheckpointing() {
-        try {
-            Class.forName("dev.loomstep.Checkpointing");
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.loomstep.devserver.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.protocol.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,15 +15,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Syncs apps given with {@code -u URL}: PUTs to each app endpoint (the SDK then registers itself with
- * {@code POST /fn/register}), retrying every two seconds until the app is up.
+ * {@code POST /fn/register}), retrying every two seconds until the app is up, and logs why it could not.
  */
 public final class AppSyncer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(AppSyncer.class);
     private static final Duration EVERY = Duration.ofSeconds(2);
 
+    private final Logger log;
+    private final Duration every;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("loomstep-dev-sync-", 0).factory());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public AppSyncer() {
+        this(LoggerFactory.getLogger(AppSyncer.class), EVERY);
+    }
+
+    /** For tests: the logger to tell and the pause between tries. */
+    AppSyncer(Logger log, Duration every) {
+        this.log = log;
+        this.every = every;
+    }
 
     public void start(List<String> urls) {
         for (String url : urls) {
@@ -29,37 +42,63 @@ public final class AppSyncer implements AutoCloseable {
         }
     }
 
+    /**
+     * Tries until the app answers 2xx. Says why a try failed each time the reason changes (the SDK's
+     * status and its error line, or the connection error), not on every try, and says when it recovers.
+     */
     private void syncUntilUp(String url) {
-        boolean warned = false;
+        String lastReason = null;
+        int failed = 0;
         while (!Thread.currentThread().isInterrupted()) {
+            String reason;
             try {
                 var req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                         .header("X-Inngest-Server-Kind", "dev")
                         .PUT(HttpRequest.BodyPublishers.noBody()).build();
                 HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() / 100 == 2) {
-                    LOG.info("synced {}", url);
+                    if (failed == 0) {
+                        log.info("synced {}", url);
+                    } else {
+                        log.info("synced {} after {} failed tries", url, failed);
+                    }
                     return;
                 }
-                if (!warned) {
-                    LOG.warn("syncing {} answered HTTP {}: {}; retrying every {} s", url, res.statusCode(),
-                            res.body().strip().lines().findFirst().orElse(""), EVERY.toSeconds());
-                    warned = true;
-                }
+                reason = "HTTP " + res.statusCode() + ": " + errorLine(res.body());
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                if (!warned) {
-                    LOG.warn("cannot sync {} yet ({}); retrying every {} s", url, e.getClass().getSimpleName(), EVERY.toSeconds());
-                    warned = true;
-                }
+                reason = "cannot connect (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")";
+            }
+            failed++;
+            if (!reason.equals(lastReason)) {
+                log.warn("syncing {} failed: {}; retrying every {} ms", url, reason, every.toMillis());
+                lastReason = reason;
             }
             try {
-                Thread.sleep(EVERY);
+                Thread.sleep(every);
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /** The SDK's error line: the JSON body's message (or error), else the body's first line. */
+    static String errorLine(String body) {
+        String text = body == null ? "" : body.strip();
+        try {
+            JsonNode json = Json.mapper().readTree(text);
+            for (String field : new String[] {"message", "error"}) {
+                if (json != null && json.path(field).isTextual()) {
+                    return json.get(field).asText().lines().findFirst().orElse("");
+                }
+            }
+        } catch (Exception notJson) {
+            // the first line of the text below
+        }
+        String line = text.lines().findFirst().orElse("(empty body)");
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
     }
 
     @Override

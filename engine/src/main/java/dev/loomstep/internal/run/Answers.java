@@ -28,11 +28,16 @@ final class Answers {
             return ops(List.of(stepRun(step, out.result)), null);
         }
         WireError wire = Errors.toWire(error);
-        if (error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt) {
+        if (isFinal(error, lastAttempt)) {
             return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
         }
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
         return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+    }
+
+    /** Whether a step error fails the step for good rather than asking the executor for a retry. */
+    static boolean isFinal(Throwable error, boolean lastAttempt) {
+        return error instanceof NonRetriableException || error instanceof StepFailedException || lastAttempt;
     }
 
     /** A 206 with {@code ops}; a single step error or failure carries the retry verdict. */

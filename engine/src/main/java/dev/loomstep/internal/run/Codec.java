@@ -38,15 +38,19 @@ final class Codec {
         if (raw == Double.class && node.isNumber()) {
             return (T) Double.valueOf(node.doubleValue());
         }
-        ObjectReader reader = READERS.computeIfAbsent(type, t -> Json.mapper().readerFor(t));
         try {
-            return reader.readValue(node);
+            return reader(type).readValue(node);
         } catch (IOException e) {
             throw new IllegalStateException(what + " does not fit " + type.toCanonical() + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }
     }
 
+    static ObjectReader reader(JavaType type) {
+        return READERS.computeIfAbsent(type, t -> Json.mapper().readerFor(t));
+    }
+
+    /** A tree (a result {@link Results} already checked) is used as is; anything else is converted. */
     static JsonNode write(Object value) {
-        return Json.toTree(value);
+        return value instanceof JsonNode node ? node : Json.toTree(value);
     }
 }

@@ -100,7 +100,7 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         try {
-            rootResult = ((FunctionHandler) function.handler()).handle(input, this);
+            rootResult = Results.ofFunction(input.functionId(), ((FunctionHandler) function.handler()).handle(input, this));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -183,7 +183,7 @@ public final class RunExecution implements Step, Broker.Listener {
 
     private <T> T runStep(String id, JavaType type, Callable<? extends T> body) {
         requireNonNull(body, "a step body");
-        JsonNode memo = step(id, Kind.RUN, null, body);
+        JsonNode memo = step(id, Kind.RUN, null, () -> Results.ofStep(id, type, body.call()));
         return Codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
     }
 
@@ -387,6 +387,9 @@ public final class RunExecution implements Step, Broker.Listener {
         if (!hooks.isEmpty()) {
             hooks.transformOutput(out);
         }
+        if (out.error != null) {
+            RunLog.stepThrew(input, info, out.error, Answers.isFinal(out.error, lastAttempt()), maxAttempts);
+        }
         return out;
     }
 
@@ -419,10 +422,10 @@ public final class RunExecution implements Step, Broker.Listener {
             error = out.error;
         }
         if (error == null) {
-            return checkpoints != null ? checkpoints.complete(data)
-                    : new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null);
+            return RunLog.functionEnded(input, null, checkpoints != null ? checkpoints.complete(data)
+                    : new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null), maxAttempts);
         }
-        return settled(Errors.functionError(error, lastAttempt()));
+        return settled(RunLog.functionEnded(input, error, Errors.functionError(error, lastAttempt()), maxAttempts));
     }
 
     private Branch currentBranch() {

@@ -1,0 +1,53 @@
+package dev.loomstep.devserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Function;
+import dev.loomstep.Loomstep;
+import dev.loomstep.Trigger;
+import dev.loomstep.undertow.LoomstepServer;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A step result Jackson would record as {} fails the run with the fix, and the side effect ran once. */
+@Timeout(60)
+class UnfitResultEndToEndTest {
+    /** Private fields, no getters: what a newcomer writes first. */
+    static final class Money {
+        private final long cents;
+
+        Money(long cents) {
+            this.cents = cents;
+        }
+    }
+
+    @Test
+    void aStepReturningAClassWithoutPropertiesFailsTheRunNamingTheTypeAndTheBodyRunsOnce() {
+        var charges = new AtomicInteger();
+        var fn = Function.builder("charge").trigger(Trigger.event("shop/order")).retries(3).handler((in, step) -> {
+            Money paid = step.run("charge", Money.class, () -> {
+                charges.incrementAndGet();
+                return new Money(500);
+            });
+            return paid.cents;
+        });
+        try (DevServer dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
+             LoomstepServer server = LoomstepServer.builder(Loomstep.builder("shop").dev(dev.url()).functions(fn).build())
+                     .host("127.0.0.1").port(0).start()) {
+            server.sync();
+            var api = new Api(dev);
+            JsonNode run = api.awaitStatus(api.runOf(api.send("shop/order", Map.of())), "Failed");
+
+            String message = run.get("error").get("message").asText();
+            assertTrue(message.contains(Money.class.getName()) && message.contains("no properties")
+                    && message.contains("record"), run.toString());
+            JsonNode charge = run.get("steps").get(0);
+            assertEquals("failed", charge.get("status").asText(), charge.toString());
+            assertEquals(1, charges.get(), "the side effect ran once; a programming error is not retried");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.loomstep.internal.run;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
+import dev.loomstep.NonRetriableException;
+import dev.loomstep.protocol.Json;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Refuses a result that would be recorded as something other than what it is: a step result that
+ * does not read back as the step's declared type, or a value Jackson writes as {@code {}} because it
+ * sees no properties in it. The check runs only when a step body or the function has just run (never
+ * on a memoized replay) and fails the step before anything is recorded. A programming error is not
+ * fixed by running the side effect again, so the failure is a {@link NonRetriableException}: the
+ * step fails for good and the body is not run again.
+ */
+final class Results {
+    static final String FIX = "Return a record, a Jackson bean (getters, and a no-argument constructor or @JsonCreator),"
+            + " or declare generic types with a TypeReference.";
+
+    /** Fails on beans without properties (Jackson's own check, which the shared mapper turns off). */
+    private static final ObjectWriter STRICT = Json.mapper().writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    /** Values these types hold are written and read back exactly; no round trip needed. */
+    private static final Set<Class<?>> EXACT = Set.of(String.class, Integer.class, Long.class, Boolean.class,
+            Short.class, Byte.class, Character.class);
+
+    private Results() {}
+
+    /** The JSON to record for step {@code id}'s result, after checking that it reads back as {@code declared}. */
+    static JsonNode ofStep(String id, JavaType declared, Object value) {
+        if (value == null) {
+            return null;
+        }
+        String who = "step \"" + id + "\"";
+        JsonNode written = write(who, value);
+        Class<?> raw = declared.getRawClass();
+        if (raw == JsonNode.class || raw.isInstance(written) || EXACT.contains(value.getClass()) && raw == value.getClass()) {
+            return written;
+        }
+        Object back;
+        try {
+            back = Codec.reader(declared).readValue(written);
+        } catch (IOException e) {
+            throw new UnfitResultException(who + " returned " + value.getClass().getName() + ", which does not read back as "
+                    + declared.toCanonical() + " (" + firstLine(e) + "), so its replay would fail after the side effect. " + FIX);
+        }
+        String lost = Diff.first(written, write(who, back));
+        if (lost != null) {
+            throw new UnfitResultException(who + " returned " + value.getClass().getName() + ", which reads back as "
+                    + declared.toCanonical() + " without all of its content (it differs at " + lost + "). " + FIX);
+        }
+        return written;
+    }
+
+    /** The JSON of the function's result, refusing values Jackson would write without their content. */
+    static JsonNode ofFunction(String functionId, Object value) {
+        return value == null ? null : write("function \"" + functionId + "\"", value);
+    }
+
+    private static JsonNode write(String who, Object value) {
+        if (value instanceof JsonNode node) {
+            return node;
+        }
+        try {
+            var buffer = new TokenBuffer(Json.mapper(), false);
+            STRICT.writeValue(buffer, value);
+            try (JsonParser p = buffer.asParser()) {
+                return Json.mapper().readTree(p);
+            }
+        } catch (InvalidDefinitionException e) {
+            Class<?> culprit = e.getType() == null ? value.getClass() : e.getType().getRawClass();
+            if (culprit == Optional.class) {
+                throw new UnfitResultException(who + " returned " + value.getClass().getName() + " holding an Optional,"
+                        + " which is not recorded: return the value or null and wrap it after the step.");
+            }
+            String where = culprit == value.getClass() ? "" : " (inside it, " + culprit.getName() + ")";
+            throw new UnfitResultException(who + " returned " + value.getClass().getName() + where
+                    + ", which has no properties Jackson can see (private fields without getters?) and would be recorded as {}. " + FIX);
+        } catch (IOException e) {
+            throw new UnfitResultException(who + " returned " + value.getClass().getName()
+                    + ", which cannot be written as JSON (" + firstLine(e) + "). " + FIX);
+        }
+    }
+
+    private static String firstLine(IOException e) {
+        String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
+    }
+
+    /** The first place two JSON trees differ, numbers compared by value. */
+    static final class Diff {
+        private Diff() {}
+
+        static String first(JsonNode a, JsonNode b) {
+            return first(a, b, "");
+        }
+
+        private static String first(JsonNode a, JsonNode b, String at) {
+            String here = at.isEmpty() ? "/" : at;
+            if (a.isNumber() && b.isNumber()) {
+                return a.decimalValue().compareTo(b.decimalValue()) == 0 ? null : here;
+            }
+            if (a.getNodeType() != b.getNodeType()) {
+                return here;
+            }
+            if (a.isObject()) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    JsonNode other = b.get(e.getKey());
+                    if (other == null && e.getValue().isNull()) {
+                        continue; // an absent field reads back as null
+                    }
+                    String d = other == null ? at + "/" + e.getKey() : first(e.getValue(), other, at + "/" + e.getKey());
+                    if (d != null) {
+                        return d;
+                    }
+                }
+                return null; // fields the declared type adds with defaults lose nothing
+            }
+            if (a.isArray()) {
+                if (a.size() != b.size()) {
+                    return here;
+                }
+                for (int i = 0; i < a.size(); i++) {
+                    String d = first(a.get(i), b.get(i), at + "/" + i);
+                    if (d != null) {
+                        return d;
+                    }
+                }
+                return null;
+            }
+            return a.equals(b) ? null : here;
+        }
+    }
+
+    /** A result that would not be recorded as it is; final, as rerunning the body cannot fix it. */
+    static final class UnfitResultException extends NonRetriableException {
+        UnfitResultException(String message) {
+            super(message);
+        }
+    }
+}
