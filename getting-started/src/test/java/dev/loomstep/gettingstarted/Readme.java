@@ -46,6 +46,11 @@ record Readme(String text) {
         return out;
     }
 
+    /** The Java blocks that are not whole source files: fragments of a method body or of a class body. */
+    List<String> javaFragments() {
+        return blocks("java").stream().filter(b -> !b.startsWith("package ")).toList();
+    }
+
     /** The first XML block that is a whole pom. */
     String pom() {
         return blocks("xml").stream().filter(b -> b.startsWith("<project")).findFirst()

@@ -6,8 +6,7 @@ import java.util.List;
 
 /** The tables, one group per aggregate; created if missing when a store opens. */
 final class Schema {
-    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
-            "step_details", "step_attempts");
+    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses");
 
     private static final String[] DDL = {
         """
