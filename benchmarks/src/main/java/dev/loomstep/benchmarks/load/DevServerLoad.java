@@ -1,6 +1,7 @@
 package dev.loomstep.benchmarks.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Checkpointing;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
@@ -37,7 +38,7 @@ import jdk.jfr.consumer.RecordingFile;
  * concurrent runs: completed runs/s and p50/p99 run latency (event sent → run ended). A JFR recording of
  * the largest round tells where the time goes (HTTP, JSON, SQLite, engine, executor).
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--in-memory | --sync full|normal] [--out FILE]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--in-memory | --sync full|normal] [--checkpointing on|off] [--out FILE]</pre>
  */
 public final class DevServerLoad {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -53,12 +54,18 @@ public final class DevServerLoad {
         Path out = null;
         boolean inMemory = false;
         DevServer.Sync sync = DevServer.Sync.NORMAL;
+        Checkpointing checkpointing = Checkpointing.defaults();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--out" -> out = Path.of(args[++i]);
                 case "--in-memory" -> inMemory = true;
+                case "--checkpointing" -> checkpointing = switch (args[++i]) {
+                    case "on" -> Checkpointing.defaults();
+                    case "off" -> Checkpointing.off();
+                    default -> throw new IllegalArgumentException("--checkpointing on|off, got " + args[i]);
+                };
                 case "--sync" -> sync = DevServer.Sync.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -75,7 +82,7 @@ public final class DevServerLoad {
         });
         var report = new StringBuilder();
         try (DevServer dev = (inMemory ? DevServer.builder().port(0).inMemory() : DevServer.builder().port(0).database(dir.resolve("load.db")).synchronous(sync)).start()) {
-            Loomstep app = Loomstep.builder("bench").dev(dev.url()).functions(fn).build();
+            Loomstep app = Loomstep.builder("bench").dev(dev.url()).checkpointing(checkpointing).functions(fn).build();
             try (LoomstepServer server = LoomstepServer.builder(app).port(0).start()) {
                 server.register(dev.url());
                 round(app, dev.url(), 200); // warm-up: JIT, connection pools, SQLite pages
