@@ -105,6 +105,22 @@ class BadInputTest extends ScriptedDevServerTest {
     }
 
     @Test
+    void refusesBodiesWithContentAfterTheirJsonValueOnEveryEndpointThatTakesOne() throws Exception {
+        sdk.fn("f").on("test/go").handler(c -> done("ran"));
+        sdk.sync(dev);
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"a/b\"} xyz"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"test/go\"} {\"name\":\"test/go\"}"), 400,
+                "more content after the JSON value at line 1, column");
+        assertOneLineError(api.request("POST", "/e/key", "[{\"name\":\"test/go\"}]]"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/fn/register", Json.toString(sdk.syncRequest()) + " {}"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/v1/functions/app-f/invoke", "{\"data\":{}} 1"), 400, "not valid JSON");
+        assertEquals(0, api.get("/v1/events").get("data").size(), "no event stored");
+        assertEquals(0, api.get("/v1/runs").get("data").size(), "no run started");
+        assertEquals(0, sdk.calls("f").size());
+        assertEquals(200, api.request("POST", "/e/key", "{\"name\":\"test/go\"}\n").status(), "trailing whitespace is fine");
+    }
+
+    @Test
     void anSdkAnsweringGarbageFailsOnlyItsOwnRunsAfterRetriesWithAClearError() throws Exception {
         var expected = new LinkedHashMap<String, String>(); // function -> what its run's error says
         sdk.fn("text").on("test/go").retries(1).handler(c -> raw(200, "all good!"));
