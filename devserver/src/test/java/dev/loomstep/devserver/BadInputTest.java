@@ -121,6 +121,28 @@ class BadInputTest extends ScriptedDevServerTest {
     }
 
     @Test
+    void refusesReservedInngestEventNamesFromThePublicEventApiAndChangesNothing() throws Exception {
+        sdk.fn("on-failure").on("inngest/function.failed").handler(c -> done("forged"));
+        sdk.fn("f").on("test/go").handler(c -> done("ran"));
+        sdk.sync(dev);
+        for (String name : new String[] {"inngest/function.failed", "inngest/function.finished", "inngest/function.invoked",
+                "inngest/scheduled.timer", "inngest/anything"}) {
+            assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"" + name + "\",\"data\":{}}"), 400,
+                    "the name \"" + name + "\" is reserved for internal use");
+        }
+        // One reserved name refuses the whole batch, before any of it is stored.
+        assertOneLineError(api.request("POST", "/e/key", "[{\"name\":\"test/go\"},{\"name\":\"inngest/function.failed\"}]"), 400,
+                "event 1: the name \"inngest/function.failed\" is reserved");
+        assertEquals(0, api.get("/v1/events").get("data").size(), "no event stored");
+        assertEquals(0, api.get("/v1/runs").get("data").size(), "no run started");
+        assertEquals(0, sdk.calls("on-failure").size());
+        assertEquals(0, sdk.calls("f").size());
+        // Look-alikes are ordinary names.
+        api.send("inngestx/function.failed", Map.of());
+        assertEquals(200, api.request("POST", "/e/key", "{\"name\":\"app/inngest/function.failed\"}").status());
+    }
+
+    @Test
     void anSdkAnsweringGarbageFailsOnlyItsOwnRunsAfterRetriesWithAClearError() throws Exception {
         var expected = new LinkedHashMap<String, String>(); // function -> what its run's error says
         sdk.fn("text").on("test/go").retries(1).handler(c -> raw(200, "all good!"));
