@@ -1,6 +1,7 @@
 package dev.loomstep.devserver;
 
 import static dev.loomstep.devserver.FakeSdk.done;
+import static dev.loomstep.devserver.FakeSdk.fail;
 import static dev.loomstep.devserver.FakeSdk.ops;
 import static dev.loomstep.devserver.FakeSdk.raw;
 import static dev.loomstep.devserver.FakeSdk.stepRun;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Config;
 import dev.loomstep.devserver.api.HttpApi;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.WireError;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -102,6 +104,88 @@ class BadInputTest extends ScriptedDevServerTest {
             assertEquals(200, api.request("POST", "/e/" + key, event).status(), "key " + key);
         }
         assertEquals(accepted.length, api.get("/v1/events").get("data").size());
+    }
+
+    @Test
+    void refusesBodiesWithContentAfterTheirJsonValueOnEveryEndpointThatTakesOne() throws Exception {
+        sdk.fn("f").on("test/go").handler(c -> done("ran"));
+        sdk.sync(dev);
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"a/b\"} xyz"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"test/go\"} {\"name\":\"test/go\"}"), 400,
+                "more content after the JSON value at line 1, column");
+        assertOneLineError(api.request("POST", "/e/key", "[{\"name\":\"test/go\"}]]"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/fn/register", Json.toString(sdk.syncRequest()) + " {}"), 400, "not valid JSON");
+        assertOneLineError(api.request("POST", "/v1/functions/app-f/invoke", "{\"data\":{}} 1"), 400, "not valid JSON");
+        assertEquals(0, api.get("/v1/events").get("data").size(), "no event stored");
+        assertEquals(0, api.get("/v1/runs").get("data").size(), "no run started");
+        assertEquals(0, sdk.calls("f").size());
+        assertEquals(200, api.request("POST", "/e/key", "{\"name\":\"test/go\"}\n").status(), "trailing whitespace is fine");
+    }
+
+    @Test
+    void refusesReservedInngestEventNamesFromThePublicEventApiAndChangesNothing() throws Exception {
+        sdk.fn("on-failure").on("inngest/function.failed").handler(c -> done("forged"));
+        sdk.fn("f").on("test/go").handler(c -> done("ran"));
+        sdk.sync(dev);
+        for (String name : new String[] {"inngest/function.failed", "inngest/function.finished", "inngest/function.invoked",
+                "inngest/scheduled.timer", "inngest/anything"}) {
+            assertOneLineError(api.request("POST", "/e/key", "{\"name\":\"" + name + "\",\"data\":{}}"), 400,
+                    "the name \"" + name + "\" is reserved for internal use");
+        }
+        // One reserved name refuses the whole batch, before any of it is stored.
+        assertOneLineError(api.request("POST", "/e/key", "[{\"name\":\"test/go\"},{\"name\":\"inngest/function.failed\"}]"), 400,
+                "event 1: the name \"inngest/function.failed\" is reserved");
+        assertEquals(0, api.get("/v1/events").get("data").size(), "no event stored");
+        assertEquals(0, api.get("/v1/runs").get("data").size(), "no run started");
+        assertEquals(0, sdk.calls("on-failure").size());
+        assertEquals(0, sdk.calls("f").size());
+        // Look-alikes are ordinary names.
+        api.send("inngestx/function.failed", Map.of());
+        assertEquals(200, api.request("POST", "/e/key", "{\"name\":\"app/inngest/function.failed\"}").status());
+    }
+
+    @Test
+    void aRunFailingBeforeItsFirstStepShowsItsAttemptsAndLastErrorWhileRetriedAndCancelAnswers409OnceEnded() throws Exception {
+        // The function throws outside any step; the SDK asks for a retry an hour away (Retry-After).
+        sdk.fn("early").on("test/early").retries(3).handler(c -> new FakeSdk.Answer(500,
+                Json.toBytes(WireError.of("Error", "database unreachable")), Map.of("Retry-After", "3600")));
+        sdk.fn("doomed").on("test/doomed").retries(1).handler(c -> fail(500, "Error", "still broken", false));
+        sdk.fn("ok").on("test/ok").handler(c -> done("fine"));
+        sdk.sync(dev);
+
+        String early = api.runOf(api.send("test/early", Map.of()));
+        JsonNode run = Api.await(() -> api.run(early), r -> r.get("attempt_errors").size() == 1, "the first failed attempt");
+        assertEquals("Running", run.get("status").asText(), run.toString());
+        assertEquals(0, run.get("steps").size(), run.toString());
+        assertTrue(run.get("error").isNull(), "the run has not failed yet: " + run);
+        assertEquals("database unreachable", run.get("last_error").get("message").asText(), run.toString());
+        JsonNode attempt = run.get("attempt_errors").get(0);
+        assertEquals(1, attempt.get("attempt").asInt());
+        assertEquals("database unreachable", attempt.get("error").get("message").asText());
+        assertFalse(run.get("next_attempt_at").isNull(), "the pending retry is shown: " + run);
+        assertEquals(attempt.get("retry_at"), run.get("next_attempt_at"));
+
+        String doomed = api.runOf(api.send("test/doomed", Map.of()));
+        JsonNode failed = api.awaitStatus(doomed, "Failed");
+        assertEquals(2, failed.get("attempt_errors").size(), failed.toString());
+        assertEquals("still broken", failed.get("last_error").get("message").asText());
+        assertTrue(failed.get("attempt_errors").get(1).get("retry_at").isNull(), "the last attempt had no retry");
+        assertTrue(failed.get("next_attempt_at").isNull());
+
+        String ok = api.runOf(api.send("test/ok", Map.of()));
+        api.awaitStatus(ok, "Completed");
+        assertTrue(api.run(ok).get("attempt_errors").isEmpty());
+        assertTrue(api.run(ok).get("last_error").isNull());
+
+        Api.Response cancelled = api.request("POST", "/v1/runs/" + early + "/cancel", null);
+        assertEquals(200, cancelled.status(), cancelled.text());
+        assertTrue(api.run(early).get("next_attempt_at").isNull(), "no retry pending once cancelled");
+        for (String[] ended : new String[][] {{early, "Cancelled"}, {doomed, "Failed"}, {ok, "Completed"}}) {
+            assertOneLineError(api.request("POST", "/v1/runs/" + ended[0] + "/cancel", null), 409, "already ended as " + ended[1]);
+            assertOneLineError(api.request("DELETE", "/v1/runs/" + ended[0], null), 409, "already ended as " + ended[1]);
+            assertEquals(ended[1], api.run(ended[0]).get("status").asText(), "a refused cancel changes nothing");
+        }
+        assertEquals(1, sdk.calls("early").size(), "the retry an hour away never ran");
     }
 
     @Test

@@ -393,7 +393,7 @@ class ExecutorEndToEndTest extends ScriptedDevServerTest {
         assertEquals("Cancelled", deleted.json().get("data").get("status").asText());
         assertEquals("Cancelled", api.run(first).get("status").asText());
         Api.Response again = api.request("POST", "/v1/runs/" + first + "/cancel", null);
-        assertEquals(200, again.status(), "cancelling a cancelled run is idempotent");
+        assertEquals(409, again.status(), "a cancelled run has ended, like any other: " + again.text());
         Api.Response unknown = api.request("GET", "/v1/runs/01NOPE", null);
         assertEquals(404, unknown.status());
         assertTrue(unknown.json().get("error").asText().contains("01NOPE"));

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
+import dev.loomstep.RetryAfterException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.undertow.LoomstepServer;
@@ -55,7 +56,11 @@ class WebUiBrowserTest {
         var approval = Function.builder("approval").trigger(Trigger.event("shop/approval.requested")).handler((in, step) -> step
                 .waitForEvent("await-approval", WaitForEvent.of("shop/approved").timeout(Duration.ofMinutes(5)))
                 .map(e -> "approved").orElse("timed out"));
-        var app = Loomstep.builder("shop").dev(dev.url()).functions(order, approval).build();
+        // Fails before its first step, asking for a retry an hour away: the run is Running with no steps.
+        var warmup = Function.builder("warmup").trigger(Trigger.event("shop/warmup.requested")).retries(3).handler((in, step) -> {
+            throw new RetryAfterException("inventory service unreachable", Duration.ofHours(1));
+        });
+        var app = Loomstep.builder("shop").dev(dev.url()).functions(order, approval, warmup).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         api = new Api(dev);
@@ -203,6 +208,24 @@ class WebUiBrowserTest {
         assertEquals("Cancelled", api.run(runId).get("status").asText());
         assertTrue(browser.findElements(By.id("cancel-run")).isEmpty(), "no Cancel button once cancelled");
         assertTrue(chrome.awaitText(By.cssSelector("[data-test=run-error]"), t -> !t.isBlank(), "the error").contains("cancelled"));
+    }
+
+    @Test
+    void showsTheFailedAttemptsOfARunFailingBeforeItsFirstStep() {
+        String runId = api.runOf(api.send("shop/warmup.requested", Map.of()));
+        Api.await(() -> api.run(runId).get("attempt_errors"), a -> a.size() == 1, "the first failed attempt");
+
+        open("#/runs/" + runId);
+        assertEquals("Running", chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Running"::equals, "a running run"));
+        WebElement attempts = chrome.await(By.cssSelector("#run-attempts [data-test=run-attempt-errors]"), "the function attempts");
+        List<WebElement> failed = attempts.findElements(By.cssSelector("[data-test=attempt-error]"));
+        assertEquals(1, failed.size());
+        assertTrue(failed.get(0).getText().contains("attempt 1 failed"), failed.get(0).getText());
+        assertTrue(failed.get(0).getText().contains("inventory service unreachable"), failed.get(0).getText());
+        assertTrue(attempts.findElement(By.cssSelector("[data-test=next-attempt]")).getText().startsWith("next attempt"),
+                "the pending retry is shown");
+        assertTrue(browser.findElements(By.cssSelector("[data-test=step-row]")).isEmpty(), "no steps yet");
+        api.request("POST", "/v1/runs/" + runId + "/cancel", null);
     }
 
     @Test

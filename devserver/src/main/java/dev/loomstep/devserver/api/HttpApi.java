@@ -175,6 +175,8 @@ public final class HttpApi {
     // ---------------------------------------------------------------- events and syncs
 
     /** Event keys: what Inngest keys, SDK dev placeholders ({@code NO_EVENT_KEY_SET}, {@code dev}) and {@code dev-ui} look like. */
+    /** Event names the executor alone emits; the public event API refuses them. */
+    static final String RESERVED_PREFIX = "inngest/";
     private static final Pattern EVENT_KEY = Pattern.compile("[A-Za-z0-9._~-]{1,256}");
 
     private Object events(HttpServerExchange ex, byte[] body) {
@@ -230,6 +232,12 @@ public final class HttpApi {
         JsonNode name = n.get("name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw ApiException.badRequest(where + ": \"name\" is required and must be a non-empty string");
+        }
+        // As Inngest's event API does: inngest/* names are the executor's own (function.failed, invoked, ...);
+        // taking them from outside would let anyone start an app's onFailure handler with forged data.
+        if (name.asText().startsWith(RESERVED_PREFIX)) {
+            throw ApiException.badRequest(where + ": the name \"" + printable(name.asText()) + "\" is reserved for internal use (names starting with \""
+                    + RESERVED_PREFIX + "\" are sent by the executor only)");
         }
         JsonNode data = n.get("data");
         if (data != null && !data.isNull() && !data.isObject()) {

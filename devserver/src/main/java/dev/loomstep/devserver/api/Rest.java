@@ -1,6 +1,8 @@
 package dev.loomstep.devserver.api;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.protocol.Json;
 import io.undertow.server.HttpServerExchange;
@@ -13,6 +15,8 @@ import java.util.Deque;
 /** What every resource's routes share: reading parameters and bodies, and the {@code {data}} envelope. */
 final class Rest {
     static final int DEFAULT_LIMIT = 100;
+    /** Strict: {@code {"name":"a"} xyz} is refused, not read as its first value with the rest dropped. */
+    private static final ObjectReader STRICT = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Rest() {}
 
@@ -69,11 +73,18 @@ final class Rest {
             throw ApiException.badRequest(what + ": the body is empty");
         }
         try {
-            JsonNode n = Json.mapper().readTree(body);
+            JsonNode n = STRICT.readTree(body);
             if (n == null) {
                 throw ApiException.badRequest(what + ": the body is empty");
             }
             return n;
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+                var at = e.getLocation();
+                throw ApiException.badRequest(what + ": the body is not valid JSON (more content after the JSON value"
+                        + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + "; send exactly one value)");
+            }
+            throw ApiException.badRequest(what + ": the body is not valid JSON (" + e.getOriginalMessage() + ")");
         } catch (IOException e) {
             String m = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw ApiException.badRequest(what + ": the body is not valid JSON (" + m + ")");

@@ -116,11 +116,11 @@ final class RunRoutes {
 
     private Object cancel(HttpServerExchange ex, byte[] body) {
         RunRecord r = run(ex);
-        if (r.status() == RunStatus.Running) {
-            lifecycle.cancel(r.id(), "cancelled through the REST API");
-        } else if (r.status() != RunStatus.Cancelled) {
+        // Every ended run answers 409 alike, a cancelled one included: a second cancel changed nothing.
+        if (r.status() != RunStatus.Running) {
             throw new ApiException(409, "run \"" + r.id() + "\" already ended as " + r.status() + "; only running runs can be cancelled");
         }
+        lifecycle.cancel(r.id(), "cancelled through the REST API");
         return data(view.full(store.run(r.id()).orElse(r)));
     }
 

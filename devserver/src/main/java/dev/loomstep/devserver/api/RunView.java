@@ -17,6 +17,7 @@ import dev.loomstep.protocol.TimeStrings;
 import dev.loomstep.protocol.SyncRequest.FunctionConfig;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +64,47 @@ final class RunView {
         }
         Map<String, JsonNode> details = store.stepDetails(r.id());
         Map<String, List<AttemptRecord>> attempts = new HashMap<>();
+        List<AttemptRecord> callAttempts = new ArrayList<>();
         for (AttemptRecord a : store.attempts(r.id())) {
-            attempts.computeIfAbsent(a.stepId(), k -> new ArrayList<>()).add(a);
+            if (a.ofCall()) {
+                callAttempts.add(a);
+            } else {
+                attempts.computeIfAbsent(a.stepId(), k -> new ArrayList<>()).add(a);
+            }
         }
+        callAttempts(o, r, callAttempts);
         ArrayNode steps = o.putArray("steps");
         for (StepRecord s : store.steps(r.id())) {
             steps.add(step(r, s, details.get(s.id()), attempts.getOrDefault(s.id(), List.of()), childByStep.get(s.id())));
         }
         return o;
+    }
+
+    /**
+     * Function-level attempts (the function threw outside a step, so the whole call is retried): listed as
+     * {@code attempt_errors} like a step's, the newest error as {@code last_error}, and while a retry is
+     * pending {@code next_attempt_at}, so a run failing before its first step does not look idle.
+     */
+    private void callAttempts(ObjectNode o, RunRecord r, List<AttemptRecord> list) {
+        list.sort(Comparator.comparingLong(AttemptRecord::at).thenComparingInt(AttemptRecord::attempt));
+        o.set("attempt_errors", attemptErrors(list));
+        AttemptRecord last = list.isEmpty() ? null : list.get(list.size() - 1);
+        o.set("last_error", last == null || last.error() == null ? Json.nodes().nullNode() : Json.toTree(last.error()));
+        boolean pending = last != null && !r.status().finished() && last.retryAt() != null
+                && last.retryAt() > lifecycle.clock().millis() && store.itemExists(last.callItemId());
+        o.put("next_attempt_at", pending ? Views.time(last.retryAt()) : null);
+    }
+
+    private static ArrayNode attemptErrors(List<AttemptRecord> failed) {
+        ArrayNode errors = Json.nodes().arrayNode();
+        for (AttemptRecord a : failed) {
+            ObjectNode e = errors.addObject();
+            e.put("attempt", a.attempt());
+            e.put("at", Views.time(a.at()));
+            e.set("error", a.error() == null ? Json.nodes().nullNode() : Json.toTree(a.error()));
+            e.put("retry_at", Views.time(a.retryAt()));
+        }
+        return errors;
     }
 
     private ObjectNode step(RunRecord run, StepRecord s, JsonNode detail, List<AttemptRecord> failed, RunRecord child) {
@@ -85,14 +119,7 @@ final class RunView {
         if ("completed".equals(s.status())) {
             o.putNull("error"); // an earlier attempt's error; it is in attempt_errors
         }
-        ArrayNode errors = o.putArray("attempt_errors");
-        for (AttemptRecord a : failed) {
-            ObjectNode e = errors.addObject();
-            e.put("attempt", a.attempt());
-            e.put("at", Views.time(a.at()));
-            e.set("error", a.error() == null ? Json.nodes().nullNode() : Json.toTree(a.error()));
-            e.put("retry_at", Views.time(a.retryAt()));
-        }
+        o.set("attempt_errors", attemptErrors(failed));
         if (open && "errored".equals(s.status())) {
             store.item(run.id(), QueueItem.Kind.STEP, s.id()).ifPresent(i -> o.put("next_attempt_at", Views.time(i.dueAt())));
         }

@@ -217,6 +217,9 @@ public final class Executor {
             if (item.kind() == Kind.STEP) {
                 store.noteStep(run.id(), item.stepId(), null, null, "failed", next, retry.error(), lifecycle.clock().millis());
                 store.noteAttempt(new AttemptRecord(run.id(), item.stepId(), next, lifecycle.clock().millis(), retry.error(), null));
+            } else {
+                store.noteAttempt(new AttemptRecord(run.id(), AttemptRecord.callStepId(item.id()), next, lifecycle.clock().millis(),
+                        retry.error(), null));
             }
             lifecycle.fail(run.id(), retry.error());
             return;
@@ -228,6 +231,12 @@ public final class Executor {
             long now = lifecycle.clock().millis();
             store.noteStep(run.id(), item.stepId(), null, null, "errored", next, retry.error(), now);
             store.noteAttempt(new AttemptRecord(run.id(), item.stepId(), next, now, retry.error(), now + delay.toMillis()));
+        } else {
+            // No step to hang the error on (the function threw outside one, maybe before its first):
+            // kept per call, so the run shows its attempts and last error while it is retried.
+            long now = lifecycle.clock().millis();
+            store.noteAttempt(new AttemptRecord(run.id(), AttemptRecord.callStepId(item.id()), next, now, retry.error(),
+                    now + delay.toMillis()));
         }
         store.reschedule(item, next, lifecycle.clock().millis() + delay.toMillis())
                 .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));

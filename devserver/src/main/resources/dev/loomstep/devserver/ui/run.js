@@ -75,8 +75,12 @@
       : run.status === "Completed"
         ? h("div", { class: "card" }, h("h2", {}, "Output"), h("div", { id: "run-output" }, L.json(run.output)))
         : null;
+    // Function-level attempts: the function threw outside a step (maybe before its first), so the whole call is retried.
+    const callAttempts = (run.attempt_errors || []).length
+      ? h("div", { class: "card", id: "run-attempts" }, h("h2", {}, "Function attempts"), attempts(run, "run-attempt-errors"))
+      : null;
     clear(body);
-    append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, cancel, rerun), facts, flow), result,
+    append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, cancel, rerun), facts, flow), result, callAttempts,
       h("h2", {}, "Trace"), waterfall(run, openGroups)]);
   }
 
@@ -196,11 +200,11 @@
     return null;
   }
 
-  /** Every failed attempt: when, the error, and when the next attempt was due (the backoff). */
-  function attempts(s) {
+  /** Every failed attempt of a step or of the run's calls: when, the error, and when the next attempt was due (the backoff). */
+  function attempts(s, testId) {
     const list = s.attempt_errors || [];
     if (list.length === 0 && !s.next_attempt_at) return null;
-    return h("div", { class: "attempts", "data-test": "step-attempt-errors" },
+    return h("div", { class: "attempts", "data-test": testId || "step-attempt-errors" },
       list.map(a => h("div", { class: "attempt", "data-test": "attempt-error" },
         h("span", { class: "muted" }, "attempt " + a.attempt + " failed at " + when(a.at)),
         a.retry_at ? h("span", { class: "muted", "data-test": "attempt-backoff" }, " · retry after " + duration(ms(a.retry_at) - ms(a.at))) : null,
