@@ -1,5 +1,6 @@
 package dev.loomstep;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loomstep.internal.Engine;
 import dev.loomstep.internal.SyncConfigs;
 import dev.loomstep.middleware.Middleware;
@@ -61,7 +62,7 @@ public final class Loomstep {
         this.functions = Collections.unmodifiableMap(byId);
         this.eventSender = b.eventSender != null ? b.eventSender : defaultSender(config);
         this.checkpointing = b.checkpointing;
-        this.engine = new Engine(this);
+        this.engine = new Engine(this, b.objectMapper);
     }
 
     private static void put(Map<String, Function<?, ?>> byId, String id, Function<?, ?> fn) {
@@ -112,6 +113,23 @@ public final class Loomstep {
 
     public EventSender eventSender() {
         return eventSender;
+    }
+
+    /**
+     * The mapper this app's user values go through: step results, function inputs and results, event data
+     * bound to a function's or {@code waitForEvent}'s type, invoke payloads and results. Loomstep's own
+     * ({@link dev.loomstep.protocol.Json#mapper()}) unless {@link Builder#objectMapper} set one.
+     */
+    public ObjectMapper objectMapper() {
+        return engine.mapper();
+    }
+
+    /**
+     * An event whose data is written with this app's {@link #objectMapper()}, so that a function of the
+     * app binds it back with the same modules and naming; {@link Event#of} uses Loomstep's own mapper.
+     */
+    public Event event(String name, Object data) {
+        return Event.of(name, data == null ? null : objectMapper().valueToTree(data));
     }
 
     /** The app's checkpointing; a function's own {@link Function.Builder#checkpointing} replaces it. */
@@ -167,6 +185,7 @@ public final class Loomstep {
         private final List<Middleware> middleware = new ArrayList<>();
         private EventSender eventSender;
         private Checkpointing checkpointing = Checkpointing.defaults();
+        private ObjectMapper objectMapper;
 
         private Builder(String appId) {
             this.appId = Checks.notBlank(appId, "an app id");
@@ -268,6 +287,25 @@ public final class Loomstep {
         /** Checkpointing for every function of the app (default {@link Checkpointing#defaults()}, on). */
         public Builder checkpointing(Checkpointing c) {
             checkpointing = Checks.notNull(c, "checkpointing");
+            return this;
+        }
+
+        /**
+         * The Jackson mapper for the app's <em>user values</em>: what steps return, the data a function or
+         * {@code waitForEvent} binds event data to, what a function returns, what {@code invoke} sends and
+         * gets back. Use it to apply your modules, custom serializers or naming strategy to your data (the
+         * Spring Boot starter passes Spring's {@code ObjectMapper}). Default: Loomstep's own mapper.
+         *
+         * <p>The wire format never depends on it: the protocol's own JSON (op envelopes, errors, events,
+         * the sync payload) is always written and read with Loomstep's mapper, so no naming strategy or
+         * inclusion rule configured here can change what the executor sees around your data. Only the
+         * JSON of the values themselves (an op's {@code data}, the function's result) is this mapper's.
+         * Configure it before building the app and do not change it afterwards: readers and writers are
+         * cached per type. {@link Event#of} and {@link Event#dataAs} use Loomstep's mapper (an event
+         * needs no app); build events with {@link Loomstep#event} to write their data with this one.
+         */
+        public Builder objectMapper(ObjectMapper mapper) {
+            objectMapper = Checks.notNull(mapper, "an object mapper");
             return this;
         }
 

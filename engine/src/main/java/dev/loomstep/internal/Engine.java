@@ -1,8 +1,10 @@
 package dev.loomstep.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
+import dev.loomstep.internal.run.Codec;
 import dev.loomstep.internal.run.Runs;
 import dev.loomstep.internal.run.Sending;
 import dev.loomstep.middleware.Middleware;
@@ -17,9 +19,17 @@ import java.util.List;
 /** Runs call requests for one app. */
 public final class Engine {
     private final Loomstep app;
+    private final Codec codec;
 
-    public Engine(Loomstep app) {
+    /** {@code mapper} (de)serialises user values; null: Loomstep's own ({@link Json#mapper()}). */
+    public Engine(Loomstep app, ObjectMapper mapper) {
         this.app = app;
+        this.codec = Codec.of(mapper);
+    }
+
+    /** The mapper user values go through. */
+    public ObjectMapper mapper() {
+        return codec.mapper();
     }
 
     public CallResult call(String fnId, String stepId, CallRequest request, RawRequest raw, CheckpointApi checkpoints) {
@@ -31,7 +41,7 @@ public final class Engine {
             // Like the JS SDK: 500 without a No-Retry verdict, since a re-sync may bring the function.
             return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
-        return Runs.call(app, fn, fnId, stepId, request, raw, checkpoints);
+        return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints);
     }
 
     public List<String> send(List<Event> events, List<Middleware> middleware) {

@@ -22,7 +22,8 @@ import java.time.Duration;
  * ignored (executors and SDKs add fields freely), nulls are left out of our own records, and
  * {@code java.time} types are written as ISO-8601 strings. Nulls in user data are kept (a function
  * that returns {@code {"got": null}} answers exactly that); our own records leave their absent fields
- * out with {@code @JsonInclude(NON_NULL)}.
+ * out with {@code @JsonInclude(NON_NULL)}. It also (de)serialises user values, unless the app brings its
+ * own mapper for them ({@code Loomstep.Builder#objectMapper}); the wire records always go through this one.
  */
 public final class Json {
     private static final ObjectMapper MAPPER = JsonMapper.builder()

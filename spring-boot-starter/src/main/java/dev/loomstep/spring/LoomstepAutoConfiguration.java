@@ -1,5 +1,6 @@
 package dev.loomstep.spring;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.http.EventClient;
@@ -11,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -20,24 +22,32 @@ import org.springframework.core.env.Environment;
 /**
  * Serves every {@link Function} bean of the application at {@code loomstep.serve-path} (default
  * {@code /api/inngest}) through an async {@link LoomstepServlet}, syncs the app when the application is
- * ready, and offers the {@link Loomstep} app, an {@link EventClient} and (with actuator) a health
- * indicator as beans. Define any of these beans yourself to replace it.
+ * ready, and offers the {@link Loomstep} app (its user values through the application's
+ * {@code ObjectMapper}), an {@link EventClient} and (with actuator) a health indicator as beans. Define
+ * any of these beans yourself to replace it.
  */
-@AutoConfiguration
+@AutoConfiguration(after = JacksonAutoConfiguration.class)
 @EnableConfigurationProperties(LoomstepProperties.class)
 public class LoomstepAutoConfiguration {
 
-    /** The app: every {@code Function} and {@code Middleware} bean, configured from {@code loomstep.*} over {@code INNGEST_*}. */
+    /**
+     * The app: every {@code Function} and {@code Middleware} bean, configured from {@code loomstep.*} over
+     * {@code INNGEST_*}. The application's {@code ObjectMapper} (Spring Boot's, with every
+     * {@code spring.jackson.*} property and customizer applied), when there is one, (de)serialises the
+     * functions' user values; the protocol's own JSON keeps Loomstep's mapper.
+     */
     @Bean
     @ConditionalOnMissingBean
     public Loomstep loomstep(LoomstepProperties p, ObjectProvider<Function<?, ?>> functions,
-                             ObjectProvider<Middleware> middleware, Environment environment) {
+                             ObjectProvider<Middleware> middleware, ObjectProvider<ObjectMapper> objectMapper,
+                             Environment environment) {
         String appId = p.appId() != null ? p.appId() : environment.getProperty("spring.application.name");
         if (appId == null || appId.isBlank()) {
             throw new IllegalStateException("Loomstep needs an app id: set loomstep.app-id (or spring.application.name)");
         }
         var b = Loomstep.builder(appId).functions(functions.orderedStream().toList());
         middleware.orderedStream().forEach(b::middleware);
+        objectMapper.ifUnique(b::objectMapper);
         if (p.devServerUrl() != null) {
             b.dev(p.devServerUrl());
         } else if (Boolean.TRUE.equals(p.dev())) {

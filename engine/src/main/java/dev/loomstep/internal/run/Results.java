@@ -3,12 +3,9 @@ package dev.loomstep.internal.run;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.loomstep.NonRetriableException;
-import dev.loomstep.protocol.Json;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
@@ -27,34 +24,34 @@ final class Results {
     static final String FIX = "Return a record, a Jackson bean (getters, and a no-argument constructor or @JsonCreator),"
             + " or declare generic types with a TypeReference.";
 
-    /** Fails on beans without properties (Jackson's own check, which the shared mapper turns off). */
-    private static final ObjectWriter STRICT = Json.mapper().writer().with(SerializationFeature.FAIL_ON_EMPTY_BEANS);
-
     /** Values these types hold are written and read back exactly; no round trip needed. */
     private static final Set<Class<?>> EXACT = Set.of(String.class, Integer.class, Long.class, Boolean.class,
             Short.class, Byte.class, Character.class);
 
     private Results() {}
 
-    /** The JSON to record for step {@code id}'s result, after checking that it reads back as {@code declared}. */
-    static JsonNode ofStep(String id, JavaType declared, Object value) {
+    /**
+     * The JSON to record for step {@code id}'s result, after checking that it reads back as {@code declared}
+     * through the app's {@code codec} (the mapper that will read it on replay).
+     */
+    static JsonNode ofStep(Codec codec, String id, JavaType declared, Object value) {
         if (value == null) {
             return null;
         }
         String who = "step \"" + id + "\"";
-        JsonNode written = write(who, value);
+        JsonNode written = write(codec, who, value);
         Class<?> raw = declared.getRawClass();
         if (raw == JsonNode.class || raw.isInstance(written) || EXACT.contains(value.getClass()) && raw == value.getClass()) {
             return written;
         }
         Object back;
         try {
-            back = Codec.reader(declared).readValue(written);
+            back = codec.reader(declared).readValue(written);
         } catch (IOException e) {
             throw new UnfitResultException(who + " returned " + value.getClass().getName() + ", which does not read back as "
                     + declared.toCanonical() + " (" + firstLine(e) + "), so its replay would fail after the side effect. " + FIX);
         }
-        String lost = Diff.first(written, write(who, back));
+        String lost = Diff.first(written, write(codec, who, back));
         if (lost != null) {
             throw new UnfitResultException(who + " returned " + value.getClass().getName() + ", which reads back as "
                     + declared.toCanonical() + " without all of its content (it differs at " + lost + "). " + FIX);
@@ -63,19 +60,19 @@ final class Results {
     }
 
     /** The JSON of the function's result, refusing values Jackson would write without their content. */
-    static JsonNode ofFunction(String functionId, Object value) {
-        return value == null ? null : write("function \"" + functionId + "\"", value);
+    static JsonNode ofFunction(Codec codec, String functionId, Object value) {
+        return value == null ? null : write(codec, "function \"" + functionId + "\"", value);
     }
 
-    private static JsonNode write(String who, Object value) {
+    private static JsonNode write(Codec codec, String who, Object value) {
         if (value instanceof JsonNode node) {
             return node;
         }
         try {
-            var buffer = new TokenBuffer(Json.mapper(), false);
-            STRICT.writeValue(buffer, value);
+            var buffer = new TokenBuffer(codec.mapper(), false);
+            codec.strictWriter().writeValue(buffer, value);
             try (JsonParser p = buffer.asParser()) {
-                return Json.mapper().readTree(p);
+                return codec.mapper().readTree(p);
             }
         } catch (InvalidDefinitionException e) {
             Class<?> culprit = e.getType() == null ? value.getClass() : e.getType().getRawClass();

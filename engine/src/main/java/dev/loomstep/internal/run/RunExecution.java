@@ -48,6 +48,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private static final JavaType JSON_NODE = Json.mapper().constructType(JsonNode.class);
 
     private final Loomstep app;
+    /** The app's mapper for user values; the answer's envelope is always written with {@link Json}. */
+    private final Codec codec;
     private final Function<?, ?> function;
     private final RunInput<?> input;
     private final Hooks hooks;
@@ -72,9 +74,10 @@ public final class RunExecution implements Step, Broker.Listener {
     private Throwable rootFailure;
     private CallResult targetAnswer;
 
-    RunExecution(Loomstep app, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
+    RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints) {
         this.app = app;
+        this.codec = codec;
         this.function = function;
         this.input = input;
         this.hooks = hooks;
@@ -100,7 +103,7 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         try {
-            rootResult = Results.ofFunction(input.functionId(), ((FunctionHandler) function.handler()).handle(input, this));
+            rootResult = Results.ofFunction(codec, input.functionId(), ((FunctionHandler) function.handler()).handle(input, this));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -165,12 +168,12 @@ public final class RunExecution implements Step, Broker.Listener {
 
     @Override
     public <T> T run(String id, Class<T> type, Callable<? extends T> body) {
-        return runStep(id, Json.mapper().constructType(type), body);
+        return runStep(id, codec.type(type), body);
     }
 
     @Override
     public <T> T run(String id, TypeReference<T> type, Callable<? extends T> body) {
-        return runStep(id, Json.mapper().constructType(type), body);
+        return runStep(id, codec.type(type), body);
     }
 
     @Override
@@ -183,8 +186,8 @@ public final class RunExecution implements Step, Broker.Listener {
 
     private <T> T runStep(String id, JavaType type, Callable<? extends T> body) {
         requireNonNull(body, "a step body");
-        JsonNode memo = step(id, Kind.RUN, null, () -> Results.ofStep(id, type, body.call()));
-        return Codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
+        JsonNode memo = step(id, Kind.RUN, null, () -> Results.ofStep(codec, id, type, body.call()));
+        return codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
     }
 
     @Override
@@ -201,7 +204,7 @@ public final class RunExecution implements Step, Broker.Listener {
 
     @Override
     public <T> Optional<T> waitForEvent(String id, Class<T> type, WaitForEvent options) {
-        return waitForEvent(id, options).map(e -> Codec.read(e.data(), Json.mapper().constructType(type),
+        return waitForEvent(id, options).map(e -> codec.read(e.data(), codec.type(type),
                 "the data of event \"" + e.name() + "\" received by waitForEvent \"" + id + "\""));
     }
 
@@ -220,14 +223,14 @@ public final class RunExecution implements Step, Broker.Listener {
         requireNonNull(options, "invoke options");
         JsonNode memo = step(id, Kind.INVOKE, hashed -> {
             ObjectNode payload = Json.nodes().objectNode();
-            payload.set("data", options.data() == null ? Json.nodes().objectNode() : Json.toTree(options.data()));
+            payload.set("data", options.data() == null ? Json.nodes().objectNode() : codec.toTree(options.data()));
             if (options.user() != null) {
-                payload.set("user", Json.toTree(options.user()));
+                payload.set("user", codec.toTree(options.user()));
             }
             String timeout = options.timeout() == null ? null : TimeStrings.format(options.timeout());
             return new Op.InvokeFunction(hashed, id, options.functionId(app.appId()), payload, timeout);
         }, null);
-        return Codec.read(memoizedData(id, memo), Json.mapper().constructType(type), "the result of invoke \"" + id + "\"");
+        return codec.read(memoizedData(id, memo), codec.type(type), "the result of invoke \"" + id + "\"");
     }
 
     @Override
@@ -375,7 +378,7 @@ public final class RunExecution implements Step, Broker.Listener {
         Throwable error = null;
         hooks.beforeExecution(info);
         try {
-            data = Codec.write(body.call());
+            data = codec.write(body.call());
         } catch (Abort a) {
             throw a;
         } catch (Throwable t) {
@@ -413,7 +416,7 @@ public final class RunExecution implements Step, Broker.Listener {
         JsonNode data = null;
         Throwable error = rootFailure;
         if (error == null) {
-            data = Codec.write(rootResult);
+            data = codec.write(rootResult);
         }
         if (!hooks.isEmpty()) {
             var out = new Output(null, data, error);

@@ -22,6 +22,7 @@ final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
     private final int attempt;
     private final RawRequest request;
     private final JavaType dataType;
+    private final Codec codec;
     private List<Event> events;
     private Map<String, JsonNode> steps;
     private Map<Class<?>, Object> injected;
@@ -29,7 +30,7 @@ final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
     private boolean dataBound;
 
     RunInput(Function<?, ?> function, String functionId, String runId, int attempt, RawRequest request,
-             List<Event> events, Map<String, JsonNode> steps) {
+             List<Event> events, Map<String, JsonNode> steps, Codec codec) {
         this.function = function;
         this.functionId = functionId;
         this.runId = runId;
@@ -38,6 +39,7 @@ final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
         this.dataType = function.dataType();
         this.events = events;
         this.steps = steps;
+        this.codec = codec;
     }
 
     /** Makes events and steps mutable for middleware; only done when there is middleware. */
@@ -63,7 +65,7 @@ final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
         if (e == null) {
             return null;
         }
-        return Codec.read(e.data(), dataType, "the data of event \"" + e.name() + "\"");
+        return codec.read(e.data(), dataType, "the data of event \"" + e.name() + "\"");
     }
 
     @Override

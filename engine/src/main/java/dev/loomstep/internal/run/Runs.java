@@ -21,14 +21,15 @@ public final class Runs {
 
     private Runs() {}
 
-    public static CallResult call(Loomstep app, Function<?, ?> fn, String fnId, String stepId, CallRequest request, RawRequest raw,
-                                  CheckpointApi api) {
+    /** Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}. */
+    public static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
+                                  RawRequest raw, CheckpointApi api) {
         long startedAtMillis = System.currentTimeMillis();
         long startedAtNanos = System.nanoTime();
         List<Middleware> middleware = fn.middleware().isEmpty() ? app.middleware() : concat(app.middleware(), fn.middleware());
         var ctx = request.ctx();
         List<Event> events = request.events();
-        var input = new RunInput<>(fn, fnId, ctx.runId(), ctx.attempt(), raw, events, request.steps());
+        var input = new RunInput<>(fn, fnId, ctx.runId(), ctx.attempt(), raw, events, request.steps(), codec);
         Hooks hooks = Hooks.NONE;
         if (!middleware.isEmpty()) {
             input.makeMutable();
@@ -48,7 +49,7 @@ public final class Runs {
                     raw == null ? null : raw.header(REQUEST_ID), raw == null ? null : generationId(raw.header(GENERATION_ID)),
                     ctx.attempt(), startedAtMillis, startedAtNanos);
         }
-        return new RunExecution(app, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
+        return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
                 checkpoints).run();
     }
 
