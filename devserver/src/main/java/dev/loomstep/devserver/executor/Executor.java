@@ -143,7 +143,7 @@ public final class Executor {
         try {
             CallRequest request = request(run, fn, item, dispatch);
             sent = System.nanoTime();
-            reply = client.call(url, Json.toTree(request), run.requestVersion(), dispatch);
+            reply = client.call(url, request, run.requestVersion(), dispatch);
         } finally {
             // Before the answer is committed: a checkpoint of this call arriving later is stale.
             dispatches.end(dispatch);
@@ -202,10 +202,10 @@ public final class Executor {
                 stack.add(s.id());
             }
         }
-        // ctx.fn_id (with ctx.qi_id and the request/generation headers, added by the client) is what lets
+        // ctx.fn_id and ctx.qi_id (with the request/generation headers, added by the client) are what let
         // the SDK checkpoint, as with Inngest: it then reports steps to Checkpoints while this call runs.
         var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
-                fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null);
+                fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null, Long.toString(dispatch.queueItemId()));
         return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
     }
 

@@ -64,17 +64,17 @@ public final class SdkClient implements AutoCloseable {
 
     /** POSTs {@code request} to {@code url}, without checkpointing headers. */
     public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
-        return call(url, Json.toTree(request), requestVersion, null);
+        return call(url, request, requestVersion, null);
     }
 
     /**
-     * POSTs a call request body to {@code url}; with a dispatch, also sends what Inngest sends with every
-     * call so that the SDK may checkpoint: {@code ctx.qi_id} in the body, the request id and the generation
-     * id as headers ({@code ctx.fn_id} is in {@code body} already). Blocks (call from a virtual thread).
+     * POSTs a call request to {@code url}; with a dispatch, also sends the headers Inngest sends with every
+     * call so that the SDK may checkpoint: the request id and the generation id ({@code ctx.fn_id} and
+     * {@code ctx.qi_id} are in the request already). Blocks (call from a virtual thread).
      *
      * @throws InterruptedException when the devserver is shutting down
      */
-    public Reply call(String url, JsonNode body, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
+    public Reply call(String url, CallRequest request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
         HttpResponse<byte[]> response;
         try {
             var req = HttpRequest.newBuilder(URI.create(url))
@@ -84,13 +84,10 @@ public final class SdkClient implements AutoCloseable {
                     .header(Headers.SERVER_KIND, "dev")
                     .header(Headers.REQ_VERSION, Integer.toString(requestVersion));
             if (dispatch != null) {
-                if (body.get("ctx") instanceof com.fasterxml.jackson.databind.node.ObjectNode ctx) {
-                    ctx.put("qi_id", Long.toString(dispatch.queueItemId()));
-                }
                 req.header(REQUEST_ID, dispatch.requestId())
                         .header(GENERATION_ID, Long.toString(dispatch.generation()));
             }
-            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(body))).build(),
+            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(request))).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
