@@ -11,7 +11,7 @@ import dev.loomstep.devserver.executor.SdkClient;
 import dev.loomstep.devserver.internal.AppSyncer;
 import dev.loomstep.devserver.internal.Cli;
 import dev.loomstep.devserver.queue.WorkQueue;
-import dev.loomstep.devserver.seam.Seams;
+import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
@@ -61,19 +61,19 @@ public final class DevServer implements AutoCloseable {
     private final Path database;
     private final Sync sync;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Seams seams;
+    private final Policies policies;
     private final Lifecycle lifecycle;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
         this.sync = b.sync;
-        this.seams = b.seams != null ? b.seams : Seams.defaults(b.clock);
+        this.policies = b.policies != null ? b.policies : Policies.defaults(b.clock);
         this.store = b.database == null ? Store.inMemory() : Store.open(b.database, b.sync == Sync.FULL);
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
-            var lifecycle = new Lifecycle(store, queue, registry, seams, b.clock);
+            var lifecycle = new Lifecycle(store, queue, registry, policies, b.clock);
             this.lifecycle = lifecycle;
             this.client = new SdkClient(b.callTimeout);
             var dispatches = new Dispatches();
@@ -186,7 +186,7 @@ public final class DevServer implements AutoCloseable {
         if (undertow != null) {
             undertow.stop();
         }
-        if (seams.flowControl() instanceof AutoCloseable flow) {
+        if (policies.flowControl() instanceof AutoCloseable flow) {
             try {
                 flow.close(); // stops its timers before the queue and the store go
             } catch (Exception e) {
@@ -234,7 +234,7 @@ public final class DevServer implements AutoCloseable {
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
         /** Null: the defaults, on the builder's clock. */
-        private Seams seams;
+        private Policies policies;
         private InstantSource clock = InstantSource.system();
         private String signingKey;
 
@@ -267,9 +267,9 @@ public final class DevServer implements AutoCloseable {
             return this;
         }
 
-        /** Replaces the expression, cron and flow-control parts (tests of the seams). */
-        Builder seams(Seams replacement) {
-            this.seams = replacement;
+        /** Replaces the expression, cron and flow-control parts (tests of the policies). */
+        Builder policies(Policies replacement) {
+            this.policies = replacement;
             return this;
         }
 

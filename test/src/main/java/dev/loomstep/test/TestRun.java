@@ -9,7 +9,7 @@ import dev.loomstep.RetryAfterException;
 import dev.loomstep.devserver.executor.Backoff;
 import dev.loomstep.devserver.executor.SdkAnswer;
 import dev.loomstep.devserver.executor.SdkClient;
-import dev.loomstep.devserver.seam.CelExpressions;
+import dev.loomstep.devserver.expr.CelConditions;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.CallResult;
 import dev.loomstep.protocol.Json;
@@ -38,7 +38,7 @@ final class TestRun {
 
     /** Guards a test against a function that never stops asking (a loop around a non-deterministic step). */
     static final int MAX_CALLS = 10_000;
-    private static final CelExpressions CEL = new CelExpressions();
+    private static final CelConditions CEL = new CelConditions();
     private static final Backoff BACKOFF = new Backoff(1.0);
 
     private sealed interface Work permits Call, Resolve {}

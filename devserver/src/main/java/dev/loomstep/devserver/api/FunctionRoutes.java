@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.internal.Ulid;
-import dev.loomstep.devserver.seam.FlowControl;
+import dev.loomstep.devserver.flow.FlowControl;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.protocol.Json;
@@ -59,7 +59,7 @@ final class FunctionRoutes {
         FunctionRecord f = function(ex);
         ObjectNode o = Views.function(f);
         ArrayNode held = o.putArray("held_events");
-        for (FlowControl.Held h : lifecycle.seams().flowControl().held(f.id())) {
+        for (FlowControl.Held h : lifecycle.policies().flowControl().held(f.id())) {
             ObjectNode x = held.addObject().put("kind", h.kind()).put("key", h.key()).put("due_at", h.dueAt().toString());
             ArrayNode ids = x.putArray("event_ids");
             h.eventIds().forEach(ids::add);

@@ -109,7 +109,7 @@ public final class Executor {
             });
             return;
         }
-        Duration hold = lifecycle.seams().flowControl().beforeCall(fn, run);
+        Duration hold = lifecycle.policies().flowControl().beforeCall(fn, run);
         if (hold != null && hold.isPositive()) {
             // Concurrency is full: wait outside the SDK, without spending an attempt.
             lifecycle.waits().heldByConcurrency(run.id());
@@ -120,7 +120,7 @@ public final class Executor {
         try {
             callSdk(item, run, fn);
         } finally {
-            lifecycle.seams().flowControl().afterCall(fn, run);
+            lifecycle.policies().flowControl().afterCall(fn, run);
         }
     }
 

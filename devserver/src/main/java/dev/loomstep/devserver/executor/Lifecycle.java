@@ -6,8 +6,8 @@ import dev.loomstep.Event;
 import dev.loomstep.devserver.flow.Cancellations;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.queue.WorkQueue;
-import dev.loomstep.devserver.seam.FlowControl;
-import dev.loomstep.devserver.seam.Seams;
+import dev.loomstep.devserver.flow.FlowControl;
+import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.PauseRecord;
 import dev.loomstep.devserver.store.QueueItem;
@@ -46,29 +46,29 @@ public final class Lifecycle {
     private final Store store;
     private final WorkQueue queue;
     private final Registry registry;
-    private final Seams seams;
+    private final Policies policies;
     private final TriggerMatcher matcher;
     private final InstantSource clock;
     private final RunWaits waits;
     private final RunEnds runEnds = new RunEnds();
 
-    public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams) {
-        this(store, queue, registry, seams, InstantSource.system());
+    public Lifecycle(Store store, WorkQueue queue, Registry registry, Policies policies) {
+        this(store, queue, registry, policies, InstantSource.system());
     }
 
     /**
      * @param clock the devserver's "now": run and step times, due times of calls and timers, and cron
      *              firings are all read from it (tests move it forward to make a cron due)
      */
-    public Lifecycle(Store store, WorkQueue queue, Registry registry, Seams seams, InstantSource clock) {
+    public Lifecycle(Store store, WorkQueue queue, Registry registry, Policies policies, InstantSource clock) {
         this.clock = clock;
         this.waits = new RunWaits(clock);
         this.store = store;
         this.queue = queue;
         this.registry = registry;
-        this.seams = seams;
-        this.matcher = new TriggerMatcher(seams.expressions());
-        seams.flowControl().attach((functionId, events) -> {
+        this.policies = policies;
+        this.matcher = new TriggerMatcher(policies.expressions());
+        policies.flowControl().attach((functionId, events) -> {
             FunctionRecord fn = registry.function(functionId);
             return fn == null ? null : startRun(fn, events, null);
         }, this::cancel);
@@ -82,8 +82,8 @@ public final class Lifecycle {
         return registry;
     }
 
-    public Seams seams() {
-        return seams;
+    public Policies policies() {
+        return policies;
     }
 
     /** Which runs wait for a concurrency slot (in memory). */
@@ -149,7 +149,7 @@ public final class Lifecycle {
             Instant now = clock.instant();
             FlowControl.Admission admission;
             try {
-                admission = seams.flowControl().admit(fn, events, now);
+                admission = policies.flowControl().admit(fn, events, now);
             } catch (RuntimeException ex) {
                 LOG.error("flow control failed for function {}; starting the run anyway", fn.id(), ex);
                 admission = new FlowControl.Admission.Start(now);
@@ -183,7 +183,7 @@ public final class Lifecycle {
                 null, null, now.toEpochMilli(), null, null, false, SdkClient.VERSION_UNKNOWN, invoker);
         store.insertRun(run);
         enqueue(runId, Kind.DISCOVER, null, 0, at.toEpochMilli(), null);
-        seams.flowControl().runCreated(fn, run);
+        policies.flowControl().runCreated(fn, run);
         LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
         return runId;
     }
@@ -201,7 +201,7 @@ public final class Lifecycle {
             }
             boolean matches;
             try {
-                matches = seams.expressions().waitFor(p.expression(), p.match(), run.event(), e);
+                matches = policies.expressions().waitFor(p.expression(), p.match(), run.event(), e);
             } catch (RuntimeException ex) {
                 LOG.warn("run {}: waitForEvent condition {} could not be evaluated for event {}, so it does not match: {}",
                         run.id(), p.expression() != null ? p.expression() : p.match(), e.id(), ex.getMessage());
@@ -231,7 +231,7 @@ public final class Lifecycle {
                     boolean matches;
                     try {
                         matches = c != null && Cancellations.cancels(c, e.name(), Instant.ofEpochMilli(run.createdAt()), now,
-                                condition -> seams.expressions().cancel(condition, run.event(), e));
+                                condition -> policies.expressions().cancel(condition, run.event(), e));
                     } catch (RuntimeException ex) {
                         LOG.warn("run {}: cancel condition {} could not be evaluated for event {}, so it does not cancel: {}",
                                 run.id(), c.ifExpression(), e.id(), ex.getMessage());
@@ -324,7 +324,7 @@ public final class Lifecycle {
             if (fn != null) {
                 store.afterCommit(() -> {
                     try {
-                        seams.flowControl().runFinished(fn, run);
+                        policies.flowControl().runFinished(fn, run);
                     } catch (RuntimeException e) {
                         LOG.error("flow control failed on the end of run {}", runId, e);
                     }
@@ -428,7 +428,7 @@ public final class Lifecycle {
 
     private void scheduleCron(String functionId, String cron, Instant after) {
         try {
-            seams.schedules().next(cron, after).ifPresent(at -> {
+            policies.schedules().next(cron, after).ifPresent(at -> {
                 ObjectNode payload = Json.nodes().objectNode().put("cron", cron);
                 enqueue(null, Kind.CRON, functionId, 0, at.toEpochMilli(), payload);
             });

@@ -3,7 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loomstep.devserver.seam.ConfigChecks;
+import dev.loomstep.devserver.flow.ConfigChecks;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;

@@ -14,7 +14,7 @@ import java.util.Optional;
  * evaluates as an empty map.
  *
  * <pre>{@code
- * CompiledExpression expr = Expressions.compile("event.data.user_id == async.data.user_id");
+ * CompiledExpression expr = CelCompiler.compile("event.data.user_id == async.data.user_id");
  * boolean resumes = expr.matches(runTrigger, incoming);
  * }</pre>
  */

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.BatchEvents;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +71,7 @@ public final class Batcher {
     public Outcome add(String functionId, BatchEvents config, JsonNode event) {
         validate(config);
         if (config.ifExpression() != null && !config.ifExpression().isBlank()
-                && !Expressions.compile(config.ifExpression()).matches(event)) {
+                && !CelCompiler.compile(config.ifExpression()).matches(event)) {
             return UNBATCHED;
         }
         String key = FlowKeys.scoped(functionId, config.key(), event);
@@ -182,10 +182,10 @@ public final class Batcher {
             throw new IllegalArgumentException("invalid batchEvents: timeout must be at least 1s, got " + RateLimiter.describe(config.timeout()));
         }
         if (config.key() != null && !config.key().isBlank()) {
-            Expressions.validate(config.key());
+            CelCompiler.validate(config.key());
         }
         if (config.ifExpression() != null && !config.ifExpression().isBlank()) {
-            Expressions.validate(config.ifExpression());
+            CelCompiler.validate(config.ifExpression());
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.CancelOn;
 import java.time.Instant;
 import java.util.Collection;
@@ -22,12 +22,12 @@ public final class Cancellations {
     public static boolean cancels(CancelOn cancel, JsonNode runEvent, JsonNode incoming, Instant runCreatedAt, Instant receivedAt) {
         String name = incoming == null ? null : incoming.path("name").asText(null);
         return cancels(cancel, name, runCreatedAt, receivedAt,
-                condition -> Expressions.compile(condition).matches(runEvent, incoming));
+                condition -> CelCompiler.compile(condition).matches(runEvent, incoming));
     }
 
     /**
      * The same rule with the {@code if} evaluated by {@code condition} (called only with a non-blank
-     * expression, after the name and timeout checks pass): the executor passes its expressions seam.
+     * expression, after the name and timeout checks pass): the executor passes its expression conditions.
      * Whatever {@code condition} throws propagates.
      */
     public static boolean cancels(CancelOn cancel, String incomingName, Instant runCreatedAt, Instant receivedAt,
@@ -66,7 +66,7 @@ public final class Cancellations {
             throw new IllegalArgumentException("invalid cancel: timeout must be positive, got " + RateLimiter.describe(cancel.timeout()));
         }
         if (cancel.ifExpression() != null && !cancel.ifExpression().isBlank()) {
-            Expressions.validate(cancel.ifExpression());
+            CelCompiler.validate(cancel.ifExpression());
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.Debounce;
 import java.time.Duration;
 import java.time.Instant;
@@ -155,7 +155,7 @@ public final class Debouncer {
             throw new IllegalArgumentException("invalid debounce: timeout must be positive, got " + RateLimiter.describe(config.timeout()));
         }
         if (config.key() != null && !config.key().isBlank()) {
-            Expressions.validate(config.key());
+            CelCompiler.validate(config.key());
         }
     }
 

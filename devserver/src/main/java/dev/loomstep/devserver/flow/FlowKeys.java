@@ -3,7 +3,7 @@ package dev.loomstep.devserver.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.devserver.expr.CompiledExpression;
 import dev.loomstep.devserver.expr.ExpressionEvaluationException;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 
 /**
  * Flow-control keys: the CEL {@code key} of a config evaluated over the triggering {@code event}.
@@ -29,7 +29,7 @@ public final class FlowKeys {
         if (expression == null || expression.isBlank()) {
             return "";
         }
-        CompiledExpression compiled = Expressions.compile(expression);
+        CompiledExpression compiled = CelCompiler.compile(expression);
         try {
             return compiled.evaluateKey(event);
         } catch (ExpressionEvaluationException e) {
@@ -51,7 +51,7 @@ public final class FlowKeys {
             return false;
         }
         try {
-            return Boolean.FALSE.equals(Expressions.compile(expression).evaluate(event, null));
+            return Boolean.FALSE.equals(CelCompiler.compile(expression).evaluate(event, null));
         } catch (ExpressionEvaluationException e) {
             return false;
         }

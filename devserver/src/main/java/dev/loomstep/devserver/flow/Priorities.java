@@ -2,7 +2,7 @@ package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.devserver.expr.ExpressionEvaluationException;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.Priority;
 import java.time.Instant;
 
@@ -32,7 +32,7 @@ public final class Priorities {
         }
         long seconds;
         try {
-            seconds = Expressions.compile(config.run()).evaluateLong(event).orElse(0L);
+            seconds = CelCompiler.compile(config.run()).evaluateLong(event).orElse(0L);
         } catch (ExpressionEvaluationException e) {
             return 0;
         }
@@ -51,7 +51,7 @@ public final class Priorities {
      */
     public static void validate(Priority config) {
         if (config != null && config.run() != null && !config.run().isBlank()) {
-            Expressions.validate(config.run());
+            CelCompiler.validate(config.run());
         }
     }
 }

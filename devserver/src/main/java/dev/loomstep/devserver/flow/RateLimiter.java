@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.RateLimit;
 import dev.loomstep.protocol.TimeStrings;
 import java.time.Duration;
@@ -56,7 +56,7 @@ public final class RateLimiter {
         }
         requirePeriod("rateLimit", config.period(), Duration.ofHours(24));
         if (config.key() != null && !config.key().isBlank()) {
-            Expressions.validate(config.key());
+            CelCompiler.validate(config.key());
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.Singleton;
 import java.util.HashMap;
 import java.util.Map;
@@ -98,7 +98,7 @@ public final class SingletonGuard {
             throw new IllegalArgumentException("invalid singleton: mode must be skip or cancel");
         }
         if (config.key() != null && !config.key().isBlank()) {
-            Expressions.validate(config.key());
+            CelCompiler.validate(config.key());
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.devserver.expr.Expressions;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.Throttle;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -79,7 +79,7 @@ public final class Throttler {
         }
         RateLimiter.requirePeriod("throttle", config.period(), Duration.ofDays(7));
         if (config.key() != null && !config.key().isBlank()) {
-            Expressions.validate(config.key());
+            CelCompiler.validate(config.key());
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.loomstep.devserver.trigger;
 
 import dev.loomstep.Event;
-import dev.loomstep.devserver.seam.Expressions;
+import dev.loomstep.devserver.expr.Conditions;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.protocol.SyncRequest.TriggerConfig;
 import org.slf4j.Logger;
@@ -10,14 +10,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which functions an event starts: a trigger's event name matches exactly, or as a wildcard
  * prefix ({@code app/*} matches {@code app/user.created}); then its expression, if any, must hold
- * (evaluated through the {@link Expressions} seam).
+ * (evaluated through {@link Conditions}).
  */
 public final class TriggerMatcher {
     private static final Logger LOG = LoggerFactory.getLogger(TriggerMatcher.class);
 
-    private final Expressions expressions;
+    private final Conditions expressions;
 
-    public TriggerMatcher(Expressions expressions) {
+    public TriggerMatcher(Conditions expressions) {
         this.expressions = expressions;
     }
 

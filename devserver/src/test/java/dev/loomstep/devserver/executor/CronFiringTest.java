@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.devserver.queue.WorkQueue;
-import dev.loomstep.devserver.seam.Seams;
+import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.devserver.store.RunStatus;
@@ -29,7 +29,7 @@ class CronFiringTest {
             store.upsertApp(sync.app());
             store.replaceFunctions("app", sync.functions());
             var registry = new Registry(store);
-            var lifecycle = new Lifecycle(store, queue, registry, Seams.defaults());
+            var lifecycle = new Lifecycle(store, queue, registry, Policies.defaults());
 
             lifecycle.scheduleCrons(List.of());
             lifecycle.scheduleCrons(List.of()); // a re-sync replaces, never duplicates

@@ -1,16 +1,7 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Event;
-import dev.loomstep.devserver.flow.Batcher;
-import dev.loomstep.devserver.flow.ConcurrencyLimiter;
-import dev.loomstep.devserver.flow.Debouncer;
-import dev.loomstep.devserver.flow.IdempotencyGuard;
-import dev.loomstep.devserver.flow.Priorities;
-import dev.loomstep.devserver.flow.RateLimiter;
-import dev.loomstep.devserver.flow.RunTimeouts;
-import dev.loomstep.devserver.flow.SingletonGuard;
-import dev.loomstep.devserver.flow.Throttler;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.flow.Timeouts;

@@ -1,4 +1,4 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.flow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.Event;
-import dev.loomstep.devserver.flow.ManualClock;
-import dev.loomstep.devserver.seam.FlowControl.Admission;
+import dev.loomstep.devserver.flow.FlowControl.Admission;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.devserver.store.RunStatus;

@@ -1,4 +1,4 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.flow;
 
 import dev.loomstep.Event;
 import dev.loomstep.devserver.store.FunctionRecord;
@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * SEAM — flow control (rate limit, throttle, debounce, batching, idempotency, singleton, priority,
+ * Flow control (rate limit, throttle, debounce, batching, idempotency, singleton, priority,
  * concurrency, timeouts). The decisions live in {@code dev.loomstep.devserver.flow}; an implementation
  * of this interface wires them to the executor through a few hooks. {@link ConfiguredFlowControl} (the
  * default) applies each function's config; {@link #none()} starts every run at once and never holds a call.

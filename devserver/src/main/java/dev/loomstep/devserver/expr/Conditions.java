@@ -1,13 +1,13 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.expr;
 
 import dev.loomstep.Event;
 
 /**
- * Evaluates the CEL expressions of function configs for the executor ({@link CelExpressions} in
+ * Evaluates the CEL expressions of function configs for the executor ({@link CelConditions} in
  * production). Implementations throw {@link IllegalArgumentException} with a one-line reason for an
  * expression that does not compile; the devserver logs it and treats it as not matching.
  */
-public interface Expressions {
+public interface Conditions {
 
     /** A trigger's {@code expression} over {@code event}; null means "always". */
     boolean trigger(String expression, Event event);

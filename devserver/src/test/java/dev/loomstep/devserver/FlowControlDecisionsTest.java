@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.Event;
-import dev.loomstep.devserver.seam.FlowControl;
-import dev.loomstep.devserver.seam.Seams;
+import dev.loomstep.devserver.flow.FlowControl;
+import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunRecord;
 import java.time.Duration;
@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The executor honours every decision the flow-control seam can make. */
+/** The executor honours every decision the flow-control policy can make. */
 @Timeout(30)
-class FlowControlSeamTest {
+class FlowControlDecisionsTest {
 
     /** A scripted flow control: the event's data.mode decides; the first call of each run is held back once. */
     static final class Scripted implements FlowControl {
@@ -72,9 +72,9 @@ class FlowControlSeamTest {
     @Test
     void skipsHoldsDelaysAndGatesRunsAsTheFlowControlDecides() throws Exception {
         var flow = new Scripted();
-        var defaults = Seams.defaults();
+        var defaults = Policies.defaults();
         try (DevServer dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001)
-                        .seams(new Seams(defaults.expressions(), defaults.schedules(), flow)).start();
+                        .policies(new Policies(defaults.expressions(), defaults.schedules(), flow)).start();
                 FakeSdk sdk = new FakeSdk("app")) {
             sdk.fn("f").on("test/f").handler(c -> c.has("a") ? done(c.event().path("data").path("mode")) : ops(stepRun("a", 1)));
             sdk.sync(dev);

@@ -1,14 +1,7 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.flow;
 
 import dev.loomstep.devserver.cron.CronSchedule;
-import dev.loomstep.devserver.expr.Expressions;
-import dev.loomstep.devserver.flow.Batcher;
-import dev.loomstep.devserver.flow.Cancellations;
-import dev.loomstep.devserver.flow.Debouncer;
-import dev.loomstep.devserver.flow.Priorities;
-import dev.loomstep.devserver.flow.RateLimiter;
-import dev.loomstep.devserver.flow.SingletonGuard;
-import dev.loomstep.devserver.flow.Throttler;
+import dev.loomstep.devserver.expr.CelCompiler;
 import dev.loomstep.flow.CancelOn;
 import dev.loomstep.flow.Concurrency;
 import dev.loomstep.protocol.SyncRequest.FunctionConfig;
@@ -31,7 +24,7 @@ public final class ConfigChecks {
                         throw new IllegalArgumentException("every trigger needs exactly one of \"event\" and \"cron\"");
                     }
                     if (t.expression() != null && !t.expression().isBlank()) {
-                        Expressions.validate(t.expression());
+                        CelCompiler.validate(t.expression());
                     }
                     if (t.cron() != null) {
                         CronSchedule.parse(t.cron());
@@ -46,7 +39,7 @@ public final class ConfigChecks {
             if (fn.concurrency() != null) {
                 for (Concurrency c : fn.concurrency()) {
                     if (c.key() != null && !c.key().isBlank()) {
-                        Expressions.validate(c.key());
+                        CelCompiler.validate(c.key());
                     }
                 }
             }
@@ -73,7 +66,7 @@ public final class ConfigChecks {
                 requirePositive("timeouts.finish", fn.timeouts().finish());
             }
             if (fn.idempotency() != null && !fn.idempotency().isBlank()) {
-                Expressions.validate(fn.idempotency());
+                CelCompiler.validate(fn.idempotency());
             }
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IllegalArgumentException("function \"" + fn.id() + "\": " + e.getMessage(), e);

@@ -1,6 +1,5 @@
-package dev.loomstep.devserver.seam;
+package dev.loomstep.devserver.cron;
 
-import dev.loomstep.devserver.cron.CronSchedule;
 import java.time.Instant;
 import java.util.Optional;
 

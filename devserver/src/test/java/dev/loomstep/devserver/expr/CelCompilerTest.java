@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ExpressionsTest {
+class CelCompilerTest {
     static JsonNode json(String text) {
         try {
             return Json.mapper().readTree(text);
@@ -43,13 +43,13 @@ class ExpressionsTest {
             """);
 
     static boolean matches(String expression) {
-        return Expressions.compile(expression).matches(TRIGGER, INCOMING);
+        return CelCompiler.compile(expression).matches(TRIGGER, INCOMING);
     }
 
     @Test
     void matchesWaitForEventCorrelationOnUserId() {
         assertTrue(matches("event.data.user_id == async.data.user_id"));
-        assertFalse(Expressions.compile("event.data.user_id == async.data.user_id")
+        assertFalse(CelCompiler.compile("event.data.user_id == async.data.user_id")
                 .matches(TRIGGER, json("{\"data\": {\"user_id\": \"u_2\"}}")));
     }
 
@@ -138,30 +138,30 @@ class ExpressionsTest {
 
     @Test
     void triggerExpressionsSeeOnlyEventAndAnEmptyAsync() {
-        CompiledExpression expr = Expressions.compile("event.data.plan == 'pro'");
+        CompiledExpression expr = CelCompiler.compile("event.data.plan == 'pro'");
         assertTrue(expr.matches(TRIGGER));
-        assertFalse(Expressions.compile("async.name == 'x'").matches(TRIGGER));
-        assertTrue(Expressions.compile("size(async) == 0").matches(TRIGGER, null));
+        assertFalse(CelCompiler.compile("async.name == 'x'").matches(TRIGGER));
+        assertTrue(CelCompiler.compile("size(async) == 0").matches(TRIGGER, null));
         assertFalse(expr.matches(null), "no event is an empty event");
     }
 
     @Test
     void evaluatesToPlainJavaValues() {
-        CompiledExpression expr = Expressions.compile("event.data.n");
+        CompiledExpression expr = CelCompiler.compile("event.data.n");
         assertEquals(1L, expr.evaluate(TRIGGER, null));
-        assertEquals(19.5, Expressions.compile("event.data.price").evaluate(TRIGGER, null));
-        assertEquals("pro", Expressions.compile("event.data.plan").evaluate(TRIGGER, null));
-        assertNull(Expressions.compile("event.data.nothing").evaluate(TRIGGER, null));
-        assertEquals(List.of("vip", "beta"), Expressions.compile("event.data.tags").evaluate(TRIGGER, null));
+        assertEquals(19.5, CelCompiler.compile("event.data.price").evaluate(TRIGGER, null));
+        assertEquals("pro", CelCompiler.compile("event.data.plan").evaluate(TRIGGER, null));
+        assertNull(CelCompiler.compile("event.data.nothing").evaluate(TRIGGER, null));
+        assertEquals(List.of("vip", "beta"), CelCompiler.compile("event.data.tags").evaluate(TRIGGER, null));
         assertEquals(Map.of("city", "Paris", "geo", Map.of("lat", 48.8)),
-                Expressions.compile("event.data.address").evaluate(TRIGGER, null));
-        assertEquals(3L, Expressions.compile("1u + 2u").evaluate(null, null), "CEL uints come back as longs");
+                CelCompiler.compile("event.data.address").evaluate(TRIGGER, null));
+        assertEquals(3L, CelCompiler.compile("1u + 2u").evaluate(null, null), "CEL uints come back as longs");
     }
 
     @Test
     void evaluateReportsRuntimeErrorsNamingTheExpression() {
         ExpressionEvaluationException e = assertThrows(ExpressionEvaluationException.class,
-                () -> Expressions.compile("event.data.missing").evaluate(TRIGGER, null));
+                () -> CelCompiler.compile("event.data.missing").evaluate(TRIGGER, null));
         assertEquals("event.data.missing", e.expression());
         assertTrue(e.getMessage().startsWith("expression \"event.data.missing\" failed: "), e.getMessage());
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
@@ -170,78 +170,78 @@ class ExpressionsTest {
 
     @Test
     void givesKeysAsStableStrings() {
-        assertEquals("u_1", Expressions.compile("event.data.user_id").evaluateKey(TRIGGER));
-        assertEquals("1", Expressions.compile("event.data.n").evaluateKey(TRIGGER));
-        assertEquals(1.0, Expressions.compile("event.data.n").evaluate(INCOMING, null));
-        assertEquals("1", Expressions.compile("event.data.n").evaluateKey(INCOMING), "JSON 1.0 keys like 1");
-        assertEquals("19.5", Expressions.compile("event.data.price").evaluateKey(TRIGGER));
-        assertEquals("true", Expressions.compile("event.data.ok").evaluateKey(TRIGGER));
-        assertEquals("null", Expressions.compile("event.data.nothing").evaluateKey(TRIGGER));
-        assertEquals("pro-u_1", Expressions.compile("event.data.plan + '-' + event.data.user_id").evaluateKey(TRIGGER));
-        assertEquals("{\"city\":\"Paris\",\"geo\":{\"lat\":48.8}}", Expressions.compile("event.data.address").evaluateKey(TRIGGER));
-        assertEquals("{\"a\":1,\"b\":2}", Expressions.compile("{'b': 2, 'a': 1}").evaluateKey(TRIGGER), "map keys are sorted");
+        assertEquals("u_1", CelCompiler.compile("event.data.user_id").evaluateKey(TRIGGER));
+        assertEquals("1", CelCompiler.compile("event.data.n").evaluateKey(TRIGGER));
+        assertEquals(1.0, CelCompiler.compile("event.data.n").evaluate(INCOMING, null));
+        assertEquals("1", CelCompiler.compile("event.data.n").evaluateKey(INCOMING), "JSON 1.0 keys like 1");
+        assertEquals("19.5", CelCompiler.compile("event.data.price").evaluateKey(TRIGGER));
+        assertEquals("true", CelCompiler.compile("event.data.ok").evaluateKey(TRIGGER));
+        assertEquals("null", CelCompiler.compile("event.data.nothing").evaluateKey(TRIGGER));
+        assertEquals("pro-u_1", CelCompiler.compile("event.data.plan + '-' + event.data.user_id").evaluateKey(TRIGGER));
+        assertEquals("{\"city\":\"Paris\",\"geo\":{\"lat\":48.8}}", CelCompiler.compile("event.data.address").evaluateKey(TRIGGER));
+        assertEquals("{\"a\":1,\"b\":2}", CelCompiler.compile("{'b': 2, 'a': 1}").evaluateKey(TRIGGER), "map keys are sorted");
     }
 
     @Test
     void givesPriorityAsWholeNumbers() {
-        assertEquals(Optional.of(120L), Expressions.compile("event.data.plan == 'pro' ? 120 : 0").evaluateLong(TRIGGER));
-        assertEquals(Optional.of(19L), Expressions.compile("event.data.price").evaluateLong(TRIGGER));
-        assertEquals(Optional.of(-5L), Expressions.compile("-5").evaluateLong(TRIGGER));
-        assertEquals(Optional.empty(), Expressions.compile("event.data.plan").evaluateLong(TRIGGER));
+        assertEquals(Optional.of(120L), CelCompiler.compile("event.data.plan == 'pro' ? 120 : 0").evaluateLong(TRIGGER));
+        assertEquals(Optional.of(19L), CelCompiler.compile("event.data.price").evaluateLong(TRIGGER));
+        assertEquals(Optional.of(-5L), CelCompiler.compile("-5").evaluateLong(TRIGGER));
+        assertEquals(Optional.empty(), CelCompiler.compile("event.data.plan").evaluateLong(TRIGGER));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"event.data.user_id ==", "event.data.x === 1", "foo.bar == 1", "event.data.x.nosuchfn()", "'unterminated", "1 +"})
     void rejectsBadExpressionsWithAOneLineMessageNamingThem(String bad) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Expressions.compile(bad));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CelCompiler.compile(bad));
         assertTrue(e.getMessage().startsWith("invalid expression \"" + bad + "\": "), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
     @Test
     void namesTheProblemAndWhereItIs() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Expressions.compile("user.id == 1"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CelCompiler.compile("user.id == 1"));
         assertEquals("invalid expression \"user.id == 1\": undeclared reference to 'user' (in container '') (line 1, column 1)", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Expressions.compile("  "));
-        assertThrows(IllegalArgumentException.class, () -> Expressions.compile(null));
+        assertThrows(IllegalArgumentException.class, () -> CelCompiler.compile("  "));
+        assertThrows(IllegalArgumentException.class, () -> CelCompiler.compile(null));
     }
 
     @Test
     void cachesCompiledExpressionsByText() {
-        CompiledExpression first = Expressions.compile("event.data.cache_probe == 1");
-        assertSame(first, Expressions.compile("event.data.cache_probe == 1"));
-        assertTrue(Expressions.cacheSize() <= Expressions.CACHE_SIZE);
+        CompiledExpression first = CelCompiler.compile("event.data.cache_probe == 1");
+        assertSame(first, CelCompiler.compile("event.data.cache_probe == 1"));
+        assertTrue(CelCompiler.cacheSize() <= CelCompiler.CACHE_SIZE);
     }
 
     @Test
     void boundsTheCache() {
-        for (int i = 0; i < Expressions.CACHE_SIZE + 50; i++) {
-            Expressions.compile("event.data.n == " + i);
+        for (int i = 0; i < CelCompiler.CACHE_SIZE + 50; i++) {
+            CelCompiler.compile("event.data.n == " + i);
         }
-        assertEquals(Expressions.CACHE_SIZE, Expressions.cacheSize());
+        assertEquals(CelCompiler.CACHE_SIZE, CelCompiler.cacheSize());
     }
 
     @Test
     void convertsTheLegacyMatchField() {
-        assertEquals("event.data.user_id == async.data.user_id", Expressions.fromMatchField("data.user_id"));
-        assertEquals("event.data.user_id == async.data.user_id", Expressions.fromMatchField("event.data.user_id"));
-        assertEquals("event.user.email == async.user.email", Expressions.fromMatchField(" async.user.email "));
-        assertTrue(Expressions.compile(Expressions.fromMatchField("data.user_id")).matches(TRIGGER, INCOMING));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Expressions.fromMatchField("data.user_id == 1"));
+        assertEquals("event.data.user_id == async.data.user_id", CelCompiler.fromMatchField("data.user_id"));
+        assertEquals("event.data.user_id == async.data.user_id", CelCompiler.fromMatchField("event.data.user_id"));
+        assertEquals("event.user.email == async.user.email", CelCompiler.fromMatchField(" async.user.email "));
+        assertTrue(CelCompiler.compile(CelCompiler.fromMatchField("data.user_id")).matches(TRIGGER, INCOMING));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CelCompiler.fromMatchField("data.user_id == 1"));
         assertEquals("invalid waitForEvent match \"data.user_id == 1\": expected a dotted field path such as data.user_id", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Expressions.fromMatchField(""));
+        assertThrows(IllegalArgumentException.class, () -> CelCompiler.fromMatchField(""));
     }
 
     @Test
     void prefersIfOverMatchForWaitForEvent() {
-        assertEquals("async.data.amount > 1", Expressions.waitForEventCondition("async.data.amount > 1", "data.user_id"));
-        assertEquals("event.data.user_id == async.data.user_id", Expressions.waitForEventCondition(null, "data.user_id"));
-        assertNull(Expressions.waitForEventCondition(" ", null));
+        assertEquals("async.data.amount > 1", CelCompiler.waitForEventCondition("async.data.amount > 1", "data.user_id"));
+        assertEquals("event.data.user_id == async.data.user_id", CelCompiler.waitForEventCondition(null, "data.user_id"));
+        assertNull(CelCompiler.waitForEventCondition(" ", null));
     }
 
     @Test
     void evaluatesTheSameProgramFromManyThreads() throws Exception {
-        CompiledExpression expr = Expressions.compile("event.data.i % 2 == 0 && async.data.user_id == 'u_1'");
+        CompiledExpression expr = CelCompiler.compile("event.data.i % 2 == 0 && async.data.user_id == 'u_1'");
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Callable<Boolean>> tasks = new java.util.ArrayList<>();

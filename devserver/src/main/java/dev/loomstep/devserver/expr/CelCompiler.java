@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * evaluation error, and {@link CompiledExpression#matches} reports it as no match; use
  * {@code has(event.data.x)} to test for presence.
  */
-public final class Expressions {
+public final class CelCompiler {
     /** Compiled programs kept; an app rarely has more than a few hundred distinct expressions. */
     static final int CACHE_SIZE = 1024;
 
@@ -70,7 +70,7 @@ public final class Expressions {
     /** A dotted field path such as {@code data.user_id} or {@code user.email}. */
     private static final Pattern FIELD_PATH = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
-    private Expressions() {}
+    private CelCompiler() {}
 
     /**
      * Compiles (or returns the cached compilation of) a CEL expression.
