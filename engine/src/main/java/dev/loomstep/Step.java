@@ -1,6 +1,9 @@
 package dev.loomstep;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.loomstep.ai.Ai;
+import dev.loomstep.fetch.FetchRequest;
+import dev.loomstep.fetch.FetchResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,6 +59,20 @@ public interface Step {
      * branches are reported to the executor together and executed in parallel.
      */
     <T> List<T> parallel(List<? extends Callable<? extends T>> branches);
+
+    /**
+     * A durable HTTP request made by the executor, not by this app: no thread waits for the answer, and
+     * the response is memoized as the step's result (as the JS SDK's {@code step.fetch}). Any HTTP status
+     * is a response; a request that gets none (refused, reset, timed out) is retried per the function's
+     * retries and then fails the step. The step is named {@code "step.fetch: {host}"}, as in the JS SDK.
+     */
+    FetchResponse fetch(FetchRequest request);
+
+    /** As {@link #fetch(FetchRequest)}, with a step id of your choosing. */
+    FetchResponse fetch(String id, FetchRequest request);
+
+    /** The AI step tools: {@code infer} (a model call the executor makes) and {@code wrap}. */
+    Ai ai();
 
     /** A {@link Runnable} that may throw. */
     @FunctionalInterface

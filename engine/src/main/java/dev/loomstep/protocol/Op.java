@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public sealed interface Op
         permits Op.StepRun, Op.StepError, Op.StepFailed, Op.StepPlanned, Op.Sleep, Op.WaitForEvent,
-                Op.InvokeFunction, Op.StepNotFound, Op.RunComplete, Op.Other {
+                Op.InvokeFunction, Op.StepNotFound, Op.RunComplete, Op.Other,
+                Op.Gateway, Op.AIGateway {
 
     /** Hashed step id. */
     String id();
@@ -122,7 +123,29 @@ public sealed interface Op
         }
     }
 
-    /** An opcode Loomstep does not act on (WaitForSignal, AIGateway, …), kept as sent. */
+    /**
+     * An HTTP request the executor makes for the SDK ({@code step.fetch}). {@code opts} is
+     * {@code {url, method, headers, body}}; sent without a {@code name}, as the JS SDK sends it. The
+     * executor memoizes {@code {url, headers, body, status_code}} as the step's data.
+     */
+    record Gateway(String id, String displayName, JsonNode opts) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.Gateway.name(), null, displayName, opts == null ? emptyOpts() : opts, null, null);
+        }
+    }
+
+    /**
+     * A model call the executor makes for the SDK ({@code step.ai.infer}). {@code opts} is
+     * {@code {type: "step.ai.infer", url, headers, auth_key, format, body}}; the executor memoizes the
+     * provider's response as the step's data.
+     */
+    record AIGateway(String id, String displayName, JsonNode opts) implements Op {
+        public WireOp toWire() {
+            return new WireOp(id, OpCode.AIGateway.name(), null, displayName, opts == null ? emptyOpts() : opts, null, null);
+        }
+    }
+
+    /** An opcode Loomstep does not act on (WaitForSignal, …), kept as sent. */
     record Other(WireOp raw) implements Op {
         public String id() {
             return raw.id();
@@ -156,7 +179,9 @@ public sealed interface Op
                     opts.get("payload"), text(opts, "timeout", null));
             case StepNotFound -> new StepNotFound(w.id());
             case RunComplete -> new RunComplete(w.id(), w.data());
-            case WaitForSignal, AIGateway, Gateway -> new Other(w);
+            case WaitForSignal -> new Other(w);
+            case AIGateway -> new AIGateway(w.id(), w.displayName(), opts);
+            case Gateway -> new Gateway(w.id(), w.displayName(), opts);
         };
     }
 

@@ -11,5 +11,11 @@ public enum StepKind {
     /** {@code step.waitForEvent}. */
     WAIT_FOR_EVENT,
     /** {@code step.invoke}. */
-    INVOKE
+    INVOKE,
+    /** {@code step.fetch}: made by the executor (mock it in tests). */
+    FETCH,
+    /** {@code step.ai().infer}: made by the executor (mock it in tests). */
+    AI_INFER,
+    /** {@code step.ai().wrap}: a run step that records its input. */
+    AI_WRAP
 }

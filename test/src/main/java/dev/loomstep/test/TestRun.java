@@ -276,6 +276,8 @@ final class TestRun {
                         + " did not reach it when called for it; is the function deterministic?"));
                 case Op.RunComplete done -> complete(done.data());
                 case Op.Other o -> pending = "the SDK answered op \"" + o.raw().op() + "\", which the test engine ignores";
+                case Op.Gateway g -> executorStep(g.id(), g.displayName(), StepKind.FETCH, g.opts());
+                case Op.AIGateway a -> executorStep(a.id(), a.displayName(), StepKind.AI_INFER, withoutKey(a.opts()));
             }
             if (status != null) {
                 return;
@@ -393,6 +395,33 @@ final class TestRun {
         }
     }
 
+    /**
+     * A step the executor performs (fetch, ai.infer): the test engine makes no network call, so the step
+     * needs a mock (its result: a fetch's {@code {url, headers, body, status_code}}, a provider's response).
+     */
+    private void executorStep(String hashed, String displayName, StepKind kind, JsonNode opts) {
+        if (memo.containsKey(hashed) || queued(hashed)) {
+            return;
+        }
+        Step step = note(hashed, displayName, kind, opts);
+        Mock mock = engine.mocks.get(step.id);
+        if (mock != null) {
+            answerWithMock(hashed, step, mock);
+        } else {
+            pending = "step \"" + step.id + "\" (" + kind.name().toLowerCase() + ") is performed by the executor, which the test"
+                    + " engine does not call out for: give it a result with mock(\"" + step.id + "\", ...)";
+        }
+    }
+
+    private static JsonNode withoutKey(JsonNode opts) {
+        if (opts instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.has("auth_key")) {
+            var copy = o.deepCopy();
+            copy.remove("auth_key");
+            return copy;
+        }
+        return opts;
+    }
+
     private void invoke(Op.InvokeFunction i) {
         if (memo.containsKey(i.id()) || queued(i.id())) {
             return;
@@ -488,7 +517,8 @@ final class TestRun {
     }
 
     private static StepKind runKind(JsonNode opts) {
-        return opts != null && "step.sendEvent".equals(opts.path("type").asText(null)) ? StepKind.SEND_EVENT : StepKind.RUN;
+        String type = opts == null ? null : opts.path("type").asText(null);
+        return "step.sendEvent".equals(type) ? StepKind.SEND_EVENT : "step.ai.wrap".equals(type) ? StepKind.AI_WRAP : StepKind.RUN;
     }
 
     private void complete(JsonNode result) {

@@ -121,7 +121,8 @@ final class RunView {
         }
         o.set("attempt_errors", attemptErrors(failed));
         if (open && "errored".equals(s.status())) {
-            store.item(run.id(), QueueItem.Kind.STEP, s.id()).ifPresent(i -> o.put("next_attempt_at", Views.time(i.dueAt())));
+            store.item(run.id(), QueueItem.Kind.STEP, s.id()).or(() -> store.item(run.id(), QueueItem.Kind.GATEWAY, s.id()))
+                    .ifPresent(i -> o.put("next_attempt_at", Views.time(i.dueAt())));
         }
         switch (s.op() == null ? "" : s.op()) {
             case "Sleep" -> {
@@ -131,7 +132,14 @@ final class RunView {
             }
             case "WaitForEvent" -> o.set("wait", waitView(run, s, detail, open));
             case "InvokeFunction" -> o.set("invoke", invokeView(s, detail, child, open));
-            default -> { }
+            case "Gateway" -> o.set("fetch", detail == null ? Json.nodes().objectNode() : detail);
+            case "AIGateway" -> o.set("ai", detail == null ? Json.nodes().objectNode().put("type", "step.ai.infer")
+                    : ((ObjectNode) detail.deepCopy()).put("type", "step.ai.infer"));
+            default -> {
+                if (detail != null && "step.ai.wrap".equals(detail.path("type").asText(null))) {
+                    o.set("ai", detail);
+                }
+            }
         }
         return o;
     }

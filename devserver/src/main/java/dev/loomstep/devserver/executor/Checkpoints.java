@@ -64,7 +64,7 @@ public final class Checkpoints {
     }
 
     /** A step of the checkpoint body, checked. */
-    private record Step(String id, String name, JsonNode data) {}
+    private record Step(String id, String name, JsonNode data, JsonNode opts) {}
 
     /**
      * Validates and commits one async checkpoint. Returns the number of steps newly committed.
@@ -151,6 +151,7 @@ public final class Checkpoints {
                     if (store.memoize(runId, s.id(), s.name(), "StepRun", "completed", memo, null, d.attempt() + 1,
                             d.lastCheckpointAt(), now)) {
                         n++;
+                        Gateways.noteWrapInput(store, runId, s.id(), s.opts());
                     }
                 }
                 return n;
@@ -186,7 +187,7 @@ public final class Checkpoints {
                 name = s.path("name").asText(null);
             }
             JsonNode data = s.get("data");
-            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data));
+            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts")));
         }
         return out;
     }

@@ -46,6 +46,7 @@ public final class Executor {
     private final SdkClient client;
     private final Backoff backoff;
     private final Dispatches dispatches;
+    private final Gateways gateways;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -60,6 +61,7 @@ public final class Executor {
         this.registry = lifecycle.registry();
         this.client = client;
         this.backoff = backoff;
+        this.gateways = new Gateways(lifecycle, backoff, client.callTimeout());
     }
 
     /** The queue whose items this executor handles (set once, before it starts). */
@@ -76,6 +78,7 @@ public final class Executor {
                 case WAIT_TIMEOUT -> waitTimeout(item);
                 case INVOKE_TIMEOUT -> invokeTimeout(item);
                 case CRON -> lifecycle.fireCron(item);
+                case GATEWAY -> gateways.perform(item, queue);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // shutting down: the item stays in the store for the next start
@@ -266,6 +269,7 @@ public final class Executor {
                     memo.set("data", s.data() == null ? Json.nodes().nullNode() : s.data());
                     discover |= store.memoize(run.id(), s.id(), label(s.displayName(), s.name()), "StepRun", "completed",
                             memo, null, attempts, start, now);
+                    Gateways.noteWrapInput(store, run.id(), s.id(), s.opts());
                 }
                 case Op.StepError e when answer.noRetry() ->
                     discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
@@ -309,6 +313,8 @@ public final class Executor {
                     lifecycle.complete(run.id(), c.data());
                     return;
                 }
+                case Op.Gateway g -> gateways.plan(run, g, now);
+                case Op.AIGateway a -> gateways.plan(run, a, now);
                 case Op.Other o -> LOG.warn("run {}: the devserver does not support op {} (step {}); ignoring it",
                         run.id(), o.raw().op(), o.id());
             }

@@ -44,6 +44,11 @@ public final class SdkClient implements AutoCloseable {
     private final HttpClient http;
     private final Duration callTimeout;
 
+    /** How long a call may take; requests the executor makes for SDKs (step.fetch, ai.infer) get as long. */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
     public SdkClient(Duration callTimeout) {
         this.callTimeout = callTimeout;
         this.http = HttpClient.newBuilder()

@@ -187,7 +187,7 @@ public final class WorkQueue implements AutoCloseable {
         return switch (item.kind()) {
             case DISCOVER -> s.runningCalls == 0 && s.outstandingSteps == 0;
             case STEP -> !s.discoverRunning;
-            case WAKE, WAIT_TIMEOUT, INVOKE_TIMEOUT, CRON -> true;
+            case WAKE, WAIT_TIMEOUT, INVOKE_TIMEOUT, CRON, GATEWAY -> true;
         };
     }
 

@@ -24,7 +24,9 @@ public record QueueItem(long id, String runId, Kind kind, String stepId, int att
         /** An invoke timed out: memoize an error and discover. */
         INVOKE_TIMEOUT,
         /** A cron schedule fired: start a run of the function. */
-        CRON;
+        CRON,
+        /** Make the HTTP request of a {@code Gateway} / {@code AIGateway} op ({@code payload}: op, name, opts). */
+        GATEWAY;
 
         /** Calls go to the SDK; the rest are timers handled inside the devserver. */
         public boolean isCall() {

@@ -172,7 +172,7 @@
         what(s), attempts(s), result));
   }
 
-  /** What a sleep, a wait or an invoke is (or was) waiting for. */
+  /** What a sleep, a wait or an invoke is (or was) waiting for; what a fetch or an AI step asked and got. */
   function what(s) {
     if (s.sleep) {
       return h("p", { class: "detail", "data-test": "step-sleep" }, s.status === "waiting" ? "sleeping until " : "slept until ",
@@ -196,6 +196,24 @@
         i.run_id ? [" as run ", link(L.runHash(i.run_id), i.run_id, { class: "mono", "data-test": "invoke-run" }), " ", L.statusBadge(i.run_status)] : null,
         i.timeout_at ? " · timeout " + when(i.timeout_at) : "",
         " — ", h("span", { class: "outcome outcome-" + i.outcome, "data-test": "invoke-outcome" }, i.outcome.replace("_", " ")));
+    }
+    if (s.fetch) {
+      const f = s.fetch;
+      return h("p", { class: "detail", "data-test": "step-fetch" }, "fetch ",
+        h("code", { "data-test": "fetch-request" }, (f.method || "?") + " " + (f.url || "?")),
+        f.status_code ? [" → HTTP ", h("span", { "data-test": "fetch-status" }, String(f.status_code))] : null);
+    }
+    if (s.ai && s.ai.type === "step.ai.wrap") {
+      return h("p", { class: "detail", "data-test": "step-ai-wrap" }, "ai.wrap input ",
+        h("code", { "data-test": "ai-input" }, JSON.stringify(s.ai.input)));
+    }
+    if (s.ai) {
+      const a = s.ai, u = a.usage;
+      return h("p", { class: "detail", "data-test": "step-ai" }, "ai.infer ",
+        h("code", { "data-test": "ai-model" }, (a.format || "?") + (a.model ? " " + a.model : "")),
+        a.status_code ? " → HTTP " + a.status_code : null,
+        u ? [" · tokens ", h("span", { "data-test": "ai-tokens" },
+          (u.input_tokens ?? "?") + " in, " + (u.output_tokens ?? "?") + " out, " + (u.total_tokens ?? "?") + " total")] : null);
     }
     return null;
   }

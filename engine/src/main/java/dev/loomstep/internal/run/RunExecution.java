@@ -12,6 +12,9 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.Step;
 import dev.loomstep.StepFailedException;
 import dev.loomstep.WaitForEvent;
+import dev.loomstep.ai.Ai;
+import dev.loomstep.fetch.FetchRequest;
+import dev.loomstep.fetch.FetchResponse;
 import dev.loomstep.internal.broker.Abort;
 import dev.loomstep.internal.broker.Branch;
 import dev.loomstep.internal.broker.Broker;
@@ -64,6 +67,7 @@ public final class RunExecution implements Step, Broker.Listener {
     private final Broker broker = new Broker(this);
     private final Map<String, Integer> repeats = new HashMap<>();
     private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
+    private final Ai ai = new AiSteps(this);
 
     private int memoRemaining;
     private boolean memoizationDone;
@@ -291,9 +295,31 @@ public final class RunExecution implements Step, Broker.Listener {
         return (List<T>) Arrays.asList(results);
     }
 
+    @Override
+    public FetchResponse fetch(FetchRequest request) {
+        requireNonNull(request, "a fetch request");
+        return fetch("step.fetch: " + request.host(), request);
+    }
+
+    @Override
+    public FetchResponse fetch(String id, FetchRequest request) {
+        requireNonNull(request, "a fetch request");
+        JsonNode memo = step(id, Kind.FETCH, hashed -> GatewayOps.fetch(hashed, id, request), null);
+        return GatewayOps.response(id, memoizedData(id, memo));
+    }
+
+    @Override
+    public Ai ai() {
+        return ai;
+    }
+
+    Codec codec() {
+        return codec;
+    }
+
     // ---- the core: memoized, or reported, or executed ---------------------------------------------
 
-    private interface OpFactory {
+    interface OpFactory {
         Op create(String hashedId);
     }
 
@@ -302,6 +328,11 @@ public final class RunExecution implements Step, Broker.Listener {
      * this request never returns: its result is the answer.
      */
     private JsonNode step(String id, Kind kind, OpFactory opFactory, Callable<?> body) {
+        return step(id, kind, opFactory, body, null);
+    }
+
+    /** As {@link #step(String, Kind, OpFactory, Callable)}, with the {@code opts} a run kind's op carries. */
+    JsonNode step(String id, Kind kind, OpFactory opFactory, Callable<?> body, JsonNode runOpts) {
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("a step id must not be empty");
         }
@@ -322,7 +353,7 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         var info = new StepInfo(id, hashed, kind.label);
-        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body);
+        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body, runOpts);
         if (target != null) {
             if (hashed.equals(target) && kind.executes() && targetAnswer == null) {
                 targetAnswer = execute(pending);
@@ -404,7 +435,7 @@ public final class RunExecution implements Step, Broker.Listener {
         return maxAttempts != null && input.attempt() + 1 >= maxAttempts;
     }
 
-    private JsonNode memoizedData(String id, JsonNode memo) {
+    JsonNode memoizedData(String id, JsonNode memo) {
         WireError error = Memo.error(memo);
         if (error != null) {
             throw new StepFailedException(id, error);
