@@ -210,9 +210,46 @@ const flowBatch = inngest.createFunction(
   async ({ events }) => ({ count: events.length }),
 );
 
+// step.fetch: the executor makes the request (a Gateway op); JS names the step "step.fetch: {host}".
+// Nothing is fetched here: the differential cases memoize the responses.
+const fetches = inngest.createFunction({ id: "fetch", triggers: on("peer/fetch") }, async ({ step }) => {
+  const res = await step.fetch("http://shop.test:8080/orders?x=1", {
+    method: "POST",
+    headers: { "X-Trace": "t1", "Content-Type": "application/json" },
+    body: JSON.stringify({ id: "o1", qty: 2 }),
+  });
+  const ping = await step.fetch("http://status.test/ping");
+  return { status: res.status, order: await res.json(), ping: await ping.text(), pingStatus: ping.status };
+});
+
+// step.ai.infer with each provider format the JS SDK has (an AIGateway op each), then step.ai.wrap.
+const ai = inngest.createFunction({ id: "ai", triggers: on("peer/ai") }, async ({ step }) => {
+  const { openai, anthropic, gemini } = step.ai.models;
+  const gpt = await step.ai.infer("gpt", {
+    model: openai({ model: "gpt-4o-mini", apiKey: "sk-peer", baseUrl: "http://llm.test/v1" }),
+    body: { messages: [{ role: "user", content: "hi" }] },
+  });
+  const claude = await step.ai.infer("claude", {
+    model: anthropic({ model: "claude-3-5-haiku-latest", apiKey: "ak-peer", baseUrl: "http://llm.test/v1/", betaHeaders: ["b1", "b2"] }),
+    body: { max_tokens: 64, messages: [{ role: "user", content: "hi" }] },
+  });
+  const gem = await step.ai.infer("gemini", {
+    model: gemini({ model: "gemini-1.5-flash", apiKey: "gk-peer", baseUrl: "http://llm.test/v1beta" }),
+    body: { contents: [{ role: "user", parts: [{ text: "hi" }] }] },
+  });
+  const shout = await step.ai.wrap("shout", (text) => text.toUpperCase(), gpt.choices[0].message.content);
+  return {
+    gpt: gpt.choices[0].message.content,
+    claude: claude.content[0].text,
+    gemini: gem.candidates[0].content.parts[0].text,
+    shout,
+  };
+});
+
 const functions = [
   seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
+  fetches, ai,
 ];
 
 // A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver

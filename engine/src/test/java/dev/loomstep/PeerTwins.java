@@ -2,6 +2,9 @@ package dev.loomstep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.ai.AiModel;
+import dev.loomstep.fetch.FetchRequest;
+import dev.loomstep.fetch.FetchResponse;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.flow.CancelOn;
 import dev.loomstep.flow.Concurrency;
@@ -160,8 +163,28 @@ public final class PeerTwins {
                 .singleton(new Singleton(null, Singleton.Mode.skip))
                 .timeouts(new Timeouts(null, Duration.ofDays(7)))
                 .handler((in, step) -> Map.of("count", in.events().size()));
+        var fetches = Function.builder("fetch").trigger(Trigger.event("peer/fetch")).handler((in, step) -> {
+            FetchResponse res = step.fetch(FetchRequest.post("http://shop.test:8080/orders?x=1")
+                    .header("X-Trace", "t1").header("Content-Type", "application/json").body("{\"id\":\"o1\",\"qty\":2}"));
+            FetchResponse ping = step.fetch(FetchRequest.get("http://status.test/ping"));
+            return Map.of("status", res.statusCode(), "order", res.json(JsonNode.class), "ping", ping.body(), "pingStatus", ping.statusCode());
+        });
+        var ai = Function.builder("ai").trigger(Trigger.event("peer/ai")).handler((in, step) -> {
+            var hi = List.of(Map.of("role", "user", "content", "hi"));
+            JsonNode gpt = step.ai().infer("gpt", AiModel.openai("gpt-4o-mini").apiKey("sk-peer").baseUrl("http://llm.test/v1"),
+                    Map.of("messages", hi));
+            JsonNode claude = step.ai().infer("claude", AiModel.anthropic("claude-3-5-haiku-latest").apiKey("ak-peer")
+                    .baseUrl("http://llm.test/v1/").betaHeaders(List.of("b1", "b2")), Map.of("max_tokens", 64, "messages", hi));
+            JsonNode gem = step.ai().infer("gemini", AiModel.gemini("gemini-1.5-flash").apiKey("gk-peer").baseUrl("http://llm.test/v1beta"),
+                    Map.of("contents", List.of(Map.of("role", "user", "parts", List.of(Map.of("text", "hi"))))));
+            String content = gpt.at("/choices/0/message/content").asText();
+            String shout = step.ai().wrap("shout", String.class, (String text) -> text.toUpperCase(), content);
+            return Map.of("gpt", content, "claude", claude.at("/content/0/text").asText(),
+                    "gemini", gem.at("/candidates/0/content/parts/0/text").asText(), "shout", shout);
+        });
         return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
-                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch);
+                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
+                fetches, ai);
     }
 
     private static Map<String, Object> nullable(String key, Object value) {
