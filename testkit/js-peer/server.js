@@ -363,6 +363,46 @@ e2eFunctions.push(
   invokeCatching("impatient-parent", slowChild, { data: {}, timeout: "1s" }),
 );
 
+// step.fetch and step.ai against the fake providers of testkit's FakeModelProviders (PEER_FAKES_ORIGIN),
+// for devserver/src/test/java/dev/loomstep/devserver/JsSdkGatewayInteropTest.java.
+const fakes = () => process.env.PEER_FAKES_ORIGIN || "http://127.0.0.1:9";
+const gwFetch = e2e.createFunction({ id: "gw-fetch", retries: 2, triggers: on("e2e/gw-fetch") }, async ({ event, step }) => {
+  try {
+    const res = await step.fetch(fakes() + event.data.path, {
+      method: "POST",
+      headers: { "X-Trace": "t-1", "Content-Type": "application/json" },
+      body: JSON.stringify({ q: 1 }),
+    });
+    return { status: res.status, echo: res.ok ? await res.json() : null, xEcho: res.headers.get("x-echo") };
+  } catch (err) {
+    return { failed: err.message };
+  }
+});
+const gwAsk = e2e.createFunction({ id: "gw-ask", retries: 2, triggers: on("e2e/gw-ask") }, async ({ event, step }) => {
+  const { openai, anthropic, gemini } = step.ai.models;
+  const q = event.data.q;
+  const gpt = await step.ai.infer("gpt", {
+    model: openai({ model: "gpt-4o-mini", apiKey: "test-key", baseUrl: fakes() + "/openai/v1/" }),
+    body: { messages: [{ role: "user", content: q }] },
+  });
+  const claude = await step.ai.infer("claude", {
+    model: anthropic({ model: "claude-3-5-haiku-latest", apiKey: "test-key", baseUrl: fakes() + "/anthropic/v1/" }),
+    body: { max_tokens: 64, messages: [{ role: "user", content: q }] },
+  });
+  const gem = await step.ai.infer("gemini", {
+    model: gemini({ model: "gemini-1.5-flash", apiKey: "test-key", baseUrl: fakes() + "/gemini/v1beta/" }),
+    body: { contents: [{ role: "user", parts: [{ text: q }] }] },
+  });
+  const shout = await step.ai.wrap("shout", (text) => text.toUpperCase(), gpt.choices[0].message.content);
+  return {
+    gpt: gpt.choices[0].message.content,
+    claude: claude.content[0].text,
+    gemini: gem.candidates[0].content.parts[0].text,
+    shout,
+  };
+});
+e2eFunctions.push(gwFetch, gwAsk);
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
