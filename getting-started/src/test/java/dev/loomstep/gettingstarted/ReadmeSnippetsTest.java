@@ -21,6 +21,9 @@ class ReadmeSnippetsTest {
 
             import com.fasterxml.jackson.core.type.TypeReference;
             import dev.loomstep.*;
+            import dev.loomstep.ai.*;
+            import dev.loomstep.fetch.*;
+            import com.fasterxml.jackson.databind.JsonNode;
             import dev.loomstep.examples.AccountCreatedFlow;
             import dev.loomstep.examples.AccountCreatedFlow.*;
             import dev.loomstep.test.*;
