@@ -47,8 +47,10 @@ class WireFormatsTest {
         assertEquals("true", w.ifExpression());
         var legacyStep = Json.mapper().readValue("{\"id\":\"x\",\"op\":\"Step\",\"data\":{\"k\":1}}", WireOp.class);
         assertEquals(1, ((Op.StepRun) Op.fromWire(legacyStep)).data().get("k").asInt());
-        var unknown = Json.mapper().readValue("{\"id\":\"x\",\"op\":\"AIGateway\"}", WireOp.class);
-        assertInstanceOf(Op.Other.class, Op.fromWire(unknown));
+        var gateway = Json.mapper().readValue("{\"id\":\"x\",\"op\":\"Gateway\",\"opts\":{\"url\":\"http://a.test/\"}}", WireOp.class);
+        assertEquals("http://a.test/", ((Op.Gateway) Op.fromWire(gateway)).opts().path("url").asText());
+        var ai = Json.mapper().readValue("{\"id\":\"x\",\"op\":\"AIGateway\",\"opts\":{\"format\":\"gemini\"}}", WireOp.class);
+        assertEquals("gemini", ((Op.AIGateway) Op.fromWire(ai)).opts().path("format").asText());
         var future = Json.mapper().readValue("{\"id\":\"x\",\"op\":\"SomethingNew\"}", WireOp.class);
         assertInstanceOf(Op.Other.class, Op.fromWire(future));
     }
@@ -61,6 +63,8 @@ class WireFormatsTest {
             new Op.InvokeFunction("i", "c", "app-child", Json.toTree(java.util.Map.of("data", java.util.Map.of())), "5m"),
             new Op.StepPlanned("i", "s", "s", Json.nodes().objectNode()),
             new Op.StepError("i", "s", "s", WireError.of("Error", "x")),
+            new Op.Gateway("i", "step.fetch: a.test", Json.toTree(java.util.Map.of("url", "http://a.test/", "method", "GET"))),
+            new Op.AIGateway("i", "ask", Json.toTree(java.util.Map.of("type", "step.ai.infer", "format", "anthropic"))),
         };
         for (Op op : ops) {
             assertEquals(op, Op.fromWire(op.toWire()));
