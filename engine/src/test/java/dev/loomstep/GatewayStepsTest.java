@@ -136,6 +136,14 @@ class GatewayStepsTest {
     }
 
     @Test
+    void aModelRefusesABaseUrlThatIsNotAnAbsoluteHttpUrlWithOneClearLine() {
+        for (String bad : List.of("not a url", "/v1/", "ftp://llm.test/v1/")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> AiModel.openai("m").baseUrl(bad));
+            assertEquals("an AI model's baseUrl must be an absolute http(s) URL, got \"" + bad + "\"", e.getMessage());
+        }
+    }
+
+    @Test
     void theApiKeyNeverShowsInTheModelsText() {
         assertFalse(AiModel.openai("m").apiKey("sk-secret").toString().contains("sk-secret"));
     }

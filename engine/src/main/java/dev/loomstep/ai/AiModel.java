@@ -81,8 +81,13 @@ public record AiModel(Format format, String model, String apiKey, String baseUrl
     /** Where the provider's API is ({@code http://localhost:11434/v1/} for a local OpenAI-compatible server). */
     public AiModel baseUrl(String url) {
         if (url != null) {
-            URI uri = URI.create(url);
-            if (uri.getHost() == null || !url.startsWith("http")) {
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
                 throw new IllegalArgumentException("an AI model's baseUrl must be an absolute http(s) URL, got \"" + url + "\"");
             }
         }
