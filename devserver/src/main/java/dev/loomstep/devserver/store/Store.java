@@ -405,7 +405,7 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> T read(Readers.Query<T> query) {
-        if (readers == null || writes.onWriterThread()) {
+        if (readers == null || writes.insideUnit()) {
             return tx(() -> query.run(writer));
         }
         return readers.read(query);
