@@ -240,6 +240,30 @@ class CheckpointingTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aParallelFanOutBetweenSequentialStepsRunsEachBranchOnceAndEndsTheSame(Mode mode) {
+        var fn = Function.builder("fan").trigger(Trigger.event("test/event")).handler((input, step) -> {
+            int a = step.run("a", Integer.class, () -> count("a"));
+            List<Integer> parts = step.parallel(List.<java.util.concurrent.Callable<Integer>>of(
+                    () -> step.run("x", Integer.class, () -> count("x") * 10),
+                    () -> step.run("y", Integer.class, () -> count("y") * 100)));
+            int c = step.run("c", Integer.class, () -> count("c") * 1000);
+            return a + parts.get(0) + parts.get(1) + c;
+        });
+        Outcome o = Drive.run(app(fn), "app-fan", mode, request());
+        assertEquals(200, o.status());
+        assertEquals(1111, o.result().asInt());
+        assertEquals(List.of(1, 1, 1, 1), List.of(ran("a"), ran("x"), ran("y"), ran("c")));
+        var checkpointed = o.checkpoints().stream().flatMap(c -> c.steps().stream()).map(op -> op.id()).toList();
+        if (mode == Mode.CHECKPOINTING) {
+            // The sequential steps are checkpointed; the branches are answered by their targeted calls.
+            assertEquals(List.of(StepIds.sha1Hex("a"), StepIds.sha1Hex("c")), checkpointed);
+        } else {
+            assertTrue(checkpointed.isEmpty());
+        }
+    }
+
     // ---- what only checkpointing does ------------------------------------------------------------
 
     Calls checkpointable() {
