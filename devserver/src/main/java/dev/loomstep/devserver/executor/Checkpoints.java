@@ -3,6 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import java.nio.charset.StandardCharsets;
@@ -142,8 +143,8 @@ public final class Checkpoints {
             }
             long now = lifecycle.clock().millis();
             int committed = store.tx(() -> {
-                RunRecord current = store.run(runId).orElse(null);
-                if (current == null || current.status().finished() || !store.itemExists(queueItemId)) {
+                RunStatus status = store.runStatus(runId).orElse(null);
+                if (status == null || status.finished() || !store.itemExists(queueItemId)) {
                     throw stale(runId, "the run has ended or its call was cancelled");
                 }
                 int n = 0;
