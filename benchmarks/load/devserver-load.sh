@@ -3,7 +3,7 @@
 # loopback HTTP, SQLite on disk; completed runs/s and p50/p99 run latency at 1, 100 and 1,000
 # concurrent runs, and a JFR breakdown of where the time goes. Results: target/results/devserver-load.md
 #
-#   benchmarks/load/devserver-load.sh [--rounds 1,100,1000] [--steps 10] [--in-memory | --sync full|normal] [--checkpointing on|off]
+#   benchmarks/load/devserver-load.sh [--rounds 1,100,1000] [--steps 10] [--in-memory | --sync full|normal] [--checkpointing on|off|ahead]
 #   (--in-memory: SQLite in memory instead of a file on disk, to see what the disk costs;
 #    --sync full: an fsync per group commit, what power-loss durability costs; default normal)
 set -euo pipefail

@@ -4,19 +4,20 @@
 # driven by the same closed-loop load driver (E2eDriver, a third process) on loopback:
 #   Loomstep classic        the devserver (java -jar devserver.jar, SQLite WAL on disk) + the Loomstep app (E2eApp)
 #   Loomstep checkpointing  the same, the app checkpointing
+#   Loomstep run-ahead      the same, the app checkpointing with Checkpointing.builder().runAhead(16)
 #   inngest-js              the same devserver + the official JS SDK app (load/js-e2e-app.js; its defaults)
 #   Restate                 restate-server (npm, data in a temp dir) + a Restate sdk-java service (restate/)
 # A run is timed from its start (event sent / ingress call) to the driver learning it completed; per
 # round: completed runs/s, p50, p99, and the ratios to Restate. Results: target/results/e2e-vs-restate.{md,tsv}
 #
 #   benchmarks/load/e2e-vs-restate.sh [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3]
-#                                     [--systems classic,checkpointing,js,restate] [--steps 10]
+#                                     [--systems classic,checkpointing,ahead,js,restate] [--steps 10]
 #   smoke test: benchmarks/load/e2e-vs-restate.sh --rounds 1,10 --runs 20 --warmup-seconds 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "e2e-vs-restate: $*" >&2; exit 1; }
 
-rounds=1,100,1000 seconds=10 runs= warmup=3 systems=classic,checkpointing,js,restate steps=10
+rounds=1,100,1000 seconds=10 runs= warmup=3 systems=classic,checkpointing,ahead,js,restate steps=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for s in ${systems//,/ }; do
-  case "$s" in classic|checkpointing|js|restate) ;; *) die "unknown system $s (classic, checkpointing, js, restate)" ;; esac
+  case "$s" in classic|checkpointing|ahead|js|restate) ;; *) die "unknown system $s (classic, checkpointing, ahead, js, restate)" ;; esac
 done
 want() { [[ ",$systems," == *",$1,"* ]]; }
 
@@ -95,13 +96,13 @@ devserver() { # $1 = name; starts a fresh devserver with SQLite on disk in the t
   dev_url=$(ready_line "$out/e2e-devserver-$1.log" "$!" '^Loomstep devserver listening on \([^ ]*\) .*' "the devserver ($1)") || exit 1
 }
 
-loomstep() { # $1 = classic|checkpointing
+loomstep() { # $1 = classic|checkpointing|ahead
   devserver "$1"
   "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev "$dev_url" --mode "$1" --steps "$steps" \
     > "$out/e2e-app-$1.log" 2>&1 &
   pids+=($!)
   ready_line "$out/e2e-app-$1.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($1)" >/dev/null || exit 1
-  driver "Loomstep $1" --target devserver "$dev_url"
+  driver "Loomstep $([ "$1" = ahead ] && echo "checkpointing, runAhead 16" || echo "$1")" --target devserver "$dev_url"
   stop_all
 }
 
@@ -153,6 +154,7 @@ js_name="inngest-js ${js_version:-?} on the devserver"
 notes=()
 if want classic; then loomstep classic; fi
 if want checkpointing; then loomstep checkpointing; fi
+if want ahead; then loomstep ahead; fi
 if want js; then js; fi
 if want restate; then restate; fi
 

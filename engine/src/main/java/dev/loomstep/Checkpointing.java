@@ -16,25 +16,28 @@ import java.time.Duration;
  * Loomstep.builder("billing").checkpointing(Checkpointing.off());              // classic, one step per request
  * Function.builder("import").checkpointing(Checkpointing.builder()
  *         .bufferedSteps(10).maxInterval(Duration.ofSeconds(1)).build());       // batch ten steps per checkpoint
+ * Function.builder("etl").checkpointing(Checkpointing.builder().runAhead(16).build()); // keep going while one is in flight
  * }</pre>
  *
  * Immutable. A function's setting replaces the app's.
  */
 public final class Checkpointing {
     /** JS 4.24's defaults: checkpoint after every step, no interval, re-enter after 10 s. */
-    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10));
-    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO);
+    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0);
+    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0);
 
     private final boolean enabled;
     private final int bufferedSteps;
     private final Duration maxInterval;
     private final Duration maxRuntime;
+    private final int runAhead;
 
-    private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime) {
+    private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime, int runAhead) {
         this.enabled = enabled;
         this.bufferedSteps = bufferedSteps;
         this.maxInterval = maxInterval;
         this.maxRuntime = maxRuntime;
+        this.runAhead = runAhead;
     }
 
     /** Checkpointing with the official SDK's defaults: {@code bufferedSteps(1)}, no {@code maxInterval}, {@code maxRuntime(10 s)}. */
@@ -77,9 +80,23 @@ public final class Checkpointing {
         return maxRuntime;
     }
 
+    /**
+     * How many executed steps may wait while a checkpoint is in flight before the run waits for its
+     * acknowledgement. Zero (the default, as close to the JS SDK as pipelining allows): when the next
+     * checkpoint is due the run waits for the one in flight. With {@code n > 0} the run keeps executing,
+     * buffering up to {@code n} steps that go out together as soon as the checkpoint in flight is
+     * acknowledged (or with the request's answer): fewer round trips per run, at the price of up to
+     * {@code n} more steps a crash or a stale dispatch can make run again. The run never answers, sleeps
+     * or waits before every step it reports is acknowledged or in its answer.
+     */
+    public int runAhead() {
+        return runAhead;
+    }
+
     @Override
     public String toString() {
-        return enabled ? "Checkpointing[bufferedSteps=" + bufferedSteps + ", maxInterval=" + maxInterval + ", maxRuntime=" + maxRuntime + "]"
+        return enabled ? "Checkpointing[bufferedSteps=" + bufferedSteps + ", maxInterval=" + maxInterval + ", maxRuntime=" + maxRuntime
+                + (runAhead == 0 ? "" : ", runAhead=" + runAhead) + "]"
                 : "Checkpointing[off]";
     }
 
@@ -88,6 +105,7 @@ public final class Checkpointing {
         private int bufferedSteps = DEFAULTS.bufferedSteps;
         private Duration maxInterval = DEFAULTS.maxInterval;
         private Duration maxRuntime = DEFAULTS.maxRuntime;
+        private int runAhead = DEFAULTS.runAhead;
 
         private Builder() {}
 
@@ -112,8 +130,17 @@ public final class Checkpointing {
             return this;
         }
 
+        /** See {@link Checkpointing#runAhead()}; zero or more. */
+        public Builder runAhead(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("runAhead must not be negative, got " + steps);
+            }
+            runAhead = steps;
+            return this;
+        }
+
         public Checkpointing build() {
-            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime);
+            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime, runAhead);
         }
 
         private static Duration nonNegative(Duration d, String what) {

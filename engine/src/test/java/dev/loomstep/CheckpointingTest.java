@@ -240,6 +240,30 @@ class CheckpointingTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aParallelFanOutBetweenSequentialStepsRunsEachBranchOnceAndEndsTheSame(Mode mode) {
+        var fn = Function.builder("fan").trigger(Trigger.event("test/event")).handler((input, step) -> {
+            int a = step.run("a", Integer.class, () -> count("a"));
+            List<Integer> parts = step.parallel(List.<java.util.concurrent.Callable<Integer>>of(
+                    () -> step.run("x", Integer.class, () -> count("x") * 10),
+                    () -> step.run("y", Integer.class, () -> count("y") * 100)));
+            int c = step.run("c", Integer.class, () -> count("c") * 1000);
+            return a + parts.get(0) + parts.get(1) + c;
+        });
+        Outcome o = Drive.run(app(fn), "app-fan", mode, request());
+        assertEquals(200, o.status());
+        assertEquals(1111, o.result().asInt());
+        assertEquals(List.of(1, 1, 1, 1), List.of(ran("a"), ran("x"), ran("y"), ran("c")));
+        var checkpointed = o.checkpoints().stream().flatMap(c -> c.steps().stream()).map(op -> op.id()).toList();
+        if (mode == Mode.CHECKPOINTING) {
+            // The sequential steps are checkpointed; the branches are answered by their targeted calls.
+            assertEquals(List.of(StepIds.sha1Hex("a"), StepIds.sha1Hex("c")), checkpointed);
+        } else {
+            assertTrue(checkpointed.isEmpty());
+        }
+    }
+
     // ---- what only checkpointing does ------------------------------------------------------------
 
     Calls checkpointable() {
@@ -370,6 +394,84 @@ class CheckpointingTest {
     }
 
     @Test
+    void withRunAheadTheRunKeepsExecutingWhileACheckpointIsInFlightAndAnswersTheRestWithItsEnd() throws Exception {
+        var release = new CountDownLatch(1);
+        var lastRan = new CountDownLatch(1);
+        var received = new CopyOnWriteArrayList<List<String>>();
+        var fn = Function.builder("ahead").trigger(Trigger.event("test/event"))
+                .checkpointing(Checkpointing.builder().runAhead(8).build())
+                .handler((input, step) -> {
+                    int sum = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int n = i;
+                        sum += step.run("s" + i, Integer.class, () -> n);
+                    }
+                    lastRan.countDown();
+                    return sum;
+                });
+        var answer = new java.util.concurrent.CompletableFuture<CallResult>();
+        Thread.ofVirtual().start(() -> answer.complete(app(fn).call("app-ahead", "step", checkpointable().build(), null, cp -> {
+            received.add(cp.steps().stream().map(op -> op.name()).toList());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        })));
+        assertTrue(lastRan.await(10, TimeUnit.SECONDS), "every step ran while s0's checkpoint was unacknowledged");
+        assertFalse(answer.isDone(), "no answer before s0's checkpoint is acknowledged");
+        release.countDown();
+        CallResult r = answer.get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(List.of("s0")), received, "the steps that ran meanwhile were not checkpointed separately");
+        JsonNode ops = body(r);
+        assertEquals(List.of("s1", "s2", "s3"), List.of(ops.get(0).get("name").asText(), ops.get(1).get("name").asText(),
+                ops.get(2).get("name").asText()));
+        assertEquals("RunComplete", ops.get(3).get("op").asText());
+        assertEquals(6, ops.get(3).get("data").asInt());
+    }
+
+    @Test
+    void withRunAheadTheRunWaitsOnceThatManyStepsWaitAndThenSendsThemTogether() throws Exception {
+        var release = new CountDownLatch(1);
+        var received = new CopyOnWriteArrayList<List<String>>();
+        var fn = Function.builder("ahead2").trigger(Trigger.event("test/event"))
+                .checkpointing(Checkpointing.builder().runAhead(2).build())
+                .handler((input, step) -> {
+                    for (int i = 0; i < 5; i++) {
+                        int n = i;
+                        step.run("s" + i, Integer.class, () -> count("s" + n));
+                    }
+                    step.sleep("nap", Duration.ofHours(1));
+                    return 0;
+                });
+        var answer = new java.util.concurrent.CompletableFuture<CallResult>();
+        Thread.ofVirtual().start(() -> answer.complete(app(fn).call("app-ahead2", "step", checkpointable().build(), null, cp -> {
+            received.add(cp.steps().stream().map(op -> op.name()).toList());
+            if (received.size() == 1) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        })));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ran("s3") == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, ran("s3"), "s1 to s3 ran while s0 was in flight");
+        // s3 made three steps wait (more than runAhead 2): the run waits for s0 before going on to s4.
+        assertEquals(0, ran("s4"));
+        release.countDown();
+        CallResult r = answer.get(10, TimeUnit.SECONDS);
+        assertEquals("Sleep", body(r).get(0).get("op").asText());
+        assertEquals(List.of("s0"), received.get(0));
+        assertEquals(List.of("s1", "s2", "s3"), received.get(1), "the waiting steps leave together");
+        assertEquals(List.of("s0", "s1", "s2", "s3", "s4"), received.stream().flatMap(List::stream).toList(),
+                "every step is reported once, in order, before the run sleeps");
+    }
+
+    @Test
     void whenACheckpointFailsTheUnacknowledgedStepsAreAnsweredTheClassicWay() {
         var sent = new AtomicInteger();
         CallResult r = app(seq).call("app-seq", "step", checkpointable().build(), null, cp -> {
@@ -422,6 +524,7 @@ class CheckpointingTest {
         assertEquals(1, Checkpointing.defaults().bufferedSteps());
         assertEquals(Duration.ZERO, Checkpointing.defaults().maxInterval());
         assertEquals(Duration.ofSeconds(10), Checkpointing.defaults().maxRuntime());
+        assertEquals(0, Checkpointing.defaults().runAhead(), "the run waits for a checkpoint in flight when the next is due");
         assertFalse(Checkpointing.off().enabled());
         assertTrue(app(seq).checkpointing().enabled());
         var api = new Drive.Recorder();

@@ -17,9 +17,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * until the function returns or fails. Sleeps and waits resolve at once. Tests use it to show that a
  * run ends the same in both modes.
  */
-final class Drive {
+public final class Drive {
     /** How the executor calls: the classic protocol, or with {@code fn_id}/{@code qi_id} and a checkpoint API. */
-    enum Mode { CLASSIC, CHECKPOINTING }
+    public enum Mode { CLASSIC, CHECKPOINTING }
 
     /**
      * The end of a run.
@@ -29,14 +29,14 @@ final class Drive {
      * @param answers  every answer in order
      * @param checkpoints every checkpoint received
      */
-    record Outcome(int status, JsonNode result, List<CallResult> answers, List<AsyncCheckpoint> checkpoints) {
-        int requests() {
+    public record Outcome(int status, JsonNode result, List<CallResult> answers, List<AsyncCheckpoint> checkpoints) {
+        public int requests() {
             return answers.size();
         }
     }
 
     /** A checkpoint API that records and acknowledges. */
-    static final class Recorder implements CheckpointApi {
+    public static final class Recorder implements CheckpointApi {
         final List<AsyncCheckpoint> received = new CopyOnWriteArrayList<>();
 
         @Override
@@ -47,11 +47,11 @@ final class Drive {
 
     private Drive() {}
 
-    static Outcome run(Loomstep app, String fnId, Mode mode, Calls first) {
+    public static Outcome run(Loomstep app, String fnId, Mode mode, Calls first) {
         return run(app, fnId, mode, first, new Recorder());
     }
 
-    static Outcome run(Loomstep app, String fnId, Mode mode, Calls first, Recorder api) {
+    public static Outcome run(Loomstep app, String fnId, Mode mode, Calls first, Recorder api) {
         Calls call = mode == Mode.CHECKPOINTING ? first.queueItem("qi-1") : first;
         var answers = new ArrayList<CallResult>();
         int attempt = 0;
@@ -66,6 +66,7 @@ final class Drive {
                 return new Outcome(r.status(), Calls.body(r), answers, List.copyOf(api.received));
             }
             boolean retry = false;
+            var planned = new ArrayList<String>();
             for (JsonNode op : Calls.body(r)) {
                 switch (op.path("op").asText()) {
                     case "RunComplete" -> {
@@ -74,8 +75,20 @@ final class Drive {
                     case "StepRun", "StepFailed" -> call.raw(op.get("id").asText(), memo(Json.mapper().convertValue(op, WireOp.class)));
                     case "StepError" -> retry = true;
                     case "Sleep", "WaitForEvent" -> call.raw(op.get("id").asText(), null);
-                    case "StepPlanned" -> { } // called again below, as the executor re-enters
+                    case "StepPlanned" -> planned.add(op.get("id").asText());
                     default -> throw new AssertionError("the driver does not handle " + op);
+                }
+            }
+            // A fan-out: the executor calls each planned step targeted (never checkpointed), then re-enters.
+            for (String stepId : planned) {
+                CallResult t = app.call(fnId, stepId, call.attempt(0).build(), null, mode == Mode.CHECKPOINTING ? api : null);
+                answers.add(t);
+                for (JsonNode op : Calls.body(t)) {
+                    if (op.path("op").asText().equals("StepRun") || op.path("op").asText().equals("StepFailed")) {
+                        call.raw(op.get("id").asText(), memo(Json.mapper().convertValue(op, WireOp.class)));
+                    } else if (!op.path("op").asText().equals("StepPlanned")) {
+                        throw new AssertionError("the driver does not handle " + op + " from a targeted call");
+                    }
                 }
             }
             attempt = retry ? attempt + 1 : 0;

@@ -17,6 +17,7 @@ import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import io.undertow.server.DefaultByteBufferPool;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,11 +111,22 @@ public final class DevServer implements AutoCloseable {
                 .addHttpListener(port, host)
                 .setIoThreads(2)
                 .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
+                .setByteBufferPool(sharedBuffers())
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpApi.MAX_BODY_BYTES)
                 .setHandler(handler)
                 .build();
         u.start();
         return u;
+    }
+
+    /**
+     * Undertow's default pool caches buffers per thread and frees the rest at once: a handler on a fresh
+     * virtual thread (every request here) then allocates and zeroes a new 16 KiB direct buffer for each
+     * read and write, and registers a per-thread cache under a global lock. A pool without per-thread
+     * caches hands buffers around through one lock-free queue instead.
+     */
+    private static DefaultByteBufferPool sharedBuffers() {
+        return new DefaultByteBufferPool(true, 16 * 1024 - 20, 512, 0);
     }
 
     /** Listens on [::1]:port too; null (logged) when there is no IPv6 loopback or the port is taken there. */

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  * Real Loomstep functions — the engine served by loomstep-undertow's {@link LoomstepServer}, sending events
  * with its event client — driven by the devserver over real HTTP on loopback. Every scenario runs twice:
  * with the app's checkpointing on (the default: sequential steps run back to back in one call and are
- * reported to {@code POST /v1/checkpoint/{runId}/async}) and off ({@link Checkpointing#off()}).
+ * reported to {@code POST /v1/checkpoint/{runId}/async}), on and running ahead of its checkpoints
+ * ({@link Checkpointing#runAhead()}), and off ({@link Checkpointing#off()}).
  */
 class LoomstepEndToEndTest {
 
@@ -41,6 +42,13 @@ class LoomstepEndToEndTest {
     class WithCheckpointing extends Scenarios {
         WithCheckpointing() {
             super(Checkpointing.defaults());
+        }
+    }
+
+    @Nested
+    class WithCheckpointingRunningAhead extends Scenarios {
+        WithCheckpointingRunningAhead() {
+            super(Checkpointing.builder().runAhead(16).build());
         }
     }
 

@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Durability: a devserver reopened on the same database file resumes every run where it stopped. */
 @Timeout(30)
@@ -65,8 +67,9 @@ class RestartTest {
         }
     }
 
-    @Test
-    void resumesARealLoomstepFunctionsSleepAfterARestart() throws Exception {
+    @ParameterizedTest
+    @EnumSource(CheckpointMode.class)
+    void resumesARealLoomstepFunctionsSleepAfterARestart(CheckpointMode mode) throws Exception {
         Path db = dir.resolve("dev.db");
         var before = new AtomicInteger();
         var fn = Function.builder("nap").trigger(Trigger.event("ls/nap")).handler((in, step) -> {
@@ -76,7 +79,8 @@ class RestartTest {
         });
         String runId;
         try (DevServer first = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start();
-                LoomstepServer server = LoomstepServer.builder(Loomstep.builder("ls").dev(first.url()).functions(fn).build())
+                LoomstepServer server = LoomstepServer.builder(Loomstep.builder("ls").dev(first.url())
+                        .checkpointing(mode.checkpointing()).functions(fn).build())
                         .host("127.0.0.1").port(0).start()) {
             server.sync();
             Api api = new Api(first);

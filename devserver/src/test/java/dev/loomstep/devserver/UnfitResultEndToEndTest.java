@@ -10,8 +10,9 @@ import dev.loomstep.Trigger;
 import dev.loomstep.undertow.LoomstepServer;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** A step result Jackson would record as {} fails the run with the fix, and the side effect ran once. */
 @Timeout(60)
@@ -25,8 +26,9 @@ class UnfitResultEndToEndTest {
         }
     }
 
-    @Test
-    void aStepReturningAClassWithoutPropertiesFailsTheRunNamingTheTypeAndTheBodyRunsOnce() {
+    @ParameterizedTest
+    @EnumSource(CheckpointMode.class)
+    void aStepReturningAClassWithoutPropertiesFailsTheRunNamingTheTypeAndTheBodyRunsOnce(CheckpointMode mode) {
         var charges = new AtomicInteger();
         var fn = Function.builder("charge").trigger(Trigger.event("shop/order")).retries(3).handler((in, step) -> {
             Money paid = step.run("charge", Money.class, () -> {
@@ -36,7 +38,8 @@ class UnfitResultEndToEndTest {
             return paid.cents;
         });
         try (DevServer dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
-             LoomstepServer server = LoomstepServer.builder(Loomstep.builder("shop").dev(dev.url()).functions(fn).build())
+             LoomstepServer server = LoomstepServer.builder(Loomstep.builder("shop").dev(dev.url())
+                     .checkpointing(mode.checkpointing()).functions(fn).build())
                      .host("127.0.0.1").port(0).start()) {
             server.sync();
             var api = new Api(dev);

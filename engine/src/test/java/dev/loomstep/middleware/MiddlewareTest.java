@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Config;
+import dev.loomstep.Drive;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
@@ -25,6 +26,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
@@ -99,8 +102,9 @@ class MiddlewareTest {
         assertEquals("orders-db:POST|t-1", body(app.call("app-f", "step", request().build(), raw)).asText());
     }
 
-    @Test
-    void middlewareMayRewriteMemoizedDataTheEventAndTheOutput() {
+    @ParameterizedTest
+    @EnumSource(Drive.Mode.class)
+    void middlewareMayRewriteMemoizedDataTheEventAndTheOutput(Drive.Mode mode) {
         var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) ->
                 input.event().name() + ":" + step.run("a", Integer.class, () -> 1));
         var app = builder().middleware(new Middleware() {
@@ -118,12 +122,17 @@ class MiddlewareTest {
                 };
             }
         }).functions(fn).build();
-        assertEquals("rewritten:41!", body(app.call("app-f", "step", request().build(), null)).asText());
+        Drive.Outcome o = Drive.run(app, "app-f", mode, request());
+        assertEquals(200, o.status());
+        assertEquals("rewritten:41!", o.result().asText());
+        assertEquals(1, o.requests(), "the rewritten memo is used: no step runs");
     }
 
-    @Test
-    void middlewareMayTurnAnErrorIntoAResult() {
+    @ParameterizedTest
+    @EnumSource(Drive.Mode.class)
+    void middlewareMayTurnAnErrorIntoAResultAfterSteps(Drive.Mode mode) {
         var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> {
+            step.run("a", Integer.class, () -> 1);
             throw new IllegalStateException("boom");
         });
         var app = builder().middleware(new Middleware() {
@@ -138,9 +147,9 @@ class MiddlewareTest {
                 };
             }
         }).functions(fn).build();
-        CallResult r = app.call("app-f", "step", request().build(), null);
-        assertEquals(200, r.status());
-        assertEquals("recovered from boom", body(r).asText());
+        Drive.Outcome o = Drive.run(app, "app-f", mode, request());
+        assertEquals(200, o.status());
+        assertEquals("recovered from boom", o.result().asText());
     }
 
     @Test

@@ -92,8 +92,11 @@ public final class SdkEndpoint {
         this.framework = framework == null || framework.isBlank() ? "loomstep" : framework;
         this.primaryKey = SigningKey.ofNullable(config.signingKey());
         this.fallbackKey = SigningKey.ofNullable(config.signingKeyFallback());
+        // The client's default executor is a cached pool of platform threads that grows with the calls in
+        // flight (one checkpoint per run being executed): hundreds of threads under load. Virtual threads instead.
         HttpClient client = this.options.httpClient() != null ? this.options.httpClient()
-                : HttpClient.newBuilder().connectTimeout(this.options.apiTimeout()).build();
+                : HttpClient.newBuilder().connectTimeout(this.options.apiTimeout())
+                        .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
         this.registrar = new Registrar(config, client, this.options.apiTimeout());
         this.runState = new RunStateFetcher(config, client, this.options.apiTimeout());
         this.checkpoints = new CheckpointClient(config, client, this.options.apiTimeout());

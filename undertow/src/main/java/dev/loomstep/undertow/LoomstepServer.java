@@ -6,6 +6,7 @@ import dev.loomstep.http.SdkEndpoint;
 import dev.loomstep.http.ServeOptions;
 import dev.loomstep.http.SyncResult;
 import io.undertow.Undertow;
+import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.GracefulShutdownHandler;
@@ -67,6 +68,9 @@ public final class LoomstepServer implements AutoCloseable {
                 .addHttpListener(b.port, b.host)
                 .setIoThreads(b.ioThreads)
                 .setWorkerThreads(2) // blocking work runs on virtual threads, not Undertow's worker pool
+                // Undertow's default pool caches buffers per thread and frees the rest: on a fresh virtual
+                // thread per request every read and write would allocate and zero a new direct buffer.
+                .setByteBufferPool(new DefaultByteBufferPool(true, 16 * 1024 - 20, 512, 0))
                 .setHandler(graceful)
                 .build();
         try {

@@ -12,11 +12,12 @@ import dev.loomstep.undertow.LoomstepServer;
  * as the output — the twin of {@code load/js-e2e-app.js} and Restate's {@code StepsService}. Serves
  * on a free loopback port and syncs itself with the devserver at {@code --dev}.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing [--steps 10]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead [--steps 10]</pre>
+ * ({@code ahead}: checkpointing with {@code runAhead(16)}, the run going on while a checkpoint is in flight)
  * Prints {@code loomstep-app ready <url>} once synced.
  */
 public final class E2eApp {
-    enum Mode { CLASSIC, CHECKPOINTING }
+    enum Mode { CLASSIC, CHECKPOINTING, AHEAD }
 
     private E2eApp() {}
 
@@ -33,7 +34,7 @@ public final class E2eApp {
             }
         }
         if (dev == null || mode == null) {
-            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing are required");
+            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead are required");
         }
         int count = steps;
         var fn = Function.builder("steps").trigger(Trigger.event("bench/run")).handler((input, step) -> {
@@ -45,7 +46,11 @@ public final class E2eApp {
             return sum;
         });
         Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn);
-        builder.checkpointing(mode == Mode.CLASSIC ? Checkpointing.off() : Checkpointing.defaults());
+        builder.checkpointing(switch (mode) {
+            case CLASSIC -> Checkpointing.off();
+            case CHECKPOINTING -> Checkpointing.defaults();
+            case AHEAD -> Checkpointing.builder().runAhead(16).build();
+        });
         Loomstep app = builder.build();
         LoomstepServer server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.register(dev);

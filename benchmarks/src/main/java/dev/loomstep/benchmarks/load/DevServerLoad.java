@@ -38,7 +38,7 @@ import jdk.jfr.consumer.RecordingFile;
  * concurrent runs: completed runs/s and p50/p99 run latency (event sent → run ended). A JFR recording of
  * the largest round tells where the time goes (HTTP, JSON, SQLite, engine, executor).
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--in-memory | --sync full|normal] [--checkpointing on|off] [--out FILE]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.load.DevServerLoad [--steps 10] [--rounds 1,100,1000] [--in-memory | --sync full|normal] [--checkpointing on|off|ahead] [--out FILE]</pre>
  */
 public final class DevServerLoad {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -64,7 +64,8 @@ public final class DevServerLoad {
                 case "--checkpointing" -> checkpointing = switch (args[++i]) {
                     case "on" -> Checkpointing.defaults();
                     case "off" -> Checkpointing.off();
-                    default -> throw new IllegalArgumentException("--checkpointing on|off, got " + args[i]);
+                    case "ahead" -> Checkpointing.builder().runAhead(16).build();
+                    default -> throw new IllegalArgumentException("--checkpointing on|off|ahead, got " + args[i]);
                 };
                 case "--sync" -> sync = DevServer.Sync.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);

@@ -3,6 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import java.nio.charset.StandardCharsets;
@@ -120,13 +121,15 @@ public final class Checkpoints {
         String requestId = text(body, "request_id", false);
         List<Step> steps = steps(body.get("steps"));
 
-        RunRecord run = store.run(runId).orElseThrow(() -> new Refused(404, "no run with id \"" + runId + "\""));
-        if (!Dispatches.fnUuid(run.functionId()).equals(fnId)) {
+        // The hot path checks the call in memory and reads the run once, inside the unit that commits.
+        Dispatches.Dispatch d = dispatches.current(queueItemId).filter(c -> c.runId().equals(runId)).orElse(null);
+        if (d == null) {
+            checkRun(store.run(runId).orElse(null), runId, fnId);
+            throw stale(runId, "queue item " + qi + " is not being called");
+        }
+        if (!d.fnId().equals(fnId)) {
             throw bad("fn_id \"" + fnId + "\" is not the function of run " + runId);
         }
-        Dispatches.Dispatch d = dispatches.current(queueItemId)
-                .filter(c -> c.runId().equals(runId))
-                .orElseThrow(() -> stale(runId, "queue item " + qi + " is not being called"));
         if (generation != null && generation != d.generation()) {
             throw stale(runId, "generation " + generation + " is not the current call's (" + d.generation() + ")");
         }
@@ -140,8 +143,8 @@ public final class Checkpoints {
             }
             long now = lifecycle.clock().millis();
             int committed = store.tx(() -> {
-                RunRecord current = store.run(runId).orElse(null);
-                if (current == null || current.status().finished() || !store.itemExists(queueItemId)) {
+                RunStatus status = store.runStatus(runId).orElse(null);
+                if (status == null || status.finished() || !store.itemExists(queueItemId)) {
                     throw stale(runId, "the run has ended or its call was cancelled");
                 }
                 int n = 0;
@@ -160,6 +163,16 @@ public final class Checkpoints {
             return committed;
         } finally {
             d.lock().unlock();
+        }
+    }
+
+    /** 404 for an unknown run, 400 for a function that is not the run's. */
+    private static void checkRun(RunRecord run, String runId, String fnId) {
+        if (run == null) {
+            throw new Refused(404, "no run with id \"" + runId + "\"");
+        }
+        if (!Dispatches.fnUuid(run.functionId()).equals(fnId)) {
+            throw bad("fn_id \"" + fnId + "\" is not the function of run " + runId);
         }
     }
 

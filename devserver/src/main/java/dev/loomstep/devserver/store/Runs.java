@@ -36,6 +36,11 @@ final class Runs {
         return sql.queryFirst("SELECT * FROM runs WHERE id = ?", Runs::runRecord, id);
     }
 
+    /** The status alone: no events or output to decode. */
+    Optional<RunStatus> status(String id) throws SQLException {
+        return sql.queryFirst("SELECT status FROM runs WHERE id = ?", rs -> RunStatus.valueOf(rs.getString(1)), id);
+    }
+
     List<RunRecord> runs(RunStatus status, String functionId, int limit) throws SQLException {
         var text = new StringBuilder("SELECT * FROM runs WHERE 1=1");
         var args = new ArrayList<Object>();

@@ -223,6 +223,11 @@ public final class Store implements AutoCloseable {
         return read(t -> t.runs.run(id));
     }
 
+    /** A run's status without decoding the rest of it (a hot path's check). */
+    public Optional<RunStatus> runStatus(String id) {
+        return read(t -> t.runs.status(id));
+    }
+
     /** Runs, newest first, optionally filtered by status and function id. */
     public List<RunRecord> runs(RunStatus status, String functionId, int limit) {
         return read(t -> t.runs.runs(status, functionId, limit));
@@ -405,7 +410,7 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> T read(Readers.Query<T> query) {
-        if (readers == null || writes.onWriterThread()) {
+        if (readers == null || writes.insideUnit()) {
             return tx(() -> query.run(writer));
         }
         return readers.read(query);

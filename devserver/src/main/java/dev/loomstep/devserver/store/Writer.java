@@ -6,21 +6,28 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit: the one thread that writes. Callers hand it units of work through a JCTools MPSC
- * queue and block; it takes every unit waiting, runs each in a SAVEPOINT of one SQLite transaction
- * (a unit that fails is rolled back alone and its caller gets the exception), commits once, and
- * only then wakes the callers, which run their after-commit actions themselves.
+ * Group commit: one writer at a time. Callers hand it units of work through a JCTools MPSC queue and
+ * block; the writer thread takes every unit waiting, runs each in a SAVEPOINT of one SQLite
+ * transaction (a unit that fails is rolled back alone and its caller gets the exception), commits
+ * once, and only then wakes the callers, which run their after-commit actions themselves.
  *
  * <p>It is exactly what the single lock was — one transaction at a time, units never interleave —
  * but a commit (the WAL append, and with {@code synchronous=FULL} the fsync) is paid once per batch
  * instead of once per caller. Batches form by themselves: whatever queues up while one commits
- * goes into the next, so a lone caller waits for nothing more than its own commit.
+ * goes into the next.
+ *
+ * <p>The right to write (the <em>writer role</em>) is not tied to the writer thread: a caller that finds
+ * the role free and nobody queued takes it and commits its unit on its own thread (flat combining's
+ * lone-caller case), so a single run pays no hand-off to another thread and back. Anyone who finds the
+ * role taken or a queue already formed queues up, and the writer thread batches them as soon as the
+ * role is free again; queued units are never overtaken by a lone caller.
  */
 final class Writer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
@@ -37,7 +44,13 @@ final class Writer implements AutoCloseable {
     private final Statement control;
     private final MpscUnboundedArrayQueue<Unit<?>> pending = new MpscUnboundedArrayQueue<>(1024);
     private final Thread thread;
-    /** The unit running now; read and written by the writer thread only. */
+    /**
+     * The thread that holds the writer role (the writer thread or a lone caller), null when free, or
+     * {@link #CLOSED} for good. Taking it is what orders one holder's use of the connection before the next's.
+     */
+    private final AtomicReference<Object> owner = new AtomicReference<>();
+    private static final Object CLOSED = new Object();
+    /** The unit running now; read and written by the holder of the writer role only. */
     private Unit<?> current;
     private volatile boolean parked;
     private volatile boolean stopping;
@@ -54,11 +67,13 @@ final class Writer implements AutoCloseable {
 
     /**
      * Runs {@code work} in the writer's transaction and returns once it has committed, after running
-     * the unit's after-commit actions on this thread. On the writer thread (a unit inside a unit) it
-     * runs inline, in the enclosing unit.
+     * the unit's after-commit actions on this thread. Inside a unit (this thread holds the writer role)
+     * it runs inline, in the enclosing unit. When the role is free and nobody is queued it commits on
+     * this thread; otherwise it queues for the writer thread.
      */
     <T> T submit(Work<T> work) {
-        if (Thread.currentThread() == thread) {
+        Thread me = Thread.currentThread();
+        if (owner.get() == me) {
             try {
                 return work.run();
             } catch (SQLException e) {
@@ -68,13 +83,17 @@ final class Writer implements AutoCloseable {
         if (stopping) {
             throw closed();
         }
-        var unit = new Unit<>(work, Thread.currentThread());
-        pending.offer(unit);
-        if (terminated) {
-            // The writer may have drained for the last time before our offer: nobody else will answer.
-            unit.complete(null, closed());
-        } else if (parked) {
-            LockSupport.unpark(thread);
+        var unit = new Unit<>(work, me);
+        if (pending.isEmpty() && owner.compareAndSet(null, me)) {
+            commitAlone(unit);
+        } else {
+            pending.offer(unit);
+            if (terminated) {
+                // The writer may have drained for the last time before our offer: nobody else will answer.
+                unit.complete(null, closed());
+            } else if (parked) {
+                LockSupport.unpark(thread);
+            }
         }
         T result = unit.await();
         for (Runnable action : unit.afterCommit) {
@@ -83,17 +102,40 @@ final class Writer implements AutoCloseable {
         return result;
     }
 
+    /** The lone-caller path: this thread holds the role; it commits {@code unit} and hands the role back. */
+    private void commitAlone(Unit<?> unit) {
+        try {
+            runBatch(List.of(unit));
+        } catch (Throwable e) {
+            // Only an Error gets here; the transaction's state is unknown, so undo it before anyone else writes.
+            try {
+                connection.rollback();
+            } catch (SQLException | RuntimeException rollback) {
+                e.addSuppressed(rollback);
+            }
+            unit.afterCommit.clear();
+            unit.complete(null, new StoreException("database error: " + e, e));
+        } finally {
+            owner.set(null);
+            // Units queued while we held the role: the writer thread may be parked waiting for it.
+            if (!pending.isEmpty()) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
     /** Inside a unit: defers {@code action} until the unit has committed (dropped if it rolls back). */
     boolean defer(Runnable action) {
-        if (Thread.currentThread() != thread || current == null) {
+        if (owner.get() != Thread.currentThread() || current == null) {
             return false;
         }
         current.afterCommit.add(action);
         return true;
     }
 
-    boolean onWriterThread() {
-        return Thread.currentThread() == thread;
+    /** Whether this thread holds the writer role, i.e. is inside a unit. */
+    boolean insideUnit() {
+        return owner.get() == Thread.currentThread();
     }
 
     /** Transactions committed so far (each holds one or more units). */
@@ -124,6 +166,10 @@ final class Writer implements AutoCloseable {
                 interrupted = true;
             }
         }
+        // A lone caller may still be committing on its own thread: the connection is its until it is done.
+        while (!owner.compareAndSet(null, CLOSED)) {
+            LockSupport.parkNanos(100_000);
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -135,8 +181,7 @@ final class Writer implements AutoCloseable {
         var batch = new ArrayList<Unit<?>>();
         try {
             while (true) {
-                Unit<?> next = pending.poll();
-                if (next == null) {
+                if (pending.isEmpty()) {
                     if (stopping) {
                         break;
                     }
@@ -148,11 +193,22 @@ final class Writer implements AutoCloseable {
                     parked = false;
                     continue;
                 }
-                do {
-                    batch.add(next);
-                } while (batch.size() < MAX_BATCH && (next = pending.poll()) != null);
-                runBatch(batch);
-                batch.clear();
+                if (!owner.compareAndSet(null, thread)) {
+                    // A lone caller is committing; it unparks us when it hands the role back with units queued.
+                    if (owner.get() != null) {
+                        LockSupport.park(this);
+                    }
+                    continue;
+                }
+                try {
+                    for (Unit<?> next; batch.size() < MAX_BATCH && (next = pending.poll()) != null; ) {
+                        batch.add(next);
+                    }
+                    runBatch(batch);
+                    batch.clear();
+                } finally {
+                    owner.set(null);
+                }
             }
         } catch (Throwable e) {
             // Only an Error gets here (units' own failures go to their callers): nobody may wait forever.
@@ -261,7 +317,9 @@ final class Writer implements AutoCloseable {
                 result = value;
                 failure = error;
                 state.set(DONE);
-                LockSupport.unpark(caller);
+                if (caller != Thread.currentThread()) {
+                    LockSupport.unpark(caller);
+                }
             }
         }
 

@@ -3,7 +3,6 @@ package dev.loomstep.devserver.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -219,12 +218,64 @@ class GroupCommitTest {
     }
 
     @Test
-    void aUnitRunsOnTheWriterThreadNotTheCallers() {
-        try (Store store = Store.inMemory()) {
+    void aLoneCallerCommitsOnItsOwnThreadInItsOwnTransaction() {
+        try (Store store = Store.open(dir.resolve("lone.db"))) {
             Thread caller = Thread.currentThread();
-            Thread worker = store.tx(Thread::currentThread);
-            assertNotSame(caller, worker);
+            long commitsBefore = store.commits();
+            var seen = new ArrayList<String>();
+            Thread worker = store.tx(() -> {
+                store.insertEvent(event("lone"), 1L);
+                store.afterCommit(() -> seen.add("after commit, committed=" + store.event("lone").isPresent()));
+                return Thread.currentThread();
+            });
+            assertSame(caller, worker, "no hand-off to the writer thread when nobody else writes");
+            assertEquals(List.of("after commit, committed=true"), seen);
+            assertEquals(1, store.commits() - commitsBefore);
             assertNull(store.tx(() -> null));
+            assertThrows(IllegalStateException.class, () -> store.txRun(() -> {
+                store.insertEvent(event("lone-rolled-back"), 1L);
+                throw new IllegalStateException("roll back");
+            }));
+            assertTrue(store.event("lone-rolled-back").isEmpty());
+            assertTrue(store.insertEvent(event("after-rollback"), 1L), "the role is free again after a failure");
+        }
+    }
+
+    @Test
+    void aCallerArrivingWhileAnotherWritesQueuesForTheWriterThread() throws Exception {
+        try (Store store = Store.open(dir.resolve("queued.db"));
+             var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            var blocker = blockWriter(store, threads);
+            Future<Thread> queued = threads.submit(() -> store.tx(() -> {
+                store.insertEvent(event("queued"), 1L);
+                return Thread.currentThread();
+            }));
+            awaitTrue(() -> store.waiting() == 1, "the second caller waiting for the writer");
+            blocker.release.countDown();
+            Thread worker = queued.get(20, TimeUnit.SECONDS);
+            assertTrue(worker.getName().equals("loomstep-store-writer"), worker.getName());
+            assertTrue(store.event("queued").isPresent());
+        }
+    }
+
+    @Test
+    void closeWaitsForALoneCallerStillCommitting() throws Exception {
+        Path file = dir.resolve("close-lone.db");
+        Store store = Store.open(file);
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            var blocker = blockWriter(store, threads);
+            Thread closing = Thread.ofPlatform().start(store::close);
+            // The writer thread is gone by then; close parks (timed) until the lone caller hands the role back.
+            awaitTrue(() -> closing.getState() == Thread.State.TIMED_WAITING, "close waiting for the writer role");
+            var refused = assertThrows(StoreException.class, () -> store.insertEvent(event("late"), 1L));
+            assertEquals("the devserver database is closed", refused.getMessage());
+            blocker.release.countDown();
+            blocker.unit.get(20, TimeUnit.SECONDS);
+            closing.join(DEADLINE.toMillis());
+            assertFalse(closing.isAlive());
+        }
+        try (Store reopened = Store.open(file)) {
+            assertTrue(reopened.event("blocker").isPresent(), "the unit that held the role committed");
         }
     }
 

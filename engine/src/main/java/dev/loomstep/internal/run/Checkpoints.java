@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At most one checkpoint is in flight: the run's thread hands it to a virtual thread of its own and
  * goes on with the next step (pipelining), and waits for its acknowledgement only when it sends the
- * next one or is about to answer. So the answer never relies on a step the executor has not
- * acknowledged. Touched only by the run's baton holder, like the rest of the run's state.
+ * next one (after {@link Checkpointing#runAhead()} more steps) or is about to answer. So the answer
+ * never relies on a step the executor has not acknowledged. Touched only by the run's baton holder,
+ * like the rest of the run's state.
  */
 final class Checkpoints {
     private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
@@ -93,7 +94,11 @@ final class Checkpoints {
             return false;
         }
         long interval = options.maxInterval().toNanos();
-        if (buffer.size() >= options.bufferedSteps() || (interval > 0 && System.nanoTime() - firstBufferedAtNanos >= interval)) {
+        boolean due = buffer.size() >= options.bufferedSteps()
+                || (interval > 0 && System.nanoTime() - firstBufferedAtNanos >= interval);
+        // With one in flight, a due checkpoint waits for it (send() joins it first) unless the run may
+        // still go on: then the buffer leaves with the next step that finds the flight acknowledged.
+        if (due && (inFlight == null || buffer.size() > options.runAhead())) {
             send();
         }
         return failure == null;
