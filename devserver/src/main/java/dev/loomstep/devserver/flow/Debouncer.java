@@ -85,6 +85,17 @@ public final class Debouncer {
         }
     }
 
+    /** Holds a debounce saved earlier (start-up), unless its key already holds a newer one. */
+    public void restore(Pending pending) {
+        Objects.requireNonNull(pending, "pending");
+        lock.lock();
+        try {
+            byKey.merge(pending.key(), pending, (old, saved) -> old.firstAt().isAfter(saved.firstAt()) ? old : saved);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Removes and returns every debounce whose time has come, earliest first. */
     public List<Pending> takeDue() {
         Instant now = clock.instant();
