@@ -406,6 +406,12 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             }
             return;
         }
+        Instant now = clock.instant();
+        boolean due = debouncer.nextDue().map(at -> !at.isAfter(now)).orElse(false)
+                || batcher.nextDue().map(at -> !at.isAfter(now)).orElse(false);
+        if (!due) {
+            return; // a wake-up for a holding that was replaced, pushed back or already started: no unit for nothing
+        }
         // In one unit of the writer, which also runs every admission: taking the due holdings from
         // memory, deleting them from the store and starting their runs is one step, so no event can
         // slip between them, and a kill leaves either the holding or the run, never both or neither.
