@@ -85,12 +85,15 @@ public final class Debouncer {
         }
     }
 
-    /** Holds a debounce saved earlier (start-up), unless its key already holds a newer one. */
+    /**
+     * Holds a debounce saved earlier (start-up), unless its key already holds one: what is in memory
+     * came from an event accepted since, so it is the newer.
+     */
     public void restore(Pending pending) {
         Objects.requireNonNull(pending, "pending");
         lock.lock();
         try {
-            byKey.merge(pending.key(), pending, (old, saved) -> old.firstAt().isAfter(saved.firstAt()) ? old : saved);
+            byKey.putIfAbsent(pending.key(), pending);
         } finally {
             lock.unlock();
         }
