@@ -163,11 +163,14 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         }
         if (config.idempotency() != null && !config.idempotency().isBlank()) {
             String key = FlowKeys.scoped(fnId, config.idempotency(), event);
-            if (!idempotency.tryClaimKey(key)) {
+            // With a store, the claim is decided there, in this event's unit: a claim whose unit rolls
+            // back (the event was not saved) must not make the event's retry a duplicate.
+            Boolean durable = journal.claim(FlowWindow.IDEMPOTENCY, key, now, now.plus(idempotency.window()));
+            boolean claimed = durable != null ? durable : idempotency.tryClaimKey(key);
+            if (!claimed) {
                 return new Admission.Skip("an event with the same idempotency key (" + config.idempotency()
                         + ") started a run in the last 24h");
             }
-            journal.window(FlowWindow.IDEMPOTENCY, key, now.toEpochMilli(), now.plus(idempotency.window()));
         }
         // An invocation waits for its run: it is never held back by debounce or batching.
         boolean invoked = "inngest/function.invoked".equals(first.name());
@@ -324,7 +327,9 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
     /** Puts back a saved window; false for a kind this version does not know. */
     boolean restoreWindow(FlowWindow w) {
         switch (w.kind()) {
-            case FlowWindow.IDEMPOTENCY -> idempotency.restore(w.key(), Instant.ofEpochMilli(w.value()));
+            case FlowWindow.IDEMPOTENCY -> {
+                // nothing to put back: with a store, claims are decided in the store (see admit)
+            }
             case FlowWindow.RATE_LIMIT -> rateLimiter.restore(w.key(), w.value());
             case FlowWindow.THROTTLE -> throttler.restore(w.key(), w.value());
             default -> {

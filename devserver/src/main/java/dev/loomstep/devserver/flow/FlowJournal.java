@@ -35,13 +35,18 @@ final class FlowJournal {
         return store;
     }
 
-    void window(String kind, String key, long value, Instant expiresAt) {
+    /**
+     * Claims a key in the store, in the caller's unit: true when it was free (or its claim expired),
+     * false when an unexpired claim holds it. Without a store: null, the caller decides in memory.
+     */
+    Boolean claim(String kind, String key, Instant now, Instant expiresAt) {
         Store s = store;
         if (s == null) {
-            return;
+            return null;
         }
-        s.saveWindow(new FlowWindow(kind, key, value, expiresAt.toEpochMilli()));
+        boolean claimed = s.claimWindow(new FlowWindow(kind, key, now.toEpochMilli(), expiresAt.toEpochMilli()), now.toEpochMilli());
         sweepNowAndThen(s);
+        return claimed;
     }
 
     /** A GCRA's new TAT (ns): it matters until it has passed. */

@@ -44,6 +44,14 @@ final class FlowStates {
                 w.kind(), w.key(), w.value(), w.expiresAt());
     }
 
+    boolean claimWindow(FlowWindow w, long now) throws SQLException {
+        return sql.update("""
+                INSERT INTO flow_windows(kind, key, value, expires_at) VALUES (?,?,?,?)
+                ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                WHERE flow_windows.expires_at <= ?""",
+                w.kind(), w.key(), w.value(), w.expiresAt(), now) == 1;
+    }
+
     List<FlowWindow> windows(long now) throws SQLException {
         return sql.query("SELECT * FROM flow_windows WHERE expires_at > ? ORDER BY kind, key", FlowStates::window, now);
     }

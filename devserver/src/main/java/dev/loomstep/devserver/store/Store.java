@@ -408,6 +408,15 @@ public final class Store implements AutoCloseable {
         write(t -> t.flow.saveWindow(window));
     }
 
+    /**
+     * Saves {@code window} unless its key holds one that still matters at {@code now} (epoch ms): true
+     * when saved (the key is claimed), false when an unexpired claim holds it. Decided in the caller's
+     * unit, so a claim rolled back with its unit never blocks a later one.
+     */
+    public boolean claimWindow(FlowWindow window, long now) {
+        return tx(() -> writer.flow.claimWindow(window, now));
+    }
+
     /** The windows that still matter at {@code now} (epoch ms). */
     public List<FlowWindow> windows(long now) {
         return read(t -> t.flow.windows(now));

@@ -2,6 +2,7 @@ package dev.loomstep.devserver.flow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.Event;
@@ -162,6 +163,19 @@ class ConfiguredFlowControlRestoreTest {
         var later = restart();
         assertEquals(0, store.counts().get("flow_windows"), "expired keys are dropped at start-up");
         assertInstanceOf(Admission.Start.class, admit(later, f, event("i4", 7)));
+    }
+
+    @Test
+    void anIdempotencyClaimWhoseEventWasNotSavedDoesNotMakeTheRetryADuplicate() {
+        FunctionRecord f = fn(null, null, null, null, "event.data.n", null, null);
+        var flow = restart();
+        assertThrows(IllegalStateException.class, () -> store.txRun(() -> {
+            assertInstanceOf(Admission.Start.class, flow.admit(f, List.of(event("i1", 7)), clock.instant()));
+            throw new IllegalStateException("saving the event failed"); // the unit rolls back
+        }));
+
+        assertInstanceOf(Admission.Start.class, admit(flow, f, event("i1", 7)), "the sender's retry runs");
+        assertInstanceOf(Admission.Skip.class, admit(flow, f, event("i2", 7)));
     }
 
     @Test

@@ -74,6 +74,23 @@ class FlowStatesTest {
     }
 
     @Test
+    void aKeyIsClaimedOnceUntilItsClaimExpires() {
+        try (Store store = Store.inMemory()) {
+            assertTrue(store.claimWindow(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:7", 1_000, 5_000), 1_000));
+            assertFalse(store.claimWindow(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:7", 2_000, 6_000), 2_000));
+            assertEquals(List.of(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:7", 1_000, 5_000)), store.windows(0),
+                    "a refused claim changes nothing");
+            assertTrue(store.claimWindow(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:7", 5_000, 9_000), 5_000), "expired");
+            assertThrows(IllegalStateException.class, () -> store.txRun(() -> {
+                assertTrue(store.claimWindow(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:8", 5_000, 9_000), 5_000));
+                throw new IllegalStateException("the event could not be saved");
+            }));
+            assertTrue(store.claimWindow(new FlowWindow(FlowWindow.IDEMPOTENCY, "fn:8", 5_000, 9_000), 5_000),
+                    "a claim rolled back with its unit holds nothing");
+        }
+    }
+
+    @Test
     void aDatabaseFileWrittenBeforeFlowStateGainsItsTablesWhenOpened() throws Exception {
         Path db = dir.resolve("old.db");
         // The schema of a devserver from before flow state was saved: no flow tables, user_version 0.
