@@ -184,9 +184,9 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         if (config.batchEvents() != null && !invoked && events.size() == 1) {
             switch (batcher.add(fnId, config.batchEvents(), event)) {
                 case Batcher.Full full -> {
-                    journal.release(HeldEvents.BATCH, full.batch().key());
-                    String runId = startHeld(fnId, full.batch().events());
-                    return new Admission.Held("batch full: run " + runId + " started with " + full.batch().events().size() + " events");
+                    List<JsonNode> batch = committedBatch(full.batch(), event);
+                    String runId = startHeld(fnId, batch);
+                    return new Admission.Held("batch full: run " + runId + " started with " + batch.size() + " events");
                 }
                 case Batcher.Added added -> {
                     batcher.peek(added.key()).ifPresent(open -> journal.hold(new HeldEvents(HeldEvents.BATCH, open.key(), fnId,
@@ -233,6 +233,21 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             }
         }
         return new Admission.Start(at);
+    }
+
+    /**
+     * The events of a batch that {@code event} filled: with a store, those committed for it (deleted
+     * here, in this event's unit) and {@code event}, so an event whose own unit rolled back is never in
+     * the run; without one, the batch as held in memory.
+     */
+    private List<JsonNode> committedBatch(Batcher.Batch full, JsonNode event) {
+        if (journal.store() == null) {
+            return full.events();
+        }
+        List<JsonNode> events = new ArrayList<>();
+        journal.take(HeldEvents.BATCH, full.key()).ifPresent(held -> events.addAll(held.events()));
+        events.add(event);
+        return events;
     }
 
     @Override

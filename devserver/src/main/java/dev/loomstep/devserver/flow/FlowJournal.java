@@ -72,13 +72,6 @@ final class FlowJournal {
         }
     }
 
-    void release(String kind, String key) {
-        Store s = store;
-        if (s != null) {
-            s.releaseHeld(kind, key);
-        }
-    }
-
     /** The committed holding of a key, deleted in the caller's unit; empty without a store or when none is held. */
     Optional<HeldEvents> take(String kind, String key) {
         Store s = store;

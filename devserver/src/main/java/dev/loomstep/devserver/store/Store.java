@@ -393,11 +393,6 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Deletes the held events of a key, whichever holding they are; false when none were held. */
-    public boolean releaseHeld(String kind, String key) {
-        return tx(() -> writer.flow.releaseHeld(kind, key));
-    }
-
     /** Every holding, soonest due first. */
     public List<HeldEvents> heldEvents() {
         return read(t -> t.flow.heldEvents());

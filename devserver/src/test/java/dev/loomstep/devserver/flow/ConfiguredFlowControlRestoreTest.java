@@ -138,6 +138,22 @@ class ConfiguredFlowControlRestoreTest {
     }
 
     @Test
+    void aBatchEventWhoseUnitRolledBackIsNotInTheRunItsRetryFills() {
+        FunctionRecord f = fn(null, null, null, BatchEvents.of(3, Duration.ofMinutes(1)), null, null, null);
+        var flow = restart();
+        admit(flow, f, event("b1", 1));
+        assertThrows(IllegalStateException.class, () -> store.txRun(() -> {
+            flow.admit(f, List.of(event("b2", 2)), clock.instant());
+            throw new IllegalStateException("saving the event failed"); // the unit rolls back
+        }));
+
+        admit(flow, f, event("b2", 2)); // the sender's retry fills the batch, as memory counts it
+
+        assertEquals(List.of("app-f: b1,b2"), started, "b2 once, from its saved retry");
+        assertTrue(store.heldEvents().isEmpty());
+    }
+
+    @Test
     void anOpenBatchWhoseTimeoutPassedWhileDownIsReleasedAtOnce() {
         FunctionRecord f = fn(null, null, null, BatchEvents.of(10, Duration.ofSeconds(5)), null, null, null);
         var first = restart();
