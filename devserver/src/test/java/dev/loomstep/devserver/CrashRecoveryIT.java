@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Durability under real crashes: the standalone devserver ({@code java -jar target/devserver.jar}, the
  * shaded jar users run, see {@link StandaloneJar}) runs as its own JVM on one SQLite file and
  * is killed with SIGKILL ({@link Process#destroyForcibly()}) while a step executes, while runs sleep
- * on a durable timer, right after events were accepted, and three times in a row at random moments.
+ * on a durable timer, right after events were accepted, three times in a row at random moments, and
+ * while flow control holds events (a debounce, an open batch) and keys (idempotency).
  * A real Loomstep app (the engine behind loomstep-undertow's {@link LoomstepServer}) lives in the test JVM
  * and counts every execution of every step. After each kill the devserver restarts on the same file.
  *
@@ -307,6 +308,79 @@ class CrashRecoveryIT {
         JsonNode checkpoints = api.get("/dev").get("checkpoints");
         assertTrue(checkpoints.get("committed_steps").asInt() >= STEPS, "the last run checkpointed its steps: " + checkpoints);
         assertEquals(7, api.get("/v1/runs?function=e2e-crash&status=Completed").get("data").size(), "no extra runs");
+    }
+
+    /**
+     * Flow control's held state under SIGKILL: a debounce still waiting, a batch still open and an
+     * idempotency key already claimed are committed with the events that made them, so after a kill the
+     * restarted devserver starts the debounced run once with the last event, puts the open batch's
+     * events in the run that fills it, and still skips the duplicate key. A kill after the debounced run
+     * started does not start it again.
+     */
+    @Test
+    void heldDebounceOpenBatchAndIdempotencyKeySurviveASigkill() throws Exception {
+        db = dir.resolve("held.db");
+        log = dir.resolve("devserver.log");
+        port = freePort();
+        devUrl = "http://127.0.0.1:" + port;
+        app = LoomstepServer.builder(Loomstep.builder("held").dev(devUrl).checkpointing(Checkpointing.off())
+                .functions(heldFunctions()).build())
+                .host("127.0.0.1").port(0).start();
+        Api api = new Api(devUrl);
+        start(List.of("-u", app.url()));
+        Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 3, "the app to be synced");
+
+        String claimed = api.send("held/idem", Map.of("order", 7));
+        api.awaitStatus(api.runOf(claimed), "Completed");
+        api.send("held/debounced", Map.of("n", 1));
+        String lastDebounced = api.send("held/debounced", Map.of("n", 2));
+        String opening = api.send("held/batched", Map.of("n", 1)); // a batch's run is listed under its first event
+        api.send("held/batched", Map.of("n", 2));
+        killAndRestart(); // at once: the debounce (3 s) is still waiting, the batch (60 s) still open
+
+        String duplicate = api.send("held/idem", Map.of("order", 7));
+        String other = api.send("held/idem", Map.of("order", 8));
+        api.send("held/batched", Map.of("n", 3));
+
+        JsonNode batch = api.awaitStatus(api.runOf(opening), "Completed");
+        assertEquals(List.of(1, 2, 3), FlowControlEndToEndTest.ints(batch.get("output")), batch.toString());
+        String debounced = api.runOf(lastDebounced);
+        assertEquals(2, api.awaitStatus(debounced, "Completed").get("output").asInt());
+        assertEquals(8, api.awaitStatus(api.runOf(other), "Completed").get("output").asInt());
+        assertEquals(0, api.get("/v1/events/" + duplicate + "/runs").get("data").size(), "the claimed key survived the kill");
+
+        killAndRestart(); // after the held runs started: nothing is held any more, nothing starts again
+        api.send("held/idem", Map.of("order", 9)); // a run that proves this devserver process is working
+        Api.await(() -> api.get("/v1/runs?function=held-idem&status=Completed").get("data"), d -> d.size() == 3,
+                "the third idempotency run");
+        assertEquals(1, api.get("/v1/runs?function=held-debounced").get("data").size(), "one debounced run");
+        assertEquals(1, api.get("/v1/runs?function=held-batched").get("data").size(), "one batch run");
+        assertEquals(Map.of("held-debounced", 1, "held-batched", 1, "held-idem", 3), Map.copyOf(heldExecutions));
+    }
+
+    /** Handler executions per function of {@link #heldFunctions()}. */
+    final Map<String, Integer> heldExecutions = new ConcurrentHashMap<>();
+
+    private List<Function<?, ?>> heldFunctions() {
+        return List.of(
+                Function.builder("debounced").trigger(Trigger.event("held/debounced"))
+                        .debounce(dev.loomstep.flow.Debounce.of(Duration.ofSeconds(3)))
+                        .handler((in, step) -> {
+                            heldExecutions.merge("held-debounced", 1, Integer::sum);
+                            return in.data().path("n").asInt();
+                        }),
+                Function.builder("batched").trigger(Trigger.event("held/batched"))
+                        .batchEvents(dev.loomstep.flow.BatchEvents.of(3, Duration.ofSeconds(60)))
+                        .handler((in, step) -> {
+                            heldExecutions.merge("held-batched", 1, Integer::sum);
+                            return in.events().stream().map(e -> e.data().path("n").asInt()).toList();
+                        }),
+                Function.builder("idem").trigger(Trigger.event("held/idem"))
+                        .idempotency("event.data.order")
+                        .handler((in, step) -> {
+                            heldExecutions.merge("held-idem", 1, Integer::sum);
+                            return in.data().path("order").asInt();
+                        }));
     }
 
     /**

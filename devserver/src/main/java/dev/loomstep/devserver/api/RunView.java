@@ -126,7 +126,9 @@ final class RunView {
         }
         switch (s.op() == null ? "" : s.op()) {
             case "Sleep" -> {
-                Long wake = detail != null && detail.hasNonNull("wake_at") ? detail.get("wake_at").asLong()
+                // Long.valueOf: with a primitive long in one branch, the ternary would unbox the other
+                // branch's null (a sleep that just woke has no WAKE item left) and throw.
+                Long wake = detail != null && detail.hasNonNull("wake_at") ? Long.valueOf(detail.get("wake_at").asLong())
                         : store.item(run.id(), QueueItem.Kind.WAKE, s.id()).map(QueueItem::dueAt).orElse(null);
                 o.putObject("sleep").put("wake_at", Views.time(wake));
             }

@@ -71,7 +71,7 @@ public final class Lifecycle {
         policies.flowControl().attach((functionId, events) -> {
             FunctionRecord fn = registry.function(functionId);
             return fn == null ? null : startRun(fn, events, null);
-        }, this::cancel);
+        }, this::cancel, store);
     }
 
     public Store store() {

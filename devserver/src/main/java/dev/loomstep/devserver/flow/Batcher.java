@@ -90,6 +90,34 @@ public final class Batcher {
         }
     }
 
+    /**
+     * Opens a batch saved earlier (start-up) with its events, unless its key already has an open batch;
+     * it closes at {@code dueAt} as it would have.
+     */
+    public void restore(String functionId, String key, List<JsonNode> events, Instant openedAt, Instant dueAt) {
+        lock.lock();
+        try {
+            open.computeIfAbsent(key, k -> {
+                Open batch = new Open(functionId, k, openedAt, dueAt);
+                batch.events.addAll(events);
+                return batch;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The open batch of a function-scoped key as it stands now (its events and when it opened), if any. */
+    public Optional<Batch> peek(String key) {
+        lock.lock();
+        try {
+            Open b = open.get(key);
+            return b == null ? Optional.empty() : Optional.of(b.close());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Removes and returns every batch whose timeout has passed, oldest first. */
     public List<Batch> takeDue() {
         Instant now = clock.instant();

@@ -2,8 +2,11 @@ package dev.loomstep.devserver.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Event;
+import dev.loomstep.devserver.store.FlowWindow;
 import dev.loomstep.devserver.store.FunctionRecord;
+import dev.loomstep.devserver.store.HeldEvents;
 import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.Store;
 import dev.loomstep.flow.Timeouts;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.SyncRequest.FunctionConfig;
@@ -46,17 +49,23 @@ import org.slf4j.LoggerFactory;
  *       {@code timeouts.finish} one that has not ended in time after its first call.
  * </ul>
  *
- * <p>All limiter state (rate-limit and throttle windows, idempotency keys, singleton holders,
- * concurrency leases, held debounces and open batches) lives in memory: a restart forgets it. Runs
- * already created are durable queue items, so throttled and prioritised runs keep their start times;
- * timeouts are re-derived from the run's durable timestamps on its next call. Held runs are started on
- * virtual threads by a timer. Thread-safe.
+ * <p>Durability, once {@linkplain #attach(RunStarter, RunCanceller, Store) attached to a store}: held
+ * debounces and open batches, idempotency claims and rate-limit and throttle windows are written to the
+ * store inside the unit of work that saves the event which changed them, and a held run is started in
+ * the unit that deletes its held events, so a kill at any moment neither loses nor repeats one. The
+ * limiters keep a working copy in memory, reloaded from the store at start-up; a debounce or batch
+ * that fell due while the devserver was down starts at once. Singleton holders, run timeouts and
+ * concurrency need no saved state of their own: they are derived at start-up from the runs still
+ * running (their events and durable timestamps), and no call is in flight after a restart, so every
+ * concurrency slot is free. Held runs are started by a timer. Thread-safe.
  */
 public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfiguredFlowControl.class);
 
     /** How long a call waits, at least, before asking again for a concurrency slot. */
     static final long CONCURRENCY_RETRY_MILLIS = 20;
+    /** How long held events whose run could not be started wait before the next try. */
+    static final Duration HELD_RETRY = Duration.ofSeconds(5);
 
     private final InstantSource clock;
     private final RateLimiter rateLimiter;
@@ -66,6 +75,7 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
     private final ConcurrencyLimiter concurrency = new ConcurrencyLimiter();
     private final IdempotencyGuard idempotency;
     private final SingletonGuard singletons = new SingletonGuard();
+    private final FlowJournal journal;
 
     /** Concurrency leases of the calls in flight, per run (a fan-out has several). */
     private final Map<String, Deque<ConcurrencyLimiter.Lease>> leases = new ConcurrentHashMap<>();
@@ -88,8 +98,9 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
     /** With another time source (the limiters read it; timers still use real delays). */
     public ConfiguredFlowControl(InstantSource clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.rateLimiter = new RateLimiter(clock);
-        this.throttler = new Throttler(clock);
+        this.journal = new FlowJournal(clock);
+        this.rateLimiter = new RateLimiter(clock, (key, tat) -> journal.gcra(FlowWindow.RATE_LIMIT, key, tat));
+        this.throttler = new Throttler(clock, (key, tat) -> journal.gcra(FlowWindow.THROTTLE, key, tat));
         this.debouncer = new Debouncer(clock);
         this.batcher = new Batcher(clock);
         this.idempotency = new IdempotencyGuard(clock);
@@ -107,6 +118,18 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         if (timer == null) {
             timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("loomstep-dev-flow-timer").factory());
         }
+    }
+
+    /**
+     * Attaches, then takes up what an earlier process left in {@code store}: held debounces and open
+     * batches (those already due start at once), unexpired idempotency claims and rate-limit and
+     * throttle windows, and the singleton keys and timeout timers of the runs still running.
+     */
+    @Override
+    public synchronized void attach(RunStarter runStarter, RunCanceller runCanceller, Store store) {
+        attach(runStarter, runCanceller);
+        journal.open(Objects.requireNonNull(store, "store"));
+        new FlowRestore(this, store, clock).run();
     }
 
     @Override
@@ -138,25 +161,36 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             return new Admission.Skip("rate limited (" + config.rateLimit().limit() + " per "
                     + TimeStrings.format(config.rateLimit().period()) + ")");
         }
-        if (config.idempotency() != null && !config.idempotency().isBlank()
-                && !idempotency.tryClaim(fnId, config.idempotency(), event)) {
-            return new Admission.Skip("an event with the same idempotency key (" + config.idempotency()
-                    + ") started a run in the last 24h");
+        if (config.idempotency() != null && !config.idempotency().isBlank()) {
+            String key = FlowKeys.scoped(fnId, config.idempotency(), event);
+            // With a store, the claim is decided there, in this event's unit: a claim whose unit rolls
+            // back (the event was not saved) must not make the event's retry a duplicate.
+            Boolean durable = journal.claim(FlowWindow.IDEMPOTENCY, key, now, now.plus(idempotency.window()));
+            boolean claimed = durable != null ? durable : idempotency.tryClaimKey(key);
+            if (!claimed) {
+                return new Admission.Skip("an event with the same idempotency key (" + config.idempotency()
+                        + ") started a run in the last 24h");
+            }
         }
         // An invocation waits for its run: it is never held back by debounce or batching.
         boolean invoked = "inngest/function.invoked".equals(first.name());
         if (config.debounce() != null && !invoked) {
             Debouncer.Pending pending = debouncer.offer(fnId, config.debounce(), event);
+            journal.hold(new HeldEvents(HeldEvents.DEBOUNCE, pending.key(), fnId, List.of(pending.event()),
+                    pending.firstAt().toEpochMilli(), pending.fireAt().toEpochMilli()));
             wakeAt(pending.fireAt());
             return new Admission.Held("debounced until " + pending.fireAt());
         }
         if (config.batchEvents() != null && !invoked && events.size() == 1) {
             switch (batcher.add(fnId, config.batchEvents(), event)) {
                 case Batcher.Full full -> {
-                    String runId = startHeld(fnId, full.batch().events());
-                    return new Admission.Held("batch full: run " + runId + " started with " + full.batch().events().size() + " events");
+                    List<JsonNode> batch = committedBatch(full.batch(), event);
+                    String runId = startHeld(fnId, batch);
+                    return new Admission.Held("batch full: run " + runId + " started with " + batch.size() + " events");
                 }
                 case Batcher.Added added -> {
+                    batcher.peek(added.key()).ifPresent(open -> journal.hold(new HeldEvents(HeldEvents.BATCH, open.key(), fnId,
+                            open.events(), open.openedAt().toEpochMilli(), added.dueAt().toEpochMilli())));
                     wakeAt(added.dueAt());
                     return new Admission.Held("batched (" + added.size() + " of " + config.batchEvents().maxSize()
                             + ") until " + added.dueAt());
@@ -201,13 +235,31 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         return new Admission.Start(at);
     }
 
+    /**
+     * The events of a batch that {@code event} filled: with a store, those committed for it (deleted
+     * here, in this event's unit) and {@code event}, so an event whose own unit rolled back is never in
+     * the run; without one, the batch as held in memory.
+     */
+    private List<JsonNode> committedBatch(Batcher.Batch full, JsonNode event) {
+        if (journal.store() == null) {
+            return full.events();
+        }
+        List<JsonNode> events = new ArrayList<>();
+        journal.take(HeldEvents.BATCH, full.key()).ifPresent(held -> events.addAll(held.events()));
+        events.add(event);
+        return events;
+    }
+
     @Override
     public void runCreated(FunctionRecord function, RunRecord run) {
         FunctionConfig config = function.config();
         if (config.singleton() != null) {
             singletonRuns.put(singletonToken(function.id(), run.eventId()), run.id());
         }
-        Timeouts timeouts = config.timeouts();
+        scheduleStartTimeout(run, config.timeouts());
+    }
+
+    private void scheduleStartTimeout(RunRecord run, Timeouts timeouts) {
         if (timeouts != null && timeouts.start() != null) {
             Instant deadline = RunTimeouts.startDeadline(timeouts, Instant.ofEpochMilli(run.createdAt())).orElseThrow();
             schedule(run.id(), deadline, () -> {
@@ -215,6 +267,13 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
                     cancel(run.id(), "the run did not start within " + TimeStrings.format(timeouts.start()) + " (timeouts.start)");
                 }
             });
+        }
+    }
+
+    private void scheduleFinishTimeout(String runId, Timeouts timeouts, Instant startedAt) {
+        if (timeouts != null && timeouts.finish() != null) {
+            schedule(runId, RunTimeouts.finishDeadline(timeouts, startedAt).orElseThrow(),
+                    () -> cancel(runId, finishMessage(timeouts)));
         }
     }
 
@@ -247,10 +306,8 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             leases.computeIfAbsent(run.id(), k -> new ConcurrentLinkedDeque<>()).add(lease.get());
         }
         try {
-            if (started.add(run.id()) && timeouts != null && timeouts.finish() != null) {
-                Instant startedAt = run.startedAt() == null ? now : Instant.ofEpochMilli(run.startedAt());
-                schedule(run.id(), RunTimeouts.finishDeadline(timeouts, startedAt).orElseThrow(),
-                        () -> cancel(run.id(), finishMessage(timeouts)));
+            if (started.add(run.id())) {
+                scheduleFinishTimeout(run.id(), timeouts, run.startedAt() == null ? now : Instant.ofEpochMilli(run.startedAt()));
             }
         } catch (RuntimeException e) {
             if (!slots.isEmpty()) {
@@ -280,6 +337,61 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         // still working on them, so they still count against the limit.
     }
 
+    // ---------------------------------------------------------------- start-up (FlowRestore)
+
+    /** Puts back a saved window; false for a kind this version does not know. */
+    boolean restoreWindow(FlowWindow w) {
+        switch (w.kind()) {
+            case FlowWindow.IDEMPOTENCY -> {
+                // nothing to put back: with a store, claims are decided in the store (see admit)
+            }
+            case FlowWindow.RATE_LIMIT -> rateLimiter.restore(w.key(), w.value());
+            case FlowWindow.THROTTLE -> throttler.restore(w.key(), w.value());
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Holds saved events again and wakes up when they are due (at once when overdue); false for an unknown kind. */
+    boolean restoreHeld(HeldEvents h) {
+        if (h.events().isEmpty()) {
+            return false;
+        }
+        Instant firstAt = Instant.ofEpochMilli(h.firstAt());
+        Instant dueAt = Instant.ofEpochMilli(h.dueAt());
+        switch (h.kind()) {
+            case HeldEvents.DEBOUNCE -> debouncer.restore(new Debouncer.Pending(h.functionId(), h.key(),
+                    h.events().get(h.events().size() - 1), firstAt, dueAt));
+            case HeldEvents.BATCH -> batcher.restore(h.functionId(), h.key(), h.events(), firstAt, dueAt);
+            default -> {
+                return false;
+            }
+        }
+        wakeAt(dueAt);
+        return true;
+    }
+
+    /** A run still running at start-up: it holds its singleton key again, and its timeouts are timed again. */
+    void restoreRun(FunctionRecord function, RunRecord run) {
+        FunctionConfig config = function.config();
+        if (config.singleton() != null && run.event() != null) {
+            JsonNode event = Json.toTree(run.event());
+            if (!FlowKeys.isFalse(config.singleton().key(), event)) {
+                String token = singletonToken(function.id(), run.eventId());
+                singletons.restore(FlowKeys.scoped(function.id(), config.singleton().key(), event), token);
+                singletonRuns.put(token, run.id());
+            }
+        }
+        Timeouts timeouts = config.timeouts();
+        if (run.startedAt() == null) {
+            scheduleStartTimeout(run, timeouts);
+        } else if (started.add(run.id())) {
+            scheduleFinishTimeout(run.id(), timeouts, Instant.ofEpochMilli(run.startedAt()));
+        }
+    }
+
     /** How many concurrency leases a key holds now (for tests and diagnostics). */
     int leasesInUse(String key) {
         return concurrency.inUse(key);
@@ -299,16 +411,67 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
 
     // ---------------------------------------------------------------- held runs and timers
 
-    /** Starts every debounce and batch that is due; reschedules itself for the next one. */
+    /** Starts every debounce and batch that is due. */
     private void fireDue() {
         if (closed) {
             return;
         }
-        for (Debouncer.Pending p : debouncer.takeDue()) {
-            startHeld(p.functionId(), List.of(p.event()));
+        Store store = journal.store();
+        if (store == null) {
+            for (Debouncer.Pending p : debouncer.takeDue()) {
+                startHeld(p.functionId(), List.of(p.event()));
+            }
+            for (Batcher.Batch b : batcher.takeDue()) {
+                startHeld(b.functionId(), b.events());
+            }
+            return;
         }
-        for (Batcher.Batch b : batcher.takeDue()) {
-            startHeld(b.functionId(), b.events());
+        Instant now = clock.instant();
+        boolean due = debouncer.nextDue().map(at -> !at.isAfter(now)).orElse(false)
+                || batcher.nextDue().map(at -> !at.isAfter(now)).orElse(false);
+        if (!due) {
+            return; // a wake-up for a holding that was replaced, pushed back or already started: no unit for nothing
+        }
+        // In one unit of the writer, which also runs every admission: taking the due holdings from
+        // memory, deleting them from the store and starting their runs is one step, so no event can
+        // slip between them, and a kill leaves either the holding or the run, never both or neither.
+        var taken = new ArrayList<Runnable>(); // how to put back what was taken, if the unit fails
+        try {
+            store.txRun(() -> {
+                for (Debouncer.Pending p : debouncer.takeDue()) {
+                    taken.add(() -> debouncer.restore(p));
+                    startCommitted(HeldEvents.DEBOUNCE, p.key(), p.functionId());
+                }
+                for (Batcher.Batch b : batcher.takeDue()) {
+                    taken.add(() -> batcher.restore(b.functionId(), b.key(), b.events(), b.openedAt(), clock.instant()));
+                    startCommitted(HeldEvents.BATCH, b.key(), b.functionId());
+                }
+            });
+        } catch (RuntimeException e) {
+            if (closed) {
+                return; // the holdings are still in the store: the next start fires them
+            }
+            LOG.error("{} held debounce(s) or batch(es) could not start their runs; trying again in {}",
+                    taken.size(), TimeStrings.format(HELD_RETRY), e);
+            taken.forEach(Runnable::run);
+            wakeAt(clock.instant().plus(HELD_RETRY));
+        }
+    }
+
+    /**
+     * Starts the run of a key's holding as committed in the store (not as held in memory, which may
+     * include events of a unit that was rolled back), deleting it in the same unit.
+     */
+    private void startCommitted(String kind, String key, String functionId) {
+        HeldEvents held = journal.take(kind, key).orElse(null);
+        if (held == null) {
+            LOG.debug("function {}: {} {} holds no committed event; no run", functionId, kind, key);
+            return;
+        }
+        RunStarter s = starter;
+        String runId = s == null ? null : s.start(held.functionId(), toEvents(held.events()));
+        if (runId == null) {
+            LOG.warn("function {} is no longer synced; {} held event(s) start no run", held.functionId(), held.events().size());
         }
     }
 
@@ -319,11 +482,7 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
             return null;
         }
         try {
-            List<Event> list = new ArrayList<>(events.size());
-            for (JsonNode e : events) {
-                list.add(Json.mapper().treeToValue(e, Event.class));
-            }
-            String runId = s.start(functionId, list);
+            String runId = s.start(functionId, toEvents(events));
             if (runId == null) {
                 LOG.warn("function {} is no longer synced; {} held event(s) start no run", functionId, events.size());
             }
@@ -336,7 +495,19 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         }
     }
 
-    private void wakeAt(Instant at) {
+    private static List<Event> toEvents(List<JsonNode> events) {
+        List<Event> list = new ArrayList<>(events.size());
+        for (JsonNode e : events) {
+            try {
+                list.add(Json.mapper().treeToValue(e, Event.class));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException("a held event is not an event: " + ex.getOriginalMessage(), ex);
+            }
+        }
+        return list;
+    }
+
+    void wakeAt(Instant at) {
         ScheduledExecutorService t = timer;
         if (t == null || closed) {
             return;
@@ -378,7 +549,10 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         return functionId + '|' + eventId;
     }
 
-    /** Stops the timer; held debounces and open batches are dropped (they live in memory only). */
+    /**
+     * Stops the timer. Held debounces and open batches stay in the store, when attached to one, and
+     * fire at the next start; without a store they are dropped.
+     */
     @Override
     public void close() {
         closed = true;

@@ -85,6 +85,20 @@ public final class Debouncer {
         }
     }
 
+    /**
+     * Holds a debounce saved earlier (start-up), unless its key already holds one: what is in memory
+     * came from an event accepted since, so it is the newer.
+     */
+    public void restore(Pending pending) {
+        Objects.requireNonNull(pending, "pending");
+        lock.lock();
+        try {
+            byKey.putIfAbsent(pending.key(), pending);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Removes and returns every debounce whose time has come, earliest first. */
     public List<Pending> takeDue() {
         Instant now = clock.instant();

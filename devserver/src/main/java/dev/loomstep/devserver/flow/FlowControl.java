@@ -3,6 +3,7 @@ package dev.loomstep.devserver.flow;
 import dev.loomstep.Event;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,16 @@ public interface FlowControl {
      */
     default void attach(RunStarter starter, RunCanceller canceller) {
         attach(starter);
+    }
+
+    /**
+     * Given once, before any other call, by an executor whose state is durable: what flow control must
+     * not lose at a restart (held events, windows) is written to {@code store} within the caller's unit
+     * of work, and what an earlier process left there is taken up again now. The default ignores the
+     * store and hands the rest to {@link #attach(RunStarter, RunCanceller)}.
+     */
+    default void attach(RunStarter starter, RunCanceller canceller, Store store) {
+        attach(starter, canceller);
     }
 
     /** A run was created (admitted, or started through the {@link RunStarter}); called inside the creating transaction. */

@@ -16,6 +16,21 @@ final class Gcra {
 
     private final ConcurrentHashMap<String, Long> tats = new ConcurrentHashMap<>();
     private final AtomicInteger calls = new AtomicInteger();
+    private final WindowListener listener;
+
+    Gcra() {
+        this(WindowListener.NONE);
+    }
+
+    /** With a listener told of every TAT this instance moves (after the move, outside any lock). */
+    Gcra(WindowListener listener) {
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Puts back a key's TAT saved earlier (start-up); a later TAT already known wins. */
+    void restore(String key, long tatNanos) {
+        tats.merge(key, tatNanos, Math::max);
+    }
 
     /**
      * Admits one request if it fits, updating the key's TAT.
@@ -26,6 +41,7 @@ final class Gcra {
     long tryTake(String key, long nowNanos, long intervalNanos, long capacity) {
         long tolerance = intervalNanos * capacity;
         long[] wait = new long[1];
+        long[] moved = {Long.MIN_VALUE};
         tats.compute(key, (k, tat) -> {
             long base = tat == null ? nowNanos : Math.max(tat, nowNanos);
             long next = base + intervalNanos;
@@ -35,8 +51,12 @@ final class Gcra {
                 return tat;
             }
             wait[0] = 0;
+            moved[0] = next;
             return next;
         });
+        if (moved[0] != Long.MIN_VALUE) {
+            listener.moved(key, moved[0]);
+        }
         if (calls.incrementAndGet() % SWEEP_EVERY == 0) {
             // Conditional removal (entrySet().removeIf on a ConcurrentHashMap) never drops a fresh update.
             tats.entrySet().removeIf(e -> e.getValue() <= nowNanos);
@@ -52,11 +72,14 @@ final class Gcra {
     long reserve(String key, long nowNanos, long intervalNanos, long capacity) {
         long tolerance = intervalNanos * capacity;
         long[] wait = new long[1];
+        long[] moved = new long[1];
         tats.compute(key, (k, tat) -> {
             long next = (tat == null ? nowNanos : Math.max(tat, nowNanos)) + intervalNanos;
             wait[0] = Math.max(0, next - tolerance - nowNanos);
+            moved[0] = next;
             return next;
         });
+        listener.moved(key, moved[0]);
         return wait[0];
     }
 

@@ -69,6 +69,18 @@ public final class IdempotencyGuard {
         return claimed[0];
     }
 
+    /** How long a claim blocks further runs. */
+    public Duration window() {
+        return window;
+    }
+
+    /** Puts back a claim saved earlier (start-up); an expired one is ignored, a later one already known wins. */
+    public void restore(String key, Instant claimedAt) {
+        if (clock.instant().isBefore(claimedAt.plus(window))) {
+            claims.merge(key, claimedAt, (a, b) -> a.isAfter(b) ? a : b);
+        }
+    }
+
     int trackedKeys() {
         return claims.size();
     }

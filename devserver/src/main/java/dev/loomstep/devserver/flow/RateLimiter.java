@@ -18,14 +18,25 @@ import java.util.Objects;
  * at once and then one every six seconds. Each value of {@code key} (CEL over {@code event}) is limited
  * separately; a key that evaluates to {@code false} exempts the event.
  *
- * <p>Thread-safe; state lives in memory and idle keys are forgotten.
+ * <p>Thread-safe; state lives in memory (a {@link WindowListener} can save it) and idle keys are forgotten.
  */
 public final class RateLimiter {
     private final InstantSource clock;
-    private final Gcra gcra = new Gcra();
+    private final Gcra gcra;
 
     public RateLimiter(InstantSource clock) {
+        this(clock, WindowListener.NONE);
+    }
+
+    /** With a listener told of each key's new window after every start this limiter counts. */
+    public RateLimiter(InstantSource clock, WindowListener listener) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.gcra = new Gcra(listener);
+    }
+
+    /** Puts back a key's window saved earlier (see {@link WindowListener}); a later one already known wins. */
+    public void restore(String key, long tatNanos) {
+        gcra.restore(key, tatNanos);
     }
 
     /**

@@ -77,6 +77,23 @@ public final class SingletonGuard {
         }
     }
 
+    /**
+     * Makes {@code runId} the holder of a function-scoped key, as {@link #admit} would have: for start-up,
+     * from the runs still running.
+     */
+    public void restore(String key, String runId) {
+        lock.lock();
+        try {
+            String previous = holderByKey.put(key, runId);
+            if (previous != null && !previous.equals(runId)) {
+                keyByRun.remove(previous);
+            }
+            keyByRun.put(runId, key);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The run holding a function-scoped key, if any. */
     public Optional<String> holder(String key) {
         lock.lock();

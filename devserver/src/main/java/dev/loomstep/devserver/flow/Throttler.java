@@ -18,14 +18,25 @@ import java.util.Objects;
  * a delay compete for the slot; the losers get a new delay. Each value of {@code key} (CEL over
  * {@code event}) is throttled separately.
  *
- * <p>Thread-safe; state lives in memory and idle keys are forgotten.
+ * <p>Thread-safe; state lives in memory (a {@link WindowListener} can save it) and idle keys are forgotten.
  */
 public final class Throttler {
     private final InstantSource clock;
-    private final Gcra gcra = new Gcra();
+    private final Gcra gcra;
 
     public Throttler(InstantSource clock) {
+        this(clock, WindowListener.NONE);
+    }
+
+    /** With a listener told of each key's new window after every start this limiter counts. */
+    public Throttler(InstantSource clock, WindowListener listener) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.gcra = new Gcra(listener);
+    }
+
+    /** Puts back a key's window saved earlier (see {@link WindowListener}); a later one already known wins. */
+    public void restore(String key, long tatNanos) {
+        gcra.restore(key, tatNanos);
     }
 
     /**

@@ -4,9 +4,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 
-/** The tables, one group per aggregate; created if missing when a store opens. */
+/**
+ * The tables, one group per aggregate; created if missing when a store opens, so a database file
+ * written by an older devserver gains the newer tables at its next open (every change so far only adds
+ * tables and indexes). {@code PRAGMA user_version} records the newest schema the file has seen.
+ */
 final class Schema {
-    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses");
+    /** 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows. */
+    static final int VERSION = 2;
+
+    static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
+            "flow_held", "flow_windows");
 
     private static final String[] DDL = {
         """
@@ -56,6 +64,16 @@ final class Schema {
         "CREATE INDEX IF NOT EXISTS runs_by_invoker ON runs(invoker)",
         // the runs list's order (RunQuery): newest start, or queue time while not started
         "CREATE INDEX IF NOT EXISTS runs_by_start ON runs(COALESCE(started_at, created_at), id)",
+        // version 2: flow control's state (FlowStates), committed with the event or run that changed it
+        """
+        CREATE TABLE IF NOT EXISTS flow_held (
+          kind TEXT NOT NULL, key TEXT NOT NULL, function_id TEXT NOT NULL, events TEXT NOT NULL,
+          first_at INTEGER NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, key))""",
+        """
+        CREATE TABLE IF NOT EXISTS flow_windows (
+          kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+          PRIMARY KEY (kind, key))""",
+        "CREATE INDEX IF NOT EXISTS flow_windows_by_expiry ON flow_windows(expires_at)",
     };
 
     private Schema() {}
@@ -63,6 +81,11 @@ final class Schema {
     static void create(Statement s) throws SQLException {
         for (String ddl : DDL) {
             s.execute(ddl);
+        }
+        try (var rs = s.executeQuery("PRAGMA user_version")) {
+            if (rs.next() && rs.getInt(1) < VERSION) {
+                s.execute("PRAGMA user_version = " + VERSION);
+            }
         }
     }
 }

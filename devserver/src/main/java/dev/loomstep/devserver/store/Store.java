@@ -377,6 +377,61 @@ public final class Store implements AutoCloseable {
         write(t -> t.pauses.deletePauses(runId));
     }
 
+    // ---------------------------------------------------------------- flow control
+
+    /** Saves (or replaces) the events held for a debounce or batch key. */
+    public void holdEvents(HeldEvents held) {
+        write(t -> t.flow.holdEvents(held));
+    }
+
+    /**
+     * Deletes and returns the held events of a key, as committed: a run started from them in the same
+     * unit starts exactly once. Empty when nothing is held for the key.
+     */
+    public Optional<HeldEvents> takeHeld(String kind, String key) {
+        return tx(() -> {
+            Optional<HeldEvents> held = writer.flow.heldEvents(kind, key);
+            if (held.isPresent()) {
+                writer.flow.releaseHeld(kind, key);
+            }
+            return held;
+        });
+    }
+
+    /** Every holding, soonest due first. */
+    public List<HeldEvents> heldEvents() {
+        return read(t -> t.flow.heldEvents());
+    }
+
+    /** Saves (or replaces) one key's window. */
+    public void saveWindow(FlowWindow window) {
+        write(t -> t.flow.saveWindow(window));
+    }
+
+    /**
+     * Saves {@code window} unless its key holds one that still matters at {@code now} (epoch ms): true
+     * when saved (the key is claimed), false when an unexpired claim holds it. Decided in the caller's
+     * unit, so a claim rolled back with its unit never blocks a later one.
+     */
+    public boolean claimWindow(FlowWindow window, long now) {
+        return tx(() -> writer.flow.claimWindow(window, now));
+    }
+
+    /** The windows that still matter at {@code now} (epoch ms). */
+    public List<FlowWindow> windows(long now) {
+        return read(t -> t.flow.windows(now));
+    }
+
+    /** Deletes the windows that stopped mattering at {@code now} (epoch ms); returns how many. */
+    public int dropExpiredWindows(long now) {
+        return tx(() -> writer.flow.dropExpiredWindows(now));
+    }
+
+    /** The schema version recorded in the database file ({@code PRAGMA user_version}). */
+    int schemaVersion() {
+        return tx(() -> writer.sql.queryFirst("PRAGMA user_version", rs -> rs.getInt(1)).orElseThrow());
+    }
+
     /**
      * Forgets every run, step, event, wait and pending queue item; synced apps, functions and cron
      * schedules stay. For {@code DevServer.reset()}: tests that share one devserver start clean.

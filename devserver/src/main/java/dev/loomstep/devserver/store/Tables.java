@@ -13,6 +13,7 @@ final class Tables implements AutoCloseable {
     final Steps steps;
     final QueueItems queue;
     final Pauses pauses;
+    final FlowStates flow;
 
     Tables(Sql sql) {
         this.sql = sql;
@@ -22,6 +23,7 @@ final class Tables implements AutoCloseable {
         this.steps = new Steps(sql);
         this.queue = new QueueItems(sql);
         this.pauses = new Pauses(sql);
+        this.flow = new FlowStates(sql);
     }
 
     Map<String, Long> counts() throws SQLException {

@@ -213,7 +213,7 @@ class GroupCommitTest {
             assertTrue(reopened.event("kept").isPresent());
             assertFalse(reopened.event("late").isPresent());
             assertEquals(Map.of("apps", 0L, "functions", 0L, "events", 1L, "runs", 0L, "steps", 0L, "queue", 0L,
-                    "pauses", 0L), reopened.counts());
+                    "pauses", 0L, "flow_held", 0L, "flow_windows", 0L), reopened.counts());
         }
     }
 
