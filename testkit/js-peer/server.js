@@ -14,7 +14,7 @@
 process.env.INNGEST_DEV = process.env.INNGEST_DEV || "1";
 
 const express = require("express");
-const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError, referenceFunction, version } = require("inngest");
 const { serve } = require("inngest/express");
 
 // PEER_CHECKPOINTING=off turns the SDK's checkpointing off (client option `checkpointing: false`); by
@@ -175,13 +175,15 @@ const flow = inngest.createFunction(
     id: "flow",
     name: "Flow control",
     retries: 5,
-    triggers: [{ event: "peer/flow", if: "event.data.go == true" }, { cron: "TZ=Europe/Paris 0 9 * * MON" }],
+    triggers: [{ event: "peer/flow", if: "event.data.go == true" }, { cron: "TZ=Europe/Paris 0 9 * * MON", jitter: "30s" }],
     rateLimit: { limit: 10, period: "1m", key: "event.data.user" },
     throttle: { limit: 3, period: "1h30m", burst: 2, key: "event.data.user" },
     debounce: { period: "5s", key: "event.data.user", timeout: "2m" },
     cancelOn: [
       { event: "peer/flow-cancel", if: "event.data.id == async.data.id", timeout: "1d" },
       { event: "peer/flow-stop" },
+      // `match` is synced as the `if` it stands for; a 1500 ms timeout as whole seconds ("1s").
+      { event: "peer/flow-refund", match: "data.order", timeout: 1500 },
     ],
     priority: { run: "event.data.vip ? 120 : 0" },
     idempotency: "event.data.order",
@@ -210,8 +212,20 @@ const flowBatch = inngest.createFunction(
   async ({ events }) => ({ count: events.length }),
 );
 
+// Durable waits under or between whole seconds (500 ms, 1.5 s, 250 ms, 1.5 s): how JS rounds them on
+// the wire; and an invoke by a local function id (referenceFunction), which JS prefixes with the app id.
+const subsecond = inngest.createFunction({ id: "subsecond", triggers: on("peer/subsecond") }, async ({ step }) => {
+  const [, , got, result] = await Promise.all([
+    step.sleep("half", 500),
+    step.sleep("one-and-a-half", 1500),
+    step.waitForEvent("w", { event: "peer/never", timeout: 250 }),
+    step.invoke("call", { function: referenceFunction({ functionId: "child" }), data: { v: 1 }, timeout: 1500 }),
+  ]);
+  return { got, result };
+});
+
 const functions = [
-  seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
 ];
 
