@@ -340,6 +340,24 @@ e2eFunctions.push(
   invokeCatching("impatient-parent", slowChild, { data: {}, timeout: "1s" }),
 );
 
+// Options the JS SDK rewrites before they reach the executor: a sub-second sleep (sent as "1s"), an invoke
+// by a local function id (referenceFunction: sent as e2e-doubler), cancelOn `match` (synced as `if`), and a
+// cron `jitter` (synced as given). devserver's JsSdkConfigOptionsInteropTest drives them.
+const doubler = e2e.createFunction({ id: "doubler", triggers: on("e2e/doubler") }, async ({ event }) => event.data.v * 2);
+const refParent = e2e.createFunction({ id: "ref-parent", triggers: on("e2e/ref-parent") }, async ({ step }) => {
+  await step.sleep("nap", 300);
+  return step.invoke("call", { function: referenceFunction({ functionId: "doubler" }), data: { v: 21 }, timeout: "1m" });
+});
+const matchCancel = e2e.createFunction(
+  { id: "match-cancel", triggers: on("e2e/order"), cancelOn: [{ event: "e2e/refund", match: "data.order" }] },
+  async ({ step }) => {
+    await step.sleep("ship-later", "7d");
+    return "shipped";
+  },
+);
+const jittered = e2e.createFunction({ id: "jittered", triggers: [{ cron: "30 * * * *", jitter: "20m" }] }, async ({ event }) => event.data.cron);
+e2eFunctions.push(doubler, refParent, matchCancel, jittered);
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
