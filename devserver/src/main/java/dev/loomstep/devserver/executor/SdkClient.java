@@ -75,6 +75,11 @@ public final class SdkClient implements AutoCloseable {
      * @throws InterruptedException when the devserver is shutting down
      */
     public Reply call(String url, CallRequest request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
+        return call(url, Json.toBytes(request), requestVersion, dispatch);
+    }
+
+    /** As {@link #call(String, CallRequest, int, Dispatches.Dispatch)}, with the request already encoded. */
+    public Reply call(String url, byte[] request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
         HttpResponse<byte[]> response;
         try {
             var req = HttpRequest.newBuilder(URI.create(url))
@@ -87,7 +92,7 @@ public final class SdkClient implements AutoCloseable {
                 req.header(REQUEST_ID, dispatch.requestId())
                         .header(GENERATION_ID, Long.toString(dispatch.generation()));
             }
-            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(request))).build(),
+            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
