@@ -358,6 +358,21 @@ const matchCancel = e2e.createFunction(
 const jittered = e2e.createFunction({ id: "jittered", triggers: [{ cron: "30 * * * *", jitter: "20m" }] }, async ({ event }) => event.data.cron);
 e2eFunctions.push(doubler, refParent, matchCancel, jittered);
 
+// Inngest's size limits (devserver's JsSdkBigStateInteropTest): `chunks` steps of just under 4 MiB each (8
+// make a 32 MiB state, which the executor can only send with use_api; 9 overflow it), and a step over 4 MiB.
+const CHUNK = 4 * 1024 * 1024 - 1024;
+const hoard = e2e.createFunction({ id: "hoard", retries: 0, triggers: on("e2e/hoard") }, async ({ event, step }) => {
+  let total = 0;
+  for (let i = 0; i < event.data.chunks; i++) {
+    total += (await step.run(`chunk-${i}`, () => String.fromCharCode(97 + i).repeat(CHUNK))).length;
+  }
+  return total;
+});
+const tooBig = e2e.createFunction({ id: "too-big", retries: 0, triggers: on("e2e/too-big") }, async ({ step }) => {
+  return (await step.run("blob", () => "x".repeat(4 * 1024 * 1024))).length;
+});
+e2eFunctions.push(hoard, tooBig);
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
