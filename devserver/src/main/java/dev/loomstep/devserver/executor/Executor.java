@@ -163,7 +163,7 @@ public final class Executor {
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
-        commitAnswer(item, run, fn, new SdkClient.Reply(RunState.enforce(reply.answer(), dispatch.stateBytes()), reply.requestVersion()), start);
+        commitAnswer(item, run, fn, new SdkClient.Reply(RunState.enforce(reply.answer(), dispatch.stateBytes(), reply.bodyBytes()), reply.requestVersion()), start);
         if (timing.shouldCommit()) {
             timing.runId = run.id();
             timing.kind = item.kind().name();

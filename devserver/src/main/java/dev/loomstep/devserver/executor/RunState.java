@@ -56,11 +56,13 @@ final class RunState {
     }
 
     /**
-     * The SDK's answer with Inngest's limits applied: a {@code StepRun} whose output is over 4 MiB becomes a
+     * The SDK's answer (its body {@code answerBytes} long) with Inngest's limits applied: a {@code StepRun} whose output is over 4 MiB becomes a
      * {@code StepFailed} saying so; when the outputs take the run's state over 32 MiB, the run fails.
      */
-    static SdkAnswer enforce(SdkAnswer answer, long stateBytes) {
-        if (!(answer instanceof SdkAnswer.Ops ops)) {
+    static SdkAnswer enforce(SdkAnswer answer, long stateBytes, long answerBytes) {
+        if (!(answer instanceof SdkAnswer.Ops ops)
+                || (answerBytes <= MAX_STEP_OUTPUT_BYTES && stateBytes + answerBytes <= MAX_STATE_BYTES)) {
+            // The body bounds its outputs: nothing in it can break a limit, so nothing is measured (the hot path).
             return answer;
         }
         List<Op> out = null;

@@ -59,8 +59,15 @@ public final class SdkClient implements AutoCloseable {
         http.shutdownNow();
     }
 
-    /** An answer and the execution version the SDK reported ({@code X-Inngest-Req-Version}), if any. */
-    public record Reply(SdkAnswer answer, Integer requestVersion) {}
+    /**
+     * An answer, the execution version the SDK reported ({@code X-Inngest-Req-Version}) if any, and the size
+     * of the answer's body (which bounds the step outputs in it).
+     */
+    public record Reply(SdkAnswer answer, Integer requestVersion, long bodyBytes) {
+        public Reply(SdkAnswer answer, Integer requestVersion) {
+            this(answer, requestVersion, 0);
+        }
+    }
 
     /** POSTs {@code request} to {@code url}, without checkpointing headers. */
     public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
@@ -104,7 +111,7 @@ public final class SdkClient implements AutoCloseable {
         return new Reply(classify(response.statusCode(), response.body(),
                 response.headers().firstValue(Headers.NO_RETRY).orElse(null),
                 response.headers().firstValue(Headers.RETRY_AFTER).orElse(null)),
-                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)));
+                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)), response.body().length);
     }
 
     /** Classifies one HTTP answer; public for unit tests of every shape. */

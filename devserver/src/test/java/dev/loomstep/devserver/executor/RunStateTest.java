@@ -61,7 +61,7 @@ class RunStateTest {
         int limit = RunState.MAX_STEP_OUTPUT_BYTES;
         var answer = new SdkAnswer.Ops(List.of(stepRun("ok", limit - 2), stepRun("huge", limit - 1)), false, null);
 
-        var enforced = assertInstanceOf(SdkAnswer.Ops.class, RunState.enforce(answer, 0));
+        var enforced = assertInstanceOf(SdkAnswer.Ops.class, RunState.enforce(answer, 0, Long.MAX_VALUE));
 
         assertSame(answer.ops().get(0), enforced.ops().get(0), "exactly 4 MiB of output is allowed");
         var failed = assertInstanceOf(Op.StepFailed.class, enforced.ops().get(1));
@@ -75,7 +75,7 @@ class RunStateTest {
         var answer = new SdkAnswer.Ops(List.of(stepRun("huge", RunState.MAX_STEP_OUTPUT_BYTES), new Op.RunComplete("done", null)),
                 false, null);
 
-        var enforced = assertInstanceOf(SdkAnswer.Ops.class, RunState.enforce(answer, 0));
+        var enforced = assertInstanceOf(SdkAnswer.Ops.class, RunState.enforce(answer, 0, Long.MAX_VALUE));
 
         assertEquals(1, enforced.ops().size(), enforced.ops().toString());
         assertInstanceOf(Op.StepFailed.class, enforced.ops().get(0));
@@ -85,19 +85,25 @@ class RunStateTest {
     void anAnswerTakingTheStateOver32MiBFailsTheRun() {
         long almostFull = RunState.MAX_STATE_BYTES - 1024;
         var fits = new SdkAnswer.Ops(List.of(stepRun("a", 1000)), false, null);
-        assertSame(fits, RunState.enforce(fits, almostFull));
+        assertSame(fits, RunState.enforce(fits, almostFull, Long.MAX_VALUE));
 
         var overflows = new SdkAnswer.Ops(List.of(stepRun("a", 2000)), false, null);
-        var failed = assertInstanceOf(SdkAnswer.Failed.class, RunState.enforce(overflows, almostFull));
+        var failed = assertInstanceOf(SdkAnswer.Failed.class, RunState.enforce(overflows, almostFull, Long.MAX_VALUE));
         assertEquals("InngestErrStateOverflowed", failed.error().name());
         assertTrue(failed.error().message().startsWith("The function run exceeded the state size limit of 33554432 bytes"),
                 failed.error().message());
     }
 
     @Test
+    void anAnswerWhoseBodyCannotBreakALimitIsPassedWithoutMeasuringIt() {
+        var answer = new SdkAnswer.Ops(List.of(stepRun("a", 10)), false, null);
+        assertSame(answer, RunState.enforce(answer, 1024, 200));
+    }
+
+    @Test
     void answersWithoutStepOutputsPassUnchanged() {
         var done = new SdkAnswer.Done(Json.nodes().textNode("z".repeat(5 * 1024 * 1024)));
-        assertSame(done, RunState.enforce(done, RunState.MAX_STATE_BYTES));
+        assertSame(done, RunState.enforce(done, RunState.MAX_STATE_BYTES, Long.MAX_VALUE));
         assertEquals(Map.of(), request(0, 0).steps());
     }
 }
