@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The config options a function states per key or by expression — rateLimit and throttle keys, throttle
- * burst, batchEvents key and if, cancelOn match, idempotency as a CEL expression, cron jitter — and the
+ * burst, batchEvents key and if, cancelOn match, idempotency as a CEL expression, priority.run, cron jitter — and the
  * durable-wait rules (whole seconds, invoke by local id) take effect for a real Loomstep app served over
  * loopback HTTP by the devserver. The devserver's clock is movable, so minute-long periods pass at once.
  */
@@ -66,8 +66,11 @@ class ConfigOptionsEndToEndTest {
         });
         var jittered = Function.builder("jittered").trigger(Trigger.cron("0 * * * *").jitter(Duration.ofMinutes(30)))
                 .handler((in, step) -> in.data().path("cron").asText());
+        var prioritised = Function.builder("prioritised").trigger(Trigger.event("co/prioritised"))
+                .priority("event.data.vip ? 600 : -300")
+                .handler((in, step) -> in.data().path("n").asInt());
         var app = Loomstep.builder("co").dev(dev.url())
-                .functions(keyedRate, burst, keyedBatch, refundable, idem, doubler, quick, jittered)
+                .functions(keyedRate, burst, keyedBatch, refundable, idem, doubler, quick, jittered, prioritised)
                 .build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
@@ -127,6 +130,19 @@ class ConfigOptionsEndToEndTest {
         assertEquals(List.of(1, 4), ints(api.awaitStatus(api.runOf(first), "Completed").get("output")), "ada's batch, without bob's");
         assertEquals(List.of(3), ints(api.awaitStatus(api.runOf(alone), "Completed").get("output")), "batch == false: a run of its own");
         assertEquals(2, api.get("/v1/runs?function=co-keyed-batch").get("data").size(), "bob's batch is still open");
+    }
+
+    @Test
+    void priorityRunIsAnOffsetInSecondsSoANegativeOneQueuesTheRunThatMuchLater() {
+        String low = api.runOf(api.send("co/prioritised", Map.of("vip", false, "n", 1)));
+        String vip = api.runOf(api.send("co/prioritised", Map.of("vip", true, "n", 2)));
+
+        assertEquals(2, api.awaitStatus(vip, "Completed").get("output").asInt(), "600: queued at once (as if 10 min earlier)");
+        JsonNode waiting = api.run(low);
+        assertTrue(waiting.get("run_started_at").isNull(), "-300: queued as if enqueued 5 minutes later: " + waiting);
+
+        clock.advance(Duration.ofMinutes(5));
+        assertEquals(1, api.awaitStatus(low, "Completed").get("output").asInt());
     }
 
     @Test
