@@ -14,7 +14,7 @@
 process.env.INNGEST_DEV = process.env.INNGEST_DEV || "1";
 
 const express = require("express");
-const { Inngest, NonRetriableError, RetryAfterError, version } = require("inngest");
+const { Inngest, NonRetriableError, RetryAfterError, referenceFunction, version } = require("inngest");
 const { serve } = require("inngest/express");
 
 // PEER_CHECKPOINTING=off turns the SDK's checkpointing off (client option `checkpointing: false`); by
@@ -175,13 +175,15 @@ const flow = inngest.createFunction(
     id: "flow",
     name: "Flow control",
     retries: 5,
-    triggers: [{ event: "peer/flow", if: "event.data.go == true" }, { cron: "TZ=Europe/Paris 0 9 * * MON" }],
+    triggers: [{ event: "peer/flow", if: "event.data.go == true" }, { cron: "TZ=Europe/Paris 0 9 * * MON", jitter: "30s" }],
     rateLimit: { limit: 10, period: "1m", key: "event.data.user" },
     throttle: { limit: 3, period: "1h30m", burst: 2, key: "event.data.user" },
     debounce: { period: "5s", key: "event.data.user", timeout: "2m" },
     cancelOn: [
       { event: "peer/flow-cancel", if: "event.data.id == async.data.id", timeout: "1d" },
       { event: "peer/flow-stop" },
+      // `match` is synced as the `if` it stands for; a 1500 ms timeout as whole seconds ("1s").
+      { event: "peer/flow-refund", match: "data.order", timeout: 1500 },
     ],
     priority: { run: "event.data.vip ? 120 : 0" },
     idempotency: "event.data.order",
@@ -246,8 +248,20 @@ const ai = inngest.createFunction({ id: "ai", triggers: on("peer/ai") }, async (
   };
 });
 
+// Durable waits under or between whole seconds (500 ms, 1.5 s, 250 ms, 1.5 s): how JS rounds them on
+// the wire; and an invoke by a local function id (referenceFunction), which JS prefixes with the app id.
+const subsecond = inngest.createFunction({ id: "subsecond", triggers: on("peer/subsecond") }, async ({ step }) => {
+  const [, , got, result] = await Promise.all([
+    step.sleep("half", 500),
+    step.sleep("one-and-a-half", 1500),
+    step.waitForEvent("w", { event: "peer/never", timeout: 250 }),
+    step.invoke("call", { function: referenceFunction({ functionId: "child" }), data: { v: 1 }, timeout: 1500 }),
+  ]);
+  return { got, result };
+});
+
 const functions = [
-  seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai,
 ];
@@ -402,6 +416,39 @@ const gwAsk = e2e.createFunction({ id: "gw-ask", retries: 2, triggers: on("e2e/g
   };
 });
 e2eFunctions.push(gwFetch, gwAsk);
+
+// Options the JS SDK rewrites before they reach the executor: a sub-second sleep (sent as "1s"), an invoke
+// by a local function id (referenceFunction: sent as e2e-doubler), cancelOn `match` (synced as `if`), and a
+// cron `jitter` (synced as given). devserver's JsSdkConfigOptionsInteropTest drives them.
+const doubler = e2e.createFunction({ id: "doubler", triggers: on("e2e/doubler") }, async ({ event }) => event.data.v * 2);
+const refParent = e2e.createFunction({ id: "ref-parent", triggers: on("e2e/ref-parent") }, async ({ step }) => {
+  await step.sleep("nap", 300);
+  return step.invoke("call", { function: referenceFunction({ functionId: "doubler" }), data: { v: 21 }, timeout: "1m" });
+});
+const matchCancel = e2e.createFunction(
+  { id: "match-cancel", triggers: on("e2e/order"), cancelOn: [{ event: "e2e/refund", match: "data.order" }] },
+  async ({ step }) => {
+    await step.sleep("ship-later", "7d");
+    return "shipped";
+  },
+);
+const jittered = e2e.createFunction({ id: "jittered", triggers: [{ cron: "30 * * * *", jitter: "20m" }] }, async ({ event }) => event.data.cron);
+e2eFunctions.push(doubler, refParent, matchCancel, jittered);
+
+// Inngest's size limits (devserver's JsSdkBigStateInteropTest): `chunks` steps of just under 4 MiB each (8
+// make a 32 MiB state, which the executor can only send with use_api; 9 overflow it), and a step over 4 MiB.
+const CHUNK = 4 * 1024 * 1024 - 1024;
+const hoard = e2e.createFunction({ id: "hoard", retries: 0, triggers: on("e2e/hoard") }, async ({ event, step }) => {
+  let total = 0;
+  for (let i = 0; i < event.data.chunks; i++) {
+    total += (await step.run(`chunk-${i}`, () => String.fromCharCode(97 + i).repeat(CHUNK))).length;
+  }
+  return total;
+});
+const tooBig = e2e.createFunction({ id: "too-big", retries: 0, triggers: on("e2e/too-big") }, async ({ step }) => {
+  return (await step.run("blob", () => "x".repeat(4 * 1024 * 1024))).length;
+});
+e2eFunctions.push(hoard, tooBig);
 
 function port() {
   const i = process.argv.indexOf("--port");

@@ -1,5 +1,7 @@
 package dev.loomstep;
 
+import java.time.Duration;
+
 /**
  * What starts a function: an event (with an optional CEL expression over {@code event}) or a cron
  * schedule (optionally prefixed with {@code TZ=Area/City }).
@@ -18,7 +20,7 @@ public sealed interface Trigger permits Trigger.OnEvent, Trigger.OnCron {
 
     /** Runs on a cron schedule, e.g. {@code "0 9 * * MON"} or {@code "TZ=Europe/Paris 0 9 * * *"}. */
     static OnCron cron(String schedule) {
-        return new OnCron(schedule);
+        return new OnCron(schedule, null);
     }
 
     record OnEvent(String name, String expression) implements Trigger {
@@ -27,9 +29,21 @@ public sealed interface Trigger permits Trigger.OnEvent, Trigger.OnCron {
         }
     }
 
-    record OnCron(String schedule) implements Trigger {
+    /**
+     * A cron schedule; with a {@code jitter}, each firing is delayed by a random amount up to it, so that
+     * many functions on the same schedule do not all start at the same second.
+     */
+    record OnCron(String schedule, Duration jitter) implements Trigger {
         public OnCron {
             Checks.notBlank(schedule, "a cron trigger's schedule");
+            if (jitter != null && (jitter.isNegative() || jitter.isZero())) {
+                throw new IllegalArgumentException("a cron trigger's jitter must be positive, got " + jitter);
+            }
+        }
+
+        /** The same schedule, each firing delayed by a random amount of at most {@code upTo}. */
+        public OnCron jitter(Duration upTo) {
+            return new OnCron(schedule, Checks.notNull(upTo, "a cron trigger's jitter"));
         }
     }
 }

@@ -239,6 +239,27 @@ class JsSdkDifferentialTest {
         }
     }
 
+    /**
+     * Durable waits have a one-second resolution: both SDKs send 500 ms and 250 ms as "1s" and 1.5 s as "1s"
+     * (the fraction dropped), and an invoke by a local function id goes out as {@code <appId>-<id>}.
+     */
+    @Test
+    void subSecondWaitsGoOutInWholeSecondsAndALocalInvokeIdIsPrefixedWithTheApp() throws IOException {
+        Fixtures.Case c = Fixtures.get("subsecond/empty");
+        JsPeer.Response js = peer.call(c.fnId(APP), c.stepId(), c.body());
+        CallResult ours = app.call(c.fnId(APP), c.stepId(), Json.mapper().readValue(c.body(), CallRequest.class), null);
+        String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+        for (JsonNode ops : List.of(Json.mapper().readTree(js.body()), Json.mapper().readTree(oursText))) {
+            String ctx = ops.toString();
+            assertEquals(List.of("Sleep", "Sleep", "WaitForEvent", "InvokeFunction"), ops.findValuesAsText("op"), ctx);
+            assertEquals("1s", ops.get(0).path("name").asText(), "500 ms: " + ctx);
+            assertEquals("1s", ops.get(1).path("name").asText(), "1.5 s: " + ctx);
+            assertEquals("1s", ops.get(2).path("opts").path("timeout").asText(), "250 ms: " + ctx);
+            assertEquals("1s", ops.get(3).path("opts").path("timeout").asText(), "1.5 s: " + ctx);
+            assertEquals(APP + "-child", ops.get(3).path("opts").path("function_id").asText(), ctx);
+        }
+    }
+
     @Test
     void unknownFunctionIdFailsWith500AsTheJsSdkDoes() throws IOException {
         String body = Fixtures.body("returns/empty");
@@ -280,6 +301,10 @@ class JsSdkDifferentialTest {
         }
         assertEquals(2, flow.path("concurrency").size(), "two concurrency limits: " + flow);
         assertEquals("TZ=Europe/Paris 0 9 * * MON", flow.path("triggers").path(1).path("cron").asText(), flow.toString());
+        assertEquals("30s", flow.path("triggers").path(1).path("jitter").asText(), "the cron jitter: " + flow);
+        JsonNode refund = flow.path("cancel").path(2);
+        assertEquals("event.data.order == async.data.order", refund.path("if").asText(), "cancelOn match becomes if: " + flow);
+        assertEquals("1s", refund.path("timeout").asText(), "a 1.5 s cancelOn timeout in whole seconds: " + flow);
         assertEquals(5, jsFns.get(APP + "-flow").path("steps").path("step").path("retries").path("attempts").asInt(),
                 "JS sends retries as steps.step.retries.attempts, unchanged (not retries + 1)");
         assertTrue(jsFns.get(APP + "-flow-batch").path("concurrency").isNumber(), "the number form is exercised");

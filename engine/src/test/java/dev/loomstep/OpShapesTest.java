@@ -118,6 +118,28 @@ class OpShapesTest {
     }
 
     @Test
+    void invokeByIdResolvesAFunctionOfThisAppByItsLocalIdAndTakesOtherIdsAsComposite() {
+        var child = Function.builder("child").trigger(Trigger.event("never")).handler((input, step) -> 1);
+        var parent = Function.builder("parent").trigger(Trigger.event("x")).handler((input, step) -> step.parallel(List.of(
+                () -> step.invoke("local", Integer.class, Invoke.function("child")),
+                () -> step.invoke("composite", Integer.class, Invoke.function("billing-charge")),
+                () -> step.invoke("other-app", Integer.class, Invoke.function("billing", "charge")))));
+        JsonNode ops = body(app(parent, child).call("app-parent", "step", request().build(), null));
+        assertEquals(List.of("app-child", "billing-charge", "billing-charge"), ops.findValuesAsText("function_id"), ops.toString());
+    }
+
+    @Test
+    void subSecondSleepsAndTimeoutsAreSentInWholeSeconds() {
+        var waits = Function.builder("waits").trigger(Trigger.event("x")).handler((input, step) -> {
+            step.sleep("short", Duration.ofMillis(200));
+            return step.waitForEvent("w", WaitForEvent.of("y").timeout(Duration.ofMillis(2500))).isPresent();
+        });
+        assertEquals("1s", body(app(waits).call("app-waits", "step", request().build(), null)).get(0).get("name").asText());
+        JsonNode wait = body(app(waits).call("app-waits", "step", request().memo("short", null).build(), null)).get(0);
+        assertEquals("2s", wait.get("opts").get("timeout").asText(), wait.toString());
+    }
+
+    @Test
     void invokeOfALocalFunctionUsesItsCompositeId() {
         var child = Function.builder("child").trigger(Trigger.event("never")).handler((input, step) -> 1);
         var parent = Function.builder("parent").trigger(Trigger.event("x")).handler((input, step) ->

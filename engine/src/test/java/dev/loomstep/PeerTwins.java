@@ -143,12 +143,13 @@ public final class PeerTwins {
         // Every flow-control option, as server.js's `flow` and `flow-batch`: compared field by field at sync.
         var flow = Function.builder("flow").name("Flow control").retries(5)
                 .trigger(Trigger.event("peer/flow", "event.data.go == true"))
-                .trigger(Trigger.cron("TZ=Europe/Paris 0 9 * * MON"))
+                .trigger(Trigger.cron("TZ=Europe/Paris 0 9 * * MON").jitter(Duration.ofSeconds(30)))
                 .rateLimit(new RateLimit(10, Duration.ofMinutes(1), "event.data.user"))
                 .throttle(new Throttle(3, Duration.ofMinutes(90), 2, "event.data.user"))
                 .debounce(new Debounce(Duration.ofSeconds(5), "event.data.user", Duration.ofMinutes(2)))
                 .cancelOn(CancelOn.event("peer/flow-cancel").ifExpression("event.data.id == async.data.id").timeout(Duration.ofDays(1)))
                 .cancelOn(CancelOn.event("peer/flow-stop"))
+                .cancelOn(CancelOn.event("peer/flow-refund").match("data.order").timeout(Duration.ofMillis(1500)))
                 .priority("event.data.vip ? 120 : 0")
                 .idempotency("event.data.order")
                 .timeouts(new Timeouts(Duration.ofSeconds(30), Duration.ofHours(2)))
@@ -182,7 +183,21 @@ public final class PeerTwins {
             return Map.of("gpt", content, "claude", claude.at("/content/0/text").asText(),
                     "gemini", gem.at("/candidates/0/content/parts/0/text").asText(), "shout", shout);
         });
-        return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+        var subsecond = Function.builder("subsecond").trigger(Trigger.event("peer/subsecond")).handler((in, step) -> {
+            List<Object> parts = step.parallel(List.<java.util.concurrent.Callable<Object>>of(
+                    () -> {
+                        step.sleep("half", Duration.ofMillis(500));
+                        return null;
+                    },
+                    () -> {
+                        step.sleep("one-and-a-half", Duration.ofMillis(1500));
+                        return null;
+                    },
+                    () -> step.waitForEvent("w", WaitForEvent.of("peer/never").timeout(Duration.ofMillis(250))).orElse(null),
+                    () -> step.invoke("call", JsonNode.class, Invoke.function("child").data(Map.of("v", 1)).timeout(Duration.ofMillis(1500)))));
+            return nullable("got", parts.get(2), "result", parts.get(3));
+        });
+        return List.of(subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
                 fetches, ai);
     }
@@ -190,6 +205,12 @@ public final class PeerTwins {
     private static Map<String, Object> nullable(String key, Object value) {
         var m = new HashMap<String, Object>();
         m.put(key, value);
+        return m;
+    }
+
+    private static Map<String, Object> nullable(String key, Object value, String key2, Object value2) {
+        var m = nullable(key, value);
+        m.put(key2, value2);
         return m;
     }
 

@@ -34,7 +34,7 @@ public final class SyncConfigs {
         for (Trigger t : fn.triggers()) {
             triggers.add(switch (t) {
                 case Trigger.OnEvent e -> new TriggerConfig(e.name(), e.expression(), null);
-                case Trigger.OnCron c -> new TriggerConfig(null, null, c.schedule());
+                case Trigger.OnCron c -> new TriggerConfig(null, null, c.schedule(), c.jitter());
             });
         }
         String sep = url.contains("?") ? "&" : "?";

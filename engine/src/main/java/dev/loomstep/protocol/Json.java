@@ -82,6 +82,21 @@ public final class Json {
         }
     }
 
+    /**
+     * For a duration that is a durable wait in a config (cancelOn's timeout): written in whole seconds, as
+     * {@link TimeStrings#durableWait} says. Put on the record component with {@code @JsonSerialize(using = ...)}.
+     */
+    public static final class DurableWaitSerializer extends StdScalarSerializer<Duration> {
+        public DurableWaitSerializer() {
+            super(Duration.class);
+        }
+
+        @Override
+        public void serialize(Duration value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(TimeStrings.durableWait(value));
+        }
+    }
+
     private static final class TimeStringDeserializer extends StdScalarDeserializer<Duration> {
         TimeStringDeserializer() {
             super(Duration.class);

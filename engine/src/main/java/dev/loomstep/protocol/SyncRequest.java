@@ -13,6 +13,7 @@ import dev.loomstep.flow.RateLimit;
 import dev.loomstep.flow.Singleton;
 import dev.loomstep.flow.Throttle;
 import dev.loomstep.flow.Timeouts;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -51,10 +52,17 @@ public record SyncRequest(
             Timeouts timeouts,
             Singleton singleton) {}
 
-    /** An event trigger ({@code event}, optional CEL {@code expression}) or a cron trigger. */
+    /**
+     * An event trigger ({@code event}, optional CEL {@code expression}) or a cron trigger ({@code cron},
+     * optional {@code jitter}: each firing delayed by a random amount up to it).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record TriggerConfig(String event, String expression, String cron) {}
+    public record TriggerConfig(String event, String expression, String cron, Duration jitter) {
+        public TriggerConfig(String event, String expression, String cron) {
+            this(event, expression, cron, null);
+        }
+    }
 
     /** The function's single entry step: where and how often to call it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

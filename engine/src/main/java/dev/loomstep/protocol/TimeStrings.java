@@ -46,6 +46,27 @@ public final class TimeStrings {
         return sb.toString();
     }
 
+    /**
+     * Formats the length of a durable wait (a sleep, a waitForEvent, invoke or cancelOn timeout) as the
+     * executor acts on it, which is the JS SDK's rule: durable waits have a one-second resolution, so a
+     * positive wait under one second becomes {@code "1s"} and a longer one drops its sub-second
+     * remainder ({@code 1.5 s} is {@code "1s"}, {@code 61.9 s} is {@code "1m1s"}). Zero stays {@code "0s"}.
+     */
+    public static String durableWait(Duration duration) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("a duration must not be negative, got " + duration);
+        }
+        return format(wholeSecondsOf(duration));
+    }
+
+    /** The duration {@link #durableWait} puts on the wire: at least one second unless zero, whole seconds. */
+    public static Duration wholeSecondsOf(Duration duration) {
+        if (!duration.isZero() && duration.getSeconds() == 0) {
+            return Duration.ofSeconds(1);
+        }
+        return Duration.ofSeconds(duration.getSeconds());
+    }
+
     private static void append(StringBuilder sb, long value, String unit) {
         if (value != 0) {
             sb.append(value).append(unit);

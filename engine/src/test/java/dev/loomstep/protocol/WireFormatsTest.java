@@ -10,6 +10,18 @@ import org.junit.jupiter.api.Test;
 
 class WireFormatsTest {
     @Test
+    void durableWaitsAreWholeSecondsAndSubSecondOnesRoundUpToOne() {
+        assertEquals("1s", TimeStrings.durableWait(Duration.ofMillis(1)));
+        assertEquals("1s", TimeStrings.durableWait(Duration.ofMillis(500)));
+        assertEquals("1s", TimeStrings.durableWait(Duration.ofNanos(1)));
+        assertEquals("1s", TimeStrings.durableWait(Duration.ofMillis(1500)));
+        assertEquals("1m1s", TimeStrings.durableWait(Duration.ofMillis(61_999)));
+        assertEquals("2h45m", TimeStrings.durableWait(Duration.ofMinutes(165)));
+        assertEquals("0s", TimeStrings.durableWait(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> TimeStrings.durableWait(Duration.ofSeconds(-1)));
+    }
+
+    @Test
     void stepIdsAreSha1HexWithTheRepeatIndex() {
         assertEquals("86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", StepIds.hash("a", 0));
         assertEquals("de89bfaf06245091a7873290a793604612302247", StepIds.hash("a", 1));

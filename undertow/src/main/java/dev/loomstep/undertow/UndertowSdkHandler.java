@@ -47,6 +47,9 @@ public final class UndertowSdkHandler implements HttpHandler {
             write(exchange, endpoint.payloadTooLarge(request(exchange, null), declared));
             return;
         }
+        // Undertow's own cap (MAX_ENTITY_SIZE, 2 MiB unless the server sets it) would cut a 4 MiB run state
+        // short with a reset; the limit here is maxBodyBytes, enforced by the Collector with a clear 413.
+        exchange.setMaxEntitySize(drainCap(limit) + 1);
         exchange.getRequestReceiver().receivePartialBytes(new Collector(limit, declared),
                 (ex, error) -> {
                     log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());

@@ -120,6 +120,16 @@ public final class Checkpoints {
         }
         String requestId = text(body, "request_id", false);
         List<Step> steps = steps(body.get("steps"));
+        long added = 0;
+        for (Step s : steps) {
+            int size = s.data() == null ? 4 : Json.toBytes(s.data()).length;
+            added += size;
+            if (size > RunState.MAX_STEP_OUTPUT_BYTES) {
+                // As Inngest: 413; the SDK then answers its call with the step, where the step fails (RunState).
+                throw new Refused(413, "step " + s.id() + " output is " + size + " bytes, over the limit of "
+                        + RunState.MAX_STEP_OUTPUT_BYTES + " bytes (4 MiB)");
+            }
+        }
 
         // The hot path checks the call in memory and reads the run once, inside the unit that commits.
         Dispatches.Dispatch d = dispatches.current(queueItemId).filter(c -> c.runId().equals(runId)).orElse(null);
@@ -141,6 +151,12 @@ public final class Checkpoints {
             if (d.ended()) {
                 throw stale(runId, "the call of queue item " + qi + " has already answered");
             }
+            long state = d.stateBytes() + added;
+            if (state > RunState.MAX_STATE_BYTES) {
+                // As Inngest: 413; the SDK answers its call with these steps instead, and the run fails there.
+                throw new Refused(413, "run state size limit exceeded: these steps take run " + runId + " to " + state
+                        + " bytes, over the limit of " + RunState.MAX_STATE_BYTES + " bytes (32 MiB)");
+            }
             long now = lifecycle.clock().millis();
             int committed = store.tx(() -> {
                 RunStatus status = store.runStatus(runId).orElse(null);
@@ -160,6 +176,7 @@ public final class Checkpoints {
                 return n;
             });
             d.checkpointed(now);
+            d.stateBytes(state);
             return committed;
         } finally {
             d.lock().unlock();

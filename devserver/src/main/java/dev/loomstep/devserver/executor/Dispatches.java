@@ -35,6 +35,8 @@ public final class Dispatches {
         private final ReentrantLock lock = new ReentrantLock();
         private boolean ended;
         private long lastCheckpointAt;
+        /** The run's state as counted for Inngest's 32 MiB limit: the call's, plus what its checkpoints added. */
+        private volatile long stateBytes;
 
         Dispatch(String runId, long queueItemId, int attempt, String fnId, long generation, String requestId, long startedAt) {
             this.runId = runId;
@@ -90,6 +92,14 @@ public final class Dispatches {
 
         ReentrantLock lock() {
             return lock;
+        }
+
+        long stateBytes() {
+            return stateBytes;
+        }
+
+        void stateBytes(long bytes) {
+            stateBytes = bytes;
         }
 
         boolean ended() {

@@ -143,10 +143,21 @@ public final class Executor {
         Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
         long sent;
         SdkClient.Reply reply;
+        RunState.Body body;
         try {
-            CallRequest request = request(run, fn, item, dispatch);
+            body = RunState.encode(request(run, fn, item, dispatch));
+            dispatch.stateBytes(body.stateBytes());
+            if (body.stateBytes() > RunState.MAX_STATE_BYTES) {
+                // Checkpointed steps can take the state over the limit between calls: fail before calling.
+                store.txRun(() -> {
+                    if (store.deleteItem(item.id())) {
+                        lifecycle.fail(run.id(), RunState.overflowed(body.stateBytes()));
+                    }
+                });
+                return;
+            }
             sent = System.nanoTime();
-            reply = client.call(url, request, run.requestVersion(), dispatch);
+            reply = client.call(url, body.bytes(), run.requestVersion(), dispatch);
         } finally {
             // Before the answer is committed: a checkpoint of this call arriving later is stale.
             dispatches.end(dispatch);
@@ -155,7 +166,7 @@ public final class Executor {
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
-        commitAnswer(item, run, fn, reply, start);
+        commitAnswer(item, run, fn, new SdkClient.Reply(RunState.enforce(reply.answer(), dispatch.stateBytes(), reply.bodyBytes()), reply.requestVersion()), start);
         if (timing.shouldCommit()) {
             timing.runId = run.id();
             timing.kind = item.kind().name();

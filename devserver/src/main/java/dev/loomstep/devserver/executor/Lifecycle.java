@@ -3,6 +3,7 @@ package dev.loomstep.devserver.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
+import dev.loomstep.devserver.cron.CronJitter;
 import dev.loomstep.devserver.flow.Cancellations;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.queue.WorkQueue;
@@ -20,11 +21,13 @@ import dev.loomstep.flow.CancelOn;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.SyncRequest.TriggerConfig;
 import dev.loomstep.protocol.WireError;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -419,18 +422,20 @@ public final class Lifecycle {
                 }
                 for (TriggerConfig t : fn.config().triggers()) {
                     if (t != null && t.cron() != null && !t.cron().isBlank()) {
-                        scheduleCron(fn.id(), t.cron(), clock.instant());
+                        scheduleCron(fn.id(), t.cron(), t.jitter(), clock.instant());
                     }
                 }
             }
         });
     }
 
-    private void scheduleCron(String functionId, String cron, Instant after) {
+    private void scheduleCron(String functionId, String cron, Duration jitter, Instant after) {
         try {
             policies.schedules().next(cron, after).ifPresent(at -> {
-                ObjectNode payload = Json.nodes().objectNode().put("cron", cron);
-                enqueue(null, Kind.CRON, functionId, 0, at.toEpochMilli(), payload);
+                // "at" keeps the scheduled time: with a jitter the item is due later, the schedule goes on from "at".
+                ObjectNode payload = Json.nodes().objectNode().put("cron", cron).put("at", at.toEpochMilli());
+                Instant due = CronJitter.due(at, jitter, ThreadLocalRandom.current());
+                enqueue(null, Kind.CRON, functionId, 0, due.toEpochMilli(), payload);
             });
         } catch (RuntimeException e) {
             LOG.warn("function {}: cron \"{}\" is not scheduled: {}", functionId, cron, e.getMessage());
@@ -445,9 +450,9 @@ public final class Lifecycle {
             }
             String cron = item.payload() == null ? null : item.payload().path("cron").asText(null);
             FunctionRecord fn = registry.function(item.stepId());
-            boolean stillScheduled = fn != null && cron != null && fn.config().triggers() != null
-                    && fn.config().triggers().stream().anyMatch(t -> t != null && cron.equals(t.cron()));
-            if (!stillScheduled) {
+            TriggerConfig trigger = fn == null || cron == null || fn.config().triggers() == null ? null
+                    : fn.config().triggers().stream().filter(t -> t != null && cron.equals(t.cron())).findFirst().orElse(null);
+            if (trigger == null) {
                 return;
             }
             long now = clock.millis();
@@ -455,7 +460,9 @@ public final class Lifecycle {
             Event e = new Event(Ulid.next(), SCHEDULED, data, null, now, null);
             store.insertEvent(e, now);
             createRun(fn, List.of(e), null);
-            scheduleCron(fn.id(), cron, Instant.ofEpochMilli(Math.max(now, item.dueAt())));
+            Instant scheduled = Instant.ofEpochMilli(item.payload().path("at").asLong(item.dueAt()));
+            scheduleCron(fn.id(), cron, trigger.jitter(),
+                    CronJitter.nextAfter(scheduled, Instant.ofEpochMilli(now), trigger.jitter()));
         });
     }
 }

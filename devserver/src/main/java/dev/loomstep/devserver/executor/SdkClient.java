@@ -64,8 +64,15 @@ public final class SdkClient implements AutoCloseable {
         http.shutdownNow();
     }
 
-    /** An answer and the execution version the SDK reported ({@code X-Inngest-Req-Version}), if any. */
-    public record Reply(SdkAnswer answer, Integer requestVersion) {}
+    /**
+     * An answer, the execution version the SDK reported ({@code X-Inngest-Req-Version}) if any, and the size
+     * of the answer's body (which bounds the step outputs in it).
+     */
+    public record Reply(SdkAnswer answer, Integer requestVersion, long bodyBytes) {
+        public Reply(SdkAnswer answer, Integer requestVersion) {
+            this(answer, requestVersion, 0);
+        }
+    }
 
     /** POSTs {@code request} to {@code url}, without checkpointing headers. */
     public Reply call(String url, CallRequest request, int requestVersion) throws InterruptedException {
@@ -80,6 +87,11 @@ public final class SdkClient implements AutoCloseable {
      * @throws InterruptedException when the devserver is shutting down
      */
     public Reply call(String url, CallRequest request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
+        return call(url, Json.toBytes(request), requestVersion, dispatch);
+    }
+
+    /** As {@link #call(String, CallRequest, int, Dispatches.Dispatch)}, with the request already encoded. */
+    public Reply call(String url, byte[] request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
         HttpResponse<byte[]> response;
         try {
             var req = HttpRequest.newBuilder(URI.create(url))
@@ -92,7 +104,7 @@ public final class SdkClient implements AutoCloseable {
                 req.header(REQUEST_ID, dispatch.requestId())
                         .header(GENERATION_ID, Long.toString(dispatch.generation()));
             }
-            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(request))).build(),
+            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
@@ -104,7 +116,7 @@ public final class SdkClient implements AutoCloseable {
         return new Reply(classify(response.statusCode(), response.body(),
                 response.headers().firstValue(Headers.NO_RETRY).orElse(null),
                 response.headers().firstValue(Headers.RETRY_AFTER).orElse(null)),
-                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)));
+                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)), response.body().length);
     }
 
     /** Classifies one HTTP answer; public for unit tests of every shape. */

@@ -29,6 +29,10 @@ public final class ConfigChecks {
                     if (t.cron() != null) {
                         CronSchedule.parse(t.cron());
                     }
+                    if (t.jitter() != null && (t.cron() == null || t.jitter().isNegative())) {
+                        throw new IllegalArgumentException("a trigger's jitter needs a cron schedule and must not be negative, got "
+                                + t.jitter() + " on " + (t.cron() == null ? "event " + t.event() : "cron " + t.cron()));
+                    }
                 }
             }
             if (fn.cancel() != null) {

@@ -48,4 +48,34 @@ class CronFiringTest {
             assertTrue(next.get(0).dueAt() > crons.get(0).dueAt(), "the next firing is scheduled");
         }
     }
+
+    @Test
+    void aCronJitterDelaysEachFiringByAtMostTheJitterAndTheScheduleGoesOnFromTheScheduledTime() {
+        try (Store store = Store.inMemory(); WorkQueue queue = new WorkQueue(item -> {})) {
+            var sync = Registry.parseSync(Json.mapper().valueToTree(java.util.Map.of(
+                    "appName", "app", "url", "http://127.0.0.1:1/api",
+                    "functions", List.of(java.util.Map.of("id", "app-spread",
+                            "triggers", List.of(java.util.Map.of("cron", "0 * * * *", "jitter", "30m")),
+                            "steps", java.util.Map.of("step", java.util.Map.of("id", "step",
+                                    "runtime", java.util.Map.of("type", "http", "url", "http://127.0.0.1:1/api?fnId=app-spread&stepId=step"))))))),
+                    System.currentTimeMillis());
+            store.upsertApp(sync.app());
+            store.replaceFunctions("app", sync.functions());
+            var lifecycle = new Lifecycle(store, queue, new Registry(store), Policies.defaults());
+
+            lifecycle.scheduleCrons(List.of());
+            QueueItem first = store.items().stream().filter(i -> i.kind() == QueueItem.Kind.CRON).findFirst().orElseThrow();
+            long scheduled = first.payload().path("at").asLong();
+            assertEquals(0, scheduled % 3_600_000, "the scheduled time is the top of an hour: " + first.payload());
+            assertTrue(first.dueAt() >= scheduled && first.dueAt() <= scheduled + 30 * 60_000,
+                    "due within the 30m jitter after " + scheduled + ", got " + first.dueAt());
+
+            lifecycle.fireCron(first);
+
+            assertEquals(1, store.runs(RunStatus.Running, "app-spread", 10).size());
+            QueueItem next = store.items().stream().filter(i -> i.kind() == QueueItem.Kind.CRON).findFirst().orElseThrow();
+            assertEquals(scheduled + 3_600_000, next.payload().path("at").asLong(), "the next hour, whatever the jitter was");
+            assertTrue(next.dueAt() >= scheduled + 3_600_000 && next.dueAt() <= scheduled + 3_600_000 + 30 * 60_000);
+        }
+    }
 }

@@ -25,7 +25,6 @@ import dev.loomstep.protocol.CallResult;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.Op;
 import dev.loomstep.protocol.StepIds;
-import dev.loomstep.protocol.TimeStrings;
 import dev.loomstep.protocol.WireError;
 import java.time.Duration;
 import java.time.Instant;
@@ -197,7 +196,7 @@ public final class RunExecution implements Step, Broker.Listener {
     @Override
     public void sleep(String id, Duration duration) {
         requireNonNull(duration, "a sleep duration");
-        step(id, Kind.SLEEP, hashed -> new Op.Sleep(hashed, id, TimeStrings.format(duration)), null);
+        step(id, Kind.SLEEP, hashed -> new Op.Sleep(hashed, id, Waits.wire(duration)), null);
     }
 
     @Override
@@ -218,7 +217,7 @@ public final class RunExecution implements Step, Broker.Listener {
         String condition = options.ifExpression() != null ? options.ifExpression()
                 : options.match() != null ? "event." + options.match() + " == async." + options.match() : null;
         JsonNode memo = step(id, Kind.WAIT_FOR_EVENT, hashed -> new Op.WaitForEvent(hashed, id, options.event(),
-                TimeStrings.format(options.timeout()), condition, null), null);
+                Waits.wire(options.timeout()), condition, null), null);
         return Optional.ofNullable(Memo.event(memo));
     }
 
@@ -231,8 +230,8 @@ public final class RunExecution implements Step, Broker.Listener {
             if (options.user() != null) {
                 payload.set("user", codec.toTree(options.user()));
             }
-            String timeout = options.timeout() == null ? null : TimeStrings.format(options.timeout());
-            return new Op.InvokeFunction(hashed, id, options.functionId(app.appId()), payload, timeout);
+            String timeout = options.timeout() == null ? null : Waits.wire(options.timeout());
+            return new Op.InvokeFunction(hashed, id, options.functionId(app), payload, timeout);
         }, null);
         return codec.read(memoizedData(id, memo), codec.type(type), "the result of invoke \"" + id + "\"");
     }
