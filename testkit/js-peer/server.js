@@ -210,9 +210,41 @@ const flowBatch = inngest.createFunction(
   async ({ events }) => ({ count: events.length }),
 );
 
+// Promise.all fails at once: when "b" failed for good, the other branch's next step is never planned.
+const failFast = inngest.createFunction({ id: "fail-fast", triggers: on("peer/fail-fast") }, async ({ step }) => {
+  const [a, b] = await Promise.all([
+    (async () => {
+      const x = await step.run("a1", () => 1);
+      return step.run("a2", () => x + 1);
+    })(),
+    step.run("b", () => 2),
+  ]);
+  return { a, b };
+});
+
+// Race mode (group.parallel): the step the executor saw finish first wins; every op carries parallelMode.
+const race = inngest.createFunction({ id: "race", triggers: on("peer/race") }, async ({ step, group }) => {
+  const winner = await group.parallel({ mode: "race" }, () =>
+    Promise.race([step.run("fast", () => "fast"), step.run("slow", () => "slow")]),
+  );
+  const after = await step.run("after", () => `won by ${winner}`);
+  return { winner, after };
+});
+
+// Signals: wait for one (its data, or null on timeout), and send one from a step.
+const signalWait = inngest.createFunction({ id: "signal-wait", triggers: on("peer/signal-wait") }, async ({ step }) => {
+  const got = await step.waitForSignal("approval", { signal: "peer/approve-1", timeout: "1h" });
+  return { got: got === null ? null : got.data };
+});
+const signalSend = inngest.createFunction({ id: "signal-send", triggers: on("peer/signal-send") }, async ({ step }) => {
+  const sent = await step.sendSignal("tell", { signal: "peer/approve-1", data: { ok: true } });
+  return { runId: sent.runId ?? null };
+});
+
 const functions = [
   seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
+  failFast, race, signalWait, signalSend,
 ];
 
 // A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver
@@ -325,6 +357,44 @@ e2eFunctions.push(
   invokeCatching("catching-parent", failingChild, { data: { sku: "x1" } }),
   invokeCatching("impatient-parent", slowChild, { data: {}, timeout: "1s" }),
 );
+
+// Signals, race and fail-fast (devserver/src/test/java/dev/loomstep/devserver/JsSdkSignalsAndRaceTest.java).
+const signalWaitE2e = e2e.createFunction({ id: "signal-wait", triggers: on("e2e/signal-wait") }, async ({ event, step }) => {
+  const got = await step.waitForSignal("approval", {
+    signal: `e2e/approve-${event.data.id}`,
+    timeout: event.data.quick ? "1s" : "1m",
+  });
+  return { got };
+});
+const signalSendE2e = e2e.createFunction({ id: "signal-send", triggers: on("e2e/signal-send") }, async ({ event, step }) => {
+  const sent = await step.sendSignal("tell", { signal: `e2e/approve-${event.data.id}`, data: { by: "js" } });
+  return { runId: sent.runId ?? null };
+});
+// JS resolves a race only while its function goes on to a next step: with nothing after the race it may
+// report the loser's pending op again instead of returning (then the run ends when the loser does).
+const raceE2e = e2e.createFunction({ id: "race", triggers: on("e2e/race") }, async ({ step, group }) => {
+  const winner = await group.parallel({ mode: "race" }, () =>
+    Promise.race([
+      step.run("fast", () => "fast"),
+      step.run("slow", () => new Promise((resolve) => setTimeout(() => resolve("slow"), 1500))),
+    ]),
+  );
+  const after = await step.run("after", () => `won by ${winner}`);
+  return { winner, after };
+});
+const failFastE2e = e2e.createFunction({ id: "fail-fast", retries: 0, triggers: on("e2e/fail-fast") }, async ({ step }) => {
+  await Promise.all([
+    (async () => {
+      await step.run("a1", () => new Promise((resolve) => setTimeout(() => resolve(1), 1500)));
+      return step.run("a2", () => 2);
+    })(),
+    step.run("b", () => {
+      throw new NonRetriableError("b is broken");
+    }),
+  ]);
+  return "unreachable";
+});
+e2eFunctions.push(signalWaitE2e, signalSendE2e, raceE2e, failFastE2e);
 
 function port() {
   const i = process.argv.indexOf("--port");

@@ -160,8 +160,34 @@ public final class PeerTwins {
                 .singleton(new Singleton(null, Singleton.Mode.skip))
                 .timeouts(new Timeouts(null, Duration.ofDays(7)))
                 .handler((in, step) -> Map.of("count", in.events().size()));
+        var failFast = Function.builder("fail-fast").trigger(Trigger.event("peer/fail-fast")).handler((in, step) -> {
+            List<Integer> ab = step.parallel(List.<java.util.concurrent.Callable<Integer>>of(
+                    () -> {
+                        int x = step.run("a1", Integer.class, () -> 1);
+                        return step.run("a2", Integer.class, () -> x + 1);
+                    },
+                    () -> step.run("b", Integer.class, () -> 2)));
+            return Map.of("a", ab.get(0), "b", ab.get(1));
+        });
+        var race = Function.builder("race").trigger(Trigger.event("peer/race")).handler((in, step) -> {
+            String winner = step.race(List.<java.util.concurrent.Callable<String>>of(
+                    () -> step.run("fast", String.class, () -> "fast"),
+                    () -> step.run("slow", String.class, () -> "slow")));
+            String after = step.run("after", String.class, () -> "won by " + winner);
+            return Map.of("winner", winner, "after", after);
+        });
+        var signalWait = Function.builder("signal-wait").trigger(Trigger.event("peer/signal-wait")).handler((in, step) -> {
+            Optional<JsonNode> got = step.waitForSignal("approval", JsonNode.class,
+                    WaitForSignal.of("peer/approve-1").timeout(Duration.ofHours(1)));
+            return nullable("got", got.orElse(null));
+        });
+        var signalSend = Function.builder("signal-send").trigger(Trigger.event("peer/signal-send")).handler((in, step) -> {
+            Optional<String> runId = step.sendSignal("tell", "peer/approve-1", Map.of("ok", true));
+            return nullable("runId", runId.orElse(null));
+        });
         return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
-                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch);
+                throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
+                failFast, race, signalWait, signalSend);
     }
 
     private static Map<String, Object> nullable(String key, Object value) {

@@ -46,6 +46,7 @@ public final class Executor {
     private final SdkClient client;
     private final Backoff backoff;
     private final Dispatches dispatches;
+    private final SignalWaits signals;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -60,6 +61,7 @@ public final class Executor {
         this.registry = lifecycle.registry();
         this.client = client;
         this.backoff = backoff;
+        this.signals = new SignalWaits(lifecycle);
     }
 
     /** The queue whose items this executor handles (set once, before it starts). */
@@ -309,6 +311,7 @@ public final class Executor {
                     lifecycle.complete(run.id(), c.data());
                     return;
                 }
+                case Op.WaitForSignal w -> signals.pause(run, w, now);
                 case Op.Other o -> LOG.warn("run {}: the devserver does not support op {} (step {}); ignoring it",
                         run.id(), o.raw().op(), o.id());
             }
@@ -463,8 +466,10 @@ public final class Executor {
 
     private void waitTimeout(QueueItem item) {
         store.txRun(() -> {
+            String kind = store.pause(item.runId(), item.stepId()).map(PauseRecord::kind).orElse(PauseRecord.WAIT);
             if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
-                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "WaitForEvent", "completed",
+                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null,
+                        PauseRecord.SIGNAL.equals(kind) ? "WaitForSignal" : "WaitForEvent", "completed",
                         Json.nodes().nullNode(), null, 0, lifecycle.clock().millis());
             }
         });
