@@ -57,6 +57,8 @@ class SignalsAndRaceEndToEndTest {
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
         final AtomicInteger a2Runs = new AtomicInteger();
         final AtomicInteger a1Ends = new AtomicInteger();
+        /** Holds the race's slow step until the test saw the run complete without it. */
+        final CountDownLatch raceCompleted = new CountDownLatch(1);
         /** Holds step a1 until the test saw b fail for good, so b's failure surely comes first. */
         final CountDownLatch bFailed = new CountDownLatch(1);
         DevServer dev;
@@ -89,6 +91,16 @@ class SignalsAndRaceEndToEndTest {
                             },
                             () -> step.waitForEvent("approval", WaitForEvent.of("ls/never").timeout(Duration.ofMinutes(1)))
                                     .map(e -> "event").orElse("no event"))));
+            var timesOut = Function.builder("times-out").trigger(Trigger.event("ls/times-out")).handler((in, step) -> step.race(
+                    List.<Callable<String>>of(
+                            () -> step.run("slow", String.class, () -> {
+                                raceCompleted.await(20, TimeUnit.SECONDS);
+                                return "slow";
+                            }),
+                            () -> {
+                                step.sleep("deadline", Duration.ofMillis(200));
+                                return "timed out";
+                            })));
             var failsFast = Function.builder("fails-fast").trigger(Trigger.event("ls/fails-fast")).retries(0).handler((in, step) ->
                     step.parallel(List.<Callable<Integer>>of(
                             () -> {
@@ -102,7 +114,7 @@ class SignalsAndRaceEndToEndTest {
                             () -> step.run("b", Integer.class, () -> {
                                 throw new NonRetriableException("b is broken");
                             }))));
-            app = Loomstep.builder("ls").dev(dev.url()).checkpointing(checkpointing).functions(waits, tells, races, failsFast).build();
+            app = Loomstep.builder("ls").dev(dev.url()).checkpointing(checkpointing).functions(waits, tells, races, timesOut, failsFast).build();
             server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
             server.sync();
             api = new Api(dev);
@@ -191,6 +203,14 @@ class SignalsAndRaceEndToEndTest {
         void aRaceEndsWithTheFirstBranchToFinish() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("ls/races", Map.of())), "Completed");
             assertEquals("timer", run.get("output").asText(), run.toString());
+        }
+
+        @Test
+        void aRaceGoesOnWhenItsFirstBranchEndsWhileAnotherBranchsStepStillRuns() {
+            String runId = api.runOf(api.send("ls/times-out", Map.of()));
+            JsonNode run = api.awaitStatus(runId, "Completed");
+            raceCompleted.countDown();
+            assertEquals("timed out", run.get("output").asText(), run.toString());
         }
 
         @Test

@@ -279,7 +279,8 @@ public final class Executor {
                         store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,
                                 e.error(), start);
                         store.noteAttempt(new AttemptRecord(run.id(), e.id(), attempts, now, e.error(), now + delay.toMillis()));
-                        lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(), null);
+                        lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(),
+                                item.race() ? item.payload() : null);
                     } else {
                         discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
                     }
@@ -289,7 +290,7 @@ public final class Executor {
                 case Op.StepPlanned p -> {
                     if (!isMemoized(run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
                         store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
-                        lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, null);
+                        lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, raceMode(p.opts()));
                     }
                 }
                 case Op.Sleep s -> sleep(run, s, now);
@@ -319,6 +320,12 @@ public final class Executor {
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }
+    }
+
+    /** The payload that marks a planned step of a race ({@code opts.parallelMode: "race"}), else null. */
+    private static JsonNode raceMode(JsonNode opts) {
+        return opts != null && QueueItem.RACE.equals(opts.path("parallelMode").asText(null))
+                ? Json.nodes().objectNode().put("parallelMode", QueueItem.RACE) : null;
     }
 
     /**
