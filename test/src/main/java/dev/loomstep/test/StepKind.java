@@ -11,5 +11,9 @@ public enum StepKind {
     /** {@code step.waitForEvent}. */
     WAIT_FOR_EVENT,
     /** {@code step.invoke}. */
-    INVOKE
+    INVOKE,
+    /** {@code step.waitForSignal}. */
+    WAIT_FOR_SIGNAL,
+    /** {@code step.sendSignal} (a run step of its own kind on the wire). */
+    SEND_SIGNAL
 }

@@ -275,6 +275,7 @@ final class TestRun {
                 case Op.StepNotFound n -> fail(WireError.of("StepNotFound", "step " + n.id() + " was planned but the function"
                         + " did not reach it when called for it; is the function deterministic?"));
                 case Op.RunComplete done -> complete(done.data());
+                case Op.WaitForSignal w -> waitForSignal(w);
                 case Op.Other o -> pending = "the SDK answered op \"" + o.raw().op() + "\", which the test engine ignores";
             }
             if (status != null) {
@@ -355,6 +356,25 @@ final class TestRun {
             return;
         }
         enqueue(Math.max(now, wake), new Resolve(s.id(), Json.nodes().nullNode(), null));
+    }
+
+    /**
+     * No signal reaches a run of the test engine (signals come from outside a run; the devserver of
+     * {@code LoomstepExtension} has them): the wait ends empty at its timeout, in virtual time.
+     */
+    private void waitForSignal(Op.WaitForSignal w) {
+        if (memo.containsKey(w.id()) || queued(w.id())) {
+            return;
+        }
+        Step step = note(w.id(), label(w.displayName(), w.signal()), StepKind.WAIT_FOR_SIGNAL, w.toWire().opts());
+        long expires;
+        try {
+            expires = wakeTime(w.timeout(), now);
+        } catch (IllegalArgumentException e) {
+            fail(WireError.of("InvalidWaitForSignal", "waitForSignal step " + step.id + " has an invalid timeout \"" + w.timeout() + "\""));
+            return;
+        }
+        enqueue(expires, new Resolve(w.id(), Json.nodes().nullNode(), null));
     }
 
     private void waitForEvent(Op.WaitForEvent w) {
@@ -488,7 +508,8 @@ final class TestRun {
     }
 
     private static StepKind runKind(JsonNode opts) {
-        return opts != null && "step.sendEvent".equals(opts.path("type").asText(null)) ? StepKind.SEND_EVENT : StepKind.RUN;
+        String type = opts == null ? null : opts.path("type").asText(null);
+        return "step.sendEvent".equals(type) ? StepKind.SEND_EVENT : "step.sendSignal".equals(type) ? StepKind.SEND_SIGNAL : StepKind.RUN;
     }
 
     private void complete(JsonNode result) {
