@@ -231,6 +231,17 @@ const race = inngest.createFunction({ id: "race", triggers: on("peer/race") }, a
   return { winner, after };
 });
 
+// A race against a deadline: a wait and a sleep in race mode, returning as soon as one ends.
+const raceTimeout = inngest.createFunction({ id: "race-timeout", triggers: on("peer/race-timeout") }, async ({ step, group }) => {
+  const outcome = await group.parallel({ mode: "race" }, () =>
+    Promise.race([
+      step.waitForEvent("approval", { event: "peer/approve", timeout: "1h" }).then((e) => (e ? "approved" : "no answer")),
+      step.sleep("deadline", "30m").then(() => "deadline"),
+    ]),
+  );
+  return { outcome };
+});
+
 // Signals: wait for one (its data, or null on timeout), and send one from a step.
 const signalWait = inngest.createFunction({ id: "signal-wait", triggers: on("peer/signal-wait") }, async ({ step }) => {
   const got = await step.waitForSignal("approval", { signal: "peer/approve-1", timeout: "1h" });
@@ -244,7 +255,7 @@ const signalSend = inngest.createFunction({ id: "signal-send", triggers: on("pee
 const functions = [
   seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
-  failFast, race, signalWait, signalSend,
+  failFast, race, signalWait, signalSend, raceTimeout,
 ];
 
 // A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver

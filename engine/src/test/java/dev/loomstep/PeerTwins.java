@@ -176,6 +176,16 @@ public final class PeerTwins {
             String after = step.run("after", String.class, () -> "won by " + winner);
             return Map.of("winner", winner, "after", after);
         });
+        var raceTimeout = Function.builder("race-timeout").trigger(Trigger.event("peer/race-timeout")).handler((in, step) -> {
+            String outcome = step.race(List.<java.util.concurrent.Callable<String>>of(
+                    () -> step.waitForEvent("approval", WaitForEvent.of("peer/approve").timeout(Duration.ofHours(1)))
+                            .map(e -> "approved").orElse("no answer"),
+                    () -> {
+                        step.sleep("deadline", Duration.ofMinutes(30));
+                        return "deadline";
+                    }));
+            return Map.of("outcome", outcome);
+        });
         var signalWait = Function.builder("signal-wait").trigger(Trigger.event("peer/signal-wait")).handler((in, step) -> {
             Optional<JsonNode> got = step.waitForSignal("approval", JsonNode.class,
                     WaitForSignal.of("peer/approve-1").timeout(Duration.ofHours(1)));
@@ -187,7 +197,7 @@ public final class PeerTwins {
         });
         return List.of(seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
-                failFast, race, signalWait, signalSend);
+                failFast, race, signalWait, signalSend, raceTimeout);
     }
 
     private static Map<String, Object> nullable(String key, Object value) {
