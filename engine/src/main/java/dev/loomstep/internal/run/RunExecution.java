@@ -68,6 +68,7 @@ public final class RunExecution implements Step, Broker.Listener {
     /** Null unless this request checkpoints (see {@link Checkpoints}). */
     private final Checkpoints checkpoints;
     private final Broker broker = new Broker(this);
+    private final Forks forks = new Forks(broker);
     private final Map<String, Integer> repeats = new HashMap<>();
     private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
 
@@ -293,92 +294,18 @@ public final class RunExecution implements Step, Broker.Listener {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> List<T> parallel(List<? extends Callable<? extends T>> branches) {
-        Forked forked = fork(branches, Broker.Join.FAIL_FAST);
-        for (Branch child : forked.children) {
-            if (child.failure() != null) {
-                throw rethrown(child.failure());
-            }
-        }
-        return (List<T>) Arrays.asList(forked.results);
+        return forks.parallel(currentBranch(), branches);
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> List<Settled<T>> parallelSettled(List<? extends Callable<? extends T>> branches) {
-        Forked forked = fork(branches, Broker.Join.ALL_SETTLED);
-        var out = new ArrayList<Settled<T>>(forked.children.size());
-        for (Branch child : forked.children) {
-            Throwable t = child.failure();
-            if (t instanceof Error e) {
-                throw e;
-            }
-            Throwable cause = t instanceof WrappedCheckedException w ? w.getCause() : t;
-            out.add(t == null ? new Settled.Value<>((T) forked.results[child.index()]) : new Settled.Failure<>((Exception) cause));
-        }
-        return out;
+        return forks.parallelSettled(currentBranch(), branches);
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T race(List<? extends Callable<? extends T>> branches) {
-        requireNonNull(branches, "the race's branches");
-        if (branches.isEmpty()) {
-            throw new IllegalArgumentException("a race needs at least one branch");
-        }
-        Forked forked = fork(branches, Broker.Join.RACE);
-        Branch winner = Broker.raceWinner(forked.children);
-        forked.self.settledAt(winner.settledAt());
-        if (winner.failure() != null) {
-            throw rethrown(winner.failure());
-        }
-        return (T) forked.results[winner.index()];
-    }
-
-    private record Forked(Branch self, List<Branch> children, Object[] results) {}
-
-    /** Runs the branches as children of the calling branch; each child's exception stays on its branch. */
-    private Forked fork(List<? extends Callable<?>> branches, Broker.Join join) {
-        requireNonNull(branches, "the parallel branches");
-        Branch self = currentBranch();
-        int n = branches.size();
-        Object[] results = new Object[n];
-        var bodies = new ArrayList<Runnable>(n);
-        for (int i = 0; i < n; i++) {
-            int at = i;
-            Callable<?> c = branches.get(i);
-            requireNonNull(c, "branch " + i);
-            bodies.add(() -> {
-                try {
-                    results[at] = c.call();
-                } catch (RuntimeException | Error e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new WrappedCheckedException(e);
-                }
-            });
-        }
-        List<Branch> children = broker.fork(self, bodies, join);
-        if (self.inRace()) {
-            // A race around this fork compares how late its branches settled: the kept children's steps count.
-            for (Branch child : children) {
-                if (!child.abandoned()) {
-                    self.settledAt(child.settledAt());
-                }
-            }
-        }
-        return new Forked(self, children, results);
-    }
-
-    private static RuntimeException rethrown(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new WrappedCheckedException((Exception) t);
+        return forks.race(currentBranch(), branches);
     }
 
     // ---- the core: memoized, or reported, or executed ---------------------------------------------
