@@ -260,10 +260,52 @@ const subsecond = inngest.createFunction({ id: "subsecond", triggers: on("peer/s
   return { got, result };
 });
 
+// Promise.all fails at once: when "b" failed for good, the other branch's next step is never planned.
+const failFast = inngest.createFunction({ id: "fail-fast", triggers: on("peer/fail-fast") }, async ({ step }) => {
+  const [a, b] = await Promise.all([
+    (async () => {
+      const x = await step.run("a1", () => 1);
+      return step.run("a2", () => x + 1);
+    })(),
+    step.run("b", () => 2),
+  ]);
+  return { a, b };
+});
+
+// Race mode (group.parallel): the step the executor saw finish first wins; every op carries parallelMode.
+const race = inngest.createFunction({ id: "race", triggers: on("peer/race") }, async ({ step, group }) => {
+  const winner = await group.parallel({ mode: "race" }, () =>
+    Promise.race([step.run("fast", () => "fast"), step.run("slow", () => "slow")]),
+  );
+  const after = await step.run("after", () => `won by ${winner}`);
+  return { winner, after };
+});
+
+// A race against a deadline: a wait and a sleep in race mode, returning as soon as one ends.
+const raceTimeout = inngest.createFunction({ id: "race-timeout", triggers: on("peer/race-timeout") }, async ({ step, group }) => {
+  const outcome = await group.parallel({ mode: "race" }, () =>
+    Promise.race([
+      step.waitForEvent("approval", { event: "peer/approve", timeout: "1h" }).then((e) => (e ? "approved" : "no answer")),
+      step.sleep("deadline", "30m").then(() => "deadline"),
+    ]),
+  );
+  return { outcome };
+});
+
+// Signals: wait for one (its data, or null on timeout), and send one from a step.
+const signalWait = inngest.createFunction({ id: "signal-wait", triggers: on("peer/signal-wait") }, async ({ step }) => {
+  const got = await step.waitForSignal("approval", { signal: "peer/approve-1", timeout: "1h" });
+  return { got: got === null ? null : got.data };
+});
+const signalSend = inngest.createFunction({ id: "signal-send", triggers: on("peer/signal-send") }, async ({ step }) => {
+  const sent = await step.sendSignal("tell", { signal: "peer/approve-1", data: { ok: true } });
+  return { runId: sent.runId ?? null };
+});
+
 const functions = [
   subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
-  fetches, ai,
+  fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];
 
 // A second app, `e2e`, served at /api/e2e: end-to-end scenarios for the devserver
@@ -449,6 +491,44 @@ const tooBig = e2e.createFunction({ id: "too-big", retries: 0, triggers: on("e2e
   return (await step.run("blob", () => "x".repeat(4 * 1024 * 1024))).length;
 });
 e2eFunctions.push(hoard, tooBig);
+
+// Signals, race and fail-fast (devserver/src/test/java/dev/loomstep/devserver/JsSdkSignalsAndRaceTest.java).
+const signalWaitE2e = e2e.createFunction({ id: "signal-wait", triggers: on("e2e/signal-wait") }, async ({ event, step }) => {
+  const got = await step.waitForSignal("approval", {
+    signal: `e2e/approve-${event.data.id}`,
+    timeout: event.data.quick ? "1s" : "1m",
+  });
+  return { got };
+});
+const signalSendE2e = e2e.createFunction({ id: "signal-send", triggers: on("e2e/signal-send") }, async ({ event, step }) => {
+  const sent = await step.sendSignal("tell", { signal: `e2e/approve-${event.data.id}`, data: { by: "js" } });
+  return { runId: sent.runId ?? null };
+});
+// JS resolves a race only while its function goes on to a next step: with nothing after the race it may
+// report the loser's pending op again instead of returning (then the run ends when the loser does).
+const raceE2e = e2e.createFunction({ id: "race", triggers: on("e2e/race") }, async ({ step, group }) => {
+  const winner = await group.parallel({ mode: "race" }, () =>
+    Promise.race([
+      step.run("fast", () => "fast"),
+      step.run("slow", () => new Promise((resolve) => setTimeout(() => resolve("slow"), 1500))),
+    ]),
+  );
+  const after = await step.run("after", () => `won by ${winner}`);
+  return { winner, after };
+});
+const failFastE2e = e2e.createFunction({ id: "fail-fast", retries: 0, triggers: on("e2e/fail-fast") }, async ({ step }) => {
+  await Promise.all([
+    (async () => {
+      await step.run("a1", () => new Promise((resolve) => setTimeout(() => resolve(1), 1500)));
+      return step.run("a2", () => 2);
+    })(),
+    step.run("b", () => {
+      throw new NonRetriableError("b is broken");
+    }),
+  ]);
+  return "unreachable";
+});
+e2eFunctions.push(signalWaitE2e, signalSendE2e, raceE2e, failFastE2e);
 
 function port() {
   const i = process.argv.indexOf("--port");

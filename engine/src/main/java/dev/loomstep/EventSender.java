@@ -1,6 +1,8 @@
 package dev.loomstep;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Sends events to the event API. The HTTP adapter provides one (found through {@link java.util.ServiceLoader}
@@ -11,6 +13,17 @@ import java.util.List;
 public interface EventSender {
     /** Sends the events and returns their ids, in order. */
     List<String> send(List<Event> events) throws Exception;
+
+    /**
+     * Sends a signal ({@code POST /v1/signals} of the Inngest API) and returns the id of the run it resumed,
+     * or empty when no run waits for it. Senders that only know the event API refuse.
+     *
+     * @param data the signal's data as JSON, or null for none
+     */
+    default Optional<String> sendSignal(String signal, JsonNode data) throws Exception {
+        throw new UnsupportedOperationException("this event sender (" + getClass().getName() + ") cannot send signals; "
+                + "use loomstep-http's EventClient, or implement EventSender.sendSignal");
+    }
 
     /** Creates the default sender for a client's configuration. */
     interface Provider {

@@ -176,6 +176,19 @@ public final class Loomstep {
         return engine.send(new ArrayList<>(events), middleware);
     }
 
+    /**
+     * Sends a signal to the run waiting for it ({@link Step#waitForSignal}) through the Inngest API's
+     * {@code POST /v1/signals}, and returns that run's id; empty when no run waits for {@code signal}, which
+     * is not an error (the API answers 404 then, and the signal is dropped).
+     *
+     * <pre>{@code
+     * app.sendSignal("approve/order-" + orderId, new Approval("alice"));
+     * }</pre>
+     */
+    public Optional<String> sendSignal(String signal, Object data) {
+        return engine.sendSignal(signal, data);
+    }
+
     /** Builds a {@link Loomstep}; configuration starts from the environment. */
     public static final class Builder {
         private final String appId;

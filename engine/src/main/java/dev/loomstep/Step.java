@@ -57,8 +57,40 @@ public interface Step {
     /**
      * Runs each branch as its own durable path and returns their results in order. Steps reached by the
      * branches are reported to the executor together and executed in parallel.
+     *
+     * <p>Fails fast, like JS {@code Promise.all} and {@code StructuredTaskScope.ShutdownOnFailure}: the
+     * first branch to throw (a failed step, or its own code) makes this call throw that exception at once;
+     * the other branches are abandoned and report no further steps. Use {@link #parallelSettled} to let every
+     * branch finish whatever happens to the others.
      */
     <T> List<T> parallel(List<? extends Callable<? extends T>> branches);
+
+    /**
+     * As {@link #parallel}, but every branch runs to its end (JS {@code Promise.allSettled}): returns how
+     * each one ended, in order, and never throws for a branch's failure.
+     */
+    <T> List<Settled<T>> parallelSettled(List<? extends Callable<? extends T>> branches);
+
+    /**
+     * Runs the branches as a race (JS {@code group.parallel({mode: "race"}, () => Promise.race(...))}) and
+     * returns the result of the first to finish, or throws the exception of the first to fail. "First" is
+     * the executor's completion order ({@code ctx.stack}), so every replay picks the same winner; the others
+     * are abandoned for good and report no further steps. Their steps are sent with
+     * {@code opts.parallelMode: "race"}, so the executor continues the run as soon as any of them ends.
+     */
+    <T> T race(List<? extends Callable<? extends T>> branches);
+
+    /**
+     * Pauses until {@link Loomstep#sendSignal} (or any SDK, or the {@code POST /v1/signals} API) sends the
+     * signal named in {@code options}, binding its data to {@code type}; empty when the timeout passes first.
+     */
+    <T> Optional<T> waitForSignal(String id, Class<T> type, WaitForSignal options);
+
+    /**
+     * Sends a signal durably (once, however often the run replays) and returns the id of the run it resumed,
+     * or empty when no run was waiting for it.
+     */
+    Optional<String> sendSignal(String id, String signal, Object data);
 
     /**
      * A durable HTTP request made by the executor, not by this app: no thread waits for the answer, and

@@ -54,6 +54,7 @@ final class EventApi implements AutoCloseable {
         var api = new EventApi(server);
         server.createContext("/e/", api::events);
         server.createContext("/fn/register", api::register);
+        server.createContext("/v1/signals", api::signals);
         server.start();
         return api;
     }
@@ -65,7 +66,35 @@ final class EventApi implements AutoCloseable {
 
     /** A Loomstep {@link EventSender} that posts to this API over HTTP, as the HTTP adapter's sender does. */
     EventSender sender(String sdkHeader) {
-        return events -> {
+        return new EventSender() {
+            @Override
+            public List<String> send(List<Event> events) throws Exception {
+                return sendEvents(sdkHeader, events);
+            }
+
+            @Override
+            public Optional<String> sendSignal(String signal, JsonNode data) throws Exception {
+                ObjectNode body = Json.nodes().objectNode().put("signal", signal);
+                if (data != null) {
+                    body.set("data", data);
+                }
+                var req = HttpRequest.newBuilder(URI.create(origin() + "/v1/signals"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .header("X-Inngest-Sdk", sdkHeader)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(body)))
+                        .build();
+                HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() == 404) {
+                    return Optional.empty();
+                }
+                return Optional.of(Json.mapper().readTree(r.body()).path("data").path("run_id").asText());
+            }
+        };
+    }
+
+    private List<String> sendEvents(String sdkHeader, List<Event> events) throws Exception {
+        {
             var req = HttpRequest.newBuilder(URI.create(origin() + "/e/test-key"))
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
@@ -80,7 +109,7 @@ final class EventApi implements AutoCloseable {
             var ids = new ArrayList<String>();
             body.path("ids").forEach(id -> ids.add(id.asText()));
             return ids;
-        };
+        }
     }
 
     /** Events received from the SDK whose {@code X-Inngest-Sdk} header starts with {@code sdkPrefix}. */
@@ -123,6 +152,24 @@ final class EventApi implements AutoCloseable {
             answer.set("ids", ids);
             answer.put("status", 200);
             respond(ex, 200, answer.toString());
+        }
+    }
+
+    /**
+     * {@code POST /v1/signals}: recorded as a received "event" named {@code signal:{name}}; a signal named
+     * {@code …/nobody} finds no waiter (404, as Inngest answers), any other resumes run {@code run-{digest}}.
+     */
+    private void signals(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = Json.mapper().readTree(readAll(ex.getRequestBody()));
+            String name = body.path("signal").asText();
+            String sdk = String.valueOf(ex.getRequestHeaders().getFirst("X-Inngest-Sdk"));
+            received.add(new Received(sdk, "signal:" + name, body.path("data")));
+            if (name.endsWith("/nobody")) {
+                respond(ex, 404, "{\"error\":\"No signal found\",\"data\":null,\"status\":404}");
+                return;
+            }
+            respond(ex, 200, "{\"data\":{\"run_id\":\"run-" + digest(name) + "\"},\"metadata\":{}}");
         }
     }
 

@@ -260,6 +260,35 @@ class JsSdkDifferentialTest {
         }
     }
 
+    /**
+     * A race the function returns right after, with a loser still pending: JS 4.24 answers the loser's
+     * pending op again (its race settles a microtask after it reports what it found), so the executor waits
+     * for the loser before JS returns; Loomstep returns at once. The winner is the same either way, as
+     * {@code race-timeout/both-ended} shows. Both bodies are fixtures outside {@code cases.json} for this
+     * reason.
+     */
+    @Test
+    void aRaceFollowedByReturnAnswersAtOnceWhereJsReportsTheLosersPendingOpAgain() throws IOException {
+        var expected = Map.of("race-timeout/approved", List.of("approved", "Sleep", "deadline"),
+                "race-timeout/deadline-passed", List.of("deadline", "WaitForEvent", "approval"));
+        for (var e : expected.entrySet()) {
+            String body = Fixtures.body(e.getKey());
+            JsPeer.Response js = peer.call(APP + "-race-timeout", "step", body);
+            CallResult ours = app.call(APP + "-race-timeout", "step", Json.mapper().readValue(body, CallRequest.class), null);
+            String context = e.getKey() + "\n  JS: " + js.status() + " " + js.body() + "\n  Loomstep: " + ours.status() + " "
+                    + new String(ours.body(), StandardCharsets.UTF_8);
+
+            assertEquals(206, js.status(), context);
+            JsonNode jsOps = Json.mapper().readTree(js.body());
+            assertEquals(1, jsOps.size(), context);
+            assertEquals(e.getValue().get(1), jsOps.get(0).path("op").asText(), "JS reports the loser again: " + context);
+            assertEquals(e.getValue().get(2), jsOps.get(0).path("displayName").asText(), context);
+            assertEquals("race", jsOps.get(0).path("opts").path("parallelMode").asText(), context);
+            assertEquals(200, ours.status(), "Loomstep returns at once: " + context);
+            assertEquals(e.getValue().get(0), Json.mapper().readTree(ours.body()).path("outcome").asText(), context);
+        }
+    }
+
     @Test
     void unknownFunctionIdFailsWith500AsTheJsSdkDoes() throws IOException {
         String body = Fixtures.body("returns/empty");

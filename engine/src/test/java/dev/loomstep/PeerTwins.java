@@ -197,9 +197,44 @@ public final class PeerTwins {
                     () -> step.invoke("call", JsonNode.class, Invoke.function("child").data(Map.of("v", 1)).timeout(Duration.ofMillis(1500)))));
             return nullable("got", parts.get(2), "result", parts.get(3));
         });
+        var failFast = Function.builder("fail-fast").trigger(Trigger.event("peer/fail-fast")).handler((in, step) -> {
+            List<Integer> ab = step.parallel(List.<java.util.concurrent.Callable<Integer>>of(
+                    () -> {
+                        int x = step.run("a1", Integer.class, () -> 1);
+                        return step.run("a2", Integer.class, () -> x + 1);
+                    },
+                    () -> step.run("b", Integer.class, () -> 2)));
+            return Map.of("a", ab.get(0), "b", ab.get(1));
+        });
+        var race = Function.builder("race").trigger(Trigger.event("peer/race")).handler((in, step) -> {
+            String winner = step.race(List.<java.util.concurrent.Callable<String>>of(
+                    () -> step.run("fast", String.class, () -> "fast"),
+                    () -> step.run("slow", String.class, () -> "slow")));
+            String after = step.run("after", String.class, () -> "won by " + winner);
+            return Map.of("winner", winner, "after", after);
+        });
+        var raceTimeout = Function.builder("race-timeout").trigger(Trigger.event("peer/race-timeout")).handler((in, step) -> {
+            String outcome = step.race(List.<java.util.concurrent.Callable<String>>of(
+                    () -> step.waitForEvent("approval", WaitForEvent.of("peer/approve").timeout(Duration.ofHours(1)))
+                            .map(e -> "approved").orElse("no answer"),
+                    () -> {
+                        step.sleep("deadline", Duration.ofMinutes(30));
+                        return "deadline";
+                    }));
+            return Map.of("outcome", outcome);
+        });
+        var signalWait = Function.builder("signal-wait").trigger(Trigger.event("peer/signal-wait")).handler((in, step) -> {
+            Optional<JsonNode> got = step.waitForSignal("approval", JsonNode.class,
+                    WaitForSignal.of("peer/approve-1").timeout(Duration.ofHours(1)));
+            return nullable("got", got.orElse(null));
+        });
+        var signalSend = Function.builder("signal-send").trigger(Trigger.event("peer/signal-send")).handler((in, step) -> {
+            Optional<String> runId = step.sendSignal("tell", "peer/approve-1", Map.of("ok", true));
+            return nullable("runId", runId.orElse(null));
+        });
         return List.of(subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
-                fetches, ai);
+                fetches, ai, failFast, race, signalWait, signalSend, raceTimeout);
     }
 
     private static Map<String, Object> nullable(String key, Object value) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
+import dev.loomstep.WaitForSignal;
 import dev.loomstep.undertow.LoomstepServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +94,32 @@ class RestartTest {
 
                 assertEquals("ran 1, then woke", run.get("output").asText());
                 assertEquals(1, before.get());
+            }
+        }
+    }
+
+    @Test
+    void aSignalWaitSurvivesARestartAndTheSignalThenResumesIt() throws Exception {
+        Path db = dir.resolve("dev.db");
+        var fn = Function.builder("approval").trigger(Trigger.event("ls/approval")).handler((in, step) ->
+                step.waitForSignal("approval", String.class, WaitForSignal.of("ls/approve-1").timeout(Duration.ofHours(1)))
+                        .orElse("timed out"));
+        String runId;
+        try (DevServer first = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start();
+                LoomstepServer server = LoomstepServer.builder(Loomstep.builder("ls").dev(first.url()).functions(fn).build())
+                        .host("127.0.0.1").port(0).start()) {
+            server.sync();
+            Api api = new Api(first);
+            runId = api.runOf(api.send("ls/approval", Map.of()));
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "the run to wait for its signal");
+            first.close(); // the devserver stops while the run waits
+
+            try (DevServer second = DevServer.builder().port(0).database(db).retryDelayScale(0.001).start()) {
+                Api again = new Api(second);
+                Api.Response sent = again.request("POST", "/v1/signals", "{\"signal\":\"ls/approve-1\",\"data\":\"yes\"}");
+                assertEquals(200, sent.status(), sent.text());
+                assertEquals(runId, sent.json().get("data").get("run_id").asText());
+                assertEquals("yes", again.awaitStatus(runId, "Completed").get("output").asText());
             }
         }
     }

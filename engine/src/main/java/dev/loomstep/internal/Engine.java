@@ -15,6 +15,7 @@ import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.RawRequest;
 import dev.loomstep.protocol.WireError;
 import java.util.List;
+import java.util.Optional;
 
 /** Runs call requests for one app. */
 public final class Engine {
@@ -42,6 +43,20 @@ public final class Engine {
             return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
         return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints);
+    }
+
+    /** Sends a signal with {@code data} written by the app's mapper; see {@link Loomstep#sendSignal}. */
+    public Optional<String> sendSignal(String signal, Object data) {
+        if (signal == null || signal.isBlank()) {
+            throw new IllegalArgumentException("the signal to send must not be blank");
+        }
+        try {
+            return app.eventSender().sendSignal(signal, data == null ? null : codec.mapper().valueToTree(data));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("sending signal \"" + signal + "\" failed: " + e.getMessage(), e);
+        }
     }
 
     public List<String> send(List<Event> events, List<Middleware> middleware) {

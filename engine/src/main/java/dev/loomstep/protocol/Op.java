@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public sealed interface Op
         permits Op.StepRun, Op.StepError, Op.StepFailed, Op.StepPlanned, Op.Sleep, Op.WaitForEvent,
                 Op.InvokeFunction, Op.StepNotFound, Op.RunComplete, Op.Other,
-                Op.Gateway, Op.AIGateway {
+                Op.Gateway, Op.AIGateway, Op.WaitForSignal {
 
     /** Hashed step id. */
     String id();
@@ -135,6 +135,24 @@ public sealed interface Op
     }
 
     /**
+     * Wait for a signal: {@code opts} {@code {signal, timeout, conflict?}}, the signal also in {@code name},
+     * as the JS SDK sends it. Memoized with {@code {"data": {"signal", "data"}}}, or null on timeout.
+     *
+     * @param conflict {@code "replace"} to take the signal over from another waiting run; null to fail then
+     */
+    record WaitForSignal(String id, String displayName, String signal, String timeout, String conflict) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("signal", signal);
+            opts.put("timeout", timeout);
+            if (conflict != null) {
+                opts.put("conflict", conflict);
+            }
+            return new WireOp(id, OpCode.WaitForSignal.name(), signal, displayName, opts, null, null);
+        }
+    }
+
+    /**
      * A model call the executor makes for the SDK ({@code step.ai.infer}). {@code opts} is
      * {@code {type: "step.ai.infer", url, headers, auth_key, format, body}}; the executor memoizes the
      * provider's response as the step's data.
@@ -145,7 +163,10 @@ public sealed interface Op
         }
     }
 
-    /** An opcode Loomstep does not act on (WaitForSignal, …), kept as sent. */
+    /**
+     * An op kept in its wire form: an opcode Loomstep does not act on as sent, or an op the engine
+     * reports with extra {@code opts} (a step inside a race).
+     */
     record Other(WireOp raw) implements Op {
         public String id() {
             return raw.id();
@@ -179,7 +200,8 @@ public sealed interface Op
                     opts.get("payload"), text(opts, "timeout", null));
             case StepNotFound -> new StepNotFound(w.id());
             case RunComplete -> new RunComplete(w.id(), w.data());
-            case WaitForSignal -> new Other(w);
+            case WaitForSignal -> new WaitForSignal(w.id(), w.displayName(), text(opts, "signal", w.name()),
+                    text(opts, "timeout", null), text(opts, "conflict", null));
             case AIGateway -> new AIGateway(w.id(), w.displayName(), opts);
             case Gateway -> new Gateway(w.id(), w.displayName(), opts);
         };

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,8 @@ public final class EventClient implements EventSender {
     private final Duration maxBackoff;
     private final Duration requestTimeout;
     private final Clock clock;
+    /** Null when the client was built without a configuration, which is where the API origin comes from. */
+    private final SignalClient signals;
 
     private EventClient(Builder b) {
         this.origin = stripSlash(Objects.requireNonNull(b.eventApiOrigin, "eventApiOrigin"));
@@ -71,6 +74,7 @@ public final class EventClient implements EventSender {
         this.maxBackoff = b.maxBackoff;
         this.requestTimeout = b.requestTimeout;
         this.clock = b.clock;
+        this.signals = b.config == null ? null : new SignalClient(b.config, client, sdkHeader, requestTimeout);
     }
 
     public static Builder builder() {
@@ -166,6 +170,22 @@ public final class EventClient implements EventSender {
         throw new EventSendException(last.getMessage() + " after " + maxAttempts + " attempt(s)", last.status(), last.getCause());
     }
 
+    /**
+     * Sends a signal through the Inngest API ({@code POST {apiOrigin}/v1/signals}) and returns the id of the
+     * run it resumed, or empty when no run waits for it (the API's 404). Needs a client built with
+     * {@link Builder#config}, which says where the API is and which signing key authorises the call.
+     *
+     * @throws EventSendException when the API refuses the signal or cannot be reached
+     */
+    @Override
+    public Optional<String> sendSignal(String signal, JsonNode data) {
+        if (signals == null) {
+            throw new IllegalStateException("this EventClient was built without a configuration, so it does not know the API "
+                    + "to send signals to; build it with EventClient.builder().config(config)");
+        }
+        return signals.send(signal, data);
+    }
+
     private void pause(int retry, EventSendException why) {
         long base = initialBackoff.toMillis() << Math.min(retry - 1, 20);
         long delay = Math.min(maxBackoff.toMillis(), base + ThreadLocalRandom.current().nextLong(initialBackoff.toMillis() + 1));
@@ -215,6 +235,7 @@ public final class EventClient implements EventSender {
         private Duration maxBackoff = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
+        private Config config;
 
         private Builder() {}
 
@@ -223,6 +244,7 @@ public final class EventClient implements EventSender {
             eventApiOrigin = config.eventApiOrigin();
             eventKey = config.effectiveEventKey();
             env = config.env();
+            this.config = config;
             return this;
         }
 

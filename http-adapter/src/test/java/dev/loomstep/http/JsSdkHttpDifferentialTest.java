@@ -88,6 +88,12 @@ class JsSdkHttpDifferentialTest {
         if (request.pathAndQuery().startsWith("/fn/register")) {
             return new RecordingServer.Answer(200, "{\"ok\":true,\"modified\":true}");
         }
+        if (request.pathAndQuery().startsWith("/v1/signals")) {
+            // Inngest's signal API: the run it resumed, wrapped in {data}.
+            String signal = parse(request.text(), "signal body").path("signal").asText();
+            return new RecordingServer.Answer(200, "{\"data\":{\"run_id\":\"run-" + Fixtures.sha1Hex(signal).substring(0, 12)
+                    + "\"},\"metadata\":{}}");
+        }
         ArrayNode ids = Json.nodes().arrayNode();
         for (JsonNode e : events(request)) {
             ids.add("evt-" + Fixtures.sha1Hex(e.path("name").asText() + canonical(e.path("data"))).substring(0, 12));
@@ -299,6 +305,9 @@ class JsSdkHttpDifferentialTest {
     private Map<String, Long> eventsSentBy(String sdkPrefix) {
         var counts = new TreeMap<String, Long>();
         for (var r : api.requests()) {
+            if (r.pathAndQuery().startsWith("/v1/signals") && String.valueOf(r.header("X-Inngest-Sdk")).startsWith(sdkPrefix)) {
+                counts.merge("signal " + canonical(parse(r.text(), "signal body")), 1L, Long::sum);
+            }
             if (r.pathAndQuery().startsWith("/e/") && String.valueOf(r.header("X-Inngest-Sdk")).startsWith(sdkPrefix)) {
                 for (JsonNode e : events(r)) {
                     counts.merge(e.path("name").asText() + " " + canonical(e.path("data")), 1L, Long::sum);

@@ -17,5 +17,9 @@ public enum StepKind {
     /** {@code step.ai().infer}: made by the executor (mock it in tests). */
     AI_INFER,
     /** {@code step.ai().wrap}: a run step that records its input. */
-    AI_WRAP
+    AI_WRAP,
+    /** {@code step.waitForSignal}. */
+    WAIT_FOR_SIGNAL,
+    /** {@code step.sendSignal} (a run step of its own kind on the wire). */
+    SEND_SIGNAL
 }

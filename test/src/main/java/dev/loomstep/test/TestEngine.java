@@ -2,6 +2,7 @@ package dev.loomstep.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Event;
+import dev.loomstep.EventSender;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.middleware.Middleware;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -53,7 +55,18 @@ public final class TestEngine {
                 all.add(f);
             }
         }
-        var appBuilder = Loomstep.builder(b.appId).dev(null).functions(all).eventSender(this::record);
+        var appBuilder = Loomstep.builder(b.appId).dev(null).functions(all).eventSender(new EventSender() {
+            @Override
+            public List<String> send(List<Event> events) {
+                return record(events);
+            }
+
+            /** No run of the test engine waits for a signal (see {@code waitForSignal}): nobody is resumed. */
+            @Override
+            public Optional<String> sendSignal(String signal, JsonNode data) {
+                return Optional.empty();
+            }
+        });
         b.middleware.forEach(appBuilder::middleware);
         this.app = appBuilder.build();
         this.functionId = b.appId + "-" + b.function.id();

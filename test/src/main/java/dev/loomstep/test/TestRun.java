@@ -275,6 +275,7 @@ final class TestRun {
                 case Op.StepNotFound n -> fail(WireError.of("StepNotFound", "step " + n.id() + " was planned but the function"
                         + " did not reach it when called for it; is the function deterministic?"));
                 case Op.RunComplete done -> complete(done.data());
+                case Op.WaitForSignal w -> waitForSignal(w);
                 case Op.Other o -> pending = "the SDK answered op \"" + o.raw().op() + "\", which the test engine ignores";
                 case Op.Gateway g -> executorStep(g.id(), g.displayName(), StepKind.FETCH, g.opts());
                 case Op.AIGateway a -> executorStep(a.id(), a.displayName(), StepKind.AI_INFER, withoutKey(a.opts()));
@@ -357,6 +358,25 @@ final class TestRun {
             return;
         }
         enqueue(Math.max(now, wake), new Resolve(s.id(), Json.nodes().nullNode(), null));
+    }
+
+    /**
+     * No signal reaches a run of the test engine (signals come from outside a run; the devserver of
+     * {@code LoomstepExtension} has them): the wait ends empty at its timeout, in virtual time.
+     */
+    private void waitForSignal(Op.WaitForSignal w) {
+        if (memo.containsKey(w.id()) || queued(w.id())) {
+            return;
+        }
+        Step step = note(w.id(), label(w.displayName(), w.signal()), StepKind.WAIT_FOR_SIGNAL, w.toWire().opts());
+        long expires;
+        try {
+            expires = wakeTime(w.timeout(), now);
+        } catch (IllegalArgumentException e) {
+            fail(WireError.of("InvalidWaitForSignal", "waitForSignal step " + step.id + " has an invalid timeout \"" + w.timeout() + "\""));
+            return;
+        }
+        enqueue(expires, new Resolve(w.id(), Json.nodes().nullNode(), null));
     }
 
     private void waitForEvent(Op.WaitForEvent w) {
@@ -518,7 +538,12 @@ final class TestRun {
 
     private static StepKind runKind(JsonNode opts) {
         String type = opts == null ? null : opts.path("type").asText(null);
-        return "step.sendEvent".equals(type) ? StepKind.SEND_EVENT : "step.ai.wrap".equals(type) ? StepKind.AI_WRAP : StepKind.RUN;
+        return switch (type == null ? "" : type) {
+            case "step.sendEvent" -> StepKind.SEND_EVENT;
+            case "step.sendSignal" -> StepKind.SEND_SIGNAL;
+            case "step.ai.wrap" -> StepKind.AI_WRAP;
+            default -> StepKind.RUN;
+        };
     }
 
     private void complete(JsonNode result) {

@@ -95,6 +95,7 @@ public final class HttpApi {
         new EventRoutes(lifecycle, runView).addTo(r, this);
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
         new AppRoutes(lifecycle, syncs).addTo(r, this);
+        new SignalRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));

@@ -47,6 +47,7 @@ public final class Executor {
     private final Backoff backoff;
     private final Dispatches dispatches;
     private final Gateways gateways;
+    private final SignalWaits signals;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -62,6 +63,7 @@ public final class Executor {
         this.client = client;
         this.backoff = backoff;
         this.gateways = new Gateways(lifecycle, backoff, client.callTimeout());
+        this.signals = new SignalWaits(lifecycle);
     }
 
     /** The queue whose items this executor handles (set once, before it starts). */
@@ -292,7 +294,8 @@ public final class Executor {
                         store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,
                                 e.error(), start);
                         store.noteAttempt(new AttemptRecord(run.id(), e.id(), attempts, now, e.error(), now + delay.toMillis()));
-                        lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(), null);
+                        lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(),
+                                item.race() ? item.payload() : null);
                     } else {
                         discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
                     }
@@ -302,7 +305,7 @@ public final class Executor {
                 case Op.StepPlanned p -> {
                     if (!isMemoized(run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
                         store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
-                        lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, null);
+                        lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, raceMode(p.opts()));
                     }
                 }
                 case Op.Sleep s -> sleep(run, s, now);
@@ -326,6 +329,7 @@ public final class Executor {
                 }
                 case Op.Gateway g -> gateways.plan(run, g, now);
                 case Op.AIGateway a -> gateways.plan(run, a, now);
+                case Op.WaitForSignal w -> signals.pause(run, w, now);
                 case Op.Other o -> LOG.warn("run {}: the devserver does not support op {} (step {}); ignoring it",
                         run.id(), o.raw().op(), o.id());
             }
@@ -333,6 +337,12 @@ public final class Executor {
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }
+    }
+
+    /** The payload that marks a planned step of a race ({@code opts.parallelMode: "race"}), else null. */
+    private static JsonNode raceMode(JsonNode opts) {
+        return opts != null && QueueItem.RACE.equals(opts.path("parallelMode").asText(null))
+                ? Json.nodes().objectNode().put("parallelMode", QueueItem.RACE) : null;
     }
 
     /**
@@ -480,8 +490,10 @@ public final class Executor {
 
     private void waitTimeout(QueueItem item) {
         store.txRun(() -> {
+            String kind = store.pause(item.runId(), item.stepId()).map(PauseRecord::kind).orElse(PauseRecord.WAIT);
             if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
-                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "WaitForEvent", "completed",
+                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null,
+                        PauseRecord.SIGNAL.equals(kind) ? "WaitForSignal" : "WaitForEvent", "completed",
                         Json.nodes().nullNode(), null, 0, lifecycle.clock().millis());
             }
         });

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per run it enforces the executor's ordering: a discovery call ({@code stepId=step}) never overlaps
  * any other call of its run and waits until every targeted step call of the run (running or waiting for
  * a retry) is done; targeted step calls of a parallel fan-out run concurrently with each other. Timers
- * are not calls and run whenever due.
+ * are not calls and run whenever due. The exception is a step of a race ({@link QueueItem#race()}): as
+ * Inngest does for {@code parallelMode: "race"}, a discovery does not wait for it, so the run goes on as
+ * soon as any branch of the race ends while the other branches' steps still run.
  */
 public final class WorkQueue implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkQueue.class);
@@ -52,8 +54,12 @@ public final class WorkQueue implements AutoCloseable {
     private static final class Slot {
         int runningCalls;
         boolean discoverRunning;
-        /** STEP items queued or running: a discovery waits for all of them. */
+        /** STEP items queued or running: a discovery waits for all of them but race steps. */
         int outstandingSteps;
+        /** Of {@link #outstandingSteps}, the race steps. */
+        int outstandingRaceSteps;
+        /** Of {@link #runningCalls}, race steps. */
+        int runningRaceCalls;
         final List<QueueItem> blocked = new ArrayList<>();
 
         boolean idle() {
@@ -97,6 +103,9 @@ public final class WorkQueue implements AutoCloseable {
             queued.put(item.id(), item);
             if (item.kind() == Kind.STEP) {
                 slot(item.runId()).outstandingSteps++;
+                if (item.race()) {
+                    slot(item.runId()).outstandingRaceSteps++;
+                }
             }
             ready.add(item);
             changed.signalAll();
@@ -166,6 +175,9 @@ public final class WorkQueue implements AutoCloseable {
             s.blocked.remove(q);
             if (q.kind() == Kind.STEP) {
                 s.outstandingSteps--;
+                if (q.race()) {
+                    s.outstandingRaceSteps--;
+                }
             }
         }
     }
@@ -185,7 +197,8 @@ public final class WorkQueue implements AutoCloseable {
 
     private boolean eligible(QueueItem item, Slot s) {
         return switch (item.kind()) {
-            case DISCOVER -> s.runningCalls == 0 && s.outstandingSteps == 0;
+            case DISCOVER -> s.runningCalls == s.runningRaceCalls && s.outstandingSteps == s.outstandingRaceSteps
+                    && !s.discoverRunning;
             case STEP -> !s.discoverRunning;
             case WAKE, WAIT_TIMEOUT, INVOKE_TIMEOUT, CRON, GATEWAY -> true;
         };
@@ -215,6 +228,9 @@ public final class WorkQueue implements AutoCloseable {
                 running.put(head.id(), head);
                 if (s != null && head.kind().isCall()) {
                     s.runningCalls++;
+                    if (head.race()) {
+                        s.runningRaceCalls++;
+                    }
                     if (head.kind() == Kind.DISCOVER) {
                         s.discoverRunning = true;
                     }
@@ -249,12 +265,18 @@ public final class WorkQueue implements AutoCloseable {
             if (s != null) {
                 if (item.kind().isCall()) {
                     s.runningCalls--;
+                    if (item.race()) {
+                        s.runningRaceCalls--;
+                    }
                     if (item.kind() == Kind.DISCOVER) {
                         s.discoverRunning = false;
                     }
                 }
                 if (item.kind() == Kind.STEP) {
                     s.outstandingSteps--;
+                    if (item.race()) {
+                        s.outstandingRaceSteps--;
+                    }
                 }
                 // Whatever waited for this call gets another look.
                 ready.addAll(s.blocked);

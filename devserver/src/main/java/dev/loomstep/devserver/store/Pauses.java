@@ -33,6 +33,16 @@ final class Pauses {
                 Pauses::pauseRecord, eventName);
     }
 
+    /** The run waiting for {@code signal}; at most one holds a signal name. */
+    Optional<PauseRecord> signalPause(String signal) throws SQLException {
+        return sql.queryFirst("SELECT * FROM pauses WHERE kind = 'signal' AND event_name = ?", Pauses::pauseRecord, signal);
+    }
+
+    /** Takes {@code signal} from the run waiting for it, which then only times out (a wait that replaces it). */
+    void releaseSignal(String signal) throws SQLException {
+        sql.update("UPDATE pauses SET event_name = NULL WHERE kind = 'signal' AND event_name = ?", signal);
+    }
+
     void deletePauses(String runId) throws SQLException {
         sql.update("DELETE FROM pauses WHERE run_id = ?", runId);
     }

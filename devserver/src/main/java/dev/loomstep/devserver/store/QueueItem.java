@@ -7,9 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param stepId  the hashed step id (STEP and timers), or the function id (CRON)
  * @param attempt 0-based attempt of this call (sent as {@code ctx.attempt})
- * @param payload kind-specific data (the cron schedule of a CRON item), or null
+ * @param payload kind-specific data (the cron schedule of a CRON item, {@link #RACE} on a STEP of a race),
+ *                or null
  */
 public record QueueItem(long id, String runId, Kind kind, String stepId, int attempt, long dueAt, JsonNode payload) {
+
+    /** The payload of a STEP the SDK planned with {@code opts.parallelMode: "race"}. */
+    public static final String RACE = "race";
+
+    /** A targeted call of a step in a race: a discovery call does not wait for it. */
+    public boolean race() {
+        return kind == Kind.STEP && payload != null && RACE.equals(payload.path("parallelMode").asText(null));
+    }
 
     /** What a queue item does when it is due. */
     public enum Kind {

@@ -432,6 +432,18 @@ public final class Store implements AutoCloseable {
         return tx(() -> writer.sql.queryFirst("PRAGMA user_version", rs -> rs.getInt(1)).orElseThrow());
     }
 
+    // ---------------------------------------------------------------- signals
+
+    /** The run waiting for {@code signal}, if any (see {@link PauseRecord#SIGNAL}). */
+    public Optional<PauseRecord> signalPause(String signal) {
+        return read(t -> t.pauses.signalPause(signal));
+    }
+
+    /** Takes {@code signal} from the run waiting for it; that wait then only times out. */
+    public void releaseSignal(String signal) {
+        write(t -> t.pauses.releaseSignal(signal));
+    }
+
     /**
      * Forgets every run, step, event, wait and pending queue item; synced apps, functions and cron
      * schedules stay. For {@code DevServer.reset()}: tests that share one devserver start clean.

@@ -31,12 +31,34 @@ public final class Branch {
     int pendingChildren;
     /** The op this branch is parked on; set by the baton holder. */
     Object parkedOn;
+    /** How this branch waits for its children in {@link Broker#fork}. Touched only by the baton holder. */
+    Broker.Join join;
+    /** The children of this branch's current fork. */
+    java.util.List<Branch> children = java.util.List.of();
+    /** True once this branch's body returned or threw (not when it was unwound). */
+    boolean finished;
+    /** What the body threw, when {@link #finished}. */
+    Throwable failure;
+    /**
+     * Dropped by a fail-fast or race fork: it never parks or reports again. Written by the baton holder
+     * before it signals the branch to abort, so the branch sees it when it wakes.
+     */
+    volatile boolean abandoned;
+    /** Whether this branch runs inside a race: its steps are reported with {@code parallelMode: "race"}. */
+    final boolean inRace;
+    /**
+     * The latest position in the executor's completion order ({@code ctx.stack}) among the memoized steps
+     * this branch (and its kept children) consumed; -1 for none. A race's winner is the child whose position
+     * is lowest: the one the executor saw finish first.
+     */
+    int settledAt = -1;
 
-    Branch(Broker broker, Branch parent, int index, Runnable body) {
+    Branch(Broker broker, Branch parent, int index, Runnable body, boolean inRace) {
         this.broker = broker;
         this.parent = parent;
         this.index = index;
         this.body = body;
+        this.inRace = inRace;
     }
 
     /** What a parked branch is told to do when it wakes. */
@@ -56,6 +78,52 @@ public final class Branch {
 
     public Branch parent() {
         return parent;
+    }
+
+    /** Whether this branch runs inside a {@code step.race}, at any depth. */
+    public boolean inRace() {
+        return inRace;
+    }
+
+    /** Whether a fail-fast or race fork dropped this branch. */
+    public boolean abandoned() {
+        return abandoned;
+    }
+
+    /** Whether the body returned or threw. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** What the body threw, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** See {@link #settledAt}. */
+    public int settledAt() {
+        return settledAt;
+    }
+
+    /** Records that this branch consumed a memoized step at {@code position} of the executor's stack. */
+    public void settledAt(int position) {
+        if (position > settledAt) {
+            settledAt = position;
+        }
+    }
+
+    /** Whether {@code ancestor} is this branch or one of its ancestors. */
+    boolean within(Branch ancestor) {
+        for (Branch b = this; b != null; b = b.parent) {
+            if (b == ancestor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean started() {
+        return thread != null;
     }
 
     /** The branch the calling thread runs, or null when it runs none. */

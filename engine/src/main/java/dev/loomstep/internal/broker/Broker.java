@@ -42,7 +42,7 @@ public final class Broker {
      * branch may still be deciding the answer), else on a new virtual thread (returns at once).
      */
     public Branch start(Runnable function) {
-        root = new Branch(this, null, 0, function);
+        root = new Branch(this, null, 0, function, false);
         if (Thread.currentThread().isVirtual()) {
             root.runInline();
         } else {
@@ -87,21 +87,42 @@ public final class Broker {
         return s;
     }
 
+    /** How a fork waits for its children. */
+    public enum Join {
+        /** Every child finishes, whatever happens to its siblings ({@code Promise.allSettled}). */
+        ALL_SETTLED,
+        /**
+         * Every child finishes, but the first that throws ends the fork at once and its siblings are
+         * abandoned ({@code Promise.all}, {@code ShutdownOnFailure}).
+         */
+        FAIL_FAST,
+        /**
+         * The first child to finish or throw, in the executor's completion order, ends the fork; its siblings
+         * are abandoned ({@code Promise.race}). Decided once every child finished or parked, so that the
+         * child the executor saw settle first wins, not the first to be replayed.
+         */
+        RACE
+    }
+
     /**
-     * Runs {@code bodies} as child branches of {@code self}, in order, and returns when all of them
-     * finished. Children that park leave {@code self} waiting until a later request.
+     * Runs {@code bodies} as child branches of {@code self}, in order, and returns when {@code join} says
+     * the fork is over. Children that park leave {@code self} waiting until a later request. Children the
+     * fork abandoned are unwound and never report again.
      */
-    public List<Branch> fork(Branch self, List<Runnable> bodies) {
+    public List<Branch> fork(Branch self, List<Runnable> bodies, Join join) {
         if (decided) {
             throw Abort.INSTANCE;
         }
         var children = new ArrayList<Branch>(bodies.size());
+        boolean race = self.inRace || join == Join.RACE;
         for (int i = 0; i < bodies.size(); i++) {
-            children.add(new Branch(this, self, i, bodies.get(i)));
+            children.add(new Branch(this, self, i, bodies.get(i), race));
         }
         if (children.isEmpty()) {
             return children;
         }
+        self.join = join;
+        self.children = children;
         self.pendingChildren = children.size();
         ready.addAll(children);
         joining.add(self);
@@ -113,24 +134,135 @@ public final class Broker {
     }
 
     void finished(Branch b, Throwable failure) {
-        if (decided) {
+        if (decided || b.abandoned) {
+            // An abandoned branch that swallowed its unwinding holds no baton: it must not touch the run.
             return;
         }
+        b.finished = true;
+        b.failure = failure;
         listener.branchFinished(b, failure);
         Branch parent = b.parent;
-        if (parent != null && --parent.pendingChildren == 0) {
-            joining.remove(parent);
-            ready.add(parent);
+        if (parent != null) {
+            if (failure != null && parent.join == Join.FAIL_FAST) {
+                abandonSiblingsOf(parent, b, Integer.MAX_VALUE);
+                resume(parent);
+            } else if (--parent.pendingChildren == 0) {
+                resume(parent);
+            }
         }
         passBaton();
     }
 
     private void passBaton() {
         Branch next = ready.poll();
+        if (next == null && resolveRace()) {
+            next = ready.poll();
+        }
         if (next != null) {
             next.give(Branch.Signal.RUN);
         } else {
             listener.quiescent();
+        }
+    }
+
+    private void resume(Branch parent) {
+        parent.pendingChildren = 0;
+        joining.remove(parent);
+        ready.add(parent);
+    }
+
+    /**
+     * Everything else is parked or finished: a race with a finished child is decided now (the latest
+     * joined first, so an inner race settles before the race around it) and its parent resumes.
+     */
+    private boolean resolveRace() {
+        for (int i = joining.size() - 1; i >= 0; i--) {
+            Branch parent = joining.get(i);
+            Branch winner = parent.join == Join.RACE ? raceWinner(parent.children) : null;
+            if (winner != null) {
+                abandonSiblingsOf(parent, winner, winner.settledAt);
+                resume(parent);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The child of a race that the executor saw settle first: the finished one whose memoized steps end
+     * earliest in {@code ctx.stack}, the first in order on a tie; null while none finished.
+     */
+    public static Branch raceWinner(List<Branch> children) {
+        Branch winner = null;
+        for (Branch c : children) {
+            if (c.finished && (winner == null || c.settledAt < winner.settledAt)) {
+                winner = c;
+            }
+        }
+        return winner;
+    }
+
+    /** Drops every unfinished child of {@code parent} but {@code keep}, with all their descendants. */
+    private void abandonSiblingsOf(Branch parent, Branch keep, int decidedAt) {
+        for (Branch child : parent.children) {
+            if (child != keep && !child.finished) {
+                abandon(child, decidedAt);
+            }
+        }
+    }
+
+    /**
+     * Abandons a subtree: its branches never run user code again. A branch parked on a step it found before
+     * the fork was decided (its memoized steps all settled by {@code decidedAt} in {@code ctx.stack}) stays
+     * listed until the answer is decided, so that step is still reported in this request, as the JS SDK
+     * reports a losing promise's step: the executor knew it already and plans it once. A step found only
+     * after the decision is dropped: the branch stops there for good. The rest unwind now.
+     */
+    private void abandon(Branch subtree, int decidedAt) {
+        for (var it = parked.iterator(); it.hasNext(); ) {
+            Branch b = it.next();
+            if (b.within(subtree)) {
+                b.abandoned = true;
+                if (lastSettled(b, subtree) > decidedAt) {
+                    it.remove();
+                    unwind(b);
+                }
+            }
+        }
+        for (var it = joining.iterator(); it.hasNext(); ) {
+            Branch b = it.next();
+            if (b.within(subtree)) {
+                it.remove();
+                unwind(b);
+            }
+        }
+        for (var it = ready.iterator(); it.hasNext(); ) {
+            Branch b = it.next();
+            if (b.within(subtree)) {
+                it.remove();
+                unwind(b);
+            }
+        }
+        subtree.abandoned = true;
+    }
+
+    /** The latest stack position settled on the path from {@code b} up to {@code top}. */
+    private static int lastSettled(Branch b, Branch top) {
+        int max = -1;
+        for (Branch x = b; x != null; x = x.parent) {
+            max = Math.max(max, x.settledAt);
+            if (x == top) {
+                break;
+            }
+        }
+        return max;
+    }
+
+    /** A branch that never started is simply forgotten; a started one is woken to unwind. */
+    private void unwind(Branch b) {
+        b.abandoned = true;
+        if (b.started()) {
+            b.give(Branch.Signal.ABORT);
         }
     }
 

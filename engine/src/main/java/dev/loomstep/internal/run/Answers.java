@@ -17,7 +17,7 @@ final class Answers {
     private Answers() {}
 
     static Op.StepRun stepRun(PendingStep step, JsonNode data) {
-        return new Op.StepRun(step.info().hashedId(), step.opName(), step.info().id(), step.runOpts(), data);
+        return new Op.StepRun(step.info().hashedId(), step.opName(), step.info().id(), step.executedOpts(), data);
     }
 
     /** A step executed in this request: its result, or its error, final or to retry. */

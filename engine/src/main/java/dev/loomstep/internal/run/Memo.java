@@ -52,4 +52,17 @@ final class Memo {
         }
         return Json.mapper().convertValue(node, Event.class);
     }
+
+    /**
+     * The data a waitForSignal resumed with, or null on timeout. The executor memoizes
+     * {@code {"data": {"signal": name, "data": x}}}; JSON null data is returned as a null node.
+     */
+    static JsonNode signal(JsonNode memo) {
+        JsonNode received = data(memo);
+        if (received == null || received.isNull()) {
+            return null;
+        }
+        JsonNode d = received.get("data");
+        return d == null ? Json.nodes().nullNode() : d;
+    }
 }

@@ -9,6 +9,8 @@ import dev.loomstep.Function;
 import dev.loomstep.FunctionHandler;
 import dev.loomstep.Invoke;
 import dev.loomstep.Loomstep;
+import dev.loomstep.Settled;
+import dev.loomstep.WaitForSignal;
 import dev.loomstep.Step;
 import dev.loomstep.StepFailedException;
 import dev.loomstep.WaitForEvent;
@@ -48,6 +50,7 @@ public final class RunExecution implements Step, Broker.Listener {
     private static final DateTimeFormatter RFC3339_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final JavaType JSON_NODE = Json.mapper().constructType(JsonNode.class);
+    private static final JsonNode SEND_EVENT_OPTS = Json.nodes().objectNode().put("type", "step.sendEvent");
 
     private final Loomstep app;
     /** The app's mapper for user values; the answer's envelope is always written with {@link Json}. */
@@ -61,9 +64,13 @@ public final class RunExecution implements Step, Broker.Listener {
     /** From the executor's {@code ctx.max_attempts}; null when it sent none (then only the executor knows). */
     private final Integer maxAttempts;
     private final Map<String, JsonNode> steps;
+    /** The executor's completion order ({@code ctx.stack}); read only by races. */
+    private final List<String> stack;
+    private Map<String, Integer> stackPositions;
     /** Null unless this request checkpoints (see {@link Checkpoints}). */
     private final Checkpoints checkpoints;
     private final Broker broker = new Broker(this);
+    private final Forks forks = new Forks(broker);
     private final Map<String, Integer> repeats = new HashMap<>();
     private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
     private final Ai ai = new AiSteps(this);
@@ -78,7 +85,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private CallResult targetAnswer;
 
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
-                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints) {
+                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
+                 List<String> stack) {
         this.app = app;
         this.codec = codec;
         this.function = function;
@@ -91,6 +99,7 @@ public final class RunExecution implements Step, Broker.Listener {
         this.steps = input.memoizedSteps();
         this.memoRemaining = steps.size();
         this.checkpoints = checkpoints;
+        this.stack = stack == null ? List.of() : stack;
     }
 
     /** Runs the function until the answer is decided and returns it. */
@@ -144,7 +153,8 @@ public final class RunExecution implements Step, Broker.Listener {
         List<Branch> parked = broker.parked();
         if (parked.size() == 1 && immediateAllowed && (checkpoints == null || checkpoints.withinRuntime())) {
             Branch only = parked.get(0);
-            if (((PendingStep) Broker.opOf(only)).kind().executes()) {
+            PendingStep step = (PendingStep) Broker.opOf(only);
+            if (step.kind().executes() && !step.race() && !only.abandoned()) {
                 broker.execute(only);
                 return;
             }
@@ -249,7 +259,7 @@ public final class RunExecution implements Step, Broker.Listener {
             ObjectNode out = Json.nodes().objectNode();
             out.set("ids", Json.toTree(ids));
             return out;
-        });
+        }, SEND_EVENT_OPTS);
         JsonNode data = memoizedData(id, memo);
         JsonNode ids = data == null ? null : data.get("ids");
         var out = new ArrayList<String>();
@@ -260,38 +270,45 @@ public final class RunExecution implements Step, Broker.Listener {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
+    public <T> Optional<T> waitForSignal(String id, Class<T> type, WaitForSignal options) {
+        requireNonNull(options, "waitForSignal options");
+        requireNonNull(type, "the signal data's type");
+        JsonNode memo = step(id, Kind.WAIT_FOR_SIGNAL, hashed -> new Op.WaitForSignal(hashed, id, options.signal(),
+                Waits.wire(options.timeout()), options.replace() ? "replace" : null), null);
+        JsonNode received = Memo.signal(memo);
+        return received == null ? Optional.empty() : Optional.ofNullable(codec.read(received, codec.type(type),
+                "the data of signal \"" + options.signal() + "\" received by waitForSignal \"" + id + "\""));
+    }
+
+    @Override
+    public Optional<String> sendSignal(String id, String signal, Object data) {
+        if (signal == null || signal.isBlank()) {
+            throw new IllegalArgumentException("the signal to send must not be blank");
+        }
+        ObjectNode opts = Json.nodes().objectNode().put("type", "step.sendSignal").put("signal", signal);
+        JsonNode memo = step(id, Kind.SEND_SIGNAL, null, () -> {
+            Optional<String> runId = app.eventSender().sendSignal(signal, data == null ? null : codec.toTree(data));
+            ObjectNode out = Json.nodes().objectNode();
+            runId.ifPresent(r -> out.put("runId", r));
+            return out;
+        }, opts);
+        JsonNode runId = memoizedData(id, memo).get("runId");
+        return runId == null || runId.isNull() ? Optional.empty() : Optional.of(runId.asText());
+    }
+
+    @Override
     public <T> List<T> parallel(List<? extends Callable<? extends T>> branches) {
-        requireNonNull(branches, "the parallel branches");
-        Branch self = currentBranch();
-        int n = branches.size();
-        Object[] results = new Object[n];
-        Throwable[] failures = new Throwable[n];
-        var bodies = new ArrayList<Runnable>(n);
-        for (int i = 0; i < n; i++) {
-            int at = i;
-            Callable<? extends T> c = branches.get(i);
-            bodies.add(() -> {
-                try {
-                    results[at] = c.call();
-                } catch (Abort a) {
-                    throw a;
-                } catch (Throwable t) {
-                    failures[at] = t;
-                }
-            });
-        }
-        broker.fork(self, bodies);
-        for (Throwable t : failures) {
-            if (t instanceof RuntimeException r) {
-                throw r;
-            } else if (t instanceof Error e) {
-                throw e;
-            } else if (t != null) {
-                throw new WrappedCheckedException((Exception) t);
-            }
-        }
-        return (List<T>) Arrays.asList(results);
+        return forks.parallel(currentBranch(), branches);
+    }
+
+    @Override
+    public <T> List<Settled<T>> parallelSettled(List<? extends Callable<? extends T>> branches) {
+        return forks.parallelSettled(currentBranch(), branches);
+    }
+
+    @Override
+    public <T> T race(List<? extends Callable<? extends T>> branches) {
+        return forks.race(currentBranch(), branches);
     }
 
     @Override
@@ -336,13 +353,16 @@ public final class RunExecution implements Step, Broker.Listener {
             throw new IllegalArgumentException("a step id must not be empty");
         }
         Branch self = currentBranch();
-        if (broker.decided()) {
+        if (broker.decided() || self.abandoned()) {
             throw Abort.INSTANCE;
         }
         int repeat = repeats.merge(id, 1, Integer::sum) - 1;
         String hashed = StepIds.hash(id, repeat);
         JsonNode memo = steps.get(hashed);
         if (memo != null || steps.containsKey(hashed)) {
+            if (self.inRace()) {
+                self.settledAt(stackPosition(hashed));
+            }
             if (--memoRemaining == 0 && !memoizationDone) {
                 endMemoization();
             }
@@ -352,7 +372,7 @@ public final class RunExecution implements Step, Broker.Listener {
             endMemoization();
         }
         var info = new StepInfo(id, hashed, kind.label);
-        var pending = new PendingStep(info, kind, opFactory == null ? null : opFactory.create(hashed), body, runOpts);
+        var pending = PendingStep.of(info, kind, opFactory == null ? null : opFactory.create(hashed), body, runOpts, self.inRace());
         if (target != null) {
             if (hashed.equals(target) && kind.executes() && targetAnswer == null) {
                 targetAnswer = execute(pending);
@@ -459,6 +479,20 @@ public final class RunExecution implements Step, Broker.Listener {
                     : new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null), maxAttempts);
         }
         return settled(RunLog.functionEnded(input, error, Errors.functionError(error, lastAttempt()), maxAttempts));
+    }
+
+    /**
+     * Where a memoized step sits in the executor's completion order; a step missing from the stack (an
+     * executor that sends none) counts as settled after every listed one, ties going to the first branch.
+     */
+    private int stackPosition(String hashed) {
+        if (stackPositions == null) {
+            stackPositions = new HashMap<>(stack.size() * 2);
+            for (int i = 0; i < stack.size(); i++) {
+                stackPositions.putIfAbsent(stack.get(i), i);
+            }
+        }
+        return stackPositions.getOrDefault(hashed, stack.size());
     }
 
     private Branch currentBranch() {

@@ -50,7 +50,7 @@ public final class Runs {
                     ctx.attempt(), startedAtMillis, startedAtNanos);
         }
         return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
-                checkpoints).run();
+                checkpoints, ctx.stack().stack()).run();
     }
 
     private static boolean notBlank(String s) {
