@@ -5,7 +5,7 @@
 # answer and to page in its first window of timers, and how late the runs woke (p50/p99/max).
 # Results: benchmarks/target/results/scale.md. Exit 1 if a run did not wake, or woke twice.
 #
-#   benchmarks/scale/scale.sh [--runs 100000] [--sleep 240] [--heap 256m] [--batch 500]
+#   benchmarks/scale/scale.sh [--runs 100000] [--sleep 420] [--heap 256m] [--batch 500]
 #   (--sleep: seconds from a run's event to its wake-up; it must exceed the time to create every run
 #    plus the restart, or the run stops and says so)
 set -euo pipefail

@@ -44,7 +44,7 @@ import java.util.regex.Pattern;
  * <p>Each run's wake-up time is {@code --sleep} after its first call, so timers come due at the pace the
  * runs were parked (a pace the devserver sustained), and lateness measures the queue, not a burst.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.scale.ScaleBench [--runs 100000] [--sleep 240s]
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.scale.ScaleBench [--runs 100000] [--sleep 420]
  *     [--heap 256m] [--batch 500] [--out FILE]</pre>
  */
 public final class ScaleBench {
@@ -88,7 +88,7 @@ public final class ScaleBench {
             System.setProperty("org.jboss.logging.provider", "slf4j");
         }
         int runs = 100_000;
-        Duration sleep = Duration.ofSeconds(240);
+        Duration sleep = Duration.ofSeconds(420);
         String heap = "256m";
         int batch = 500;
         Path out = null;
