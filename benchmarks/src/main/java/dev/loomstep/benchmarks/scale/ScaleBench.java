@@ -140,12 +140,16 @@ public final class ScaleBench {
         Path db = dir.resolve("scale.db");
         int failures = 0;
         try (LoomstepServer server = LoomstepServer.builder(app).port(0).start()) {
+            long firstStart = System.nanoTime();
             Process dev = startDevServer(db, "first");
             try {
                 awaitHealthy(devUrl, Duration.ofMinutes(1));
+                double emptyStart = seconds(firstStart);
                 server.register(devUrl);
                 long idleHeap = liveHeap(dev);
                 line("devserver heap cap", "-Xmx" + heap + " (a bigger need fails the run with OutOfMemoryError)");
+                line("start on an empty database: answering", String.format(Locale.ROOT,
+                        "%.2f s after the JVM was started (the JVM's own start-up, for comparison with the restart)", emptyStart));
                 line("live heap, nothing pending (after full GC)", mib(idleHeap));
 
                 // ---- park N runs

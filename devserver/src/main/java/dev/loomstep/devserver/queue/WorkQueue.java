@@ -52,6 +52,8 @@ public final class WorkQueue implements AutoCloseable {
     /** Items waiting (in {@link #ready} or a slot's blocked list), by id. */
     private final Map<Long, QueueItem> queued = new HashMap<>();
     private final Map<Long, QueueItem> running = new HashMap<>();
+    /** The items of {@link #queued} by run, so a run's end drops them without scanning the window. */
+    private final Map<String, List<QueueItem>> heldByRun = new HashMap<>();
     private final Map<String, Slot> slots = new HashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("loomstep-dev-worker-", 0).factory());
@@ -137,7 +139,7 @@ public final class WorkQueue implements AutoCloseable {
             if (closing) {
                 return;
             }
-            QueueItem old = queued.remove(item.id());
+            QueueItem old = release(item.id());
             if (old != null) {
                 unqueue(old);
             }
@@ -175,14 +177,9 @@ public final class WorkQueue implements AutoCloseable {
             if (paging) {
                 runsForgottenWhilePaging.add(runId);
             }
-            var drop = new ArrayList<QueueItem>();
-            for (QueueItem q : queued.values()) {
-                if (runId.equals(q.runId())) {
-                    drop.add(q);
-                }
-            }
-            for (QueueItem q : drop) {
-                queued.remove(q.id());
+            List<QueueItem> held = heldByRun.get(runId);
+            for (QueueItem q : held == null ? List.<QueueItem>of() : List.copyOf(held)) {
+                release(q.id());
                 unqueue(q);
             }
             cleanup(runId);
@@ -198,7 +195,7 @@ public final class WorkQueue implements AutoCloseable {
             if (paging) {
                 touchedWhilePaging.add(itemId);
             }
-            QueueItem q = queued.remove(itemId);
+            QueueItem q = release(itemId);
             if (q != null) {
                 unqueue(q);
                 cleanup(q.runId());
@@ -240,11 +237,29 @@ public final class WorkQueue implements AutoCloseable {
 
     private void hold(QueueItem item) {
         queued.put(item.id(), item);
+        if (item.runId() != null) {
+            heldByRun.computeIfAbsent(item.runId(), k -> new ArrayList<>(2)).add(item);
+        }
         if (item.kind() == Kind.STEP) {
             slot(item.runId()).outstandingSteps++;
             stepsHeld++;
         }
         ready.add(item);
+    }
+
+    /** Takes an item out of {@link #queued} and the run index; the caller updates the rest. */
+    private QueueItem release(long id) {
+        QueueItem q = queued.remove(id);
+        if (q != null && q.runId() != null) {
+            List<QueueItem> held = heldByRun.get(q.runId());
+            if (held != null) {
+                held.removeIf(x -> x.id() == id);
+                if (held.isEmpty()) {
+                    heldByRun.remove(q.runId());
+                }
+            }
+        }
+        return q;
     }
 
     /** Held items the window counts: all but STEP calls. */
@@ -275,7 +290,7 @@ public final class WorkQueue implements AutoCloseable {
                 break; // due: it runs soon, and paging it out and in again gains nothing
             }
             latest.remove();
-            queued.remove(q.id());
+            release(q.id());
             cleanup(q.runId());
             boundDue = q.dueAt();
             boundId = q.id() - 1;
@@ -344,7 +359,7 @@ public final class WorkQueue implements AutoCloseable {
                     }
                     if (q.kind() != Kind.STEP) {
                         latest.remove();
-                        queued.remove(q.id());
+                        release(q.id());
                         cleanup(q.runId());
                     }
                 }
@@ -417,7 +432,7 @@ public final class WorkQueue implements AutoCloseable {
                     s.blocked.add(head);
                     continue;
                 }
-                queued.remove(head.id());
+                release(head.id());
                 if (head.kind() == Kind.STEP) {
                     stepsHeld--;
                 }
