@@ -73,9 +73,11 @@ public final class WorkQueue implements AutoCloseable {
     private long boundId;
     /** True while a page is being read without the lock. */
     private boolean paging;
-    /** Items and runs touched while a page was read: its copies of them are stale. */
+    /** Items offered or forgotten, and runs forgotten, while a page was read: its copies of them are stale. */
     private final Set<Long> touchedWhilePaging = new HashSet<>();
     private final Set<String> runsForgottenWhilePaging = new HashSet<>();
+    /** Items whose handler finished while a page was read, as they were run. */
+    private final Map<Long, QueueItem> finishedWhilePaging = new HashMap<>();
     /** STEP items in {@link #queued}: they are never paged, so the window counts the others. */
     private int stepsHeld;
     private int peakHeld;
@@ -338,7 +340,7 @@ public final class WorkQueue implements AutoCloseable {
             pagesRead++;
             for (QueueItem q : page) {
                 if (q.kind() == Kind.STEP || touchedWhilePaging.contains(q.id()) || queued.containsKey(q.id())
-                        || running.containsKey(q.id()) || (q.runId() != null && runsForgottenWhilePaging.contains(q.runId()))) {
+                        || handledCopy(q) || (q.runId() != null && runsForgottenWhilePaging.contains(q.runId()))) {
                     continue;
                 }
                 hold(q);
@@ -367,10 +369,24 @@ public final class WorkQueue implements AutoCloseable {
         } finally {
             paging = false;
             touchedWhilePaging.clear();
+            finishedWhilePaging.clear();
             runsForgottenWhilePaging.clear();
         }
         trim();
         peakHeld = Math.max(peakHeld, paged());
+    }
+
+    /**
+     * True when a paged row is the very version a handler is running or just finished: its row is still
+     * there (the handler has not deleted it yet, or the page was read before it did), not new work. A
+     * handler that rescheduled its item wrote another due time or attempt, and that row is pending.
+     */
+    private boolean handledCopy(QueueItem q) {
+        QueueItem handled = running.get(q.id());
+        if (handled == null) {
+            handled = finishedWhilePaging.get(q.id());
+        }
+        return handled != null && handled.dueAt() == q.dueAt() && handled.attempt() == q.attempt();
     }
 
     private void unqueue(QueueItem q) {
@@ -470,7 +486,7 @@ public final class WorkQueue implements AutoCloseable {
         try {
             running.remove(item.id());
             if (paging) {
-                touchedWhilePaging.add(item.id());
+                finishedWhilePaging.put(item.id(), item);
             }
             Slot s = item.runId() == null ? null : slots.get(item.runId());
             if (s != null) {

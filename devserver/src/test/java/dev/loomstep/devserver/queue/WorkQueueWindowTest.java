@@ -178,6 +178,50 @@ class WorkQueueWindowTest {
         }
     }
 
+    @Test
+    void anItemItsHandlerReschedulesPastTheWindowFiresAgainEvenIfAPageReadsItWhileTheHandlerRuns() {
+        var clock = new ManualClock(ORIGIN);
+        long t0 = ORIGIN.toEpochMilli();
+        try (Store store = Store.open(dir.resolve("reschedule.db"))) {
+            store.insertItem("retried", Kind.WAKE, "s", 0, t0 + 1, null);
+            store.insertItem("quick", Kind.WAKE, "s", 0, t0 + 2, null);
+            for (int i = 0; i < 6; i++) {
+                store.insertItem("filler-" + i, Kind.WAKE, "s", 0, t0 + 100 + i * 10L, null); // 100, 110, 120, ...
+            }
+            var fired = Collections.synchronizedList(new ArrayList<String>());
+            var queueRef = new java.util.concurrent.atomic.AtomicReference<WorkQueue>();
+            var handlerMayEnd = new java.util.concurrent.CountDownLatch(1);
+            try (var queue = new WorkQueue(item -> {
+                fired.add(item.runId() + "#" + item.attempt());
+                if (item.runId().equals("retried") && item.attempt() == 0) {
+                    // As a retry does: the row gets a later due time, past the window (retried, quick,
+                    // 100, 110), and the handler is still running when the next page reads that row.
+                    store.reschedule(item, 1, t0 + 115).ifPresent(queueRef.get()::offer);
+                    try {
+                        handlerMayEnd.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else {
+                    store.deleteItem(item.id());
+                }
+            }, clock, store::itemsAfter, 4)) {
+                queueRef.set(queue);
+                queue.start();
+                awaitTrue("the first page", () -> queue.stats().pagesRead() == 1);
+                clock.set(Instant.ofEpochMilli(t0 + 1));
+                awaitTrue("the retried item rescheduled by its running handler",
+                        () -> store.item("retried", Kind.WAKE, "s").map(q -> q.attempt() == 1).orElse(false));
+                clock.set(Instant.ofEpochMilli(t0 + 2)); // the quick item fires, the window drains to half: a page
+                awaitTrue("the page read while the handler runs", () -> queue.stats().pagesRead() == 2);
+                handlerMayEnd.countDown();
+                clock.set(Instant.ofEpochMilli(t0 + 1_000));
+                awaitTrue("every item, the retried one twice", () -> fired.size() == 9);
+            }
+            assertEquals(1, fired.stream().filter("retried#1"::equals).count(), "the rescheduled attempt fired once: " + fired);
+        }
+    }
+
     private static void awaitTrue(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!condition.getAsBoolean()) {
