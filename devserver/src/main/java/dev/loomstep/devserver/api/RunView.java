@@ -125,7 +125,8 @@ final class RunView {
         }
         switch (s.op() == null ? "" : s.op()) {
             case "Sleep" -> {
-                Long wake = detail != null && detail.hasNonNull("wake_at") ? detail.get("wake_at").asLong()
+                // Boxed on both sides: a primitive branch would unbox a missing wake-up (no detail, timer gone) into an NPE.
+                Long wake = detail != null && detail.hasNonNull("wake_at") ? Long.valueOf(detail.get("wake_at").asLong())
                         : store.item(run.id(), QueueItem.Kind.WAKE, s.id()).map(QueueItem::dueAt).orElse(null);
                 o.putObject("sleep").put("wake_at", Views.time(wake));
             }
