@@ -159,10 +159,15 @@ public final class ScaleBench {
                     for (int i = from; i < Math.min(runs, from + batch); i++) {
                         events.add(Event.of(i % 2 == 0 ? "scale/sleep" : "scale/wait", new Wake(i)));
                     }
-                    app.send(events);
+                    try {
+                        app.send(events);
+                    } catch (RuntimeException e) {
+                        alive(dev); // says so when the devserver died (out of heap) rather than only that it did not answer
+                        throw e;
+                    }
                 }
                 double sent = seconds(began);
-                Counts parked = awaitParked(db, Duration.ofMinutes(30));
+                Counts parked = awaitParked(dev, db, Duration.ofMinutes(30));
                 double parkedAfter = seconds(began);
                 line("runs parked", String.format(Locale.ROOT, "%d (%d sleeping, %d waiting), events sent in %.1f s, all parked after %.1f s (%.0f runs/s)",
                         parked.timers(), parked.wakes(), parked.waits(), sent, parkedAfter, runs / parkedAfter));
@@ -200,6 +205,7 @@ public final class ScaleBench {
                 Duration budget = sleep.plus(Duration.ofSeconds((long) parkedAfter * 2 + 600));
                 long deadline = System.nanoTime() + budget.toNanos();
                 while (lateness.size() < runs && System.nanoTime() < deadline) {
+                    alive(dev);
                     Thread.sleep(500);
                 }
                 Counts after = counts(db);
@@ -245,7 +251,7 @@ public final class ScaleBench {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
         cmd.addAll(List.of("-Dorg.jboss.logging.provider=slf4j", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + dir,
+                "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + dir, "-XX:+ExitOnOutOfMemoryError",
                 "-cp", jar.toString(), "dev.loomstep.devserver.DevServer", "--port", Integer.toString(port), "--db", db.toString()));
         Path log = dir.resolve("devserver-" + name + ".log");
         System.err.println("devserver (" + name + ") logs to " + log);
@@ -299,9 +305,10 @@ public final class ScaleBench {
         }
     }
 
-    private Counts awaitParked(Path db, Duration timeout) throws Exception {
+    private Counts awaitParked(Process dev, Path db, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            alive(dev);
             Counts c = counts(db);
             if (c.timers() >= runs && c.calls() == 0) {
                 return c;
@@ -314,6 +321,14 @@ public final class ScaleBench {
                         + " were parked: raise --sleep (creating the runs takes longer than it)");
             }
             Thread.sleep(500);
+        }
+    }
+
+    /** Stops the benchmark at once when the devserver died (an OutOfMemoryError past the heap cap exits it). */
+    private void alive(Process dev) {
+        if (!dev.isAlive()) {
+            throw new IllegalStateException("the devserver exited with status " + dev.exitValue()
+                    + " (an OutOfMemoryError under -Xmx" + heap + " exits it and leaves a heap dump); its log is in " + dir);
         }
     }
 
