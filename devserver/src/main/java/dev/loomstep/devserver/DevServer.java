@@ -73,7 +73,7 @@ public final class DevServer implements AutoCloseable {
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
-            this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock);
+            this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock, store::itemsAfter, b.queueWindow);
             var lifecycle = new Lifecycle(store, queue, registry, policies, b.clock);
             this.lifecycle = lifecycle;
             this.client = new SdkClient(b.callTimeout);
@@ -82,8 +82,10 @@ public final class DevServer implements AutoCloseable {
             ex.attach(queue);
             executor.set(ex);
             // Every saved item is pending work, including calls that were in flight when the last process
-            // stopped: they run again (the executor is at-least-once, like Inngest's).
-            for (QueueItem item : store.items()) {
+            // stopped: they run again (the executor is at-least-once, like Inngest's). The queue pages
+            // timers and discovery calls in from the store by due time, a window at a time, once started;
+            // STEP calls (fan-outs under way, bounded by the runs executing) are always held.
+            for (QueueItem item : store.items(QueueItem.Kind.STEP)) {
                 queue.offer(item);
             }
             queue.start();
@@ -249,8 +251,18 @@ public final class DevServer implements AutoCloseable {
         private Policies policies;
         private InstantSource clock = InstantSource.system();
         private String signingKey;
+        private int queueWindow = WorkQueue.DEFAULT_WINDOW;
 
         private Builder() {}
+
+        /** The most pending queue items held in memory (the rest are paged in from the store); tests shrink it. */
+        Builder queueWindow(int items) {
+            if (items < 2) {
+                throw new IllegalArgumentException("the queue window must hold at least 2 items, got " + items);
+            }
+            this.queueWindow = items;
+            return this;
+        }
 
         /**
          * A signing key (as given to the SDKs, {@code signkey-…}): the checkpoint API then asks for the

@@ -315,6 +315,9 @@ public final class HttpApi {
         o.put("server_kind", "dev");
         o.put("database", store.description());
         o.set("checkpoints", checkpoints.stats());
+        var q = lifecycle.queueStats();
+        o.putObject("queue").put("held", q.held()).put("running", q.running()).put("peak_held", q.peakHeld())
+                .put("window", q.window()).put("pages_read", q.pagesRead());
         ArrayNode fns = o.putArray("functions");
         registry.functions().forEach(f -> fns.add(Views.function(f)));
         return o;

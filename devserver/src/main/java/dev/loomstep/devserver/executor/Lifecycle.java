@@ -94,6 +94,11 @@ public final class Lifecycle {
         return waits;
     }
 
+    /** What the queue holds in memory (a window of the pending items; the rest stay in the store). */
+    public WorkQueue.Stats queueStats() {
+        return queue.stats();
+    }
+
     /** Signals each run's end after it committed; the REST API's wait for a run's end uses it. */
     public RunEnds runEnds() {
         return runEnds;
@@ -223,8 +228,8 @@ public final class Lifecycle {
         Instant now = clock.instant();
         for (FunctionRecord fn : registry.functions()) {
             List<CancelOn> cancels = fn.config().cancel();
-            if (cancels == null || cancels.isEmpty()) {
-                continue;
+            if (cancels == null || cancels.stream().noneMatch(c -> c != null && e.name().equals(c.event()))) {
+                continue; // no rule names this event: do not load the function's running runs (there may be 100,000)
             }
             for (RunRecord run : store.runs(RunStatus.Running, fn.id(), Integer.MAX_VALUE)) {
                 if (run.events().stream().anyMatch(x -> e.id().equals(x.id()))) {

@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Iterator;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +26,16 @@ import org.slf4j.LoggerFactory;
  * then run on virtual threads. The rows stay in the database until their handler deletes them, so a
  * restart re-queues whatever was pending or in flight.
  *
+ * <p>Memory is bounded: the queue holds a <em>window</em> of at most {@code window} items, the soonest
+ * due, and pages the rest in from its {@link Backlog} (the store, by due time) as the window drains. The
+ * window is everything pending up to a bound {@code (dueAt, id)}: every item at or before it is held,
+ * none after it (except STEP calls, which are never paged, see {@link Backlog}). An item offered past
+ * the bound is left to the store; when offers overfill the window, the latest items not yet due are
+ * dropped from memory and the bound moves before them. A page is read without the lock (the store's
+ * writer may be waiting for this queue); whatever is offered, forgotten or finished meanwhile is noted,
+ * and the page's stale copies of those items are skipped, so an item is never held twice, never revived
+ * after its row was deleted, and never lost between the page and the bound.
+ *
  * <p>Per run it enforces the executor's ordering: a discovery call ({@code stepId=step}) never overlaps
  * any other call of its run and waits until every targeted step call of the run (running or waiting for
  * a retry) is done; targeted step calls of a parallel fan-out run concurrently with each other. Timers
@@ -35,11 +48,14 @@ public final class WorkQueue implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final PriorityQueue<QueueItem> ready = new PriorityQueue<>(
-            Comparator.comparingLong(QueueItem::dueAt).thenComparingLong(QueueItem::id));
+    private static final Comparator<QueueItem> DUE_ORDER =
+            Comparator.comparingLong(QueueItem::dueAt).thenComparingLong(QueueItem::id);
+    private final TreeSet<QueueItem> ready = new TreeSet<>(DUE_ORDER);
     /** Items waiting (in {@link #ready} or a slot's blocked list), by id. */
     private final Map<Long, QueueItem> queued = new HashMap<>();
     private final Map<Long, QueueItem> running = new HashMap<>();
+    /** The items of {@link #queued} by run, so a run's end drops them without scanning the window. */
+    private final Map<String, List<QueueItem>> heldByRun = new HashMap<>();
     private final Map<String, Slot> slots = new HashMap<>();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("loomstep-dev-worker-", 0).factory());
@@ -49,6 +65,25 @@ public final class WorkQueue implements AutoCloseable {
     static final long RECHECK_MILLIS = 200;
     private final Thread dispatcher;
     private volatile boolean closing;
+
+    /** The default window: a few MiB of items, enough to keep up with thousands of timers a second. */
+    public static final int DEFAULT_WINDOW = 10_000;
+    private final Backlog backlog;
+    private final int window;
+    /** The window's bound: every pending item up to {@code (boundDue, boundId)} is held, none after. */
+    private long boundDue;
+    private long boundId;
+    /** True while a page is being read without the lock. */
+    private boolean paging;
+    /** Items offered or forgotten, and runs forgotten, while a page was read: its copies of them are stale. */
+    private final Set<Long> touchedWhilePaging = new HashSet<>();
+    private final Set<String> runsForgottenWhilePaging = new HashSet<>();
+    /** Items whose handler finished while a page was read, as they were run. */
+    private final Map<Long, QueueItem> finishedWhilePaging = new HashMap<>();
+    /** STEP items in {@link #queued}: they are never paged, so the window counts the others. */
+    private int stepsHeld;
+    private int peakHeld;
+    private long pagesRead;
 
     /** What the queue knows of one run's calls. */
     private static final class Slot {
@@ -80,8 +115,24 @@ public final class WorkQueue implements AutoCloseable {
      *              a clock moved forward (by a test, or by NTP) is noticed promptly
      */
     public WorkQueue(Consumer<QueueItem> handler, InstantSource clock) {
+        this(handler, clock, Backlog.NONE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param backlog where pending items beyond the window are paged in from (the store)
+     * @param window  the most items held in memory (STEP calls and items already due may exceed it)
+     */
+    public WorkQueue(Consumer<QueueItem> handler, InstantSource clock, Backlog backlog, int window) {
+        if (window < 2) {
+            throw new IllegalArgumentException("the queue's window must hold at least 2 items, got " + window);
+        }
         this.clock = clock;
         this.handler = handler;
+        this.backlog = backlog;
+        this.window = backlog == Backlog.NONE ? Integer.MAX_VALUE : window;
+        // With a backlog, nothing is held until the first page; without one, everything offered is.
+        this.boundDue = backlog == Backlog.NONE ? Long.MAX_VALUE : Long.MIN_VALUE;
+        this.boundId = this.boundDue;
         this.dispatcher = Thread.ofPlatform().daemon().name("loomstep-dev-dispatcher").unstarted(this::dispatchLoop);
     }
 
@@ -96,18 +147,21 @@ public final class WorkQueue implements AutoCloseable {
             if (closing) {
                 return;
             }
-            QueueItem old = queued.remove(item.id());
+            QueueItem old = release(item.id());
             if (old != null) {
                 unqueue(old);
             }
-            queued.put(item.id(), item);
-            if (item.kind() == Kind.STEP) {
-                slot(item.runId()).outstandingSteps++;
-                if (item.race()) {
-                    slot(item.runId()).outstandingRaceSteps++;
-                }
+            if (paging) {
+                touchedWhilePaging.add(item.id());
+            } else if (item.kind() != Kind.STEP && pastBound(item)) {
+                cleanup(item.runId()); // saved in the store: paged in when the window reaches it
+                return;
             }
-            ready.add(item);
+            hold(item);
+            if (!paging) {
+                trim();
+                peakHeld = Math.max(peakHeld, paged());
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -128,14 +182,12 @@ public final class WorkQueue implements AutoCloseable {
     public void forgetRun(String runId) {
         lock.lock();
         try {
-            var drop = new ArrayList<QueueItem>();
-            for (QueueItem q : queued.values()) {
-                if (runId.equals(q.runId())) {
-                    drop.add(q);
-                }
+            if (paging) {
+                runsForgottenWhilePaging.add(runId);
             }
-            for (QueueItem q : drop) {
-                queued.remove(q.id());
+            List<QueueItem> held = heldByRun.get(runId);
+            for (QueueItem q : held == null ? List.<QueueItem>of() : List.copyOf(held)) {
+                release(q.id());
                 unqueue(q);
             }
             cleanup(runId);
@@ -148,7 +200,10 @@ public final class WorkQueue implements AutoCloseable {
     public void forget(long itemId) {
         lock.lock();
         try {
-            QueueItem q = queued.remove(itemId);
+            if (paging) {
+                touchedWhilePaging.add(itemId);
+            }
+            QueueItem q = release(itemId);
             if (q != null) {
                 unqueue(q);
                 cleanup(q.runId());
@@ -158,7 +213,7 @@ public final class WorkQueue implements AutoCloseable {
         }
     }
 
-    /** Number of items waiting or running; for tests and diagnostics. */
+    /** Number of items held in memory, waiting or running (the rest of the backlog is in the store). */
     public int size() {
         lock.lock();
         try {
@@ -166,6 +221,181 @@ public final class WorkQueue implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** What the queue holds in memory now and at most so far; for diagnostics ({@code GET /dev}) and tests. */
+    public Stats stats() {
+        lock.lock();
+        try {
+            return new Stats(queued.size(), running.size(), peakHeld, window, pagesRead);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param held      items waiting in memory
+     * @param running   items whose handler runs
+     * @param peakHeld  the most items other than STEP calls waiting in memory at once, after each offer
+     *                  or page (the window bounds it, except for items already due)
+     * @param window    the window's size ({@link Integer#MAX_VALUE}: unbounded, no backlog)
+     * @param pagesRead pages read from the backlog so far
+     */
+    public record Stats(int held, int running, int peakHeld, int window, long pagesRead) {}
+
+    private void hold(QueueItem item) {
+        queued.put(item.id(), item);
+        if (item.runId() != null) {
+            heldByRun.computeIfAbsent(item.runId(), k -> new ArrayList<>(2)).add(item);
+        }
+        if (item.kind() == Kind.STEP) {
+            slot(item.runId()).outstandingSteps++;
+            if (item.race()) {
+                slot(item.runId()).outstandingRaceSteps++;
+            }
+            stepsHeld++;
+        }
+        ready.add(item);
+    }
+
+    /** Takes an item out of {@link #queued} and the run index; the caller updates the rest. */
+    private QueueItem release(long id) {
+        QueueItem q = queued.remove(id);
+        if (q != null && q.runId() != null) {
+            List<QueueItem> held = heldByRun.get(q.runId());
+            if (held != null) {
+                held.removeIf(x -> x.id() == id);
+                if (held.isEmpty()) {
+                    heldByRun.remove(q.runId());
+                }
+            }
+        }
+        return q;
+    }
+
+    /** Held items the window counts: all but STEP calls. */
+    private int paged() {
+        return queued.size() - stepsHeld;
+    }
+
+    private boolean pastBound(QueueItem item) {
+        return item.dueAt() > boundDue || (item.dueAt() == boundDue && item.id() > boundId);
+    }
+
+    /**
+     * Drops the latest items not yet due from memory (their rows stay) until the window fits, and moves
+     * the bound before the earliest dropped, so the backlog pages them in again in order.
+     */
+    private void trim() {
+        if (paged() <= window) {
+            return;
+        }
+        long now = clock.millis();
+        Iterator<QueueItem> latest = ready.descendingIterator();
+        while (paged() > window && latest.hasNext()) {
+            QueueItem q = latest.next();
+            if (q.kind() == Kind.STEP) {
+                continue;
+            }
+            if (q.dueAt() <= now) {
+                break; // due: it runs soon, and paging it out and in again gains nothing
+            }
+            latest.remove();
+            release(q.id());
+            cleanup(q.runId());
+            boundDue = q.dueAt();
+            boundId = q.id() - 1;
+        }
+    }
+
+    /** True when the backlog may hold items the window should: it has drained to half, or is all STEPs. */
+    private boolean needsPage() {
+        if (boundDue == Long.MAX_VALUE || closing) {
+            return false;
+        }
+        if (paged() <= window / 2) {
+            return true;
+        }
+        QueueItem head = ready.isEmpty() ? null : ready.first();
+        return head == null || pastBound(head);
+    }
+
+    /**
+     * Reads the next page past the bound without the lock, then merges it: copies of items touched
+     * meanwhile are stale (the offer holds the newer one; a forgotten or finished item's row is gone or
+     * re-offered), and offers that landed past the new bound go back to the store.
+     */
+    private void page() throws InterruptedException {
+        long fromDue = boundDue;
+        long fromId = boundId;
+        int limit = Math.max(window - paged(), Math.max(1, window / 4));
+        paging = true;
+        List<QueueItem> page = null;
+        lock.unlock();
+        try {
+            page = backlog.after(fromDue, fromId, limit);
+        } catch (RuntimeException e) {
+            if (!closing) {
+                LOG.error("could not read pending queue items from the store; trying again in 1 s", e);
+            }
+        } finally {
+            lock.lock();
+        }
+        try {
+            if (page == null) {
+                changed.await(1, TimeUnit.SECONDS);
+                return;
+            }
+            pagesRead++;
+            for (QueueItem q : page) {
+                if (q.kind() == Kind.STEP || touchedWhilePaging.contains(q.id()) || queued.containsKey(q.id())
+                        || handledCopy(q) || (q.runId() != null && runsForgottenWhilePaging.contains(q.runId()))) {
+                    continue;
+                }
+                hold(q);
+            }
+            if (page.size() < limit) {
+                boundDue = Long.MAX_VALUE; // the store has nothing more: hold all until offers overfill the window
+                boundId = Long.MAX_VALUE;
+            } else {
+                QueueItem last = page.get(page.size() - 1);
+                boundDue = last.dueAt();
+                boundId = last.id();
+                // Offers made while the page was read may lie past the new bound: the store keeps them.
+                Iterator<QueueItem> latest = ready.descendingIterator();
+                while (latest.hasNext()) {
+                    QueueItem q = latest.next();
+                    if (!pastBound(q)) {
+                        break;
+                    }
+                    if (q.kind() != Kind.STEP) {
+                        latest.remove();
+                        release(q.id());
+                        cleanup(q.runId());
+                    }
+                }
+            }
+        } finally {
+            paging = false;
+            touchedWhilePaging.clear();
+            finishedWhilePaging.clear();
+            runsForgottenWhilePaging.clear();
+        }
+        trim();
+        peakHeld = Math.max(peakHeld, paged());
+    }
+
+    /**
+     * True when a paged row is the very version a handler is running or just finished: its row is still
+     * there (the handler has not deleted it yet, or the page was read before it did), not new work. A
+     * handler that rescheduled its item wrote another due time or attempt, and that row is pending.
+     */
+    private boolean handledCopy(QueueItem q) {
+        QueueItem handled = running.get(q.id());
+        if (handled == null) {
+            handled = finishedWhilePaging.get(q.id());
+        }
+        return handled != null && handled.dueAt() == q.dueAt() && handled.attempt() == q.attempt();
     }
 
     private void unqueue(QueueItem q) {
@@ -179,6 +409,9 @@ public final class WorkQueue implements AutoCloseable {
                     s.outstandingRaceSteps--;
                 }
             }
+        }
+        if (q.kind() == Kind.STEP) {
+            stepsHeld--;
         }
     }
 
@@ -208,7 +441,11 @@ public final class WorkQueue implements AutoCloseable {
         lock.lock();
         try {
             while (!closing) {
-                QueueItem head = ready.peek();
+                if (needsPage()) {
+                    page();
+                    continue;
+                }
+                QueueItem head = ready.isEmpty() ? null : ready.first();
                 long now = clock.millis();
                 if (head == null) {
                     changed.await();
@@ -218,13 +455,16 @@ public final class WorkQueue implements AutoCloseable {
                     changed.await(Math.min(head.dueAt() - now, RECHECK_MILLIS), TimeUnit.MILLISECONDS);
                     continue;
                 }
-                ready.poll();
+                ready.pollFirst();
                 Slot s = head.runId() == null ? null : slot(head.runId());
                 if (s != null && !eligible(head, s)) {
                     s.blocked.add(head);
                     continue;
                 }
-                queued.remove(head.id());
+                release(head.id());
+                if (head.kind() == Kind.STEP) {
+                    stepsHeld--;
+                }
                 running.put(head.id(), head);
                 if (s != null && head.kind().isCall()) {
                     s.runningCalls++;
@@ -261,6 +501,9 @@ public final class WorkQueue implements AutoCloseable {
         lock.lock();
         try {
             running.remove(item.id());
+            if (paging) {
+                finishedWhilePaging.put(item.id(), item);
+            }
             Slot s = item.runId() == null ? null : slots.get(item.runId());
             if (s != null) {
                 if (item.kind().isCall()) {

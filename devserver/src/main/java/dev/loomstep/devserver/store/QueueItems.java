@@ -38,6 +38,19 @@ final class QueueItems {
         return sql.query("SELECT * FROM queue ORDER BY due_at, id", QueueItems::queueItem);
     }
 
+    /**
+     * Up to {@code limit} items other than STEP calls, in due order, strictly after {@code (dueAt, id)}
+     * (the row value comparison walks {@code queue_by_due}, which holds the rowid as its second key).
+     */
+    List<QueueItem> timersAndDiscoveriesAfter(long dueAt, long id, int limit) throws SQLException {
+        return sql.query("SELECT * FROM queue WHERE (due_at, id) > (?, ?) AND kind <> 'STEP' ORDER BY due_at, id LIMIT ?",
+                QueueItems::queueItem, dueAt, id, limit);
+    }
+
+    List<QueueItem> items(QueueItem.Kind kind) throws SQLException {
+        return sql.query("SELECT * FROM queue WHERE kind = ? ORDER BY due_at, id", QueueItems::queueItem, kind.name());
+    }
+
     List<QueueItem> items(String runId, QueueItem.Kind kind) throws SQLException {
         return sql.query("SELECT * FROM queue WHERE run_id = ? AND kind = ? ORDER BY id", QueueItems::queueItem,
                 runId, kind.name());

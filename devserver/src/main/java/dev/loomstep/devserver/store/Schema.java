@@ -46,6 +46,8 @@ final class Schema {
           id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, kind TEXT NOT NULL, step_id TEXT,
           attempt INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, payload TEXT)""",
         "CREATE INDEX IF NOT EXISTS queue_by_run ON queue(run_id, kind, step_id)",
+        // the queue pages pending items in by due time (WorkQueue keeps only a window of them in memory)
+        "CREATE INDEX IF NOT EXISTS queue_by_due ON queue(due_at)",
         """
         CREATE TABLE IF NOT EXISTS pauses (
           run_id TEXT NOT NULL, step_id TEXT NOT NULL, kind TEXT NOT NULL, event_name TEXT,

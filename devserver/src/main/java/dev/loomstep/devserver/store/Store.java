@@ -333,6 +333,19 @@ public final class Store implements AutoCloseable {
         return read(t -> t.queue.items());
     }
 
+    /** Every item of one kind, in due order. */
+    public List<QueueItem> items(QueueItem.Kind kind) {
+        return read(t -> t.queue.items(kind));
+    }
+
+    /**
+     * The next {@code limit} pending timers, cron firings and discovery calls (every kind but STEP) due
+     * strictly after {@code (dueAt, id)}, in due order: how the queue pages in what it does not hold.
+     */
+    public List<QueueItem> itemsAfter(long dueAt, long id, int limit) {
+        return read(t -> t.queue.timersAndDiscoveriesAfter(dueAt, id, limit));
+    }
+
     public List<QueueItem> items(String runId, QueueItem.Kind kind) {
         return read(t -> t.queue.items(runId, kind));
     }
