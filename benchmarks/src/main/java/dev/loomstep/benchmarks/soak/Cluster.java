@@ -18,6 +18,8 @@ final class Cluster implements AutoCloseable {
     static final String DEVSERVER_READY = "Loomstep devserver listening on ";
     /** In pass-through arguments and app variables: replaced by the devserver's URL (its port is picked at start). */
     static final String DEVSERVER_PLACEHOLDER = "{devserver}";
+    /** Log lines with the wall-clock time, to line them up with the ledger and the runs' timelines. */
+    private static final String TIMESTAMPS = "-Dorg.slf4j.simpleLogger.showDateTime=true";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final SoakOptions o;
@@ -57,7 +59,7 @@ final class Cluster implements AutoCloseable {
         }
         o.devserverArgs.forEach(a -> args.add(a.replace(DEVSERVER_PLACEHOLDER, devUrl())));
         devserver = startWithRetries(ChildJvm.java(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"), args), new HashMap<>(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", TIMESTAMPS), args), new HashMap<>(),
                 o.workDir.resolve("devserver.log"), DEVSERVER_READY);
     }
 
@@ -68,7 +70,7 @@ final class Cluster implements AutoCloseable {
         var args = List.of("-cp", o.appClasspath, SoakApp.class.getName(), "--port", Integer.toString(appPort),
                 "--ledger", ledger.toString(), "--checkpointing", o.checkpointing);
         app = startWithRetries(ChildJvm.java(List.of("-XX:+UseSerialGC", "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"), args), env, o.workDir.resolve("app.log"), SoakApp.READY);
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", TIMESTAMPS), args), env, o.workDir.resolve("app.log"), SoakApp.READY);
     }
 
     void killDevserver() throws InterruptedException {

@@ -45,7 +45,7 @@ final class Item {
             case IDEMPOTENT -> 5 * n;
             case LIMITED -> n + 42;
             case RETRY -> 9 * n;
-            case DOOMED -> 0; // fails; its onFailure run returns "compensated"
+            case DOOMED, ON_FAILURE -> 0; // fails; its onFailure run returns "compensated"
         };
     }
 

@@ -31,7 +31,13 @@ enum Kind {
     /** A step that fails its first attempt and is retried. */
     RETRY("retry", 8),
     /** A step that throws NonRetriableException: the run fails, its onFailure handler runs once. */
-    DOOMED("doomed", 6);
+    DOOMED("doomed", 6),
+    /**
+     * Not a start of its own: the onFailure run each {@link #DOOMED} start must have, counted on its own
+     * row (an onFailure function gets 2 attempts, as the JS SDK configures it, so it is the first to
+     * suffer from an app that is away across both).
+     */
+    ON_FAILURE("doomed-failure", 0);
 
     static final int BATCH_SIZE = 4;
     static final String WAIT_REPLY_EVENT = "soak/wait.reply";
@@ -52,8 +58,4 @@ enum Kind {
         return SoakApp.APP_ID + "-" + id;
     }
 
-    /** The generated onFailure function's composite id. */
-    String failureFunction() {
-        return function() + "-failure";
-    }
 }

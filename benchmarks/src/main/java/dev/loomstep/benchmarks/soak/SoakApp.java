@@ -17,6 +17,7 @@ import dev.loomstep.undertow.LoomstepServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -160,7 +161,7 @@ public final class SoakApp {
             // The failed run's triggering event travels in inngest/function.failed's data.event.
             String tag = in.data().event() == null ? "" : in.data().event().data().path("tag").asText();
             String runId = in.runId();
-            run(step, runId, in.attempt(), Kind.DOOMED.failureFunction(), "compensate", 20, () -> 1L);
+            run(step, runId, in.attempt(), Kind.ON_FAILURE.function(), "compensate", 20, () -> 1L);
             return Map.of("tag", tag, "value", "compensated", "failed_run", in.data().runId());
         }).handler((in, step) -> {
             run(step, in, Kind.DOOMED, "explode", 20, () -> {
@@ -205,7 +206,7 @@ public final class SoakApp {
     }
 
     private static Map<String, Object> out(FunctionInput<JsonNode> in, long value) {
-        var o = new java.util.LinkedHashMap<String, Object>();
+        var o = new LinkedHashMap<String, Object>();
         o.put("tag", tag(in));
         o.put("value", value);
         return o;
