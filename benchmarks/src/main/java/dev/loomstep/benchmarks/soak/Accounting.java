@@ -179,6 +179,9 @@ final class Accounting {
 
     private Outcome judge(Item item) {
         List<JsonNode> main = runs(item.kind.function(), item.tag);
+        if (item.kind == Kind.DEBOUNCE) {
+            return judgeDebounce(item, main);
+        }
         Outcome out = one(item, "run", main, item.kind == Kind.DOOMED ? "Failed" : "Completed",
                 item.kind == Kind.DOOMED ? null : item.expectedValue());
         if (item.kind == Kind.BATCH && out == Outcome.RIGHT) {
@@ -193,6 +196,63 @@ final class Accounting {
             out = one(item, "child run", runs(Kind.CHILD.function(), item.tag), "Completed", 2 * item.n);
         }
         return out;
+    }
+
+    /**
+     * A debounce burst must end in exactly one run started by its last event. A run started by an earlier
+     * event is right too when the next event reached the devserver at least the debounce period later
+     * (the sender retries across a dead devserver, so a burst can be split in time): that run's debounce
+     * had legitimately fired. Any other run is a duplicate.
+     */
+    private Outcome judgeDebounce(Item item, List<JsonNode> main) {
+        int last = 2;
+        var byIndex = new HashMap<Integer, List<JsonNode>>();
+        for (JsonNode run : main) {
+            byIndex.computeIfAbsent(indexOf(item, run), k -> new ArrayList<>()).add(run);
+        }
+        Outcome worst = Outcome.RIGHT;
+        for (var e : byIndex.entrySet()) {
+            int k = e.getKey();
+            boolean allowed = k == last || (k >= 0 && k < last && gapMs(item, k) >= DEBOUNCE_PERIOD_MS);
+            if (!allowed) {
+                details.add(item.tag + ": duplicated: a run started by event " + k + " although the burst went on within "
+                        + "the debounce period: " + e.getValue().stream().map(r -> r.path("run_id").asText()).toList());
+                return Outcome.DUPLICATED;
+            }
+            Outcome o = one(item, "run of event " + k, e.getValue(), "Completed", k * 100L + item.n);
+            if (o.ordinal() > worst.ordinal()) {
+                worst = o;
+            }
+        }
+        if (!byIndex.containsKey(last)) {
+            details.add(item.tag + ": lost: no run started by the burst's last event (runs: "
+                    + main.stream().map(r -> r.path("run_id").asText() + " of event " + indexOf(item, r)).toList() + ")");
+            return Outcome.LOST;
+        }
+        return worst;
+    }
+
+    private static final long DEBOUNCE_PERIOD_MS = 900; // SoakApp's 1 s debounce, less clock slack
+
+    /** Which of the item's events started the run (-1 when none of them). */
+    private int indexOf(Item item, JsonNode run) {
+        String eventId = run.path("event_id").asText();
+        for (int k = 0; k < 3; k++) {
+            if (item.eventId(k).equals(eventId)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** How long after event k event k + 1 reached the devserver (its {@code received_at}); 0 if unknown. */
+    private long gapMs(Item item, int k) {
+        JsonNode a = event(item.eventId(k));
+        JsonNode b = event(item.eventId(k + 1));
+        if (a == null || b == null || !a.path("received_at").isTextual() || !b.path("received_at").isTextual()) {
+            return 0;
+        }
+        return Instant.parse(b.path("received_at").asText()).toEpochMilli() - Instant.parse(a.path("received_at").asText()).toEpochMilli();
     }
 
     /** Exactly one run, ended {@code status}, with {@code value} as its output's value when not null. */
@@ -240,7 +300,8 @@ final class Accounting {
             boolean accounted = switch (item.kind) {
                 case BATCH -> main.stream().anyMatch(r -> contains(r.path("output").path("events"), id)
                         || r.path("event_id").asText().equals(id));
-                case DEBOUNCE, IDEMPOTENT -> !main.isEmpty();
+                case DEBOUNCE -> main.stream().anyMatch(r -> indexOf(item, r) >= item.acknowledged.indexOf(id));
+                case IDEMPOTENT -> !main.isEmpty();
                 default -> main.stream().anyMatch(r -> r.path("event_id").asText().equals(id));
             };
             if (!accounted) {

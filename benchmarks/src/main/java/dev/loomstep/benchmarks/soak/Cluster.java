@@ -19,7 +19,8 @@ final class Cluster implements AutoCloseable {
     /** In pass-through arguments and app variables: replaced by the devserver's URL (its port is picked at start). */
     static final String DEVSERVER_PLACEHOLDER = "{devserver}";
     /** Log lines with the wall-clock time, to line them up with the ledger and the runs' timelines. */
-    private static final String TIMESTAMPS = "-Dorg.slf4j.simpleLogger.showDateTime=true";
+    private static final List<String> TIMESTAMPS = List.of("-Dorg.slf4j.simpleLogger.showDateTime=true",
+            "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSX");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     private final SoakOptions o;
@@ -58,8 +59,9 @@ final class Cluster implements AutoCloseable {
             synced = true;
         }
         o.devserverArgs.forEach(a -> args.add(a.replace(DEVSERVER_PLACEHOLDER, devUrl())));
-        devserver = startWithRetries(ChildJvm.java(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", TIMESTAMPS), args), new HashMap<>(),
+        var jvm = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        jvm.addAll(TIMESTAMPS);
+        devserver = startWithRetries(ChildJvm.java(jvm, args), new HashMap<>(),
                 o.workDir.resolve("devserver.log"), DEVSERVER_READY);
     }
 
@@ -69,8 +71,9 @@ final class Cluster implements AutoCloseable {
         o.appEnv.forEach((k, v) -> env.put(k, v.replace(DEVSERVER_PLACEHOLDER, devUrl())));
         var args = List.of("-cp", o.appClasspath, SoakApp.class.getName(), "--port", Integer.toString(appPort),
                 "--ledger", ledger.toString(), "--checkpointing", o.checkpointing);
-        app = startWithRetries(ChildJvm.java(List.of("-XX:+UseSerialGC", "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", TIMESTAMPS), args), env, o.workDir.resolve("app.log"), SoakApp.READY);
+        var jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        jvm.addAll(TIMESTAMPS);
+        app = startWithRetries(ChildJvm.java(jvm, args), env, o.workDir.resolve("app.log"), SoakApp.READY);
     }
 
     void killDevserver() throws InterruptedException {
