@@ -34,9 +34,9 @@ import java.util.Set;
  *     because the SDK died or the devserver crashed before the output was committed: steps are
  *     at-least-once until then, and those repeats are counted apart as <b>at-least-once repeats</b>.
  * <li><b>dropped</b>: an event the devserver acknowledged (200 from {@code /e}) that it no longer knows,
- *     or that started no run with no flow-control reason: a debounced, batched or idempotent event is
- *     accounted for when its burst / batch / key has its run (a batch's run must list it), a reply when
- *     the wait it was sent for matched.
+ *     or that started no run with no flow-control reason: a batched or idempotent event is accounted for
+ *     when its batch / key has its run (a batch's run must list it), a debounced event when its burst has
+ *     its run (see {@link #judgeDebounce}), a reply when the wait it was sent for matched.
  * <li><b>ledger gaps</b>: a step committed as completed with no execution in the ledger (should not
  *     happen: the ledger line is forced to disk before a step returns).
  * </ul>
@@ -202,7 +202,8 @@ final class Accounting {
      * A debounce burst must end in exactly one run started by its last event. A run started by an earlier
      * event is right too when the next event reached the devserver at least the debounce period later
      * (the sender retries across a dead devserver, so a burst can be split in time): that run's debounce
-     * had legitimately fired. Any other run is a duplicate.
+     * had legitimately fired, and when the gap is clearly longer (1.5 s) that run is due. Any other run is
+     * a duplicate.
      */
     private Outcome judgeDebounce(Item item, List<JsonNode> main) {
         int last = 2;
@@ -224,6 +225,13 @@ final class Accounting {
                 worst = o;
             }
         }
+        for (int k = 0; k < last; k++) {
+            if (!byIndex.containsKey(k) && gapMs(item, k) >= DEBOUNCE_FIRED_MS) {
+                details.add(item.tag + ": lost: event " + k + " was held alone long enough for its debounce to fire "
+                        + "(the next event came " + gapMs(item, k) + " ms later) but it started no run");
+                return Outcome.LOST;
+            }
+        }
         if (!byIndex.containsKey(last)) {
             details.add(item.tag + ": lost: no run started by the burst's last event (runs: "
                     + main.stream().map(r -> r.path("run_id").asText() + " of event " + indexOf(item, r)).toList() + ")");
@@ -233,6 +241,8 @@ final class Accounting {
     }
 
     private static final long DEBOUNCE_PERIOD_MS = 900; // SoakApp's 1 s debounce, less clock slack
+    /** A gap after which the debounce had surely fired (the devserver's timer granularity included). */
+    private static final long DEBOUNCE_FIRED_MS = 1_500;
 
     /** Which of the item's events started the run (-1 when none of them). */
     private int indexOf(Item item, JsonNode run) {
@@ -300,7 +310,17 @@ final class Accounting {
             boolean accounted = switch (item.kind) {
                 case BATCH -> main.stream().anyMatch(r -> contains(r.path("output").path("events"), id)
                         || r.path("event_id").asText().equals(id));
-                case DEBOUNCE -> main.stream().anyMatch(r -> indexOf(item, r) >= item.acknowledged.indexOf(id));
+                case DEBOUNCE -> {
+                    // Its burst ends at the first later event whose debounce surely fired (or at the last one).
+                    int k = item.acknowledged.indexOf(id);
+                    int end = k;
+                    while (end < 2 && gapMs(item, end) < DEBOUNCE_FIRED_MS) {
+                        end++;
+                    }
+                    int from = k;
+                    int to = end;
+                    yield main.stream().mapToInt(r -> indexOf(item, r)).anyMatch(j -> j >= from && j <= to);
+                }
                 case IDEMPOTENT -> !main.isEmpty();
                 default -> main.stream().anyMatch(r -> r.path("event_id").asText().equals(id));
             };
