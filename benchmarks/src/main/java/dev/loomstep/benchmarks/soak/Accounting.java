@@ -182,21 +182,62 @@ final class Accounting {
         if (item.kind == Kind.DEBOUNCE) {
             return judgeDebounce(item, main);
         }
+        if (item.kind == Kind.BATCH) {
+            return judgeBatch(item, main);
+        }
         Outcome out = one(item, "run", main, item.kind == Kind.DOOMED ? "Failed" : "Completed",
                 item.kind == Kind.DOOMED ? null : item.expectedValue());
-        if (item.kind == Kind.BATCH && out == Outcome.RIGHT) {
-            var listed = new HashSet<String>();
-            main.get(0).path("output").path("events").forEach(e -> listed.add(e.asText()));
-            if (!listed.equals(new HashSet<>(item.acknowledged))) {
-                details.add(item.tag + ": the batch run lists events " + listed + ", sent " + item.acknowledged);
-                out = Outcome.WRONG;
-            }
-        }
         if (out == Outcome.RIGHT && item.kind == Kind.INVOKE) {
             out = one(item, "child run", runs(Kind.CHILD.function(), item.tag), "Completed", 2 * item.n);
         }
         return out;
     }
+
+    /**
+     * Every acknowledged event of a batch must be in exactly one Completed batch run whose output sums its
+     * events' {@code i}. One run is due; two only when the second request reached the devserver at least
+     * the batch timeout (2 s) after the first, so the first batch had legitimately started partial.
+     */
+    private Outcome judgeBatch(Item item, List<JsonNode> main) {
+        var seen = new HashMap<String, Integer>();
+        for (JsonNode run : main) {
+            String s = run.path("status").asText();
+            if (s.equals("Running")) {
+                details.add(item.tag + ": unfinished batch run " + run.path("run_id").asText() + ": " + brief(run));
+                return Outcome.UNFINISHED;
+            }
+            long sum = 0;
+            for (JsonNode e : run.path("output").path("events")) {
+                seen.merge(e.asText(), 1, Integer::sum);
+                sum += Integer.parseInt(e.asText().substring(e.asText().lastIndexOf("-e") + 2));
+            }
+            if (!s.equals("Completed") || run.path("output").path("value").asLong(Long.MIN_VALUE) != sum) {
+                details.add(item.tag + ": wrong batch run " + run.path("run_id").asText() + ": " + s + ", output "
+                        + run.path("output") + ", error " + run.path("error"));
+                return Outcome.WRONG;
+            }
+        }
+        var twice = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+        if (!twice.isEmpty()) {
+            details.add(item.tag + ": duplicated: events " + twice + " ran in more than one batch run");
+            return Outcome.DUPLICATED;
+        }
+        var missing = item.acknowledged.stream().filter(id -> !seen.containsKey(id)).toList();
+        if (!missing.isEmpty()) {
+            details.add(item.tag + ": lost: events " + missing + " are in no batch run (runs: "
+                    + main.stream().map(r -> r.path("run_id").asText()).toList() + ")");
+            return Outcome.LOST;
+        }
+        int half = Kind.BATCH_SIZE / 2;
+        if (main.size() > 1 && gapMs(item, half - 1) < BATCH_TIMEOUT_MS) {
+            details.add(item.tag + ": wrong: " + main.size() + " batch runs though all " + Kind.BATCH_SIZE
+                    + " events came within the batch timeout");
+            return Outcome.WRONG;
+        }
+        return Outcome.RIGHT;
+    }
+
+    private static final long BATCH_TIMEOUT_MS = 1_800; // SoakApp's 2 s batch timeout, less clock slack
 
     /**
      * A debounce burst must end in exactly one run started by its last event. A run started by an earlier

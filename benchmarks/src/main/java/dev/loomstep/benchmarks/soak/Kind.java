@@ -22,7 +22,7 @@ enum Kind {
     FANOUT("fanout", 8),
     /** Three events of one key 100–300 ms apart, debounced 1 s: one run, with the last event. */
     DEBOUNCE("debounce", 8),
-    /** {@link #BATCH_SIZE} events of one key in one request: one batch run. */
+    /** {@link #BATCH_SIZE} events of one key in two requests 0.2–0.8 s apart: one batch run. */
     BATCH("batch", 8),
     /** Three events of one idempotency key, spread over seconds (and kills): one run. */
     IDEMPOTENT("idem", 8),

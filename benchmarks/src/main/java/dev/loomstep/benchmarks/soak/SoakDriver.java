@@ -160,11 +160,16 @@ public final class SoakDriver {
                     }
                 }
                 case BATCH -> {
-                    var all = new ArrayList<ObjectNode>();
-                    for (int i = 0; i < Kind.BATCH_SIZE; i++) {
-                        all.add(event(item, i).put("i", i));
+                    // Two requests, so a kill can land while the batch is open.
+                    int half = Kind.BATCH_SIZE / 2;
+                    for (int from = 0; from < Kind.BATCH_SIZE; from += half) {
+                        var part = new ArrayList<ObjectNode>();
+                        for (int i = from; i < from + half; i++) {
+                            part.add(event(item, i).put("i", i));
+                        }
+                        post(item, part.toArray(ObjectNode[]::new));
+                        Thread.sleep(200 + random.nextInt(600));
                     }
-                    post(item, all.toArray(ObjectNode[]::new));
                 }
                 case IDEMPOTENT -> {
                     long t = System.currentTimeMillis();
