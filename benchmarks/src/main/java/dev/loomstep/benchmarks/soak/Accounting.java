@@ -128,7 +128,8 @@ final class Accounting {
                 details.add(item.tag + ": refused: " + item.refused);
             }
         }
-        int[] steps = steps(ledger); // re-executed after commit, at-least-once repeats, ledger gaps, steps checked
+        StepAudit steps = StepAudit.of(runs.values().stream().flatMap(m -> m.values().stream()).flatMap(List::stream).toList(),
+                ledger, details);
 
         var t = new StringBuilder();
         t.append("\n| kind | runs expected | completed right | wrong | lost | duplicated | unfinished | events acked | dropped |\n");
@@ -142,9 +143,9 @@ final class Accounting {
         t.append("completed with the right output: ").append(total[1]).append('\n');
         t.append("lost: ").append(total[3]).append(" · duplicated: ").append(total[4]).append(" · wrong: ").append(total[2])
                 .append(" · unfinished: ").append(total[5]).append('\n');
-        t.append("steps re-executed after their output was committed: ").append(steps[0])
-                .append(" (of ").append(steps[3]).append(" committed steps; at-least-once repeats before a commit: ")
-                .append(steps[1]).append("; ledger gaps: ").append(steps[2]).append(")\n");
+        t.append("steps re-executed after their output was committed: ").append(steps.reExecutedAfterCommit())
+                .append(" (of ").append(steps.checked()).append(" committed steps; at-least-once repeats before a commit: ")
+                .append(steps.atLeastOnceRepeats()).append("; ledger gaps: ").append(steps.ledgerGaps()).append(")\n");
         t.append("events acknowledged: ").append(total[6]).append(" · dropped: ").append(total[7]).append('\n');
         t.append("SIGKILLs: devserver ").append(cluster.devserverKills).append(", app ").append(cluster.appKills)
                 .append(" (one of them a ").append(o.outage.toSeconds()).append(" s outage) · seed ").append(o.seed)
@@ -152,7 +153,7 @@ final class Accounting {
         for (String e : sendErrors) {
             details.add("send error: " + e);
         }
-        boolean clean = failing[2] + failing[3] + failing[4] + failing[5] + failing[7] + steps[0] + steps[2] == 0
+        boolean clean = failing[2] + failing[3] + failing[4] + failing[5] + failing[7] + steps.reExecutedAfterCommit() + steps.ledgerGaps() == 0
                 && sendErrors.isEmpty() && items.stream().allMatch(i -> i.refused == null);
         if (!o.knownGaps.isEmpty()) {
             t.append("known gaps (printed, not failing): ").append(o.knownGaps).append('\n');
@@ -395,44 +396,5 @@ final class Accounting {
             }
         }
         return false;
-    }
-
-    /** {re-executed after commit, at-least-once repeats, ledger gaps, committed steps checked}. */
-    private int[] steps(List<Ledger.Entry> ledger) {
-        var byStep = new HashMap<String, List<Ledger.Entry>>();
-        for (Ledger.Entry e : ledger) {
-            byStep.computeIfAbsent(e.runId() + "/" + e.step(), k -> new ArrayList<>()).add(e);
-        }
-        int[] c = new int[4];
-        for (var fn : runs.values()) {
-            for (var list : fn.values()) {
-                for (JsonNode run : list) {
-                    String runId = run.path("run_id").asText();
-                    for (JsonNode s : run.path("steps")) {
-                        String status = s.path("status").asText();
-                        if (!s.path("op").asText().equals("StepRun") || !(status.equals("completed") || status.equals("failed"))
-                                || !s.path("ended_at").isTextual()) {
-                            continue;
-                        }
-                        c[3]++;
-                        long committedAt = Instant.parse(s.path("ended_at").asText()).toEpochMilli();
-                        List<Ledger.Entry> ran = byStep.getOrDefault(runId + "/" + s.path("name").asText(), List.of());
-                        var after = ran.stream().filter(e -> e.startedMs() > committedAt).toList();
-                        if (!after.isEmpty()) {
-                            c[0]++;
-                            details.add("run " + runId + " step " + s.path("name").asText() + " committed at "
-                                    + s.path("ended_at").asText() + " ran again after: " + after);
-                        }
-                        long okBefore = ran.stream().filter(e -> e.startedMs() <= committedAt && e.outcome().equals("ok")).count();
-                        c[1] += (int) Math.max(0, okBefore - 1);
-                        if (status.equals("completed") && ran.stream().noneMatch(e -> e.outcome().equals("ok"))) {
-                            c[2]++;
-                            details.add("run " + runId + " step " + s.path("name").asText() + " completed with no ledger line");
-                        }
-                    }
-                }
-            }
-        }
-        return c;
     }
 }

@@ -85,8 +85,8 @@ final class SoakOptions {
                 case "--idempotency-spread-seconds" -> o.idempotencySpread = Duration.ofSeconds(Long.parseLong(v));
                 case "--settle-seconds" -> o.settle = Duration.ofSeconds(Long.parseLong(v));
                 case "--seed" -> o.seed = Long.parseLong(v);
-                case "--work-dir" -> o.workDir = Path.of(v);
-                case "--devserver-jar" -> o.devserverJar = Path.of(v);
+                case "--work-dir" -> o.workDir = Path.of(v).toAbsolutePath();
+                case "--devserver-jar" -> o.devserverJar = Path.of(v).toAbsolutePath();
                 case "--classpath" -> o.appClasspath = v;
                 case "--checkpointing" -> {
                     if (!v.equals("on") && !v.equals("off")) {
