@@ -52,7 +52,7 @@ final class Chaos {
             for (long at : devserverAt) {
                 SoakDriver.sleepUntil(t0 + at);
                 cluster.killDevserver();
-                log.accept("soak: t=" + elapsed() + "s SIGKILL devserver (kill " + cluster.devserverKills + ")");
+                log.accept("soak: t=" + elapsed() + " SIGKILL devserver (kill " + cluster.devserverKills + ")");
                 Thread.sleep(delay());
                 cluster.startDevserver();
             }
@@ -71,7 +71,7 @@ final class Chaos {
                 }
                 SoakDriver.sleepUntil(t0 + at);
                 cluster.killApp();
-                log.accept("soak: t=" + elapsed() + "s SIGKILL app (kill " + cluster.appKills + ", the outage included)");
+                log.accept("soak: t=" + elapsed() + " SIGKILL app (kill " + cluster.appKills + ", the outage included)");
                 Thread.sleep(delay());
                 cluster.startApp();
             }
@@ -86,14 +86,15 @@ final class Chaos {
     private void outage() throws Exception {
         SoakDriver.sleepUntil(t0 + outageAt);
         cluster.killApp();
-        log.accept("soak: t=" + elapsed() + "s SIGKILL app, away for " + o.outage.toSeconds() + " s");
+        log.accept("soak: t=" + elapsed() + " SIGKILL app, away for " + o.outage.toSeconds() + " s");
         Thread.sleep(o.outage.toMillis());
         cluster.startApp();
-        log.accept("soak: t=" + elapsed() + "s app back after its outage");
+        log.accept("soak: t=" + elapsed() + " app back after its outage");
     }
 
-    private long elapsed() {
-        return (System.currentTimeMillis() - t0) / 1000;
+    /** Seconds since the start and the wall-clock time, to line a kill up with the logs and the runs. */
+    private String elapsed() {
+        return (System.currentTimeMillis() - t0) / 1000 + "s (" + java.time.Instant.now() + ")";
     }
 
     private long delay() {
