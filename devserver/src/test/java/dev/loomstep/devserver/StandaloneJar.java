@@ -1,5 +1,6 @@
 package dev.loomstep.devserver;
 
+import dev.loomstep.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,19 +26,12 @@ final class StandaloneJar {
         return jar;
     }
 
-    /** {@code java [jvmOptions] -jar devserver.jar [args]}, on the JDK running the tests. */
+    /** {@code java [jvmOptions] -jar devserver.jar [args]}, on the JDK running the tests (see {@link ChildJvm#java}). */
     static List<String> command(List<String> jvmOptions, List<String> args) {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        var cmd = new ArrayList<String>();
-        cmd.add(java);
-        if (Runtime.version().feature() >= 24) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow"); // as ./loom devserver does: Undertow's buffer cleanup
-        }
-        cmd.addAll(jvmOptions);
-        cmd.add("-jar");
-        cmd.add(path().toString());
-        cmd.addAll(args);
-        return cmd;
+        var all = new ArrayList<String>();
+        all.add("-jar");
+        all.add(path().toString());
+        all.addAll(args);
+        return ChildJvm.java(jvmOptions, all);
     }
 }
