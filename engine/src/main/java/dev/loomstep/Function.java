@@ -112,6 +112,7 @@ public final class Function<T, R> {
         Timeouts timeouts;
         Singleton singleton;
         FunctionHandler<Failure, ?> onFailure;
+        int onFailureRetries = 1;
         final List<Middleware> middleware = new ArrayList<>();
         Checkpointing checkpointing;
 
@@ -135,6 +136,7 @@ public final class Function<T, R> {
             c.timeouts = timeouts;
             c.singleton = singleton;
             c.onFailure = onFailure;
+            c.onFailureRetries = onFailureRetries;
             c.middleware.addAll(middleware);
             c.checkpointing = checkpointing;
             return c;
@@ -151,6 +153,8 @@ public final class Function<T, R> {
         public Timeouts timeouts() { return timeouts; }
         public Singleton singleton() { return singleton; }
         public FunctionHandler<Failure, ?> onFailure() { return onFailure; }
+        /** Retries of the onFailure handler's run: 1 (two attempts, as the JS SDK syncs it) unless set. */
+        public int onFailureRetries() { return onFailureRetries; }
         /** This function's checkpointing, or null to use the app's. */
         public Checkpointing checkpointing() { return checkpointing; }
     }
@@ -198,6 +202,19 @@ public final class Function<T, R> {
         public Builder singleton(Singleton singleton) { o.singleton = singleton; return this; }
         /** A handler run when this function fails for good (a second function, {@code {id}-failure}). */
         public Builder onFailure(FunctionHandler<Failure, ?> handler) { o.onFailure = handler; return this; }
+        /**
+         * As {@link #onFailure(FunctionHandler)}, with the handler's own retries (0–20). The JS SDK always
+         * gives a failure handler one retry; a compensation that must survive an app outage longer than the
+         * executor's first backoff needs more.
+         */
+        public Builder onFailure(FunctionHandler<Failure, ?> handler, int retries) {
+            if (retries < 0 || retries > 20) {
+                throw new IllegalArgumentException("onFailure retries must be between 0 and 20, got " + retries);
+            }
+            o.onFailure = handler;
+            o.onFailureRetries = retries;
+            return this;
+        }
         /** Middleware for this function only, run inside the client's middleware. */
         public Builder middleware(Middleware middleware) { o.middleware.add(Checks.notNull(middleware, "a middleware")); return this; }
         /** Checkpointing for this function, replacing the app's ({@link Loomstep.Builder#checkpointing}). */

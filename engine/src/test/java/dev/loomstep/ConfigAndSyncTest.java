@@ -131,6 +131,20 @@ class ConfigAndSyncTest {
     }
 
     @Test
+    void anOnFailureHandlerMayHaveMoreRetriesThanTheOneJsGivesIt() {
+        var fn = Function.builder("compensated").trigger(Trigger.event("x"))
+                .onFailure((input, step) -> "undone", 6)
+                .handler((input, step) -> null);
+        var app = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_DEV", "1"))).functions(fn).build();
+        JsonNode failure = Json.toTree(app.syncRequest("http://localhost:3000/api/inngest", "undertow")).get("functions").get(1);
+        assertEquals("shop-compensated-failure", failure.get("id").asText());
+        assertEquals(6, failure.get("steps").get("step").get("retries").get("attempts").asInt());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Function.builder("f").onFailure((input, step) -> null, 21));
+        assertEquals("onFailure retries must be between 0 and 20, got 21", e.getMessage());
+    }
+
+    @Test
     void definitionsAreCheckedWithActionableMessages() {
         var e = assertThrows(IllegalStateException.class, () -> Function.builder("f").handler((i, s) -> null));
         assertTrue(e.getMessage().contains("has no trigger"));

@@ -59,7 +59,7 @@ public final class SyncConfigs {
         if (fn.options().checkpointing() != null) {
             b.checkpointing(fn.options().checkpointing());
         }
-        return b.retries(1).handler(Function.Failure.class, handler);
+        return b.retries(fn.options().onFailureRetries()).handler(Function.Failure.class, handler);
     }
 
 }

@@ -157,13 +157,15 @@ public final class SoakApp {
                 return n * 9;
             }));
         }));
+        // Five retries, not the one JS gives a failure handler: the soak takes the app away for longer than the
+        // first backoff, and a compensation must outlast that (Function.Builder#onFailure(handler, retries)).
         fns.add(fn(Kind.DOOMED).onFailure((in, step) -> {
             // The failed run's triggering event travels in inngest/function.failed's data.event.
             String tag = in.data().event() == null ? "" : in.data().event().data().path("tag").asText();
             String runId = in.runId();
             run(step, runId, in.attempt(), Kind.ON_FAILURE.function(), "compensate", 20, () -> 1L);
             return Map.of("tag", tag, "value", "compensated", "failed_run", in.data().runId());
-        }).handler((in, step) -> {
+        }, 5).handler((in, step) -> {
             run(step, in, Kind.DOOMED, "explode", 20, () -> {
                 throw new NonRetriableException("doomed " + tag(in));
             });
