@@ -168,8 +168,15 @@ public final class HttpApi {
                 + ": the limit is " + MAX_BODY_BYTES / (1024 * 1024) + " MiB; send fewer or smaller events at a time");
     }
 
+    /** The longest error line sent: a message quoting a hostile value (a 7,000-character id) is cut, not echoed. */
+    static final int MAX_ERROR_CHARS = 1_000;
+
     private static ObjectNode error(int status, String message) {
-        return Json.nodes().objectNode().put("error", message == null ? "error" : message.replace('\n', ' ')).put("status", status);
+        String line = message == null ? "error" : message.replace('\r', ' ').replace('\n', ' ');
+        if (line.length() > MAX_ERROR_CHARS) {
+            line = line.substring(0, MAX_ERROR_CHARS) + "… (" + line.length() + " characters)";
+        }
+        return Json.nodes().objectNode().put("error", line).put("status", status);
     }
 
     // ---------------------------------------------------------------- events and syncs
@@ -269,9 +276,12 @@ public final class HttpApi {
         try {
             sync = Registry.parseSync(tree, System.currentTimeMillis());
         } catch (IllegalArgumentException e) {
-            String app = tree.path("appName").asText("");
-            if (!app.isBlank()) {
-                syncs.failed(app, tree.path("url").asText(null), e.getMessage(), lifecycle.clock().instant());
+            // Kept as the app's last sync error only when the body names an app and its URL: an SDK with a bad
+            // function config. A body without them is not an app, and lists nothing on GET /v1/apps.
+            JsonNode app = tree.path("appName");
+            JsonNode url = tree.path("url");
+            if (app.isTextual() && !app.asText().isBlank() && url.isTextual() && url.asText().matches("https?://[^\\s/?#]+.*")) {
+                syncs.failed(app.asText(), url.asText(), e.getMessage(), lifecycle.clock().instant());
             }
             throw ApiException.badRequest(e.getMessage());
         }
