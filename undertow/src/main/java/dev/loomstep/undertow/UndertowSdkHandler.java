@@ -47,6 +47,9 @@ public final class UndertowSdkHandler implements HttpHandler {
             write(exchange, endpoint.payloadTooLarge(request(exchange, null), declared));
             return;
         }
+        // Undertow's own entity limit (2 MiB unless the server raised it) would cut a legitimate call between
+        // it and ServeOptions.maxBodyBytes; the Collector enforces the endpoint's limit instead.
+        exchange.setMaxEntitySize(drainCap(limit));
         exchange.getRequestReceiver().receivePartialBytes(new Collector(limit, declared),
                 (ex, error) -> {
                     log.debug("could not read the body of {} {}: {}", ex.getRequestMethod(), ex.getRequestPath(), error.toString());
@@ -55,7 +58,10 @@ public final class UndertowSdkHandler implements HttpHandler {
                         ex.endExchange();
                     } else {
                         // The client is most likely gone; if not, it gets the reason.
-                        write(ex, endpoint.refuse(request(ex, null), 400, "could not read the request body: " + error));
+                        write(ex, error instanceof io.undertow.server.RequestTooBigException
+                                ? endpoint.payloadTooLarge(request(ex, null), declared)
+                                : endpoint.refuse(request(ex, null), 400, "could not read the request body: "
+                                        + (error.getMessage() == null ? "the connection broke" : error.getMessage())));
                     }
                 });
     }
