@@ -89,7 +89,7 @@ class ProductionModeTest {
         dev = production(0).eventKey("second-key").start();
         Api api = new Api(dev);
         assertEquals(DevServer.Sync.FULL, dev.synchronous());
-        for (String key : new String[] {"dev", "NO_EVENT_KEY_SET", "dev-ui", "wrong", "test-key2"}) {
+        for (String key : new String[] {"dev", "NO_EVENT_KEY_SET", "wrong", "test-key2"}) {
             assertOneLineError(api.request("POST", "/e/" + key, "{\"name\":\"test/x\"}"), 401, "event key not found");
         }
         assertOneLineError(api.request("POST", "/e", "{\"name\":\"test/x\"}"), 401, "event key not found");
@@ -97,6 +97,9 @@ class ProductionModeTest {
         assertEquals(200, api.request("POST", "/e/" + EVENT_KEY, "{\"name\":\"test/x\"}").status());
         assertEquals(200, api.request("POST", "/e/second-key", "{\"name\":\"test/x\"}").status());
         assertEquals(2, api.get("/v1/events").get("data").size());
+        // The UI's Send event page (key "dev-ui") works for whoever may use the UI: here, this machine.
+        assertEquals(200, api.request("POST", "/e/dev-ui", "{\"name\":\"test/from-ui\"}").status());
+        assertEquals(3, api.get("/v1/events").get("data").size());
         assertEquals("cloud", HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(dev.url() + "/health")).build(),
                 HttpResponse.BodyHandlers.discarding()).headers().firstValue("X-Inngest-Server-Kind").orElse(null));
     }
@@ -110,6 +113,10 @@ class ProductionModeTest {
         assertEquals(401, refused.statusCode());
         assertTrue(refused.body().contains("need Authorization: Bearer with this server's signing key"), refused.body());
         assertEquals(401, send("GET", "/", null).statusCode(), "the UI too");
+        assertEquals(401, send("POST", "/e/dev-ui", null).statusCode(), "and the UI's Send event page");
+        HttpResponse<String> past = send("POST", "/e/dev-ui", "Bearer " + SIGNING_KEY);
+        assertEquals(400, past.statusCode(), "with the key it passes the gate; the body {} has no name: " + past.body());
+        assertTrue(past.body().contains("is required and must be a non-empty string"), past.body());
         assertEquals(200, send("GET", "/v1/runs", "Bearer " + SIGNING_KEY).statusCode(), "the key as it is");
         assertEquals(200, send("GET", "/v1/runs", hashed).statusCode(), "the key hashed as SDKs send it");
         assertEquals(200, send("GET", "/health", null).statusCode(), "health is open");

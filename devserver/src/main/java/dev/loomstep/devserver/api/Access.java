@@ -17,6 +17,8 @@ import java.net.InetSocketAddress;
  */
 final class Access implements HttpHandler {
     private static final HttpString SERVER_KIND = new HttpString(Headers.SERVER_KIND);
+    /** The event key of the web UI's Send event page ({@code ui/pages.js}). */
+    static final String UI_EVENT_KEY = "dev-ui";
 
     private final HttpHandler next;
     private final ServiceKeys keys;
@@ -48,12 +50,18 @@ final class Access implements HttpHandler {
         if (path.equals("/health") || path.startsWith("/v1/checkpoint/")) {
             return null;
         }
+        boolean bearer = keys.bearer(ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));
         if (path.equals("/e") || path.startsWith("/e/")) {
             String key = path.length() > 3 ? path.substring(3) : "";
-            return keys.eventKey(key) ? null
-                    : "event key not found: send events to /e/{key} with one of this server's event keys (--event-key / INNGEST_EVENT_KEY)";
+            if (keys.eventKey(key)) {
+                return null;
+            }
+            // The web UI's Send event page posts with the key "dev-ui": whoever may use the UI may send from it.
+            if (key.equals(UI_EVENT_KEY) && (bearer || access == ApiAccess.LOOPBACK_OR_KEY && fromLoopback(ex))) {
+                return null;
+            }
+            return "event key not found: send events to /e/{key} with one of this server's event keys (--event-key / INNGEST_EVENT_KEY)";
         }
-        boolean bearer = keys.bearer(ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));
         if (path.equals("/fn/register") || path.startsWith("/v0/")) {
             return bearer ? null : "unauthorized: send Authorization: Bearer with this server's signing key, as SDKs do with INNGEST_SIGNING_KEY";
         }
