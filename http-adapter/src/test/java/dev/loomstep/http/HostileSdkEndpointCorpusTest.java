@@ -4,6 +4,8 @@ import static dev.loomstep.testkit.hostile.HostileInput.malformedJson;
 import static dev.loomstep.testkit.hostile.HostileInput.mistyped;
 
 import dev.loomstep.http.signing.Signatures;
+import dev.loomstep.testkit.hostile.Corpus;
+import dev.loomstep.testkit.hostile.Gen;
 import dev.loomstep.testkit.hostile.HostileInput;
 import dev.loomstep.testkit.hostile.HostileInput.Request;
 import dev.loomstep.testkit.hostile.Refusals;
@@ -13,25 +15,20 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeProperty;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * The generated hostile corpus against the SDK endpoint, served by each adapter (LoomstepServer, its
  * handler in a user's Undertow, LoomstepServlet in Tomcat), in dev and in cloud mode: malformed,
  * truncated and mistyped call requests, bad methods and query parameters, in-band syncs that are not,
  * and bad signatures. Each must be a one-line 4xx within the deadline, the endpoint still answers a
- * normal request, and no step ran. Seeded; {@code -Djqwik.tries.default=N} runs more.
+ * normal request, and no step ran. Seeded; {@code -Dloomstep.hostile.tries=N} runs more (see {@link Corpus}).
  */
 class HostileSdkEndpointCorpusTest {
-    private static final String SEED = "20261201";
     private static final String CALL = """
             {"event":{"id":"evt-1","name":"demo/hello","data":{"user":"ada"},"ts":1700000000000},
              "events":[{"id":"evt-1","name":"demo/hello","data":{"user":"ada"},"ts":1700000000000}],"steps":{},
@@ -45,7 +42,7 @@ class HostileSdkEndpointCorpusTest {
     private final Map<Served.Adapter, Served> dev = new EnumMap<>(Served.Adapter.class);
     private final Map<Served.Adapter, Served> cloud = new EnumMap<>(Served.Adapter.class);
 
-    @BeforeProperty
+    @BeforeEach
     void start() {
         apps = new TestApps();
         for (Served.Adapter a : Served.Adapter.values()) {
@@ -54,7 +51,7 @@ class HostileSdkEndpointCorpusTest {
         }
     }
 
-    @AfterProperty
+    @AfterEach
     void stop() throws Exception {
         for (Served s : dev.values()) {
             s.close();
@@ -80,9 +77,24 @@ class HostileSdkEndpointCorpusTest {
         }
     }
 
-    @Property(seed = SEED)
-    void everyAdapterRefusesMalformedAndMistypedCalls(@ForAll("targets") Target t, @ForAll("calls") byte[] body,
-            @ForAll("contentTypes") Map<String, String> headers) {
+    /** A call body with the content type it is sent with, to the given target. */
+    record Call(Target target, byte[] body, Map<String, String> headers) {
+        @Override
+        public String toString() {
+            return target + " " + new Request("POST", "", headers, body);
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyAdapterRefusesMalformedAndMistypedCalls() {
+        Gen<Target> targets = targets();
+        Gen<byte[]> calls = calls();
+        Gen<Map<String, String>> contentTypes = HostileInput.contentTypes();
+        return Corpus.tries(r -> new Call(targets.next(r), calls.next(r), contentTypes.next(r)),
+                c -> refusesCall(c.target(), c.body(), c.headers()));
+    }
+
+    private void refusesCall(Target t, byte[] body, Map<String, String> headers) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         if (t.cloud()) {
             h.put("X-Inngest-Signature", Signatures.sign(body, TestApps.KEY_, Instant.now())); // signed: the body alone is at fault
@@ -90,8 +102,17 @@ class HostileSdkEndpointCorpusTest {
         check(t, new Request("POST", "?fnId=peer-hello&stepId=step", h, body));
     }
 
-    @Property(seed = SEED)
-    void everyAdapterRefusesBadMethodsQueriesSyncsAndSignatures(@ForAll("targets") Target t, @ForAll("misc") Request r) {
+    @TestFactory
+    Stream<DynamicTest> everyAdapterRefusesBadMethodsQueriesSyncsAndSignatures() {
+        Gen<Target> targets = targets();
+        Gen<Request> misc = misc();
+        return Corpus.tries(r -> new Aimed(targets.next(r), misc.next(r)), a -> refusesMisc(a.target(), a.request()));
+    }
+
+    /** A request and where it goes. */
+    record Aimed(Target target, Request request) {}
+
+    private void refusesMisc(Target t, Request r) {
         if (r.headers().containsKey("X-Sign")) {
             Map<String, String> h = new LinkedHashMap<>(r.headers());
             h.remove("X-Sign");
@@ -103,30 +124,27 @@ class HostileSdkEndpointCorpusTest {
         check(t, r);
     }
 
-    @Property(seed = SEED)
-    void cloudModeRefusesEveryBadSignature(@ForAll("adapters") Served.Adapter a, @ForAll("badSignatures") String signature) {
+    @TestFactory
+    Stream<DynamicTest> cloudModeRefusesEveryBadSignature() {
+        Gen<Served.Adapter> adapters = Gen.of(Served.Adapter.class);
+        Gen<String> signatures = badSignatures();
+        return Corpus.tries(r -> new Signed(adapters.next(r), signatures.next(r)), s -> refusesSignature(s.adapter(), s.signature()));
+    }
+
+    /** A bad signature and the adapter it is sent to. */
+    record Signed(Served.Adapter adapter, String signature) {}
+
+    private void refusesSignature(Served.Adapter a, String signature) {
         byte[] body = CALL.getBytes(StandardCharsets.UTF_8);
         check(new Target(a, true), new Request("POST", "?fnId=peer-hello&stepId=step",
                 Map.of("Content-Type", "application/json", "X-Inngest-Signature", signature), body));
     }
 
-    @Provide
-    Arbitrary<Target> targets() {
-        return Combinators.combine(Arbitraries.of(Served.Adapter.class), Arbitraries.of(true, false)).as(Target::new);
+    private static Gen<Target> targets() {
+        return Gen.combine(Gen.of(Served.Adapter.class), Gen.of(true, false), Target::new);
     }
 
-    @Provide
-    Arbitrary<Served.Adapter> adapters() {
-        return Arbitraries.of(Served.Adapter.class);
-    }
-
-    @Provide
-    Arbitrary<Map<String, String>> contentTypes() {
-        return HostileInput.contentTypes();
-    }
-
-    @Provide
-    Arbitrary<byte[]> calls() {
+    private static Gen<byte[]> calls() {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("event", "object,null,missing"); // the SDK then takes the first of "events"
         fields.put("event.name", "string,null,missing"); // the call names its function (fnId); the SDK passes the event on as it is
@@ -141,40 +159,38 @@ class HostileSdkEndpointCorpusTest {
         fields.put("ctx.stack.stack", "array,null,missing");
         fields.put("ctx.use_api", "boolean,null,missing");
         fields.put("ctx.disable_immediate_execution", "boolean,null,missing");
-        return Arbitraries.oneOf(malformedJson(CALL), mistyped(CALL, fields),
-                Arbitraries.of("[]", "1", "null", "\"x\"", "{}").map(s -> s.getBytes(StandardCharsets.UTF_8)));
+        return Gen.oneOf(malformedJson(CALL), mistyped(CALL, fields),
+                Gen.of("[]", "1", "null", "\"x\"", "{}").map(s -> s.getBytes(StandardCharsets.UTF_8)));
     }
 
-    @Provide
-    Arbitrary<Request> misc() {
+    private static Gen<Request> misc() {
         byte[] call = CALL.getBytes(StandardCharsets.UTF_8);
         Map<String, String> sign = Map.of("Content-Type", "application/json", "X-Sign", "yes");
-        Arbitrary<Request> methods = HostileInput.method("GET", "PUT", "POST", "OPTIONS", "TRACE", "CONNECT")
+        Gen<Request> methods = HostileInput.method("GET", "PUT", "POST", "OPTIONS", "TRACE", "CONNECT")
                 .map(m -> new Request(m, "?fnId=peer-hello&stepId=step", sign, call));
-        Arbitrary<Request> fnIds = HostileInput.hostileSegment().filter(s -> !s.equals("peer-hello"))
+        Gen<Request> fnIds = HostileInput.hostileSegment().filter(s -> !s.equals("peer-hello"))
                 .map(id -> new Request("POST", "?fnId=" + id + "&stepId=step", sign, call));
-        Arbitrary<Request> noFnId = Arbitraries.of("", "?stepId=step", "?fnId=&stepId=step", "?fnId", "?fnId=%FF&stepId=step")
+        Gen<Request> noFnId = Gen.of("", "?stepId=step", "?fnId=&stepId=step", "?fnId", "?fnId=%FF&stepId=step")
                 .map(q -> new Request("POST", q, sign, call));
         Map<String, String> inBand = new LinkedHashMap<>(sign);
         inBand.put("X-Inngest-Sync-Kind", "in_band");
-        Arbitrary<Request> inBandSyncs = Arbitraries.oneOf(malformedJson("{\"url\":\"http://127.0.0.1:1/api/inngest\"}"),
+        Gen<Request> inBandSyncs = Gen.oneOf(malformedJson("{\"url\":\"http://127.0.0.1:1/api/inngest\"}"),
                         mistyped("{\"url\":\"http://127.0.0.1:1/api/inngest\"}", Map.of("url", "nonblank")),
-                        Arbitraries.of("[]", "1", "null").map(s -> s.getBytes(StandardCharsets.UTF_8)))
+                        Gen.of("[]", "1", "null").map(s -> s.getBytes(StandardCharsets.UTF_8)))
                 .map(b -> new Request("PUT", "", inBand, b));
-        return Arbitraries.frequencyOf(Tuple.of(2, methods), Tuple.of(3, fnIds), Tuple.of(1, noFnId), Tuple.of(3, inBandSyncs));
+        return Gen.frequencyOf(Gen.weighted(2, methods), Gen.weighted(3, fnIds), Gen.weighted(1, noFnId), Gen.weighted(3, inBandSyncs));
     }
 
-    @Provide
-    Arbitrary<String> badSignatures() {
+    private static Gen<String> badSignatures() {
         long now = Instant.now().getEpochSecond();
         byte[] call = CALL.getBytes(StandardCharsets.UTF_8);
-        return Arbitraries.oneOf(
-                Arbitraries.of("", " ", "garbage", "t=&s=", "t=abc&s=00", "s=00", "t=" + now, "t=" + now + "&s=zz", "t=" + now + "&s=0",
+        return Gen.oneOf(
+                Gen.of("", " ", "garbage", "t=&s=", "t=abc&s=00", "s=00", "t=" + now, "t=" + now + "&s=zz", "t=" + now + "&s=0",
                         "t=99999999999999999999&s=00", "t=-1&s=00", "&&&", "t=" + now + "&s=" + "0".repeat(64)),
-                Arbitraries.of(TestApps.STRANGER_).map(k -> Signatures.sign(call, k, Instant.now())),
-                Arbitraries.of(600L, 3_600L, -3_600L).map(skew -> Signatures.sign(call, TestApps.KEY_, Instant.now().minusSeconds(skew))),
-                Arbitraries.of(1, 2).map(n -> Signatures.sign((CALL + " ").getBytes(StandardCharsets.UTF_8), TestApps.KEY_, Instant.now())),
+                Gen.of(TestApps.STRANGER_).map(k -> Signatures.sign(call, k, Instant.now())),
+                Gen.of(600L, 3_600L, -3_600L).map(skew -> Signatures.sign(call, TestApps.KEY_, Instant.now().minusSeconds(skew))),
+                Gen.of(1, 2).map(n -> Signatures.sign((CALL + " ").getBytes(StandardCharsets.UTF_8), TestApps.KEY_, Instant.now())),
                 // Long, but under a servlet container's header limit (Tomcat: 8 KB), past which the container answers alone.
-                Arbitraries.integers().between(1_000, 6_000).map(n -> "t=" + now + "&s=" + "a".repeat(n)));
+                Gen.ints(1_000, 6_000).map(n -> "t=" + now + "&s=" + "a".repeat(n)));
     }
 }

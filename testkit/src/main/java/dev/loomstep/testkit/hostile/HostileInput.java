@@ -9,9 +9,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 
 /**
  * The generated hostile-input corpus both endpoint modules run against their servers: bodies that are
@@ -44,24 +41,24 @@ public final class HostileInput {
     }
 
     /** A JSON request body of {@code type} (the usual content type, or one of the wrong ones). */
-    public static Arbitrary<Request> post(String method, String target, Arbitrary<byte[]> bodies) {
-        return Combinators.combine(bodies, contentTypes()).as((b, ct) -> new Request(method, target, ct, b));
+    public static Gen<Request> post(String method, String target, Gen<byte[]> bodies) {
+        return Gen.combine(bodies, contentTypes(), (b, ct) -> new Request(method, target, ct, b));
     }
 
     /** Bodies that are not exactly one JSON value; {@code template} is a valid body of the endpoint. */
-    public static Arbitrary<byte[]> malformedJson(String template) {
+    public static Gen<byte[]> malformedJson(String template) {
         byte[] t = template.getBytes(StandardCharsets.UTF_8);
-        return Arbitraries.oneOf(
-                Arbitraries.integers().between(1, t.length - 1).map(n -> Arrays.copyOf(t, n)),
-                Arbitraries.of(" xyz", "}", " {}", "{\"name\":\"x\"}", ",", "]", "\u0000").map(tail -> concat(t, tail.getBytes(StandardCharsets.UTF_8))),
-                Arbitraries.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        return Gen.oneOf(
+                Gen.ints(1, t.length - 1).map(n -> Arrays.copyOf(t, n)),
+                Gen.of(" xyz", "}", " {}", "{\"name\":\"x\"}", ",", "]", "\u0000").map(tail -> concat(t, tail.getBytes(StandardCharsets.UTF_8))),
+                Gen.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
                                 new byte[] {(byte) 0xF0, (byte) 0x9F}, new byte[] {(byte) 0x80})
                         .map(bad -> concat(concat("{\"name\":\"a".getBytes(StandardCharsets.UTF_8), bad), "\",\"data\":{}}".getBytes(StandardCharsets.UTF_8))),
-                Arbitraries.integers().between(1_001, 100_000).map(n -> ("[".repeat(n) + "]".repeat(n)).getBytes(StandardCharsets.UTF_8)),
-                Arbitraries.integers().between(1_001, 20_000).map(n -> ("{\"data\":" + "{\"a\":".repeat(n) + "1" + "}".repeat(n + 1)).getBytes(StandardCharsets.UTF_8)),
-                Arbitraries.integers().between(100_000, 4_000_000).map(n -> ("{\"name\":\"" + "a".repeat(n)).getBytes(StandardCharsets.UTF_8)),
-                Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(2_000).filter(HostileInput::notJson),
-                Arbitraries.of("{'name':'x'}", "{\"name\":\"x\",}", "{\"name\":NaN}", "{name:\"x\"}", "{\"name\":\"x\" /* c */}",
+                Gen.ints(1_001, 100_000).map(n -> ("[".repeat(n) + "]".repeat(n)).getBytes(StandardCharsets.UTF_8)),
+                Gen.ints(1_001, 20_000).map(n -> ("{\"data\":" + "{\"a\":".repeat(n) + "1" + "}".repeat(n + 1)).getBytes(StandardCharsets.UTF_8)),
+                Gen.ints(100_000, 4_000_000).map(n -> ("{\"name\":\"" + "a".repeat(n)).getBytes(StandardCharsets.UTF_8)),
+                Gen.bytes(1, 2_000).filter(HostileInput::notJson),
+                Gen.of("{'name':'x'}", "{\"name\":\"x\",}", "{\"name\":NaN}", "{name:\"x\"}", "{\"name\":\"x\" /* c */}",
                         "{\"name\":\"a\u0001b\"}", "{\"ts\":01}", "[1,2", "\"", "nul", "tru", "{\"a\" \"b\"}",
                         "{\"name\":\"\\uD800\\u\"}").map(s -> s.getBytes(StandardCharsets.UTF_8)));
     }
@@ -71,9 +68,9 @@ public final class HostileInput {
      * than {@code kinds} allows, or removed when the field is required ({@code kinds} without "missing").
      * Keys are dotted paths into objects and arrays ({@code functions.0.id}).
      */
-    public static Arbitrary<byte[]> mistyped(String template, Map<String, String> fields) {
+    public static Gen<byte[]> mistyped(String template, Map<String, String> fields) {
         List<String> keys = List.copyOf(fields.keySet());
-        return Combinators.combine(Arbitraries.of(keys), anyJson()).as((key, value) -> {
+        return Gen.combine(Gen.of(keys), anyJson(), (key, value) -> {
                     String allowed = fields.get(key);
                     return allowedBy(allowed, value) ? null : replace(template, key, value);
                 })
@@ -133,28 +130,28 @@ public final class HostileInput {
     }
 
     /** Any JSON value, or null for "the field is missing": every type, empty and blank strings, huge ones, big numbers, nesting. */
-    public static Arbitrary<JsonNode> anyJson() {
-        return Arbitraries.oneOf(
-                Arbitraries.just((JsonNode) null),
-                Arbitraries.just((JsonNode) NODES.nullNode()),
-                Arbitraries.of(true, false).map(b -> (JsonNode) NODES.booleanNode(b)),
-                Arbitraries.longs().map(l -> (JsonNode) NODES.numberNode(l)),
-                Arbitraries.of(0.5, -1.0, 1e300, -0.0).map(d -> (JsonNode) NODES.numberNode(d)),
-                Arbitraries.of("99999999999999999999999999", "-1e400").map(n -> (JsonNode) NODES.numberNode(new java.math.BigDecimal(n))),
-                Arbitraries.of("", " ", "\t\n", "ftp://x", "not a url", "http://", "\u0000", "\uFFFF", "💥", "null", "{}", "inngest/function.failed")
+    public static Gen<JsonNode> anyJson() {
+        return Gen.oneOf(
+                Gen.just((JsonNode) null),
+                Gen.just((JsonNode) NODES.nullNode()),
+                Gen.of(true, false).map(b -> (JsonNode) NODES.booleanNode(b)),
+                Gen.longs().map(l -> (JsonNode) NODES.numberNode(l)),
+                Gen.of(0.5, -1.0, 1e300, -0.0).map(d -> (JsonNode) NODES.numberNode(d)),
+                Gen.of("99999999999999999999999999", "-1e400").map(n -> (JsonNode) NODES.numberNode(new java.math.BigDecimal(n))),
+                Gen.of("", " ", "\t\n", "ftp://x", "not a url", "http://", "\u0000", "\uFFFF", "💥", "null", "{}", "inngest/function.failed")
                         .map(s -> (JsonNode) NODES.textNode(s)),
-                Arbitraries.strings().ofMaxLength(64).map(s -> (JsonNode) NODES.textNode(s)),
-                Arbitraries.integers().between(100_000, 2_000_000).map(n -> (JsonNode) NODES.textNode("x".repeat(n))),
-                Arbitraries.integers().between(0, 5).map(n -> {
+                Gen.strings(64).map(s -> (JsonNode) NODES.textNode(s)),
+                Gen.ints(100_000, 2_000_000).map(n -> (JsonNode) NODES.textNode("x".repeat(n))),
+                Gen.ints(0, 5).map(n -> {
                     var a = NODES.arrayNode();
                     for (int i = 0; i < n; i++) {
                         a.add(i);
                     }
                     return (JsonNode) a;
                 }),
-                Arbitraries.integers().between(1, 200).map(HostileInput::nested),
-                Arbitraries.just((JsonNode) NODES.objectNode()),
-                Arbitraries.just((JsonNode) NODES.objectNode().put("a", 1).putNull("b")));
+                Gen.ints(1, 200).map(HostileInput::nested),
+                Gen.just((JsonNode) NODES.objectNode()),
+                Gen.just((JsonNode) NODES.objectNode().put("a", 1).putNull("b")));
     }
 
     private static JsonNode nested(int depth) {
@@ -166,8 +163,8 @@ public final class HostileInput {
     }
 
     /** The content type to send: the right one, wrong ones, a malformed one, or none. */
-    public static Arbitrary<Map<String, String>> contentTypes() {
-        return Arbitraries.of("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded",
+    public static Gen<Map<String, String>> contentTypes() {
+        return Gen.of("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded",
                         "multipart/form-data; boundary=x", "application/json; charset=utf-16", ";;;", "", "none")
                 .map(ct -> {
                     Map<String, String> h = new LinkedHashMap<>();
@@ -182,26 +179,26 @@ public final class HostileInput {
      * A path segment no route has a resource for: unknown ids, bad percent escapes, encoded slashes and
      * NULs, traversal, very long, non-ASCII (percent-encoded UTF-8 and raw bytes).
      */
-    public static Arbitrary<String> hostileSegment() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("%FF", "%C3%28", "%00", "%2F", "..", "%2e%2e", "%", "%zz", "%E2%82", "a%20b", "%0D%0AX-Injected:%201",
+    public static Gen<String> hostileSegment() {
+        return Gen.oneOf(
+                Gen.of("%FF", "%C3%28", "%00", "%2F", "..", "%2e%2e", "%", "%zz", "%E2%82", "a%20b", "%0D%0AX-Injected:%201",
                         "%F0%9F%92%A5", "\u00e9", "%7B%7D", "00000000000000000000000000", "-1", "null", "undefined", "%5B%5D"),
-                Arbitraries.strings().withChars("abcXYZ019-_.~").ofMinLength(1).ofMaxLength(40),
-                Arbitraries.integers().between(2_000, 7_000).map("a"::repeat));
+                Gen.strings("abcXYZ019-_.~", 1, 40),
+                Gen.ints(2_000, 7_000).map("a"::repeat));
     }
 
     /** A query value that is not a number, a time, a cursor or anything a parameter takes. */
-    public static Arbitrary<String> hostileQueryValue() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("-1", "0", "abc", "1e3", "99999999999999999999", "%FF", "%00", "2026-13-45T99:00:00Z", "1.x", "99999999999999999999.a",
+    public static Gen<String> hostileQueryValue() {
+        return Gen.oneOf(
+                Gen.of("-1", "0", "abc", "1e3", "99999999999999999999", "%FF", "%00", "2026-13-45T99:00:00Z", "1.x", "99999999999999999999.a",
                         ".", "x.", "Runningx", "Running,", "5h", "10000001", "NaN", "%E2%82"),
-                Arbitraries.integers().between(1_000, 6_000).map("9"::repeat));
+                Gen.ints(1_000, 6_000).map("9"::repeat));
     }
 
     /** A method no route of the given path takes (standard and made up). */
-    public static Arbitrary<String> method(String... allowed) {
+    public static Gen<String> method(String... allowed) {
         List<String> ok = List.of(allowed);
-        return Arbitraries.of("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO", "CONNECT").filter(m -> !ok.contains(m));
+        return Gen.of("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "FOO", "CONNECT").filter(m -> !ok.contains(m));
     }
 
     private static boolean notJson(byte[] b) {
