@@ -106,7 +106,12 @@ class HostileSdkEndpointCorpusTest {
     Stream<DynamicTest> everyAdapterRefusesBadMethodsQueriesSyncsAndSignatures() {
         Gen<Target> targets = targets();
         Gen<Request> misc = misc();
-        return Corpus.tries(r -> new Aimed(targets.next(r), misc.next(r)), a -> refusesMisc(a.target(), a.request()));
+        Gen<Aimed> aimed = r -> new Aimed(targets.next(r), misc.next(r));
+        // Tomcat refuses a raw non-ASCII byte in the request line itself, with its HTML page, before any
+        // servlet runs (as it does a header over its limit); the Undertow adapters still get such targets.
+        Gen<Aimed> reachingTheAdapter = aimed.filter(a -> a.target().adapter() != Served.Adapter.SERVLET
+                || a.request().target().chars().allMatch(c -> c < 0x80));
+        return Corpus.tries(reachingTheAdapter, a -> refusesMisc(a.target(), a.request()));
     }
 
     /** A request and where it goes. */
