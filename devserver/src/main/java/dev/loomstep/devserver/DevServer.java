@@ -1,6 +1,8 @@
 package dev.loomstep.devserver;
 
 import dev.loomstep.devserver.api.HttpApi;
+import dev.loomstep.devserver.auth.ApiAccess;
+import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.devserver.executor.Backoff;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Dispatches;
@@ -64,19 +66,23 @@ public final class DevServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Policies policies;
     private final Lifecycle lifecycle;
+    private final boolean production;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
-        this.sync = b.sync;
+        this.production = b.production;
+        // Checked before anything opens: a production server without its keys does not start.
+        ServiceKeys keys = b.production ? ServiceKeys.of(b.signingKey, b.eventKeys) : null;
+        this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
         this.policies = b.policies != null ? b.policies : Policies.defaults(b.clock);
-        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, b.sync == Sync.FULL);
+        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL);
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock, store::itemsAfter, b.queueWindow);
             var lifecycle = new Lifecycle(store, queue, registry, policies, b.clock);
             this.lifecycle = lifecycle;
-            this.client = new SdkClient(b.callTimeout);
+            this.client = new SdkClient(b.callTimeout, keys);
             var dispatches = new Dispatches();
             var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches);
             ex.attach(queue);
@@ -89,7 +95,7 @@ public final class DevServer implements AutoCloseable {
                 queue.offer(item);
             }
             queue.start();
-            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey));
+            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey), keys, b.apiAccess);
             var handler = api.handler();
             this.undertow = listen(b.port, b.host, handler);
             this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
@@ -100,7 +106,7 @@ public final class DevServer implements AutoCloseable {
             }
             String host = b.host.equals("0.0.0.0") || b.host.equals("::") ? "127.0.0.1" : b.host;
             this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-            this.syncer = new AppSyncer();
+            this.syncer = new AppSyncer(b.production ? "cloud" : "dev");
             syncer.start(b.syncUrls);
         } catch (RuntimeException e) {
             closeQuietly();
@@ -159,6 +165,11 @@ public final class DevServer implements AutoCloseable {
     /** What a commit to the database file promises (see {@link Sync}). */
     public Sync synchronous() {
         return sync;
+    }
+
+    /** True when it runs as a service ({@link Builder#production()}): keys required, calls signed. */
+    public boolean production() {
+        return production;
     }
 
     /** The database file, or null when the state lives in memory only. */
@@ -244,7 +255,11 @@ public final class DevServer implements AutoCloseable {
         private String host = "127.0.0.1";
         private Path database = DEFAULT_DATABASE;
         private double retryDelayScale = 1.0;
-        private Sync sync = Sync.NORMAL;
+        /** Null: NORMAL, or FULL in production mode. */
+        private Sync sync;
+        private boolean production;
+        private final List<String> eventKeys = new ArrayList<>();
+        private ApiAccess apiAccess = ApiAccess.LOOPBACK_OR_KEY;
         private Duration callTimeout = Duration.ofMinutes(5);
         private final List<String> syncUrls = new ArrayList<>();
         /** Null: the defaults, on the builder's clock. */
@@ -266,7 +281,8 @@ public final class DevServer implements AutoCloseable {
 
         /**
          * A signing key (as given to the SDKs, {@code signkey-…}): the checkpoint API then asks for the
-         * {@code Authorization: Bearer} header SDKs send with it. Without one (the default, dev mode) the
+         * {@code Authorization: Bearer} header SDKs send with it; in {@link #production()} mode it also signs
+         * calls and guards syncs and the API. Without one (the default, dev mode) the
          * API asks for no authorization, like Inngest's dev server.
          */
         public Builder signingKey(String key) {
@@ -274,6 +290,38 @@ public final class DevServer implements AutoCloseable {
                 throw new IllegalArgumentException("a signing key must not be blank; pass null for none");
             }
             this.signingKey = key;
+            return this;
+        }
+
+        /**
+         * Runs the devserver as a service on one machine, like {@code inngest start}: {@code POST /e/{key}}
+         * takes only the {@link #eventKey event keys} (401 otherwise); calls to SDKs are signed with the
+         * {@link #signingKey signing key} ({@code X-Inngest-Signature}) and say they come from a
+         * {@code cloud} server, so SDKs run in cloud mode with that key; SDKs' API calls (sync, checkpoints,
+         * {@code /v0}) must carry its bearer; the REST API and the UI are open to this machine and need the
+         * bearer from elsewhere ({@link #apiAccess}); commits default to {@link Sync#FULL}. {@link #start()}
+         * refuses to start without a hex signing key and at least one event key.
+         */
+        public Builder production() {
+            this.production = true;
+            return this;
+        }
+
+        /** An event key {@code POST /e/{key}} takes in production mode (repeatable: keys for several senders). */
+        public Builder eventKey(String key) {
+            if (key == null || !key.matches("[A-Za-z0-9._~-]{1,256}")) {
+                throw new IllegalArgumentException("an event key must be 1 to 256 URL-safe characters (A-Z a-z 0-9 . _ ~ -)");
+            }
+            eventKeys.add(key);
+            return this;
+        }
+
+        /** Who may read the REST API and the UI in production mode (default {@link ApiAccess#LOOPBACK_OR_KEY}). */
+        public Builder apiAccess(ApiAccess access) {
+            if (access == null) {
+                throw new IllegalArgumentException("an API access must not be null; the default is ApiAccess.LOOPBACK_OR_KEY");
+            }
+            this.apiAccess = access;
             return this;
         }
 
@@ -325,7 +373,8 @@ public final class DevServer implements AutoCloseable {
         }
 
         /**
-         * What a commit to the database file promises (default {@link Sync#NORMAL}); see {@link Sync}.
+         * What a commit to the database file promises (default {@link Sync#NORMAL}, {@link Sync#FULL} in
+         * production mode); see {@link Sync}.
          * Without effect on an in-memory devserver.
          */
         public Builder synchronous(Sync mode) {

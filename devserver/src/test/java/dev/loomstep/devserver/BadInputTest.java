@@ -79,6 +79,43 @@ class BadInputTest extends ScriptedDevServerTest {
         assertOneLineError(api.request("POST", "/fn/register", "<html>"), 400, "not valid JSON");
     }
 
+    // Regressions found by HostileRequestCorpusTest.
+
+    @Test
+    void refusesASyncWhoseAppNameUrlOrTriggerEventIsNotAStringAndListsNoAppForIt() throws Exception {
+        sdk.fn("f").on("test/go").handler(c -> done("ran"));
+        String good = Json.toString(sdk.syncRequest());
+        assertOneLineError(api.request("POST", "/fn/register", good.replace("\"appName\":\"app\"", "\"appName\":9223372036854775806")),
+                400, "\"appName\" must be a non-empty string, got number");
+        JsonNode tree = Json.mapper().readTree(good);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("url", "ftp://example.com/api");
+        assertOneLineError(api.request("POST", "/fn/register", Json.toString(tree)), 400,
+                "the \"url\" of app \"app\" must be an http:// or https:// URL, got \"ftp://example.com/api\"");
+        assertEquals(0, api.get("/v1/apps").get("data").size(), "no app listed, not even with an error: " + api.get("/v1/apps"));
+        assertEquals(0, api.get("/v1/functions").get("data").size());
+        // A body that names an app and its URL is an SDK with a broken function: its error is listed (and nothing else).
+        assertOneLineError(api.request("POST", "/fn/register", good.replace("\"event\":\"test/go\"", "\"event\":1")), 400,
+                "function \"app-f\" of app \"app\" has an invalid config");
+        assertOneLineError(api.request("POST", "/fn/register", good.replace("\"event\":\"test/go\"", "\"event\":\" \"")), 400,
+                "a trigger's \"event\" must name an event, got a blank one");
+        assertEquals("error", api.get("/v1/apps").get("data").get(0).get("sync_status").asText());
+        assertEquals(0, api.get("/v1/functions").get("data").size());
+    }
+
+    @Test
+    void refusesACursorWhoseTimeHasMoreDigitsThanAnEpochWith400() {
+        assertOneLineError(api.request("GET", "/v1/runs?cursor=99999999999999999999.a", null), 400, "cursor must be the next_cursor");
+        assertOneLineError(api.request("GET", "/v1/events?cursor=99999999999999999999.a", null), 400, "cursor must be the next_cursor");
+    }
+
+    @Test
+    void cutsAnErrorQuotingAHugeIdToOneShortLine() {
+        Api.Response r = api.request("GET", "/v1/runs/" + "x".repeat(7_000), null);
+        assertOneLineError(r, 404, "no run with id \"xxx");
+        assertTrue(r.json().get("error").asText().endsWith("characters)"), r.text());
+        assertTrue(r.text().length() < 1_200, "short: " + r.text().length() + " chars");
+    }
+
     @Test
     void refusesEventKeysThatAreEmptyTooLongOrNotUrlSafe() {
         String event = "{\"name\":\"test/keyed\"}";

@@ -46,8 +46,9 @@ class StandaloneJarIT {
     void helpPrintsUsageAndExitsZero() throws Exception {
         Result r = run("--help");
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.out().startsWith("usage: java -jar devserver.jar [options]"), r.toString());
-        for (String flag : List.of("--port", "--host", "--db", "--in-memory", "--sdk-url", "--retry-delay-scale")) {
+        assertTrue(r.out().startsWith("usage: java -jar devserver.jar [start] [options]"), r.toString());
+        for (String flag : List.of("--port", "--host", "--db", "--in-memory", "--sdk-url", "--retry-delay-scale", "start",
+                "--signing-key", "--event-key", "--api-access")) {
             assertTrue(r.out().contains(flag), "usage lists " + flag + ": " + r);
         }
         assertEquals(List.of(), r.errLines(), "nothing on stderr: " + r);
@@ -63,6 +64,14 @@ class StandaloneJarIT {
         r = run("--port", "eighty");
         assertEquals(2, r.exit(), r.toString());
         assertEquals(List.of("devserver: --port needs a number, got \"eighty\" (see --help)"), r.errLines(), r.toString());
+    }
+
+    @Test
+    void startWithoutItsKeysExitsOneWithOneLine() throws Exception {
+        Result r = run("start", "--port", "0", "--in-memory", "--event-key", "k");
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(List.of("devserver: cannot start: production mode needs a signing key (--signing-key or INNGEST_SIGNING_KEY);"
+                + " generate one with: openssl rand -hex 32"), r.errLines(), r.toString());
     }
 
     @Test
@@ -113,8 +122,9 @@ class StandaloneJarIT {
     private Result run(String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = new ProcessBuilder(StandaloneJar.command(List.of(), List.of(args)))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        var pb = new ProcessBuilder(StandaloneJar.command(List.of(), List.of(args)));
+        pb.environment().keySet().removeIf(k -> k.startsWith("INNGEST_")); // start reads its keys from there
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         devserver = p;
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError("java -jar devserver.jar " + String.join(" ", args) + " did not exit within 30 s");

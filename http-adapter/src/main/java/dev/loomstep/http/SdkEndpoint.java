@@ -62,8 +62,14 @@ public final class SdkEndpoint {
     static final String MISSING_KEY_FIX = "for local development choose dev mode with INNGEST_DEV=1 in the environment or "
             + "Loomstep.builder(..).dev(null) (a dev server at http://localhost:8288; pass another URL to .dev(..)); "
             + "for Inngest Cloud or a self-hosted server set INNGEST_SIGNING_KEY (or Loomstep.builder(..).signingKey(..))";
-    private static final ObjectReader CALL_READER = Json.mapper().readerFor(CallRequest.class)
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * Strict about types as well as trailing content: {@code "attempt": "3"}, {@code "attempt": 0.5},
+     * {@code "run_id": 7} or {@code "disable_immediate_execution": -936} are a broken call request, refused
+     * with the field's name, not coerced into a value the executor never sent.
+     */
+    private static final ObjectReader CALL_READER = strictMapper().readerFor(CallRequest.class)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     private static final ObjectReader TREE_READER = Json.mapper().reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** Query parameters that address one call or sync and so never belong in the registered URL. */
@@ -426,6 +432,31 @@ public final class SdkEndpoint {
         return turn.respond(result.status(), result.body(), headers);
     }
 
+    private static com.fasterxml.jackson.databind.ObjectMapper strictMapper() {
+        var m = Json.mapper().copy();
+        for (var type : new com.fasterxml.jackson.databind.type.LogicalType[] {
+                com.fasterxml.jackson.databind.type.LogicalType.Textual, com.fasterxml.jackson.databind.type.LogicalType.Boolean,
+                com.fasterxml.jackson.databind.type.LogicalType.Integer, com.fasterxml.jackson.databind.type.LogicalType.Float}) {
+            var c = m.coercionConfigFor(type);
+            for (var shape : new com.fasterxml.jackson.databind.cfg.CoercionInputShape[] {
+                    com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer, com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
+                    com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean, com.fasterxml.jackson.databind.cfg.CoercionInputShape.String}) {
+                boolean same = type == com.fasterxml.jackson.databind.type.LogicalType.Textual && shape == com.fasterxml.jackson.databind.cfg.CoercionInputShape.String
+                        || type == com.fasterxml.jackson.databind.type.LogicalType.Boolean && shape == com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean
+                        || type == com.fasterxml.jackson.databind.type.LogicalType.Integer && shape == com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer
+                        || type == com.fasterxml.jackson.databind.type.LogicalType.Float
+                                && (shape == com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float || shape == com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer);
+                if (!same) {
+                    c.setCoercion(shape, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+                }
+            }
+            if (type != com.fasterxml.jackson.databind.type.LogicalType.Textual) {
+                c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail);
+            }
+        }
+        return m;
+    }
+
     private static CallRequest parseCall(byte[] body) {
         CallRequest call;
         try {
@@ -435,6 +466,9 @@ public final class SdkEndpoint {
         }
         if (call == null) {
             throw new HttpError(400, "malformed call request: the body is JSON null, expected an object").header(Headers.NO_RETRY, "false");
+        }
+        if (call.events() != null && call.events().stream().anyMatch(java.util.Objects::isNull)) {
+            throw new HttpError(400, "malformed call request: \"events\" has a null entry, expected event objects").header(Headers.NO_RETRY, "false");
         }
         return call;
     }

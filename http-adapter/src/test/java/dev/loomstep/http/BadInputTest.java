@@ -138,4 +138,36 @@ class BadInputTest extends AdapterTestBase {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[(int) LIMIT + 1])).build();
         assertEquals(413, TestHttp.CLIENT.send(tooBig, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
     }
+
+    // Regressions found by HostileSdkEndpointCorpusTest.
+
+    @ParameterizedTest
+    @EnumSource(Served.Adapter.class)
+    void fieldsOfTheWrongTypeAreNotCoercedButRefusedNamingTheField(Served.Adapter adapter) {
+        var served = serve(adapter, apps.devApp());
+        String call = new String(TestHttp.resource("calls/discover.json"), java.nio.charset.StandardCharsets.UTF_8);
+        for (String[] bad : new String[][] {
+                {"\"disable_immediate_execution\":false", "\"disable_immediate_execution\":-936", "disable_immediate_execution"},
+                {"\"disable_immediate_execution\":false", "\"disable_immediate_execution\":\"\"", "disable_immediate_execution"},
+                {"\"attempt\":0", "\"attempt\":\"3\"", "attempt"},
+                {"\"attempt\":0", "\"attempt\":0.5", "attempt"},
+                {"\"run_id\":\"01HTTPRUN\"", "\"run_id\":7", "run_id"},
+                {"\"events\":[", "\"events\":[null,", "\"events\" has a null entry"}}) {
+            assertTrue(call.contains(bad[0]), bad[0]);
+            String message = assertCallError(post(call(served, "peer-hello"), utf8(call.replace(bad[0], bad[1]))), 400, adapter);
+            assertTrue(message.startsWith("malformed call request") && message.contains(bad[2]), bad[1] + ": " + message);
+        }
+        assertEquals(0, apps.stepRuns.get(), "nothing ran");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Served.Adapter.class)
+    void aCallBodyPastUndertowsOwnTwoMebibyteDefaultIsReadUpToTheEndpointsLimit(Served.Adapter adapter) {
+        var served = serve(adapter, apps.devApp());
+        String call = new String(TestHttp.resource("calls/discover.json"), java.nio.charset.StandardCharsets.UTF_8);
+        String big = call.replace("\"user\":\"ada\"}", "\"user\":\"ada\",\"pad\":\"" + "x".repeat(3 << 20) + "\"}");
+        TestHttp.Reply reply = post(call(served, "peer-hello"), utf8(big));
+        assertEquals(206, reply.status(), reply.body().length() > 300 ? reply.body().substring(0, 300) : reply.body());
+        assertEquals(1, apps.stepRuns.get());
+    }
 }

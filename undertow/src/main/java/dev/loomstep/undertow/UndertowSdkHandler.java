@@ -58,7 +58,10 @@ public final class UndertowSdkHandler implements HttpHandler {
                         ex.endExchange();
                     } else {
                         // The client is most likely gone; if not, it gets the reason.
-                        write(ex, endpoint.refuse(request(ex, null), 400, "could not read the request body: " + error));
+                        write(ex, error instanceof io.undertow.server.RequestTooBigException
+                                ? endpoint.payloadTooLarge(request(ex, null), declared)
+                                : endpoint.refuse(request(ex, null), 400, "could not read the request body: "
+                                        + (error.getMessage() == null ? "the connection broke" : error.getMessage())));
                     }
                 });
     }

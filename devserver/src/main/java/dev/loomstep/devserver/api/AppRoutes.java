@@ -22,11 +22,14 @@ import java.util.Map;
 final class AppRoutes {
     private final Lifecycle lifecycle;
     private final SyncStatus syncs;
+    private final String serverKind;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    AppRoutes(Lifecycle lifecycle, SyncStatus syncs) {
+    /** @param serverKind sent with the PUT as {@code X-Inngest-Server-Kind}; the SDK expects it back when it syncs */
+    AppRoutes(Lifecycle lifecycle, SyncStatus syncs, String serverKind) {
         this.lifecycle = lifecycle;
         this.syncs = syncs;
+        this.serverKind = serverKind;
     }
 
     void addTo(RoutingHandler r, HttpApi api) {
@@ -77,7 +80,7 @@ final class AppRoutes {
         String problem;
         try {
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("X-Inngest-Server-Kind", "dev").PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    .header("X-Inngest-Server-Kind", serverKind).PUT(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
             problem = res.statusCode() / 100 == 2 ? null : "PUT " + url + " answered HTTP " + res.statusCode() + ": "
                     + res.body().strip().lines().findFirst().orElse("(no body)");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
+import dev.loomstep.devserver.auth.ApiAccess;
+import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
@@ -60,6 +62,11 @@ public final class HttpApi {
     private final Checkpoints checkpoints;
     private final SyncStatus syncs = new SyncStatus();
     private final RunView runView;
+    /** Production mode's keys (the gate in front of every route); null in dev mode. */
+    private final ServiceKeys keys;
+    private final ApiAccess access;
+    /** What this server says it is ({@code X-Inngest-Server-Kind}): "dev", or "cloud" in production mode, as SDKs in cloud mode expect. */
+    private final String serverKind;
 
     /** A handler of one route: its answer is sent as JSON with status 200; an {@link ApiException} sets another. */
     @FunctionalInterface
@@ -69,6 +76,17 @@ public final class HttpApi {
 
     /** @param checkpoints the checkpoint API's logic, sharing the executor's calls in flight */
     public HttpApi(Lifecycle lifecycle, Checkpoints checkpoints) {
+        this(lifecycle, checkpoints, null, ApiAccess.LOOPBACK_OR_KEY);
+    }
+
+    /**
+     * @param keys   production mode's keys, or null for dev mode (no keys asked for)
+     * @param access who may read the REST API and the UI in production mode
+     */
+    public HttpApi(Lifecycle lifecycle, Checkpoints checkpoints, ServiceKeys keys, ApiAccess access) {
+        this.keys = keys;
+        this.access = access;
+        this.serverKind = keys == null ? "dev" : "cloud";
         this.checkpoints = checkpoints;
         this.lifecycle = lifecycle;
         this.registry = lifecycle.registry();
@@ -94,12 +112,12 @@ public final class HttpApi {
         new RunRoutes(lifecycle, runView).addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs).addTo(r, this);
+        new AppRoutes(lifecycle, syncs, serverKind).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
-        return r;
+        return keys == null ? r : new Access(r, keys, access);
     }
 
     public void close() {
@@ -118,7 +136,7 @@ public final class HttpApi {
                     return;
                 }
                 ex.startBlocking();
-                ex.getResponseHeaders().put(SERVER_KIND, "dev");
+                ex.getResponseHeaders().put(SERVER_KIND, serverKind);
                 ex.getResponseHeaders().put(new HttpString(Headers.SDK), "loomstep-devserver:v" + Loomstep.VERSION);
                 int status;
                 Object body;
@@ -169,8 +187,15 @@ public final class HttpApi {
                 + ": the limit is " + MAX_BODY_BYTES / (1024 * 1024) + " MiB; send fewer or smaller events at a time");
     }
 
+    /** The longest error line sent: a message quoting a hostile value (a 7,000-character id) is cut, not echoed. */
+    static final int MAX_ERROR_CHARS = 1_000;
+
     private static ObjectNode error(int status, String message) {
-        return Json.nodes().objectNode().put("error", message == null ? "error" : message.replace('\n', ' ')).put("status", status);
+        String line = message == null ? "error" : message.replace('\r', ' ').replace('\n', ' ');
+        if (line.length() > MAX_ERROR_CHARS) {
+            line = line.substring(0, MAX_ERROR_CHARS) + "… (" + line.length() + " characters)";
+        }
+        return Json.nodes().objectNode().put("error", line).put("status", status);
     }
 
     // ---------------------------------------------------------------- events and syncs
@@ -262,17 +287,21 @@ public final class HttpApi {
 
     private Object register(HttpServerExchange ex, byte[] body) {
         String expected = ex.getRequestHeaders().getFirst(EXPECTED_SERVER_KIND);
-        if (expected != null && !expected.isBlank() && !"dev".equalsIgnoreCase(expected.trim())) {
-            throw ApiException.badRequest("the SDK expects a \"" + expected + "\" server, but this is a dev server");
+        if (expected != null && !expected.isBlank() && !serverKind.equalsIgnoreCase(expected.trim())) {
+            throw ApiException.badRequest("the SDK expects a \"" + expected + "\" server, but this is a " + serverKind + " server"
+                    + (keys == null ? " (an SDK in cloud mode syncs with the devserver in production mode)" : " (production mode)"));
         }
         JsonNode tree = Rest.parseJson(body, "sync");
         Registry.Sync sync;
         try {
             sync = Registry.parseSync(tree, System.currentTimeMillis());
         } catch (IllegalArgumentException e) {
-            String app = tree.path("appName").asText("");
-            if (!app.isBlank()) {
-                syncs.failed(app, tree.path("url").asText(null), e.getMessage(), lifecycle.clock().instant());
+            // Kept as the app's last sync error only when the body names an app and its URL: an SDK with a bad
+            // function config. A body without them is not an app, and lists nothing on GET /v1/apps.
+            JsonNode app = tree.path("appName");
+            JsonNode url = tree.path("url");
+            if (app.isTextual() && !app.asText().isBlank() && url.isTextual() && url.asText().matches("https?://[^\\s/?#]+.*")) {
+                syncs.failed(app.asText(), url.asText(), e.getMessage(), lifecycle.clock().instant());
             }
             throw ApiException.badRequest(e.getMessage());
         }

@@ -112,7 +112,8 @@ final class Rest {
     /** The two halves of a cursor, or a 400 naming the format. */
     static String[] parseCursor(String cursor) {
         int dot = cursor.indexOf('.');
-        if (dot < 1 || dot == cursor.length() - 1 || !cursor.substring(0, dot).chars().allMatch(Character::isDigit)) {
+        // At most 18 digits: every epoch millisecond fits, and Long.parseLong of the half cannot overflow.
+        if (dot < 1 || dot > 18 || dot == cursor.length() - 1 || !cursor.substring(0, dot).chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw ApiException.badRequest("cursor must be the next_cursor of a previous page, got \"" + cursor + "\"");
         }
         return new String[] {cursor.substring(0, dot), cursor.substring(dot + 1)};

@@ -9,6 +9,10 @@ import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.SyncRequest.FunctionConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,6 +55,21 @@ public final class Registry {
     public record Sync(AppRecord app, List<FunctionRecord> functions) {}
 
     /**
+     * Reads function configs without turning numbers or booleans into strings: a trigger {@code {"event": 1}}
+     * is a broken sync, refused with its reason, not a function triggered by the event "1".
+     */
+    private static final ObjectMapper STRICT = strictMapper();
+
+    private static ObjectMapper strictMapper() {
+        ObjectMapper m = Json.mapper().copy();
+        m.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return m;
+    }
+
+    /**
      * Reads and validates a {@code POST /fn/register} body. Lenient where SDKs differ (a bare number for
      * {@code concurrency}, unknown fields); strict where the executor needs an answer (app name, function
      * ids, a call URL per function).
@@ -61,13 +80,12 @@ public final class Registry {
         if (body == null || !body.isObject()) {
             throw new IllegalArgumentException("the sync body must be a JSON object (the SDK's register request)");
         }
-        String appName = text(body, "appName");
-        if (appName == null) {
-            throw new IllegalArgumentException("the sync body has no \"appName\"");
-        }
-        String url = text(body, "url");
-        if (url == null) {
-            throw new IllegalArgumentException("the sync body of app \"" + appName + "\" has no \"url\"");
+        String appName = string(body, "appName", "the sync body");
+        String url = string(body, "url", "the sync body of app \"" + appName + "\"");
+        // The devserver calls this URL for every run: anything but an absolute http(s) URL would fail each call later.
+        if (!url.matches("https?://[^\\s/?#]+.*")) {
+            throw new IllegalArgumentException("the \"url\" of app \"" + appName + "\" must be an http:// or https:// URL, got \""
+                    + abbreviate(url) + "\"");
         }
         JsonNode fns = body.get("functions");
         if (fns != null && !fns.isNull() && !fns.isArray()) {
@@ -92,10 +110,7 @@ public final class Registry {
         if (!fn.isObject()) {
             throw new IllegalArgumentException("app \"" + appName + "\": every function must be a JSON object");
         }
-        String id = text(fn, "id");
-        if (id == null) {
-            throw new IllegalArgumentException("app \"" + appName + "\": a function has no \"id\"");
-        }
+        String id = string(fn, "id", "app \"" + appName + "\": a function");
         ObjectNode copy = ((ObjectNode) fn).deepCopy();
         // JS and Go send concurrency as a number, an object or a list; our record takes the list form.
         JsonNode c = copy.get("concurrency");
@@ -110,7 +125,7 @@ public final class Registry {
         }
         FunctionConfig config;
         try {
-            config = Json.mapper().treeToValue(copy, FunctionConfig.class);
+            config = STRICT.treeToValue(copy, FunctionConfig.class);
         } catch (Exception e) {
             String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an invalid config: "
@@ -134,6 +149,23 @@ public final class Registry {
             throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an unusable call URL \"" + callUrl + "\"");
         }
         return config;
+    }
+
+    /** A required field that must be a non-blank string; otherwise one line naming {@code where} and the field. */
+    private static String string(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException(where + " has no \"" + field + "\"");
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be a non-empty string, got "
+                    + (v.isTextual() ? "a blank one" : v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return v.asText();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "…";
     }
 
     private static String text(JsonNode node, String field) {

@@ -2,6 +2,8 @@ package dev.loomstep.devserver.executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.loomstep.devserver.auth.CanonicalJson;
+import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.protocol.CallRequest;
 import dev.loomstep.protocol.Headers;
 import dev.loomstep.protocol.Json;
@@ -43,6 +45,9 @@ public final class SdkClient implements AutoCloseable {
 
     private final HttpClient http;
     private final Duration callTimeout;
+    /** Production mode: signs each call ({@code X-Inngest-Signature}), as SDKs in cloud mode ask; null in dev mode. */
+    private final ServiceKeys keys;
+    private final String serverKind;
 
     /** How long a call may take; requests the executor makes for SDKs (step.fetch, ai.infer) get as long. */
     public Duration callTimeout() {
@@ -50,6 +55,13 @@ public final class SdkClient implements AutoCloseable {
     }
 
     public SdkClient(Duration callTimeout) {
+        this(callTimeout, null);
+    }
+
+    /** @param keys production mode's keys: every call is signed and says it comes from a "cloud" server; null for dev mode */
+    public SdkClient(Duration callTimeout, ServiceKeys keys) {
+        this.keys = keys;
+        this.serverKind = keys == null ? "dev" : "cloud";
         this.callTimeout = callTimeout;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -98,13 +110,19 @@ public final class SdkClient implements AutoCloseable {
                     .timeout(callTimeout)
                     .header("Content-Type", "application/json")
                     .header("User-Agent", USER_AGENT)
-                    .header(Headers.SERVER_KIND, "dev")
+                    .header(Headers.SERVER_KIND, serverKind)
                     .header(Headers.REQ_VERSION, Integer.toString(requestVersion));
             if (dispatch != null) {
                 req.header(REQUEST_ID, dispatch.requestId())
                         .header(GENERATION_ID, Long.toString(dispatch.generation()));
             }
-            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(),
+            byte[] body = request;
+            if (keys != null) {
+                // Canonical, so that an SDK checking the signature over its framework's parsed body agrees too.
+                body = CanonicalJson.bytes(Json.mapper().readTree(request));
+                req.header(Headers.SIGNATURE, keys.sign(body, Instant.now().getEpochSecond()));
+            }
+            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",

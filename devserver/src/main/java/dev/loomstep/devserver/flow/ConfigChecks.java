@@ -23,6 +23,9 @@ public final class ConfigChecks {
                     if (t == null || (t.event() == null) == (t.cron() == null)) {
                         throw new IllegalArgumentException("every trigger needs exactly one of \"event\" and \"cron\"");
                     }
+                    if (t.event() != null && t.event().isBlank()) {
+                        throw new IllegalArgumentException("a trigger's \"event\" must name an event, got a blank one");
+                    }
                     if (t.expression() != null && !t.expression().isBlank()) {
                         CelCompiler.validate(t.expression());
                     }

@@ -26,14 +26,27 @@ public final class AppSyncer implements AutoCloseable {
             Thread.ofVirtual().name("loomstep-dev-sync-", 0).factory());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** What the PUT says this server is ({@code X-Inngest-Server-Kind}); the SDK expects it back when it registers. */
+    private final String serverKind;
+
     public AppSyncer() {
-        this(LoggerFactory.getLogger(AppSyncer.class), EVERY);
+        this("dev");
+    }
+
+    /** @param serverKind "dev", or "cloud" in production mode */
+    public AppSyncer(String serverKind) {
+        this(LoggerFactory.getLogger(AppSyncer.class), EVERY, serverKind);
     }
 
     /** For tests: the logger to tell and the pause between tries. */
     AppSyncer(Logger log, Duration every) {
+        this(log, every, "dev");
+    }
+
+    private AppSyncer(Logger log, Duration every, String serverKind) {
         this.log = log;
         this.every = every;
+        this.serverKind = serverKind;
     }
 
     public void start(List<String> urls) {
@@ -53,7 +66,7 @@ public final class AppSyncer implements AutoCloseable {
             String reason;
             try {
                 var req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                        .header("X-Inngest-Server-Kind", "dev")
+                        .header("X-Inngest-Server-Kind", serverKind)
                         .PUT(HttpRequest.BodyPublishers.noBody()).build();
                 HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() / 100 == 2) {

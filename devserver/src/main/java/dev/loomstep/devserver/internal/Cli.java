@@ -2,19 +2,28 @@ package dev.loomstep.devserver.internal;
 
 import dev.loomstep.devserver.DevServer;
 import java.net.BindException;
+import dev.loomstep.devserver.auth.ApiAccess;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** The standalone devserver's command line. */
 public final class Cli {
     static final String USAGE = """
-            usage: java -jar devserver.jar [options]
+            usage: java -jar devserver.jar [start] [options]
+              start                    production mode, like `inngest start`: requires --signing-key and
+                                       --event-key (or INNGEST_SIGNING_KEY / INNGEST_EVENT_KEY), signs
+                                       calls to SDKs, checks their API calls, defaults to --sync full
               --port N                 port to listen on (default 8288; 0 = any free port)
               --host HOST              interface to listen on (default 127.0.0.1; 0.0.0.0 = all)
               --db FILE                SQLite file with the devserver's state (default ./loomstep-dev.db)
               --in-memory              keep state in memory only (lost on exit)
               --sync full|normal       normal (default): commits survive a crash of the process;
                                        full: they also survive power loss (an fsync per commit)
-              --signing-key KEY        ask SDKs' checkpoint calls for this key's bearer (default: none, dev mode)
+              --signing-key KEY        ask SDKs' checkpoint calls for this key's bearer (default: none, dev mode);
+                                       with start: hex (openssl rand -hex 32), signs calls, guards the API
+              --event-key KEY          with start: an event key POST /e/{key} takes (repeatable)
+              --api-access loopback|key  with start: the REST API and UI are open to this machine and need
+                                       the signing key's bearer from elsewhere (loopback, default), or always (key)
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
               -h, --help               show this help""";
@@ -31,7 +40,7 @@ public final class Cli {
         setDefault("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         DevServer.Builder b;
         try {
-            b = parse(args);
+            b = parse(args, System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println("devserver: " + e.getMessage() + " (see --help)");
             System.exit(2);
@@ -54,18 +63,31 @@ public final class Cli {
     }
 
     static String startLine(DevServer server) {
-        return "Loomstep devserver listening on " + server.url() + " (events: POST " + server.url() + "/e/{key}, runs: "
+        return "Loomstep devserver " + (server.production() ? "(production mode) " : "") + "listening on " + server.url() + " (events: POST " + server.url() + "/e/{key}, runs: "
                 + server.url() + "/v1/runs) — data " + (server.database() == null
                         ? "in memory (lost on exit)"
                         : "in " + server.database() + " (sync " + server.synchronous().name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
 
-    /** Parses flags into a builder, or returns null for --help. */
+    /** Parses flags into a builder, or returns null for --help (no environment: dev mode's defaults). */
     static DevServer.Builder parse(String[] args) {
+        return parse(args, Map.of());
+    }
+
+    /**
+     * Parses flags into a builder, or returns null for --help. With {@code start} first, production mode: the
+     * keys come from the flags, else from {@code INNGEST_SIGNING_KEY} / {@code INNGEST_EVENT_KEY} in {@code env}
+     * (as {@code inngest start} reads them).
+     */
+    static DevServer.Builder parse(String[] args, Map<String, String> env) {
         DevServer.Builder b = DevServer.builder();
         boolean db = false;
         boolean memory = false;
-        for (int i = 0; i < args.length; i++) {
+        boolean production = args.length > 0 && args[0].equals("start");
+        boolean signingKey = false;
+        boolean eventKey = false;
+        boolean apiAccess = false;
+        for (int i = production ? 1 : 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
             int eq = a.indexOf('=');
@@ -81,7 +103,23 @@ public final class Cli {
                     memory = true;
                     b.inMemory();
                 }
-                case "--signing-key" -> b.signingKey(value != null ? value : next(args, ++i, a));
+                case "--signing-key" -> {
+                    signingKey = true;
+                    b.signingKey(value != null ? value : next(args, ++i, a));
+                }
+                case "--event-key" -> {
+                    eventKey = true;
+                    b.eventKey(value != null ? value : next(args, ++i, a));
+                }
+                case "--api-access" -> {
+                    apiAccess = true;
+                    String v = value != null ? value : next(args, ++i, a);
+                    switch (v) {
+                        case "loopback" -> b.apiAccess(ApiAccess.LOOPBACK_OR_KEY);
+                        case "key" -> b.apiAccess(ApiAccess.KEY);
+                        default -> throw new IllegalArgumentException("--api-access needs loopback or key, got \"" + v + "\"");
+                    }
+                }
                 case "--port" -> {
                     String v = value != null ? value : next(args, ++i, a);
                     try {
@@ -117,6 +155,19 @@ public final class Cli {
         }
         if (db && memory) {
             throw new IllegalArgumentException("--db and --in-memory exclude each other");
+        }
+        if (!production) {
+            if (eventKey || apiAccess) {
+                throw new IllegalArgumentException("--event-key and --api-access belong to production mode: java -jar devserver.jar start ...");
+            }
+            return b;
+        }
+        b.production();
+        if (!signingKey && env.get("INNGEST_SIGNING_KEY") != null && !env.get("INNGEST_SIGNING_KEY").isBlank()) {
+            b.signingKey(env.get("INNGEST_SIGNING_KEY"));
+        }
+        if (!eventKey && env.get("INNGEST_EVENT_KEY") != null && !env.get("INNGEST_EVENT_KEY").isBlank()) {
+            b.eventKey(env.get("INNGEST_EVENT_KEY").trim());
         }
         return b;
     }

@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,5 +61,25 @@ class CliTest {
         assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--retry-delay-scale", "-2"}));
         var sync = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--sync", "fast"}));
         assertEquals("--sync needs full or normal, got \"fast\"", sync.getMessage());
+    }
+
+    @Test
+    void startRunsInProductionModeWithKeysFromFlagsOrTheEnvironmentAndRefusesToStartWithoutThem() throws Exception {
+        String key = "signkey-prod-00112233445566778899aabbccddeeff";
+        try (DevServer dev = Cli.parse(new String[] {"start", "--port=0", "--in-memory", "--signing-key", key, "--event-key", "k1"}, Map.of()).start()) {
+            assertTrue(dev.production());
+            assertEquals(DevServer.Sync.FULL, dev.synchronous(), "production commits with full sync unless told otherwise");
+            assertTrue(Cli.startLine(dev).startsWith("Loomstep devserver (production mode) listening on "), Cli.startLine(dev));
+        }
+        try (DevServer dev = Cli.parse(new String[] {"start", "--port=0", "--in-memory", "--sync=normal"},
+                Map.of("INNGEST_SIGNING_KEY", key, "INNGEST_EVENT_KEY", "k2")).start()) {
+            assertTrue(dev.production());
+            assertEquals(DevServer.Sync.NORMAL, dev.synchronous());
+        }
+        var missing = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"start", "--port=0", "--in-memory"}, Map.of()).start());
+        assertTrue(missing.getMessage().contains("--signing-key or INNGEST_SIGNING_KEY"), missing.getMessage());
+        var devOnly = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--event-key", "k"}, Map.of()));
+        assertTrue(devOnly.getMessage().contains("belong to production mode"), devOnly.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"start", "--api-access", "open"}, Map.of()));
     }
 }
