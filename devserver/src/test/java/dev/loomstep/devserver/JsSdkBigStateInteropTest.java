@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +41,7 @@ class JsSdkBigStateInteropTest {
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     abstract static class Scenarios {
         private final boolean checkpointing;
+        JsPeerDevServer js;
         DevServer dev;
         JsPeer peer;
         Api api;
@@ -52,26 +52,17 @@ class JsSdkBigStateInteropTest {
 
         @BeforeAll
         void start() throws Exception {
-            int port;
-            try (var s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String origin = "http://127.0.0.1:" + port;
-            peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin,
-                    "PEER_CHECKPOINTING", checkpointing ? "on" : "off"));
-            dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001)
-                    .sync(peer.baseUrl().replace("/api/inngest", "/api/e2e")).start();
-            api = new Api(dev);
+            js = JsPeerDevServer.start(checkpointing, Map.of(), false, b -> b);
+            dev = js.dev;
+            peer = js.peer;
+            api = js.api;
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 4, "the JS e2e functions to be synced");
         }
 
         @AfterAll
         void stop() {
-            if (peer != null) {
-                peer.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (js != null) {
+                js.close();
             }
         }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,31 +24,24 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JsSdkConfigOptionsInteropTest {
     final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
+    JsPeerDevServer js;
     DevServer dev;
     JsPeer peer;
     Api api;
 
     @BeforeAll
     void start() throws Exception {
-        int port;
-        try (var s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String origin = "http://127.0.0.1:" + port;
-        peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin));
-        dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).clock(clock)
-                .sync(peer.baseUrl().replace("/api/inngest", "/api/e2e")).start();
-        api = new Api(dev);
+        js = JsPeerDevServer.start(null, Map.of(), false, b -> b.clock(clock));
+        dev = js.dev;
+        peer = js.peer;
+        api = js.api;
         Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 4, "the JS e2e functions to be synced");
     }
 
     @AfterAll
     void stop() {
-        if (peer != null) {
-            peer.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (js != null) {
+            js.close();
         }
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.FakeModelProviders;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +43,7 @@ class JsSdkGatewayInteropTest {
     abstract static class Scenarios {
         private final boolean checkpointing;
         FakeModelProviders fakes;
+        JsPeerDevServer js;
         DevServer dev;
         JsPeer peer;
         Api api;
@@ -55,16 +55,10 @@ class JsSdkGatewayInteropTest {
         @BeforeAll
         void start() throws Exception {
             fakes = FakeModelProviders.start();
-            int port;
-            try (var s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String origin = "http://127.0.0.1:" + port;
-            peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin,
-                    "PEER_CHECKPOINTING", checkpointing ? "on" : "off", "PEER_FAKES_ORIGIN", fakes.origin()));
-            String e2e = peer.baseUrl().replace("/api/inngest", "/api/e2e");
-            dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).sync(e2e).start();
-            api = new Api(dev);
+            js = JsPeerDevServer.start(checkpointing, Map.of("PEER_FAKES_ORIGIN", fakes.origin()), false, b -> b);
+            dev = js.dev;
+            peer = js.peer;
+            api = js.api;
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.toString().contains("e2e-gw-ask"), "the JS app to be synced by -u");
         }
 
@@ -75,11 +69,8 @@ class JsSdkGatewayInteropTest {
 
         @AfterAll
         void stop() {
-            if (peer != null) {
-                peer.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (js != null) {
+                js.close();
             }
             if (fakes != null) {
                 fakes.close();

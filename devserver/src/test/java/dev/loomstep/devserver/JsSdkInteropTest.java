@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +46,7 @@ class JsSdkInteropTest {
         private final boolean checkpointing;
         /** The devserver's clock: 2030-01-01T00:10Z, ticking; the cron test moves it to the next hours. */
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
+        JsPeerDevServer js;
         DevServer dev;
         JsPeer peer;
         Api api;
@@ -57,29 +57,18 @@ class JsSdkInteropTest {
 
         @BeforeAll
         void start() throws Exception {
-            int port;
-            try (var s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String origin = "http://127.0.0.1:" + port;
-            peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin,
-                    "PEER_CHECKPOINTING", checkpointing ? "on" : "off"));
-            // Two apps in one Node process: `peer` (the differential tests' functions) and `e2e` (more scenarios).
-            String e2e = peer.baseUrl().replace("/api/inngest", "/api/e2e");
-            dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).clock(clock)
-                    .sync(peer.baseUrl()).sync(e2e).start();
-            api = new Api(dev);
+            js = JsPeerDevServer.start(checkpointing, Map.of(), true, b -> b.clock(clock));
+            dev = js.dev;
+            peer = js.peer;
+            api = js.api;
             Api.await(() -> api.get("/v1/apps").get("data"), d -> d.size() == 2, "both JS apps to be synced by -u");
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 25, "the JS functions to be synced");
         }
 
         @AfterAll
         void stop() {
-            if (peer != null) {
-                peer.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (js != null) {
+                js.close();
             }
         }
 

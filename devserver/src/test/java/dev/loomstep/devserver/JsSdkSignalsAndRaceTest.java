@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +40,7 @@ class JsSdkSignalsAndRaceTest {
     abstract static class Scenarios {
         private final boolean checkpointing;
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
+        JsPeerDevServer js;
         DevServer dev;
         JsPeer peer;
         Api api;
@@ -51,27 +51,18 @@ class JsSdkSignalsAndRaceTest {
 
         @BeforeAll
         void start() throws Exception {
-            int port;
-            try (var s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String origin = "http://127.0.0.1:" + port;
-            peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin,
-                    "PEER_CHECKPOINTING", checkpointing ? "on" : "off"));
-            String e2e = peer.baseUrl().replace("/api/inngest", "/api/e2e");
-            dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).clock(clock).sync(e2e).start();
-            api = new Api(dev);
+            js = JsPeerDevServer.start(checkpointing, Map.of(), false, b -> b.clock(clock));
+            dev = js.dev;
+            peer = js.peer;
+            api = js.api;
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.findValuesAsText("id").contains("e2e-fail-fast"),
                     "the JS e2e functions to be synced");
         }
 
         @AfterAll
         void stop() {
-            if (peer != null) {
-                peer.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (js != null) {
+                js.close();
             }
         }
 
