@@ -16,6 +16,7 @@ import java.util.List;
  */
 final class Cluster implements AutoCloseable {
     static final String DEVSERVER_READY = "Loomstep devserver listening on ";
+    static final String DEVSERVER_READY_PRODUCTION = "Loomstep devserver (production mode) listening on ";
     /** In pass-through arguments and app variables: replaced by the devserver's URL (its port is picked at start). */
     static final String DEVSERVER_PLACEHOLDER = "{devserver}";
     /** Log lines with the wall-clock time, to line them up with the ledger and the runs' timelines. */
@@ -52,8 +53,12 @@ final class Cluster implements AutoCloseable {
 
     /** Starts the devserver; at its first start it syncs the app ({@code -u}), later starts need not. */
     synchronized void startDevserver() throws IOException, InterruptedException {
-        var args = new ArrayList<>(List.of("-jar", o.devserverJar.toString(), "--port", Integer.toString(devPort),
-                "--db", db.toString(), "--retry-delay-scale", Double.toString(o.retryDelayScale)));
+        var args = new ArrayList<>(List.of("-jar", o.devserverJar.toString()));
+        if (o.production) {
+            args.addAll(List.of("start", "--signing-key", SoakOptions.PRODUCTION_SIGNING_KEY, "--event-key", o.eventKey));
+        }
+        args.addAll(List.of("--port", Integer.toString(devPort), "--db", db.toString(),
+                "--retry-delay-scale", Double.toString(o.retryDelayScale)));
         if (!synced) {
             args.addAll(List.of("-u", appUrl()));
             synced = true;
@@ -62,12 +67,19 @@ final class Cluster implements AutoCloseable {
         var jvm = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         jvm.addAll(TIMESTAMPS);
         devserver = startWithRetries(ChildJvm.java(jvm, args), new HashMap<>(),
-                o.workDir.resolve("devserver.log"), DEVSERVER_READY);
+                o.workDir.resolve("devserver.log"), o.production ? DEVSERVER_READY_PRODUCTION : DEVSERVER_READY);
     }
 
     synchronized void startApp() throws IOException, InterruptedException {
         var env = new HashMap<String, String>();
-        env.put("INNGEST_DEV", devUrl());
+        if (o.production) {
+            // Cloud mode against this server, as an app deployed beside a self-hosted Inngest would run.
+            env.put("INNGEST_BASE_URL", devUrl());
+            env.put("INNGEST_SIGNING_KEY", SoakOptions.PRODUCTION_SIGNING_KEY);
+            env.put("INNGEST_EVENT_KEY", o.eventKey);
+        } else {
+            env.put("INNGEST_DEV", devUrl());
+        }
         o.appEnv.forEach((k, v) -> env.put(k, v.replace(DEVSERVER_PLACEHOLDER, devUrl())));
         var args = List.of("-cp", o.appClasspath, SoakApp.class.getName(), "--port", Integer.toString(appPort),
                 "--ledger", ledger.toString(), "--checkpointing", o.checkpointing);

@@ -29,6 +29,13 @@ final class SoakOptions {
     String checkpointing = "on";
     double retryDelayScale = 0.2;
     String eventKey = "soak";
+    /**
+     * Production-like mode: the devserver runs as {@code start} (event key required, calls signed, API
+     * calls verified, {@code --sync full}) and the app in cloud mode with the keys, as a service would.
+     */
+    boolean production;
+    /** The signing key of production-like mode (hex after the prefix, as Inngest's keys are). */
+    static final String PRODUCTION_SIGNING_KEY = "signkey-prod-5a0c3e7f9b1d24686acef13579bdf02468ace13579bdf02468ace13579bdf024";
     final List<String> devserverArgs = new ArrayList<>();
     final Map<String, String> appEnv = new LinkedHashMap<>();
     /** Headers sent with every REST API request, e.g. a key in production-like mode. */
@@ -58,6 +65,8 @@ final class SoakOptions {
               --retry-delay-scale F    the devserver's (default 0.2: the first retry 3–9 s later, past an app restart; 8 retries outlast a 60 s outage)
               --classpath CP           the app's class path (default: this JVM's)
               --event-key KEY          POST /e/KEY (default soak)
+              --production             production-like mode: devserver `start` with a signing key and the event key,
+                                       the app in cloud mode holding both keys (INNGEST_BASE_URL, no INNGEST_DEV)
               --devserver-arg ARG      passed to the devserver (repeatable), e.g. --devserver-arg --sync --devserver-arg full
               --app-env NAME=VALUE     set in the app's environment (repeatable), e.g. INNGEST_SIGNING_KEY=...
               --api-header NAME=VALUE  sent with every REST API call (repeatable)
@@ -71,6 +80,10 @@ final class SoakOptions {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
                 return null;
+            }
+            if (a.equals("--production")) {
+                o.production = true;
+                continue;
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(a + " needs a value");
@@ -97,6 +110,7 @@ final class SoakOptions {
                 case "--retry-delay-scale" -> o.retryDelayScale = Double.parseDouble(v);
                 case "--event-key" -> o.eventKey = v;
                 case "--devserver-arg" -> o.devserverArgs.add(v);
+
                 case "--app-env" -> put(o.appEnv, a, v);
                 case "--api-header" -> put(o.apiHeaders, a, v);
                 case "--known-gaps" -> o.knownGaps(v);
@@ -122,6 +136,7 @@ final class SoakOptions {
         return "starts=" + starts + " window=" + window.toSeconds() + "s devserverKills=" + devserverKills
                 + " appKills=" + appKills + " outage=" + outage.toSeconds() + "s seed=" + seed
                 + " checkpointing=" + checkpointing + " retryDelayScale=" + retryDelayScale
+                + (production ? " production" : "")
                 + (devserverArgs.isEmpty() ? "" : " devserverArgs=" + devserverArgs)
                 + (appEnv.isEmpty() ? "" : " appEnv=" + appEnv.keySet())
                 + (knownGaps.isEmpty() ? "" : " knownGaps=" + knownGaps);
