@@ -80,6 +80,7 @@ public final class DevServer implements AutoCloseable {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
             this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock, store::itemsAfter, b.queueWindow);
+            this.queue.maxRunning(b.maxConcurrentCalls);
             var lifecycle = new Lifecycle(store, queue, registry, policies, b.clock);
             this.lifecycle = lifecycle;
             this.client = new SdkClient(b.callTimeout, keys);
@@ -267,8 +268,22 @@ public final class DevServer implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private String signingKey;
         private int queueWindow = WorkQueue.DEFAULT_WINDOW;
+        private int maxConcurrentCalls = WorkQueue.DEFAULT_MAX_RUNNING;
 
         private Builder() {}
+
+        /**
+         * The most queue items handled at once — SDK calls in flight, mostly (default
+         * {@value WorkQueue#DEFAULT_MAX_RUNNING}). It bounds the heap a burst of new runs takes; due items
+         * beyond it wait their turn, in order.
+         */
+        public Builder maxConcurrentCalls(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, got " + calls);
+            }
+            this.maxConcurrentCalls = calls;
+            return this;
+        }
 
         /** The most pending queue items held in memory (the rest are paged in from the store); tests shrink it. */
         Builder queueWindow(int items) {

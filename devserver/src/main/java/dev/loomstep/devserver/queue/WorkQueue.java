@@ -68,6 +68,13 @@ public final class WorkQueue implements AutoCloseable {
 
     /** The default window: a few MiB of items, enough to keep up with thousands of timers a second. */
     public static final int DEFAULT_WINDOW = 10_000;
+    /**
+     * The most items handled at once by default. Each running item is an SDK call in flight with its
+     * request, response and connection buffers; unbounded, a burst of 100,000 new runs ran a 256 MiB heap
+     * out of memory. Due items beyond it wait in order in {@link #ready}.
+     */
+    public static final int DEFAULT_MAX_RUNNING = 1_000;
+    private int maxRunning = DEFAULT_MAX_RUNNING;
     private final Backlog backlog;
     private final int window;
     /** The window's bound: every pending item up to {@code (boundDue, boundId)} is held, none after. */
@@ -437,6 +444,14 @@ public final class WorkQueue implements AutoCloseable {
         };
     }
 
+    /** Sets the most items handled at once (before {@code start}); the rest wait, due first. */
+    public void maxRunning(int items) {
+        if (items < 1) {
+            throw new IllegalArgumentException("the queue must run at least 1 item at once, got " + items);
+        }
+        this.maxRunning = items;
+    }
+
     private void dispatchLoop() {
         lock.lock();
         try {
@@ -453,6 +468,10 @@ public final class WorkQueue implements AutoCloseable {
                 }
                 if (head.dueAt() > now) {
                     changed.await(Math.min(head.dueAt() - now, RECHECK_MILLIS), TimeUnit.MILLISECONDS);
+                    continue;
+                }
+                if (running.size() >= maxRunning) {
+                    changed.await(RECHECK_MILLIS, TimeUnit.MILLISECONDS); // an item's end signals
                     continue;
                 }
                 ready.pollFirst();
