@@ -234,7 +234,9 @@ class WebUiWorkflowBrowserTest {
         List<String> shown = (List<String>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
                 "return [...document.querySelectorAll('[data-test=run-started]')].map(e => e.title)");
         assertEquals(105, shown.size(), "every noop run is listed");
-        assertEquals(shown.stream().sorted(java.util.Comparator.reverseOrder()).toList(), shown, "newest start first");
+        // ISO strings do not sort as instants ("…47Z" sorts after "…47.032Z"): compare the instants.
+        List<java.time.Instant> started = shown.stream().map(java.time.Instant::parse).toList();
+        assertEquals(started.stream().sorted(java.util.Comparator.reverseOrder()).toList(), started, "newest start first");
 
         String eventId = api.send("shop/order.placed", Map.of("qty", 1));
         String runId = api.awaitStatus(api.runOf(eventId), "Completed").get("run_id").asText();
