@@ -1,0 +1,163 @@
+package dev.loomstep.connect.internal;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import dev.loomstep.connect.protocol.AuthData;
+import dev.loomstep.connect.protocol.ConnectMessage;
+import dev.loomstep.connect.protocol.GatewayConnectionReadyData;
+import dev.loomstep.connect.protocol.GatewayMessageType;
+import dev.loomstep.connect.protocol.StartResponse;
+import dev.loomstep.connect.protocol.WorkerConnectRequestData;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One connection attempt, as the JS worker makes it: the start call, the socket, then GATEWAY_HELLO →
+ * WORKER_CONNECT → GATEWAY_CONNECTION_READY within the handshake timeout. Anything else in that order
+ * fails the attempt (and the caller tries another gateway).
+ */
+public final class Handshake {
+    private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_EXTEND_LEASE = Duration.ofSeconds(5);
+
+    /** An established connection and what the gateway said in its CONNECTION_READY. */
+    public record Established(GatewaySocket socket, URI endpoint, String connectionId, String gatewayGroup, Duration heartbeatInterval,
+            Duration extendLeaseInterval, Duration statusInterval) {}
+
+    /** The attempt failed; {@code gatewayGroup} is the group to avoid next time, or null. */
+    public static final class Failed extends IOException {
+        public final String gatewayGroup;
+
+        Failed(String message, String gatewayGroup) {
+            super(message);
+            this.gatewayGroup = gatewayGroup;
+        }
+    }
+
+    private final ApiClient api;
+    private final HttpClient http;
+    private final WorkerOptions options;
+    private final WorkerIdentity identity;
+
+    public Handshake(ApiClient api, HttpClient http, WorkerOptions options, WorkerIdentity identity) {
+        this.api = api;
+        this.http = http;
+        this.options = options;
+        this.identity = identity;
+    }
+
+    public String instanceId() {
+        return identity.instanceId();
+    }
+
+    /**
+     * @throws ApiClient.AuthRefused on 401, {@link ApiClient.LimitReached} on 429, {@link Failed} (or
+     *         another IOException) on anything else that a later attempt may overcome
+     * @param after   receives the socket's events once the connection is ready
+     */
+    public Established establish(Collection<String> excludeGateways, GatewaySocket.Events after) throws IOException, InterruptedException {
+        Instant startedAt = Instant.now();
+        StartResponse start = api.start(excludeGateways);
+        String group = start.getGatewayGroup();
+        URI endpoint;
+        try {
+            endpoint = options.gatewayUrl() != null ? options.gatewayUrl() : URI.create(start.getGatewayEndpoint());
+        } catch (IllegalArgumentException e) {
+            throw new Failed("the start call answered a gateway endpoint that is not a URL: \"" + start.getGatewayEndpoint() + "\"", group);
+        }
+        var inbox = new LinkedBlockingQueue<Object>();
+        var handshakeEvents = new GatewaySocket.Events() {
+            @Override public void message(GatewaySocket s, ConnectMessage m) { inbox.add(m); }
+            @Override public void malformed(GatewaySocket s, String problem) { inbox.add(new Failed("malformed frame during the handshake: " + problem, group)); }
+            @Override public void closed(GatewaySocket s, int code, String reason) {
+                inbox.add(new Failed("the gateway closed the connection during the handshake (" + code + " " + reason + ")", group));
+            }
+            @Override public void failed(GatewaySocket s, Throwable e) { inbox.add(new Failed("the connection failed during the handshake: " + e, group)); }
+        };
+        long deadline = System.nanoTime() + options.handshakeTimeout().toNanos();
+        GatewaySocket socket;
+        try {
+            socket = GatewaySocket.open(http, endpoint, options.handshakeTimeout(), handshakeEvents)
+                    .get(options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new Failed("cannot open a WebSocket to " + endpoint + ": " + (e.getCause() == null ? e : e.getCause()), group);
+        } catch (TimeoutException e) {
+            throw new Failed("no WebSocket to " + endpoint + " within " + options.handshakeTimeout().toMillis() + " ms", group);
+        }
+        try {
+            expect(inbox, deadline, GatewayMessageType.GATEWAY_HELLO, start.getConnectionId(), group);
+            socket.send(GatewayMessageType.WORKER_CONNECT, connectRequest(start, startedAt));
+            ConnectMessage ready = expect(inbox, deadline, GatewayMessageType.GATEWAY_CONNECTION_READY, start.getConnectionId(), group);
+            GatewayConnectionReadyData data;
+            try {
+                data = GatewayConnectionReadyData.parseFrom(ready.getPayload());
+            } catch (InvalidProtocolBufferException e) {
+                throw new Failed("malformed GATEWAY_CONNECTION_READY: " + e.getMessage(), group);
+            }
+            // From here on the worker hears the socket; whatever arrived right after READY is handed over first.
+            socket.events(after);
+            for (Object early; (early = inbox.poll()) != null; ) {
+                if (early instanceof ConnectMessage m) {
+                    after.message(socket, m);
+                } else if (early instanceof IOException e) {
+                    after.failed(socket, e);
+                }
+            }
+            return new Established(socket, endpoint, start.getConnectionId(), group,
+                    GoDuration.parse(data.getHeartbeatInterval(), DEFAULT_HEARTBEAT),
+                    GoDuration.parse(data.getExtendLeaseInterval(), DEFAULT_EXTEND_LEASE),
+                    GoDuration.parse(data.getStatusInterval(), Duration.ZERO));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            socket.close(GatewaySocket.CLOSE_UNEXPECTED, "UNEXPECTED");
+            throw e;
+        }
+    }
+
+    private WorkerConnectRequestData connectRequest(StartResponse start, Instant startedAt) {
+        var b = WorkerConnectRequestData.newBuilder()
+                .setConnectionId(start.getConnectionId())
+                .setInstanceId(identity.instanceId())
+                .setAuthData(AuthData.newBuilder().setSessionToken(start.getSessionToken()).setSyncToken(start.getSyncToken()))
+                .setCapabilities(ByteString.copyFromUtf8(identity.capabilitiesJson()))
+                .addApps(identity.app())
+                .setWorkerManualReadinessAck(true)
+                .setSystemAttributes(identity.systemAttributes())
+                .setFramework("connect")
+                .setSdkVersion(identity.sdkVersion())
+                .setSdkLanguage("java")
+                .setStartedAt(Timestamp.newBuilder().setSeconds(startedAt.getEpochSecond()).setNanos(startedAt.getNano()));
+        if (identity.env() != null) {
+            b.setEnvironment(identity.env());
+        }
+        if (options.maxConcurrency() != null) {
+            b.setMaxWorkerConcurrency(options.maxConcurrency());
+        }
+        return b.build();
+    }
+
+    private static ConnectMessage expect(LinkedBlockingQueue<Object> inbox, long deadline, GatewayMessageType kind,
+            String connectionId, String group) throws IOException, InterruptedException {
+        long left = deadline - System.nanoTime();
+        Object next = left <= 0 ? null : inbox.poll(left, TimeUnit.NANOSECONDS);
+        if (next == null) {
+            throw new Failed("connection " + connectionId + " timed out waiting for " + kind, group);
+        }
+        if (next instanceof IOException e) {
+            throw e;
+        }
+        ConnectMessage m = (ConnectMessage) next;
+        if (m.getKind() != kind) {
+            throw new Failed("expected " + kind + " from the gateway, got " + m.getKind(), group);
+        }
+        return m;
+    }
+}
