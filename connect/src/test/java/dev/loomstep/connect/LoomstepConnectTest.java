@@ -16,6 +16,7 @@ import dev.loomstep.connect.protocol.SDKResponseStatus;
 import dev.loomstep.connect.protocol.WorkerConnectRequestData;
 import dev.loomstep.connect.protocol.WorkerRequestAckData;
 import dev.loomstep.connect.protocol.WorkerRequestExtendLeaseData;
+import dev.loomstep.connect.protocol.WorkerStatusData;
 import dev.loomstep.http.signing.SigningKey;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.undertow.LoomstepServer;
@@ -187,6 +188,9 @@ class LoomstepConnectTest {
 
     @Test
     void aReplyFinishedWhileDisconnectedIsFlushedAndTheWorkerReconnects() throws Exception {
+        // Short heartbeats: a dropped TCP connection is not always reported by the socket at once; the
+        // heartbeat that cannot be written (or is not answered) finds it.
+        gateway.ready = GatewayConnectionReadyData.newBuilder().setHeartbeatInterval("200ms").setExtendLeaseInterval("5s").build();
         apps.release = new CountDownLatch(1);
         connect(ConnectTestApp.worker(apps.dev(gateway)));
         var session = gateway.nextReadySession();
@@ -297,6 +301,53 @@ class LoomstepConnectTest {
         var second = gateway.nextReadySession();
         second.send(GatewayMessageType.GATEWAY_EXECUTOR_REQUEST, request("r1", "charge"));
         assertEquals("r1", SDKResponse.parseFrom(second.next(GatewayMessageType.WORKER_REPLY).getPayload()).getRequestId());
+    }
+
+    @Test
+    void theWorkerReportsItsStatusAtTheIntervalTheGatewayAsksFor() throws Exception {
+        gateway.ready = GatewayConnectionReadyData.newBuilder().setHeartbeatInterval("10s").setExtendLeaseInterval("5s")
+                .setStatusInterval("100ms").build();
+        apps.release = new CountDownLatch(1);
+        connect(ConnectTestApp.worker(apps.dev(gateway)));
+        var session = gateway.nextReadySession();
+        session.send(GatewayMessageType.GATEWAY_EXECUTOR_REQUEST, request("r1", "slow"));
+        session.next(GatewayMessageType.WORKER_REQUEST_ACK);
+        var status = WorkerStatusData.parseFrom(session.next(m -> {
+            try {
+                return m.getKind() == GatewayMessageType.WORKER_STATUS
+                        && WorkerStatusData.parseFrom(m.getPayload()).getInFlightRequestIdsList().contains("r1");
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }, "a WORKER_STATUS naming r1").getPayload());
+        assertFalse(status.getShutdownRequested());
+        apps.release.countDown();
+        session.next(GatewayMessageType.WORKER_REPLY);
+    }
+
+    @Test
+    void aFlushTheApiRefusesIsRetriedUntilItIsDelivered() throws Exception {
+        connect(ConnectTestApp.worker(apps.dev(gateway)));
+        var session = gateway.nextReadySession();
+        gateway.ackReplies = false;
+        gateway.flushStatus = 503;
+        session.send(GatewayMessageType.GATEWAY_EXECUTOR_REQUEST, request("r1", "charge"));
+        session.next(GatewayMessageType.WORKER_REPLY);
+        eventually(() -> gateway.flushHeaders.size() >= 2, "the worker retries the refused flush");
+        gateway.flushStatus = 0;
+        assertEquals("r1", gateway.nextFlush().getRequestId());
+    }
+
+    @Test
+    void cloudModeWithoutASigningKeyFailsConnectWithOneClearLineAndCallsNothing() {
+        var app = dev.loomstep.Loomstep.builder(ConnectTestApp.APP)
+                .config(dev.loomstep.Config.from(java.util.Map.of("INNGEST_API_BASE_URL", gateway.apiOrigin())))
+                .functions(apps.charge).build();
+        worker = ConnectTestApp.worker(app).build();
+        var e = assertThrows(ConnectException.class, worker::connect);
+        assertTrue(e.getMessage().contains("INNGEST_SIGNING_KEY"), e.getMessage());
+        assertEquals(0, gateway.starts.size());
+        assertEquals(ConnectionState.CLOSED, worker.state());
     }
 
     private static int count(FakeGateway.Session s, GatewayMessageType kind) {

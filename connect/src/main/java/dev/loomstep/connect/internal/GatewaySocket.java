@@ -74,21 +74,32 @@ public final class GatewaySocket {
 
     public boolean send(ConnectMessage message) {
         WebSocket w = ws;
-        if (w == null || !isOpen()) {
+        if (w == null || closed) {
             return false;
         }
+        Throwable failure = null;
         sendLock.lock();
         try {
-            w.sendBinary(ByteBuffer.wrap(message.toByteArray()), true).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
+            if (w.isOutputClosed() || w.isInputClosed()) {
+                failure = new java.io.IOException("the socket is closed");
+            } else {
+                w.sendBinary(ByteBuffer.wrap(message.toByteArray()), true).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         } catch (Exception e) {
-            return false;
+            failure = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
         } finally {
             sendLock.unlock();
         }
+        // A socket that cannot be written to is dead even when the JDK has not reported its close yet.
+        if (!closed) {
+            closed = true;
+            events.failed(this, failure);
+        }
+        return false;
     }
 
     /** Closes with a code and reason (a WorkerDisconnectReason's name); nothing more is reported. */
