@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ public final class Handshake {
 
     /** An established connection and what the gateway said in its CONNECTION_READY. */
     public record Established(GatewaySocket socket, URI endpoint, String connectionId, String gatewayGroup, Duration heartbeatInterval,
-            Duration extendLeaseInterval, Duration statusInterval) {}
+            Duration extendLeaseInterval, Duration statusInterval, List<ConnectMessage> early) {}
 
     /** The attempt failed; {@code gatewayGroup} is the group to avoid next time, or null. */
     public static final class Failed extends IOException {
@@ -103,19 +104,20 @@ public final class Handshake {
             } catch (InvalidProtocolBufferException e) {
                 throw new Failed("malformed GATEWAY_CONNECTION_READY: " + e.getMessage(), group);
             }
-            // From here on the worker hears the socket; whatever arrived right after READY is handed over first.
+            // From here on the worker hears the socket; what arrived right after READY is replayed by the worker.
             socket.events(after);
-            for (Object early; (early = inbox.poll()) != null; ) {
-                if (early instanceof ConnectMessage m) {
-                    after.message(socket, m);
-                } else if (early instanceof IOException e) {
-                    after.failed(socket, e);
+            var early = new java.util.ArrayList<ConnectMessage>();
+            for (Object o; (o = inbox.poll()) != null; ) {
+                if (o instanceof ConnectMessage m) {
+                    early.add(m);
+                } else if (o instanceof IOException lostRightAway) {
+                    throw lostRightAway;
                 }
             }
             return new Established(socket, endpoint, start.getConnectionId(), group,
                     GoDuration.parse(data.getHeartbeatInterval(), DEFAULT_HEARTBEAT),
                     GoDuration.parse(data.getExtendLeaseInterval(), DEFAULT_EXTEND_LEASE),
-                    GoDuration.parse(data.getStatusInterval(), Duration.ZERO));
+                    GoDuration.parse(data.getStatusInterval(), Duration.ZERO), List.copyOf(early));
         } catch (IOException | InterruptedException | RuntimeException e) {
             socket.close(GatewaySocket.CLOSE_UNEXPECTED, "UNEXPECTED");
             throw e;

@@ -202,8 +202,8 @@ public final class Worker {
                     } catch (ApiClient.LimitReached e) {
                         lastProblem = e.getMessage();
                         delay = options.backoff(attempt++, Math.random());
-                    } catch (IOException e) {
-                        lastProblem = e.getMessage();
+                    } catch (IOException | RuntimeException e) {
+                        lastProblem = e instanceof IOException ? e.getMessage() : e.toString();
                         if (e instanceof Handshake.Failed f && f.gatewayGroup != null && !f.gatewayGroup.isEmpty()) {
                             excludeGateways.add(f.gatewayGroup);
                         }
@@ -252,6 +252,9 @@ public final class Worker {
         log.info("{} app \"{}\" to gateway {} (connection {}, group {})", reconnect ? "reconnected" : "connected", app.appId(),
                 e.endpoint(), e.connectionId(), e.gatewayGroup());
         conn.socket().send(shutdown ? GatewayMessageType.WORKER_PAUSE : GatewayMessageType.WORKER_READY, null);
+        for (ConnectMessage m : e.early()) {
+            conn.message(e.socket(), m);
+        }
     }
 
     private void finishDrain() throws InterruptedException {
