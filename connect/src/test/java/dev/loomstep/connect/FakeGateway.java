@@ -136,6 +136,8 @@ final class FakeGateway implements AutoCloseable {
     volatile boolean answerHeartbeats = true;
     volatile boolean ackReplies = true;
     volatile boolean renewLeases = true;
+    /** Sent in the same breath as CONNECTION_READY, before the worker could say WORKER_READY; null for none. */
+    volatile dev.loomstep.connect.protocol.GatewayExecutorRequestData requestWithReady;
     volatile GatewayConnectionReadyData ready = GatewayConnectionReadyData.newBuilder()
             .setHeartbeatInterval("10s").setExtendLeaseInterval("5s").build();
 
@@ -268,7 +270,13 @@ final class FakeGateway implements AutoCloseable {
         s.all.add(m);
         s.received.add(m);
         switch (m.getKind()) {
-            case WORKER_CONNECT -> s.send(GatewayMessageType.GATEWAY_CONNECTION_READY, ready);
+            case WORKER_CONNECT -> {
+                s.send(GatewayMessageType.GATEWAY_CONNECTION_READY, ready);
+                var early = requestWithReady;
+                if (early != null) {
+                    s.send(GatewayMessageType.GATEWAY_EXECUTOR_REQUEST, early);
+                }
+            }
             case WORKER_HEARTBEAT -> {
                 if (answerHeartbeats) {
                     s.send(GatewayMessageType.GATEWAY_HEARTBEAT, null);

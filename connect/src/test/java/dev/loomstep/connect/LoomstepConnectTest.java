@@ -19,6 +19,7 @@ import dev.loomstep.connect.protocol.WorkerRequestExtendLeaseData;
 import dev.loomstep.connect.protocol.WorkerStatusData;
 import dev.loomstep.http.signing.SigningKey;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.testkit.LogCapture;
 import dev.loomstep.undertow.LoomstepServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -347,6 +348,31 @@ class LoomstepConnectTest {
         assertTrue(e.getMessage().contains("INNGEST_SIGNING_KEY"), e.getMessage());
         assertEquals(0, gateway.starts.size());
         assertEquals(ConnectionState.CLOSED, worker.state());
+    }
+
+    @Test
+    void aRequestThatArrivesRightAfterConnectionReadyIsTakenNotLost() throws Exception {
+        gateway.requestWithReady = request("r0", "charge");
+        connect(ConnectTestApp.worker(apps.dev(gateway)));
+        var session = gateway.nextSession();
+        assertEquals("r0", WorkerRequestAckData.parseFrom(session.next(GatewayMessageType.WORKER_REQUEST_ACK).getPayload()).getRequestId());
+        assertEquals("r0", SDKResponse.parseFrom(session.next(GatewayMessageType.WORKER_REPLY).getPayload()).getRequestId());
+    }
+
+    @Test
+    void aMalformedFrameIsLoggedInOneLineAndNothingElseIsAffected() throws Exception {
+        try (var log = LogCapture.attach("dev.loomstep.connect")) {
+            connect(ConnectTestApp.worker(apps.dev(gateway)));
+            var first = gateway.nextReadySession();
+            first.sendRaw("not protobuf at all".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            first.awaitClosedByWorker();
+            gateway.nextReadySession();
+            var lines = log.matching(l -> l.message().contains("malformed"));
+            assertEquals(1, lines.size(), log.lines().toString());
+            assertEquals("WARN", lines.get(0).level());
+            assertFalse(lines.get(0).message().contains("\n"));
+            assertTrue(log.at("ERROR").isEmpty(), log.lines().toString());
+        }
     }
 
     private static int count(FakeGateway.Session s, GatewayMessageType kind) {

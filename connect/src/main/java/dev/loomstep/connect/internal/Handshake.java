@@ -15,7 +15,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +32,23 @@ public final class Handshake {
 
     /** An established connection and what the gateway said in its CONNECTION_READY. */
     public record Established(GatewaySocket socket, URI endpoint, String connectionId, String gatewayGroup, Duration heartbeatInterval,
-            Duration extendLeaseInterval, Duration statusInterval, List<ConnectMessage> early) {}
+            Duration extendLeaseInterval, Duration statusInterval, BlockingQueue<Object> inbox) {
+
+        /**
+         * Hands the socket's events to {@code events}, first replaying what arrived after READY (messages,
+         * or the socket's loss) and was queued here.
+         */
+        public void handOver(GatewaySocket.Events events) {
+            socket.events(events);
+            for (Object o; (o = inbox.poll()) != null; ) {
+                if (o instanceof ConnectMessage m) {
+                    events.message(socket, m);
+                } else if (o instanceof IOException e) {
+                    events.failed(socket, e);
+                }
+            }
+        }
+    }
 
     /** The attempt failed; {@code gatewayGroup} is the group to avoid next time, or null. */
     public static final class Failed extends IOException {
@@ -63,9 +79,8 @@ public final class Handshake {
     /**
      * @throws ApiClient.AuthRefused on 401, {@link ApiClient.LimitReached} on 429, {@link Failed} (or
      *         another IOException) on anything else that a later attempt may overcome
-     * @param after   receives the socket's events once the connection is ready
      */
-    public Established establish(Collection<String> excludeGateways, GatewaySocket.Events after) throws IOException, InterruptedException {
+    public Established establish(Collection<String> excludeGateways) throws IOException, InterruptedException {
         Instant startedAt = Instant.now();
         StartResponse start = api.start(excludeGateways);
         String group = start.getGatewayGroup();
@@ -104,20 +119,10 @@ public final class Handshake {
             } catch (InvalidProtocolBufferException e) {
                 throw new Failed("malformed GATEWAY_CONNECTION_READY: " + e.getMessage(), group);
             }
-            // From here on the worker hears the socket; what arrived right after READY is replayed by the worker.
-            socket.events(after);
-            var early = new java.util.ArrayList<ConnectMessage>();
-            for (Object o; (o = inbox.poll()) != null; ) {
-                if (o instanceof ConnectMessage m) {
-                    early.add(m);
-                } else if (o instanceof IOException lostRightAway) {
-                    throw lostRightAway;
-                }
-            }
             return new Established(socket, endpoint, start.getConnectionId(), group,
                     GoDuration.parse(data.getHeartbeatInterval(), DEFAULT_HEARTBEAT),
                     GoDuration.parse(data.getExtendLeaseInterval(), DEFAULT_EXTEND_LEASE),
-                    GoDuration.parse(data.getStatusInterval(), Duration.ZERO), List.copyOf(early));
+                    GoDuration.parse(data.getStatusInterval(), Duration.ZERO), inbox);
         } catch (IOException | InterruptedException | RuntimeException e) {
             socket.close(GatewaySocket.CLOSE_UNEXPECTED, "UNEXPECTED");
             throw e;

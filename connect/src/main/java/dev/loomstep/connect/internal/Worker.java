@@ -178,7 +178,7 @@ public final class Worker {
                     Duration delay;
                     try {
                         var conn = new Connection(this);
-                        conn.established(handshake.establish(List.copyOf(excludeGateways), conn));
+                        conn.established(handshake.establish(List.copyOf(excludeGateways)));
                         activate(conn, connectedBefore);
                         connectedBefore = true;
                         attempt = 0;
@@ -252,9 +252,7 @@ public final class Worker {
         log.info("{} app \"{}\" to gateway {} (connection {}, group {})", reconnect ? "reconnected" : "connected", app.appId(),
                 e.endpoint(), e.connectionId(), e.gatewayGroup());
         conn.socket().send(shutdown ? GatewayMessageType.WORKER_PAUSE : GatewayMessageType.WORKER_READY, null);
-        for (ConnectMessage m : e.early()) {
-            conn.message(e.socket(), m);
-        }
+        e.handOver(conn);
     }
 
     private void finishDrain() throws InterruptedException {
