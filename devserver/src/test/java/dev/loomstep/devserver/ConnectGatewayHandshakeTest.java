@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import dev.loomstep.connect.protocol.AppConfiguration;
-import dev.loomstep.connect.protocol.AuthData;
 import dev.loomstep.connect.protocol.ConnectMessage;
 import dev.loomstep.connect.protocol.FlushResponse;
 import dev.loomstep.connect.protocol.GatewayConnectionReadyData;
 import dev.loomstep.connect.protocol.GatewayMessageType;
 import dev.loomstep.connect.protocol.SDKResponse;
-import dev.loomstep.connect.protocol.WorkerConnectRequestData;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,9 +25,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ConnectGatewayHandshakeTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final String FUNCTIONS = """
-            [{"id": "raw-go", "name": "go", "triggers": [{"event": "raw/go"}],
-              "steps": {"step": {"id": "step", "name": "step", "runtime": {"type": "ws", "url": "wss://connect?fnId=raw-go&stepId=step"}}}}]""";
+    private static final String FUNCTIONS = RawConnectSocket.FUNCTIONS;
 
     DevServer dev;
     Api api;
@@ -46,18 +41,6 @@ class ConnectGatewayHandshakeTest {
         dev.close();
     }
 
-    private static WorkerConnectRequestData connect(RawConnectSocket s, String sessionToken, String appName, String functions) {
-        return WorkerConnectRequestData.newBuilder()
-                .setConnectionId(s.start.getConnectionId())
-                .setInstanceId("raw-1")
-                .setAuthData(AuthData.newBuilder().setSessionToken(sessionToken).setSyncToken(s.start.getSyncToken()))
-                .setCapabilities(ByteString.copyFromUtf8("{\"connect\":\"v1\"}"))
-                .addApps(AppConfiguration.newBuilder().setAppName(appName).setFunctions(ByteString.copyFromUtf8(functions)))
-                .setSdkLanguage("raw").setSdkVersion("v0").setFramework("connect")
-                .setMaxWorkerConcurrency(3)
-                .build();
-    }
-
     private HttpResponse<byte[]> post(String path, byte[] body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(dev.url() + path)).header("Content-Type", "application/protobuf")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -69,7 +52,7 @@ class ConnectGatewayHandshakeTest {
             assertEquals("ws://127.0.0.1:" + dev.connectPort() + "/v0/connect", s.start.getGatewayEndpoint());
             assertEquals(GatewayMessageType.GATEWAY_HELLO, s.awaitFrames(1).get(0).getKind());
 
-            s.send(GatewayMessageType.WORKER_CONNECT, connect(s, s.start.getSessionToken(), "raw", FUNCTIONS));
+            s.send(GatewayMessageType.WORKER_CONNECT, s.workerConnect(s.start.getSessionToken(), "raw", FUNCTIONS));
             ConnectMessage ready = s.awaitFrames(2).get(1);
 
             assertEquals(GatewayMessageType.GATEWAY_CONNECTION_READY, ready.getKind());
@@ -89,7 +72,7 @@ class ConnectGatewayHandshakeTest {
     void aWorkerConnectWithTheWrongSessionTokenIsClosedAndSyncsNothing() throws Exception {
         try (var s = RawConnectSocket.open(dev)) {
             s.awaitFrames(1);
-            s.send(GatewayMessageType.WORKER_CONNECT, connect(s, "forged", "intruder", FUNCTIONS));
+            s.send(GatewayMessageType.WORKER_CONNECT, s.workerConnect("forged", "intruder", FUNCTIONS));
 
             assertEquals("UNEXPECTED", s.awaitClose().reason());
         }
@@ -100,7 +83,7 @@ class ConnectGatewayHandshakeTest {
     void anInvalidFunctionConfigIsAnsweredWithSyncFailedAndShownAsTheAppsSyncError() throws Exception {
         try (var s = RawConnectSocket.open(dev)) {
             s.awaitFrames(1);
-            s.send(GatewayMessageType.WORKER_CONNECT, connect(s, s.start.getSessionToken(), "broken",
+            s.send(GatewayMessageType.WORKER_CONNECT, s.workerConnect(s.start.getSessionToken(), "broken",
                     FUNCTIONS.replace("wss://connect", "https://example.com")));
 
             ConnectMessage failed = s.awaitFrames(2).get(1);

@@ -1,9 +1,13 @@
 package dev.loomstep.devserver;
 
+import com.google.protobuf.ByteString;
+import dev.loomstep.connect.protocol.AppConfiguration;
+import dev.loomstep.connect.protocol.AuthData;
 import dev.loomstep.connect.protocol.ConnectMessage;
 import dev.loomstep.connect.protocol.GatewayMessageType;
 import dev.loomstep.connect.protocol.StartRequest;
 import dev.loomstep.connect.protocol.StartResponse;
+import dev.loomstep.connect.protocol.WorkerConnectRequestData;
 import dev.loomstep.devserver.connect.ConnectGateway;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,6 +76,34 @@ final class RawConnectSocket implements AutoCloseable {
             throw new AssertionError("start answered " + r.statusCode() + ": " + new String(r.body()));
         }
         return new RawConnectSocket(StartResponse.parseFrom(r.body()), HTTP.newWebSocketBuilder());
+    }
+
+    /** One function, {@code raw-go} on {@code raw/go}, as a worker's WORKER_CONNECT carries it. */
+    static final String FUNCTIONS = """
+            [{"id": "raw-go", "name": "go", "triggers": [{"event": "raw/go"}],
+              "steps": {"step": {"id": "step", "name": "step", "runtime": {"type": "ws", "url": "wss://connect?fnId=raw-go&stepId=step"}}}}]""";
+
+    /** A WORKER_CONNECT for instance {@code raw-1} (at most 3 requests at once) with this session's sync token. */
+    WorkerConnectRequestData workerConnect(String sessionToken, String appName, String functions) {
+        return WorkerConnectRequestData.newBuilder()
+                .setConnectionId(start.getConnectionId())
+                .setInstanceId("raw-1")
+                .setAuthData(AuthData.newBuilder().setSessionToken(sessionToken).setSyncToken(start.getSyncToken()))
+                .setCapabilities(ByteString.copyFromUtf8("{\"connect\":\"v1\"}"))
+                .addApps(AppConfiguration.newBuilder().setAppName(appName).setFunctions(ByteString.copyFromUtf8(functions)))
+                .setSdkLanguage("raw").setSdkVersion("v0").setFramework("connect")
+                .setMaxWorkerConcurrency(3)
+                .build();
+    }
+
+    /** HELLO, then WORKER_CONNECT of {@code appName} with {@link #FUNCTIONS}, then GATEWAY_CONNECTION_READY. */
+    RawConnectSocket handshake(String appName) throws Exception {
+        awaitFrames(1);
+        send(GatewayMessageType.WORKER_CONNECT, workerConnect(start.getSessionToken(), appName, FUNCTIONS));
+        if (awaitFrames(2).get(1).getKind() != GatewayMessageType.GATEWAY_CONNECTION_READY) {
+            throw new AssertionError("no GATEWAY_CONNECTION_READY: " + frames);
+        }
+        return this;
     }
 
     void sendBinary(byte[] frame) throws Exception {
