@@ -5,7 +5,8 @@
 //   INNGEST_API_BASE_URL=http://127.0.0.1:<port> node connect-worker.js   (Node 20: node --experimental-websocket ...)
 //
 // Dev mode (INNGEST_DEV=1 unless set). CONNECT_INSTANCE_ID names the instance; PEER_CHECKPOINTING=off
-// turns checkpointing off; HANG_SLOW=1 makes the `slow` function's step hang (for kill -9 tests).
+// turns checkpointing off; HANG_SLOW=1 makes the `slow` function's step hang (for kill -9 tests),
+// SLOW_MS=n makes it take n ms (for lease extensions).
 // Prints one ready line once the worker's connection is active:
 //   connect-worker ready <instance id> inngest-js:v<version>
 "use strict";
@@ -64,6 +65,9 @@ const doomed = conn.createFunction({ id: "doomed", retries: 0, triggers: on("con
 const slow = conn.createFunction({ id: "slow", retries: 3, triggers: on("conn/slow") }, async ({ step }) => {
   const first = await step.run("first", () => "one");
   const second = await step.run("second", async () => {
+    if (process.env.SLOW_MS) {
+      await new Promise((resolve) => setTimeout(resolve, Number(process.env.SLOW_MS))); // outlives the lease unless extended
+    }
     if (process.env.HANG_SLOW === "1") {
       console.log(`connect-worker in slow step ${process.env.CONNECT_INSTANCE_ID || ""}`);
       await new Promise(() => {}); // never settles

@@ -126,6 +126,27 @@ class ConnectGatewayHandshakeTest {
     }
 
     @Test
+    void shuttingDownSendsGatewayClosingThenClosesWithGatewayDraining() throws Exception {
+        try (var s = RawConnectSocket.open(dev).handshake("raw")) {
+            dev.close();
+
+            assertEquals(GatewayMessageType.GATEWAY_CLOSING, s.awaitFrames(3).get(2).getKind());
+            assertEquals("GATEWAY_DRAINING", s.awaitClose().reason());
+        }
+    }
+
+    @Test
+    void inProductionModeStartNeedsTheSigningKeysBearer() throws Exception {
+        try (var prod = DevServer.builder().port(0).connectPort(0).inMemory().production()
+                .signingKey("signkey-test-" + "ab".repeat(32)).eventKey("k").start()) {
+            var r = HTTP.send(HttpRequest.newBuilder(URI.create(prod.url() + "/v0/connect/start"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(401, r.statusCode(), r.body());
+        }
+    }
+
+    @Test
     void withoutConnectTheStartEndpointSaysSo() throws Exception {
         try (var off = DevServer.builder().port(0).noConnect().inMemory().start()) {
             var r = HTTP.send(HttpRequest.newBuilder(URI.create(off.url() + "/v0/connect/start"))

@@ -82,6 +82,31 @@ class JsSdkConnectFaultsTest {
     }
 
     @Test
+    void aStepThatOutlivesTheLeaseCompletesInOneAttemptBecauseTheWorkerExtendsIt() throws Exception {
+        js = JsPeerDevServer.forConnect(b -> b.connectSettings(FAST)); // 5 s leases, extended every second
+        first = js.connectWorker("slow-worker", Map.of("SLOW_MS", "7000"));
+
+        JsonNode run = js.api.awaitStatus(js.api.runOf(js.api.send("conn/slow", Map.of())), "Completed");
+
+        assertEquals("two from slow-worker", run.get("output").get("second").asText(), run.toString());
+        for (JsonNode step : run.get("steps")) {
+            assertEquals(1, step.get("attempts").asInt(), "no step was retried: " + run);
+        }
+        assertEquals(0, run.get("attempt_errors").size(), run.toString());
+    }
+
+    @Test
+    void inProductionModeAWorkerConnectsWithTheHashedSigningKeyAndRuns() throws Exception {
+        String key = "signkey-test-" + "ab".repeat(32);
+        js = JsPeerDevServer.forConnect(b -> b.production().signingKey(key).eventKey("test-key"));
+        first = js.connectWorker("prod-worker", Map.of("INNGEST_DEV", "0", "INNGEST_SIGNING_KEY", key));
+
+        JsonNode run = js.api.awaitStatus(js.api.runOf(js.api.send("conn/steps", Map.of("n", 2))), "Completed");
+
+        assertEquals(6, run.get("output").get("sum").asInt(), run.toString());
+    }
+
+    @Test
     void aMalformedFrameClosesOnlyTheConnectionThatSentIt() throws Exception {
         js = JsPeerDevServer.forConnect(b -> b.connectSettings(FAST));
         first = js.connectWorker("steady-worker", Map.of());
