@@ -119,7 +119,13 @@ public final class ConnectGateway implements AutoCloseable {
                 .setWorkerThreads(2)
                 .setHandler(Handlers.path().addExactPath("/v0/connect", ws))
                 .build();
-        undertow.start();
+        try {
+            undertow.start();
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("the Connect gateway cannot listen on " + host + ":" + port + " (" + cause.getMessage()
+                    + "): choose another port with --connect-gateway-port / connectPort(int), or turn Connect off with --no-connect / noConnect()");
+        }
         this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
         this.host = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
         long every = Math.max(50, settings.heartbeat().toMillis() / 2);
