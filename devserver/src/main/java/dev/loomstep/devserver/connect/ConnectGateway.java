@@ -58,6 +58,8 @@ public final class ConnectGateway implements AutoCloseable {
     /** Missed heartbeat intervals after which a silent worker is dropped. */
     static final int MISSED_HEARTBEATS = 3;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** The largest frame taken: as large as the HTTP API's largest body (a reply carries a call's answer). */
+    static final long MAX_FRAME_BYTES = 64L * 1024 * 1024;
 
     /** What a start request hands out, until the worker presents it in WORKER_CONNECT (once). */
     private record Session(String sessionToken, String syncToken, long expiresAtNanos) {}
@@ -213,6 +215,11 @@ public final class ConnectGateway implements AutoCloseable {
             }
 
             @Override
+            protected long getMaxBinaryBufferSize() {
+                return MAX_FRAME_BYTES; // larger frames close the socket (1009) before they are buffered
+            }
+
+            @Override
             protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
                 refuse(conn, WorkerDisconnectReason.UNEXPECTED, "a text frame (Connect frames are binary protobuf)");
             }
@@ -268,11 +275,22 @@ public final class ConnectGateway implements AutoCloseable {
     private void handle(WorkerConnection conn, ConnectMessage msg) throws InvalidProtocolBufferException {
         GatewayMessageType kind = msg.getKind();
         if (conn.status == WorkerConnection.Status.CONNECTING) {
-            if (kind != GatewayMessageType.WORKER_CONNECT) {
-                refuse(conn, WorkerDisconnectReason.UNEXPECTED, "expected WORKER_CONNECT after GATEWAY_HELLO, got " + kind);
+            if (kind != GatewayMessageType.WORKER_CONNECT || conn.connectReceived) {
+                refuse(conn, WorkerDisconnectReason.UNEXPECTED, (conn.connectReceived ? "a second frame before GATEWAY_CONNECTION_READY: "
+                        : "expected WORKER_CONNECT after GATEWAY_HELLO, got ") + kind);
                 return;
             }
-            workerConnect(conn, WorkerConnectRequestData.parseFrom(msg.getPayload()));
+            conn.connectReceived = true;
+            WorkerConnectRequestData data = WorkerConnectRequestData.parseFrom(msg.getPayload());
+            // The sync writes to the store: off the socket's IO thread, which serves every other worker too.
+            Thread.ofVirtual().name("loomstep-connect-sync").start(() -> {
+                try {
+                    workerConnect(conn, data);
+                } catch (RuntimeException e) {
+                    LOG.error("connect: WORKER_CONNECT from {} failed", conn.remote(), e);
+                    refuse(conn, WorkerDisconnectReason.UNEXPECTED, "internal error handling WORKER_CONNECT");
+                }
+            });
             return;
         }
         switch (kind) {

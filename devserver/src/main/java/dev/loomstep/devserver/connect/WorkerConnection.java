@@ -35,6 +35,8 @@ final class WorkerConnection {
     private final WebSocketChannel channel;
     final Instant openedAt;
     volatile Status status = Status.CONNECTING;
+    /** WORKER_CONNECT arrived (its sync may still be under way): a second one is refused. */
+    volatile boolean connectReceived;
     volatile String connectionId;
     volatile String instanceId;
     volatile Set<String> apps = Set.of();
