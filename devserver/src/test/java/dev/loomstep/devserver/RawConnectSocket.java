@@ -118,6 +118,17 @@ final class RawConnectSocket implements AutoCloseable {
         return Api.await(() -> List.copyOf(frames), f -> f.size() >= n, n + " frame(s) from the gateway");
     }
 
+    /** The {@code n}th frame (1-based) of this kind the gateway sent, waiting for it. */
+    ConnectMessage awaitFrame(GatewayMessageType kind, int n) {
+        return Api.await(() -> frames.stream().filter(f -> f.getKind() == kind).toList(), f -> f.size() >= n,
+                n + " " + kind + " frame(s)").get(n - 1);
+    }
+
+    /** How many frames of this kind the gateway has sent so far. */
+    long count(GatewayMessageType kind) {
+        return frames.stream().filter(f -> f.getKind() == kind).count();
+    }
+
     Close awaitClose() throws Exception {
         return closed.get(15, TimeUnit.SECONDS);
     }
