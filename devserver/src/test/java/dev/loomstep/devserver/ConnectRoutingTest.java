@@ -95,6 +95,28 @@ class ConnectRoutingTest {
     }
 
     @Test
+    void aWorkerNeverHoldsMoreRequestsThanItsMaxConcurrency() throws Exception {
+        try (var w = RawConnectSocket.open(dev).handshake("raw", 1)) {
+            String one = api.runOf(api.send("raw/go", Map.of()));
+            String two = api.runOf(api.send("raw/go", Map.of()));
+            var first = request(w, 1);
+            ack(w, first);
+            // The other call waits for the slot (and fails with "no worker" after 1 s, then is retried).
+            String waiting = first.getRunId().equals(one) ? two : one;
+            Api.await(() -> api.run(waiting).get("attempt_errors"), e -> e.toString().contains("no worker of app"),
+                    "the other run to say it waits for a worker");
+            assertEquals(1, w.count(GatewayMessageType.GATEWAY_EXECUTOR_REQUEST), "one request at a time");
+            w.send(GatewayMessageType.WORKER_REPLY, done(first, "1"));
+
+            var second = request(w, 2);
+            ack(w, second);
+            w.send(GatewayMessageType.WORKER_REPLY, done(second, "2"));
+            api.awaitStatus(second.getRunId(), "Completed");
+            api.awaitStatus(first.getRunId(), "Completed");
+        }
+    }
+
+    @Test
     void aRequestNotAckedInTimeGoesToAnotherConnection() throws Exception {
         try (var silent = RawConnectSocket.open(dev).handshake("raw")) {
             String runId = api.runOf(api.send("raw/go", Map.of()));

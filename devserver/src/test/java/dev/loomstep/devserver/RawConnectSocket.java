@@ -83,8 +83,12 @@ final class RawConnectSocket implements AutoCloseable {
             [{"id": "raw-go", "name": "go", "triggers": [{"event": "raw/go"}],
               "steps": {"step": {"id": "step", "name": "step", "runtime": {"type": "ws", "url": "wss://connect?fnId=raw-go&stepId=step"}}}}]""";
 
-    /** A WORKER_CONNECT for instance {@code raw-1} (at most 3 requests at once) with this session's sync token. */
+    /** A WORKER_CONNECT for instance {@code raw-1} (at most 3 requests at once) with this session's tokens. */
     WorkerConnectRequestData workerConnect(String sessionToken, String appName, String functions) {
+        return workerConnect(sessionToken, appName, functions, 3);
+    }
+
+    WorkerConnectRequestData workerConnect(String sessionToken, String appName, String functions, long maxConcurrency) {
         return WorkerConnectRequestData.newBuilder()
                 .setConnectionId(start.getConnectionId())
                 .setInstanceId("raw-1")
@@ -92,14 +96,19 @@ final class RawConnectSocket implements AutoCloseable {
                 .setCapabilities(ByteString.copyFromUtf8("{\"connect\":\"v1\"}"))
                 .addApps(AppConfiguration.newBuilder().setAppName(appName).setFunctions(ByteString.copyFromUtf8(functions)))
                 .setSdkLanguage("raw").setSdkVersion("v0").setFramework("connect")
-                .setMaxWorkerConcurrency(3)
+                .setMaxWorkerConcurrency(maxConcurrency)
                 .build();
     }
 
     /** HELLO, then WORKER_CONNECT of {@code appName} with {@link #FUNCTIONS}, then GATEWAY_CONNECTION_READY. */
     RawConnectSocket handshake(String appName) throws Exception {
+        return handshake(appName, 3);
+    }
+
+    /** As {@link #handshake(String)}, taking at most {@code maxConcurrency} requests at once. */
+    RawConnectSocket handshake(String appName, long maxConcurrency) throws Exception {
         awaitFrames(1);
-        send(GatewayMessageType.WORKER_CONNECT, workerConnect(start.getSessionToken(), appName, FUNCTIONS));
+        send(GatewayMessageType.WORKER_CONNECT, workerConnect(start.getSessionToken(), appName, FUNCTIONS, maxConcurrency));
         if (awaitFrames(2).get(1).getKind() != GatewayMessageType.GATEWAY_CONNECTION_READY) {
             throw new AssertionError("no GATEWAY_CONNECTION_READY: " + frames);
         }
