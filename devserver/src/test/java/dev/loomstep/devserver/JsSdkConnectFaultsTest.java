@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.devserver.connect.ConnectGateway;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults between the official JS SDK's Connect worker and the devserver's gateway: a worker killed
@@ -104,6 +106,31 @@ class JsSdkConnectFaultsTest {
         JsonNode run = js.api.awaitStatus(js.api.runOf(js.api.send("conn/steps", Map.of("n", 2))), "Completed");
 
         assertEquals(6, run.get("output").get("sum").asInt(), run.toString());
+    }
+
+    @Test
+    void afterTheDevserverRestartsTheWorkerReconnectsAndAWaitingRunResumes(@TempDir Path dir) throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path db = dir.resolve("dev.db");
+        js = JsPeerDevServer.forConnect(b -> b.port(port).database(db).connectSettings(FAST));
+        first = js.connectWorker("survivor", Map.of());
+        String runId = js.api.runOf(js.api.send("conn/wait", Map.of("id", 9)));
+        Api.await(() -> js.api.run(runId).get("steps"), s -> s.size() == 1, "the run to wait");
+
+        js.dev.close(); // GATEWAY_CLOSING, then down: the worker retries with its backoff
+        try (DevServer again = DevServer.builder().port(port).connectPort(0).database(db).retryDelayScale(0.001)
+                .connectSettings(FAST).start()) {
+            var api = new Api(again);
+            Api.await(() -> api.get("/v1/apps").get("data").get(0).get("connections"),
+                    c -> c.size() == 1 && c.get(0).get("status").asText().equals("READY"), "the worker to reconnect to the new devserver");
+            api.send("conn/approve", Map.of("id", 9));
+
+            JsonNode run = api.awaitStatus(runId, "Completed");
+            assertEquals(9, run.get("output").get("approved").asInt(), run.toString());
+        }
     }
 
     @Test
