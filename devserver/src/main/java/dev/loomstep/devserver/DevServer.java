@@ -3,17 +3,21 @@ package dev.loomstep.devserver;
 import dev.loomstep.devserver.api.HttpApi;
 import dev.loomstep.devserver.auth.ApiAccess;
 import dev.loomstep.devserver.auth.ServiceKeys;
+import dev.loomstep.devserver.connect.ConnectGateway;
+import dev.loomstep.devserver.connect.ConnectTransport;
 import dev.loomstep.devserver.executor.Backoff;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Dispatches;
 import dev.loomstep.devserver.executor.Executor;
 import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.executor.SdkClient;
+import dev.loomstep.devserver.executor.SdkTransport;
 import dev.loomstep.devserver.internal.AppSyncer;
 import dev.loomstep.devserver.internal.Cli;
 import dev.loomstep.devserver.queue.WorkQueue;
-import dev.loomstep.devserver.executor.Policies;
+import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
@@ -67,6 +71,8 @@ public final class DevServer implements AutoCloseable {
     private final Policies policies;
     private final Lifecycle lifecycle;
     private final boolean production;
+    /** Null when Connect is off ({@link Builder#noConnect()}). */
+    private final ConnectGateway gateway;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
@@ -85,7 +91,22 @@ public final class DevServer implements AutoCloseable {
             this.lifecycle = lifecycle;
             this.client = new SdkClient(b.callTimeout, keys);
             var dispatches = new Dispatches();
-            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches);
+            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey), keys, b.apiAccess);
+            int connectPort = b.connectPort != null ? b.connectPort : b.port == DEFAULT_PORT ? ConnectGateway.DEFAULT_PORT : 0;
+            this.gateway = connectPort < 0 ? null : new ConnectGateway(b.host, connectPort, b.connectSettings, new ConnectGateway.AppSink() {
+                @Override
+                public void synced(Registry.Sync sync) {
+                    api.commitSync(sync);
+                }
+
+                @Override
+                public void refused(String appName, String reason) {
+                    api.syncFailed(appName, AppRecord.CONNECT, reason);
+                }
+            });
+            api.connect(gateway);
+            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches,
+                    new ConnectTransport(SdkTransport.http(client), gateway, b.callTimeout));
             ex.attach(queue);
             executor.set(ex);
             // Every saved item is pending work, including calls that were in flight when the last process
@@ -96,7 +117,6 @@ public final class DevServer implements AutoCloseable {
                 queue.offer(item);
             }
             queue.start();
-            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey), keys, b.apiAccess);
             var handler = api.handler();
             this.undertow = listen(b.port, b.host, handler);
             this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
@@ -163,6 +183,19 @@ public final class DevServer implements AutoCloseable {
         return port;
     }
 
+    /** The port of the Connect gateway (workers' WebSockets), or -1 when Connect is off. */
+    public int connectPort() {
+        return gateway == null ? -1 : gateway.port();
+    }
+
+    /**
+     * The Connect gateway, or null when Connect is off: lists the connected workers; its
+     * {@link ConnectGateway#answerHeartbeats} is a fault switch for tests.
+     */
+    public ConnectGateway connectGateway() {
+        return gateway;
+    }
+
     /** What a commit to the database file promises (see {@link Sync}). */
     public Sync synchronous() {
         return sync;
@@ -205,6 +238,9 @@ public final class DevServer implements AutoCloseable {
     private void closeQuietly() {
         if (syncer != null) {
             syncer.close();
+        }
+        if (gateway != null) {
+            gateway.close(); // drains first: workers finish and reply while the executor still takes replies
         }
         if (undertow6 != null) {
             undertow6.stop();
@@ -269,8 +305,37 @@ public final class DevServer implements AutoCloseable {
         private String signingKey;
         private int queueWindow = WorkQueue.DEFAULT_WINDOW;
         private int maxConcurrentCalls = WorkQueue.DEFAULT_MAX_RUNNING;
+        /** Null: {@value ConnectGateway#DEFAULT_PORT} beside the default API port, a free port beside any other. */
+        private Integer connectPort;
+        private ConnectGateway.Settings connectSettings = ConnectGateway.Settings.defaults();
 
         private Builder() {}
+
+        /**
+         * The port of the Connect gateway, where workers without a public endpoint open their WebSocket
+         * (default: {@value ConnectGateway#DEFAULT_PORT} beside the default API port 8288, as Inngest, and a
+         * free port beside any other, so that several devservers never collide; 0 picks a free one, see
+         * {@link DevServer#connectPort()}). Workers learn it from {@code POST /v0/connect/start}.
+         */
+        public Builder connectPort(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("a Connect gateway port must be 0..65535, got " + port);
+            }
+            this.connectPort = port;
+            return this;
+        }
+
+        /** No Connect gateway: {@code /v0/connect/start} answers 503 and Connect apps' calls fail as unreachable. */
+        public Builder noConnect() {
+            this.connectPort = -1;
+            return this;
+        }
+
+        /** The gateway's heartbeat, lease and ack timings (tests shorten them). */
+        Builder connectSettings(ConnectGateway.Settings settings) {
+            this.connectSettings = settings;
+            return this;
+        }
 
         /**
          * The most queue items handled at once — SDK calls in flight, mostly (default

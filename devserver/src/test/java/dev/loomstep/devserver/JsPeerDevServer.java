@@ -56,9 +56,25 @@ final class JsPeerDevServer implements AutoCloseable {
         }
     }
 
+    /**
+     * An in-memory devserver on free ports (API and Connect gateway) with fast retries, and no HTTP peer:
+     * its apps come from JS Connect workers ({@link #connectWorker}).
+     */
+    static JsPeerDevServer forConnect(UnaryOperator<DevServer.Builder> devserver) {
+        JsPeer.assumeAvailable();
+        return new JsPeerDevServer(devserver.apply(DevServer.builder().port(0).connectPort(0).inMemory().retryDelayScale(0.001)).start(), null);
+    }
+
+    /** Starts a JS Connect worker (app {@code conn}) against this devserver; {@code env} adds to its environment. */
+    JsConnectWorker connectWorker(String instanceId, Map<String, String> env) throws Exception {
+        return JsConnectWorker.start(dev, instanceId, env);
+    }
+
     @Override
     public void close() {
-        peer.close();
+        if (peer != null) {
+            peer.close();
+        }
         dev.close();
     }
 }

@@ -5,6 +5,7 @@ import static dev.loomstep.devserver.api.Rest.path;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.devserver.connect.ConnectGateway;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.protocol.Json;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code /v1/apps}: the synced apps with their sync status and last sync error, and Resync. */
@@ -23,10 +25,12 @@ final class AppRoutes {
     private final Lifecycle lifecycle;
     private final SyncStatus syncs;
     private final String serverKind;
+    private final java.util.function.Supplier<ConnectGateway> connect;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** @param serverKind sent with the PUT as {@code X-Inngest-Server-Kind}; the SDK expects it back when it syncs */
-    AppRoutes(Lifecycle lifecycle, SyncStatus syncs, String serverKind) {
+    AppRoutes(Lifecycle lifecycle, SyncStatus syncs, String serverKind, java.util.function.Supplier<ConnectGateway> connect) {
+        this.connect = connect;
         this.lifecycle = lifecycle;
         this.syncs = syncs;
         this.serverKind = serverKind;
@@ -63,6 +67,19 @@ final class AppRoutes {
         o.put("sync_status", failure.isPresent() ? "error" : "synced");
         o.put("last_sync_error", failure.map(SyncStatus.Failure::message).orElse(null));
         o.put("last_sync_error_at", failure.map(f -> f.at().toString()).orElse(null));
+        o.put("connection_type", app.connect() ? "connect" : "http");
+        if (app.connect()) {
+            // Its workers, as Inngest's apps page lists them: an app with none connected waits for one.
+            ArrayNode workers = o.putArray("connections");
+            ConnectGateway gateway = connect.get();
+            for (var c : gateway == null ? List.<ConnectGateway.ConnectionInfo>of() : gateway.connections(app.id())) {
+                ObjectNode w = workers.addObject();
+                w.put("id", c.connectionId()).put("instance_id", c.instanceId()).put("status", c.status())
+                        .put("connected_at", c.connectedAt().toString())
+                        .put("last_heartbeat_at", c.lastHeartbeatAt() == null ? null : c.lastHeartbeatAt().toString())
+                        .put("in_flight", c.inFlight()).put("max_concurrency", c.maxConcurrency()).put("sdk", c.sdk());
+            }
+        }
         return o;
     }
 
@@ -72,6 +89,9 @@ final class AppRoutes {
      */
     private Object resync(HttpServerExchange ex, byte[] body) throws InterruptedException {
         String id = path(ex, "appId");
+        if (lifecycle.store().apps().stream().anyMatch(a -> a.id().equals(id) && a.connect())) {
+            throw ApiException.badRequest("app \"" + id + "\" is served by Connect workers: it syncs each time a worker connects");
+        }
         String url = lifecycle.store().apps().stream().filter(a -> a.id().equals(id)).map(AppRecord::url).findFirst()
                 .orElseGet(() -> syncs.failure(id).map(SyncStatus.Failure::url).orElse(null));
         if (url == null) {

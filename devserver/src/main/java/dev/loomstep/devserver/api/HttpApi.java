@@ -7,6 +7,8 @@ import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
 import dev.loomstep.devserver.auth.ApiAccess;
 import dev.loomstep.devserver.auth.ServiceKeys;
+import dev.loomstep.devserver.connect.ConnectApi;
+import dev.loomstep.devserver.connect.ConnectGateway;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
@@ -65,6 +67,8 @@ public final class HttpApi {
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
     private final ApiAccess access;
+    private volatile ConnectGateway connect;
+    private volatile ConnectApi connectApi;
     /** What this server says it is ({@code X-Inngest-Server-Kind}): "dev", or "cloud" in production mode, as SDKs in cloud mode expect. */
     private final String serverKind;
 
@@ -107,12 +111,14 @@ public final class HttpApi {
                 .post("/fn/register", blocking(this::register))
                 .get("/health", blocking((ex, b) -> Json.nodes().objectNode().put("status", 200).put("message", "OK")))
                 .get("/dev", blocking(this::info))
-                .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync));
+                .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync))
+                .post("/v0/connect/start", blocking(this::connectStart))
+                .post("/v0/connect/flush", blocking(this::connectFlush));
         // The REST API, one class per resource.
         new RunRoutes(lifecycle, runView).addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs, serverKind).addTo(r, this);
+        new AppRoutes(lifecycle, syncs, serverKind, () -> connect).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
@@ -169,8 +175,14 @@ public final class HttpApi {
                     // The unread body is still on the connection: close it rather than parse the rest as a request.
                     ex.setPersistent(false);
                 }
-                ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/json");
-                byte[] bytes = Json.toBytes(body);
+                byte[] bytes;
+                if (body instanceof com.google.protobuf.MessageLite proto) {
+                    ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/protobuf");
+                    bytes = proto.toByteArray();
+                } else {
+                    ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/json");
+                    bytes = Json.toBytes(body);
+                }
                 ex.setResponseContentLength(bytes.length);
                 try (OutputStream os = ex.getOutputStream()) {
                     os.write(bytes);
@@ -305,6 +317,18 @@ public final class HttpApi {
             }
             throw ApiException.badRequest(e.getMessage());
         }
+        boolean modified = commitSync(sync);
+        LOG.info("synced app {} from {}: {} function(s){}", sync.app().id(), sync.app().url(), sync.functions().size(),
+                modified ? "" : " (unchanged)");
+        return Json.nodes().objectNode().put("ok", true).put("modified", modified)
+                .put("app_id", sync.app().id()).put("sync_id", Ulid.next());
+    }
+
+    /**
+     * Saves a validated sync — from {@code POST /fn/register} or a Connect worker's WORKER_CONNECT — and
+     * reschedules crons; true when it changed the app (its URL, or a function added, removed or changed).
+     */
+    public boolean commitSync(Registry.Sync sync) {
         boolean modified;
         syncLock.lock();
         try {
@@ -332,10 +356,40 @@ public final class HttpApi {
         } finally {
             syncLock.unlock();
         }
-        LOG.info("synced app {} from {}: {} function(s){}", sync.app().id(), sync.app().url(), sync.functions().size(),
-                modified ? "" : " (unchanged)");
-        return Json.nodes().objectNode().put("ok", true).put("modified", modified)
-                .put("app_id", sync.app().id()).put("sync_id", Ulid.next());
+        return modified;
+    }
+
+    /** Keeps a refused sync as the app's last sync error (shown on {@code GET /v1/apps}). */
+    public void syncFailed(String appId, String url, String reason) {
+        syncs.failed(appId, url, reason, lifecycle.clock().instant());
+    }
+
+    /** Connect's start and flush endpoints, and the connections the apps list shows; null: Connect is off. */
+    public void connect(ConnectGateway gateway) {
+        this.connect = gateway;
+        this.connectApi = gateway == null ? null : new ConnectApi(gateway);
+    }
+
+    private Object connectStart(HttpServerExchange ex, byte[] body) {
+        if (connectApi == null) {
+            throw new ApiException(503, "this devserver runs without its Connect gateway (--no-connect)");
+        }
+        try {
+            return connectApi.start(body, ex.getHostName());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private Object connectFlush(HttpServerExchange ex, byte[] body) {
+        if (connectApi == null) {
+            throw new ApiException(503, "this devserver runs without its Connect gateway (--no-connect)");
+        }
+        try {
+            return connectApi.flush(body);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
     }
 
     private Object info(HttpServerExchange ex, byte[] body) {

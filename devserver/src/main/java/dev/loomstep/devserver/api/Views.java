@@ -85,7 +85,7 @@ final class Views {
         ObjectNode o = Json.nodes().objectNode();
         o.put("id", a.id());
         o.put("name", a.id());
-        o.put("url", a.url());
+        o.put("url", a.connect() ? null : a.url());
         o.put("sdk", a.sdk());
         o.put("framework", a.framework());
         o.put("app_version", a.appVersion());

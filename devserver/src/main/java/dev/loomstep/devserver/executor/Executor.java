@@ -46,6 +46,7 @@ public final class Executor {
     private final SdkClient client;
     private final Backoff backoff;
     private final Dispatches dispatches;
+    private final SdkTransport transport;
     private final Gateways gateways;
     private final SignalWaits signals;
     private WorkQueue queue;
@@ -56,6 +57,12 @@ public final class Executor {
 
     /** @param dispatches the calls in flight, shared with the checkpoint API */
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches) {
+        this(lifecycle, client, backoff, dispatches, SdkTransport.http(client));
+    }
+
+    /** @param transport how calls reach SDKs (HTTP, or a Connect worker for apps served over Connect) */
+    public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches, SdkTransport transport) {
+        this.transport = transport;
         this.dispatches = dispatches;
         this.lifecycle = lifecycle;
         this.store = lifecycle.store();
@@ -159,7 +166,8 @@ public final class Executor {
                 return;
             }
             sent = System.nanoTime();
-            reply = client.call(url, body.bytes(), run.requestVersion(), dispatch);
+            reply = transport.call(new SdkTransport.Call(fn, url, targeted ? item.stepId() : "step", run.id(), body.bytes(),
+                    run.requestVersion(), dispatch));
         } finally {
             // Before the answer is committed: a checkpoint of this call arriving later is stale.
             dispatches.end(dispatch);

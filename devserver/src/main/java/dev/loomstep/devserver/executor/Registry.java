@@ -87,7 +87,34 @@ public final class Registry {
             throw new IllegalArgumentException("the \"url\" of app \"" + appName + "\" must be an http:// or https:// URL, got \""
                     + abbreviate(url) + "\"");
         }
-        JsonNode fns = body.get("functions");
+        var records = functions(appName, body.get("functions"), false, now);
+        String sdk = text(body, "sdk");
+        return new Sync(new AppRecord(appName, url, sdk, text(body, "framework"), text(body, "appVersion"), now), records);
+    }
+
+    /**
+     * Reads and validates the app a Connect worker carries in its WORKER_CONNECT: the same function
+     * configs an HTTP sync sends, whose call URLs are the worker's {@code ws://}/{@code wss://}
+     * placeholders. The app is saved with no URL ({@link AppRecord#connect()}): it is only ever called
+     * through the gateway.
+     *
+     * @throws IllegalArgumentException with a one-line reason (sent back to the worker as SYNC_FAILED)
+     */
+    public static Sync parseConnectSync(String appName, String appVersion, JsonNode functions, String sdk, String framework, long now) {
+        if (appName == null || appName.isBlank()) {
+            throw new IllegalArgumentException("a Connect app must have a non-empty name");
+        }
+        var records = functions(appName, functions, true, now);
+        return new Sync(new AppRecord(appName, AppRecord.CONNECT, sdk, framework,
+                appVersion == null || appVersion.isBlank() ? null : appVersion, now), records);
+    }
+
+    /** Whether a function's call URL says it is served through a Connect worker. */
+    public static boolean isConnectUrl(String url) {
+        return url != null && (url.startsWith("ws://") || url.startsWith("wss://"));
+    }
+
+    private static List<FunctionRecord> functions(String appName, JsonNode fns, boolean connect, long now) {
         if (fns != null && !fns.isNull() && !fns.isArray()) {
             throw new IllegalArgumentException("\"functions\" of app \"" + appName + "\" must be an array");
         }
@@ -95,18 +122,17 @@ public final class Registry {
         Set<String> seen = new HashSet<>();
         if (fns != null && fns.isArray()) {
             for (JsonNode fn : fns) {
-                FunctionConfig config = functionConfig(appName, fn);
+                FunctionConfig config = functionConfig(appName, fn, connect);
                 if (!seen.add(config.id())) {
                     throw new IllegalArgumentException("app \"" + appName + "\" syncs the function id \"" + config.id() + "\" twice");
                 }
                 records.add(new FunctionRecord(config.id(), appName, config, now));
             }
         }
-        String sdk = text(body, "sdk");
-        return new Sync(new AppRecord(appName, url, sdk, text(body, "framework"), text(body, "appVersion"), now), records);
+        return records;
     }
 
-    private static FunctionConfig functionConfig(String appName, JsonNode fn) {
+    private static FunctionConfig functionConfig(String appName, JsonNode fn, boolean connect) {
         if (!fn.isObject()) {
             throw new IllegalArgumentException("app \"" + appName + "\": every function must be a JSON object");
         }
@@ -142,8 +168,10 @@ public final class Registry {
         }
         try {
             URI u = URI.create(callUrl);
-            if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-                throw new IllegalArgumentException("not http(s)");
+            // A Connect app's functions are reached through the gateway; an HTTP app's never are.
+            boolean usable = connect ? isConnectUrl(callUrl) : ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()));
+            if (!usable || u.getHost() == null) {
+                throw new IllegalArgumentException(connect ? "not ws(s)" : "not http(s)");
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("function \"" + id + "\" of app \"" + appName + "\" has an unusable call URL \"" + callUrl + "\"");

@@ -15,6 +15,9 @@ public final class Cli {
                                        calls to SDKs, checks their API calls, defaults to --sync full
               --port N                 port to listen on (default 8288; 0 = any free port)
               --host HOST              interface to listen on (default 127.0.0.1; 0.0.0.0 = all)
+              --connect-gateway-port N port of the Connect gateway, where workers without a public
+                                       endpoint connect (default 8289 beside port 8288, else any free port)
+              --no-connect             no Connect gateway (/v0/connect/start answers 503)
               --db FILE                SQLite file with the devserver's state (default ./loomstep-dev.db)
               --in-memory              keep state in memory only (lost on exit)
               --sync full|normal       normal (default): commits survive a crash of the process;
@@ -64,7 +67,8 @@ public final class Cli {
 
     static String startLine(DevServer server) {
         return "Loomstep devserver " + (server.production() ? "(production mode) " : "") + "listening on " + server.url() + " (events: POST " + server.url() + "/e/{key}, runs: "
-                + server.url() + "/v1/runs) — data " + (server.database() == null
+                + server.url() + "/v1/runs" + (server.connectPort() < 0 ? "" : ", Connect gateway: ws://127.0.0.1:" + server.connectPort() + "/v0/connect")
+                + ") — data " + (server.database() == null
                         ? "in memory (lost on exit)"
                         : "in " + server.database() + " (sync " + server.synchronous().name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
@@ -87,6 +91,8 @@ public final class Cli {
         boolean signingKey = false;
         boolean eventKey = false;
         boolean apiAccess = false;
+        boolean connectPort = false;
+        boolean noConnect = false;
         for (int i = production ? 1 : 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -129,6 +135,19 @@ public final class Cli {
                     }
                 }
                 case "--host" -> b.host(value != null ? value : next(args, ++i, a));
+                case "--connect-gateway-port" -> {
+                    connectPort = true;
+                    String v = value != null ? value : next(args, ++i, a);
+                    try {
+                        b.connectPort(Integer.parseInt(v));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--connect-gateway-port needs a number, got \"" + v + "\"");
+                    }
+                }
+                case "--no-connect" -> {
+                    noConnect = true;
+                    b.noConnect();
+                }
                 case "--db" -> {
                     db = true;
                     b.database(Path.of(value != null ? value : next(args, ++i, a)));
@@ -152,6 +171,9 @@ public final class Cli {
                 }
                 default -> throw new IllegalArgumentException("unknown option \"" + args[i] + "\"");
             }
+        }
+        if (connectPort && noConnect) {
+            throw new IllegalArgumentException("--connect-gateway-port and --no-connect exclude each other");
         }
         if (db && memory) {
             throw new IllegalArgumentException("--db and --in-memory exclude each other");

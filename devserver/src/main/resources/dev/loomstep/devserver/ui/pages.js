@@ -214,20 +214,34 @@
         for (const a of apps.data) {
           const mine = fns.data.filter(f => f.app_id === a.id);
           const card = h("div", { class: "card", "data-test": "app", "data-app-id": a.id });
-          const resync = L.actionButton({ "data-test": "app-resync", class: "secondary" }, "Resync", async () => {
+          const connect = a.connection_type === "connect";
+          // A Connect app syncs each time a worker connects: there is no URL to ask for a resync.
+          const resync = connect ? null : L.actionButton({ "data-test": "app-resync", class: "secondary" }, "Resync", async () => {
             await api("POST", "/v1/apps/" + L.enc(a.id) + "/resync", "{}");
             L.poll();
           }, () => card);
+          const workers = !connect ? null : (a.connections || []).length === 0
+            ? h("p", { class: "empty", "data-test": "app-no-workers" }, "No worker connected: calls of this app wait and are retried until one connects.")
+            : h("table", { class: "functions", "data-test": "app-connections" },
+              h("thead", {}, h("tr", {}, ["Worker", "Status", "Connected", "In flight", "Last heartbeat", "SDK"].map(t => h("th", {}, t)))),
+              h("tbody", {}, a.connections.map(c => h("tr", { "data-test": "app-connection", "data-connection-id": c.id },
+                h("td", { class: "mono", "data-test": "connection-instance" }, c.instance_id),
+                h("td", { "data-test": "connection-status" }, c.status),
+                h("td", {}, when(c.connected_at)),
+                h("td", { "data-test": "connection-in-flight" }, String(c.in_flight) + (c.max_concurrency ? " / " + c.max_concurrency : "")),
+                h("td", {}, when(c.last_heartbeat_at)),
+                h("td", {}, c.sdk || "—")))));
           append(card, [
             h("div", { class: "title" }, h("h2", {}, h("span", { "data-test": "app-name" }, a.name || a.id)),
               h("span", { class: "status sync-" + a.sync_status, "data-test": "app-sync-status" }, a.sync_status === "error" ? "sync failed" : "synced"),
               resync),
             a.last_sync_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-sync-error" }, a.last_sync_error + " (" + when(a.last_sync_error_at) + ")")) : null,
             h("dl", { class: "facts" },
-              h("dt", {}, "URL"), h("dd", { class: "mono", "data-test": "app-url" }, a.url || "—"),
+              h("dt", {}, "URL"), h("dd", { class: "mono", "data-test": "app-url" }, connect ? "served over Connect (no URL)" : a.url || "—"),
               h("dt", {}, "SDK"), h("dd", { "data-test": "app-sdk" }, a.sdk || "—"),
               h("dt", {}, "Framework"), h("dd", { "data-test": "app-framework" }, a.framework || "—"),
               h("dt", {}, "Synced"), h("dd", {}, when(a.synced_at))),
+            workers,
             h("table", { class: "functions" },
               h("thead", {}, h("tr", {}, ["Function", "Id", "Triggers", "Retries", ""].map(t => h("th", {}, t)))),
               h("tbody", {}, mine.map(f => h("tr", { "data-test": "function", "data-function-id": f.id },

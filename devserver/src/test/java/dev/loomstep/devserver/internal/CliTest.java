@@ -38,6 +38,23 @@ class CliTest {
     }
 
     @Test
+    void connectGatewayPortIsAFlagAndConnectCanBeTurnedOff() {
+        try (DevServer dev = Cli.parse(new String[] {"--port", "0", "--in-memory", "--connect-gateway-port", "0"}).start()) {
+            assertTrue(dev.connectPort() > 0, "a free gateway port: " + dev.connectPort());
+            assertTrue(Cli.startLine(dev).contains("Connect gateway: ws://127.0.0.1:" + dev.connectPort() + "/v0/connect"), Cli.startLine(dev));
+        }
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory", "--no-connect"}).start()) {
+            assertEquals(-1, dev.connectPort());
+            assertTrue(!Cli.startLine(dev).contains("Connect"), Cli.startLine(dev));
+        }
+        var both = assertThrows(IllegalArgumentException.class,
+                () -> Cli.parse(new String[] {"--no-connect", "--connect-gateway-port", "9000"}));
+        assertEquals("--connect-gateway-port and --no-connect exclude each other", both.getMessage());
+        assertEquals("--connect-gateway-port needs a number, got \"x\"",
+                assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--connect-gateway-port", "x"})).getMessage());
+    }
+
+    @Test
     void withASigningKeyTheCheckpointApiAsksForTheSdksBearer() throws Exception {
         try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory", "--signing-key", "signkey-test-abcd"}).start()) {
             var request = HttpRequest.newBuilder(URI.create(dev.url() + "/v1/checkpoint/01ARZ3NDEKTSV4RRFFQ69G5FAV/async"))
