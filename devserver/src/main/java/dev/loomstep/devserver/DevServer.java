@@ -67,10 +67,12 @@ public final class DevServer implements AutoCloseable {
     private final Policies policies;
     private final Lifecycle lifecycle;
     private final boolean production;
+    private final int maxConcurrentCalls;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
         this.production = b.production;
+        this.maxConcurrentCalls = b.maxConcurrentCalls;
         // Checked before anything opens: a production server without its keys does not start.
         ServiceKeys keys = b.production ? ServiceKeys.of(b.signingKey, b.eventKeys) : null;
         this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
@@ -171,6 +173,11 @@ public final class DevServer implements AutoCloseable {
     /** True when it runs as a service ({@link Builder#production()}): keys required, calls signed. */
     public boolean production() {
         return production;
+    }
+
+    /** The most queue items it handles at once ({@link Builder#maxConcurrentCalls(int)}). */
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
     }
 
     /** The database file, or null when the state lives in memory only. */
