@@ -157,9 +157,14 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         JsonNode event = Json.toTree(first);
         String fnId = function.id();
 
-        if (config.rateLimit() != null && !rateLimiter.allow(fnId, config.rateLimit(), event)) {
-            return new Admission.Skip("rate limited (" + config.rateLimit().limit() + " per "
-                    + TimeStrings.format(config.rateLimit().period()) + ")");
+        if (config.rateLimit() != null) {
+            if (!rateLimiter.allow(fnId, config.rateLimit(), event)) {
+                return new Admission.Skip("rate limited (" + config.rateLimit().limit() + " per "
+                        + TimeStrings.format(config.rateLimit().period()) + ")");
+            }
+            // The start is counted in memory at once; an event whose unit rolls back was never
+            // accepted, so its sender's retry must find the start still free.
+            journal.onRollback(() -> rateLimiter.giveBack(fnId, config.rateLimit(), event));
         }
         if (config.idempotency() != null && !config.idempotency().isBlank()) {
             String key = FlowKeys.scoped(fnId, config.idempotency(), event);
@@ -222,6 +227,7 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         boolean throttled = false;
         if (config.throttle() != null) {
             Duration wait = throttler.reserve(fnId, config.throttle(), event);
+            journal.onRollback(() -> throttler.giveBack(fnId, config.throttle(), event));
             throttled = wait.isPositive();
             at = now.plus(wait);
         }

@@ -127,6 +127,15 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} if the current unit rolls back (dropped when it commits), on the caller's
+     * thread once the unit has ended; for state kept in memory alongside the unit's writes. Outside a
+     * unit there is nothing to roll back: false, and the action is dropped.
+     */
+    public boolean afterRollback(Runnable action) {
+        return writes.onRollback(action);
+    }
+
     /** Lets the units already submitted commit, then closes the database; later calls fail. */
     @Override
     public void close() {
