@@ -16,6 +16,7 @@ import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.RunStatus;
+import dev.loomstep.devserver.store.SecretBox;
 import dev.loomstep.devserver.store.Store;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -77,7 +78,10 @@ public final class DevServer implements AutoCloseable {
         ServiceKeys keys = b.production ? ServiceKeys.of(b.signingKey, b.eventKeys) : null;
         this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
         this.policies = b.policies != null ? b.policies : Policies.defaults(b.clock);
-        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL);
+        // Secrets a queue row keeps (a model provider's API key) are sealed with a key that is not in the
+        // file: derived from the signing key in production, else in a key file next to the database.
+        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL,
+                keys != null ? SecretBox.derived(keys.derive("secrets at rest"), b.database) : SecretBox.keyFile(b.database));
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
