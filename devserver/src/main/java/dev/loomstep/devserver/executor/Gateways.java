@@ -57,7 +57,8 @@ final class Gateways {
         payload.put("op", opName);
         payload.put("name", displayName);
         // The opts carry the provider's API key and the fetch's headers: the row keeps them sealed.
-        payload.put(SEALED_OPTS, store.secrets().seal(Json.toString(opts == null ? Json.nodes().objectNode() : opts), context(run.id(), id)));
+        String plain = Json.toString(opts == null ? Json.nodes().objectNode() : opts);
+        payload.put(SEALED_OPTS, store.secrets().seal(plain, context(run.id(), id)));
         store.noteStep(run.id(), id, displayName, opName, "running", 0, null, now);
         lifecycle.enqueue(run.id(), Kind.GATEWAY, id, 0, now, payload);
     }
