@@ -20,6 +20,7 @@ import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.RunStatus;
+import dev.loomstep.devserver.store.SecretBox;
 import dev.loomstep.devserver.store.Store;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -73,15 +74,20 @@ public final class DevServer implements AutoCloseable {
     private final boolean production;
     /** Null when Connect is off ({@link Builder#noConnect()}). */
     private final ConnectGateway gateway;
+    private final int maxConcurrentCalls;
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
         this.production = b.production;
+        this.maxConcurrentCalls = b.maxConcurrentCalls;
         // Checked before anything opens: a production server without its keys does not start.
         ServiceKeys keys = b.production ? ServiceKeys.of(b.signingKey, b.eventKeys) : null;
         this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
         this.policies = b.policies != null ? b.policies : Policies.defaults(b.clock);
-        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL);
+        // Secrets a queue row keeps (a model provider's API key) are sealed with a key that is not in the
+        // file: derived from the signing key in production, else in a key file next to the database.
+        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL,
+                keys != null ? SecretBox.derived(keys.derive("secrets at rest"), b.database) : SecretBox.keyFile(b.database));
         try {
             var registry = new Registry(store);
             var executor = new AtomicReference<Executor>();
@@ -204,6 +210,11 @@ public final class DevServer implements AutoCloseable {
     /** True when it runs as a service ({@link Builder#production()}): keys required, calls signed. */
     public boolean production() {
         return production;
+    }
+
+    /** The most queue items it handles at once ({@link Builder#maxConcurrentCalls(int)}). */
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
     }
 
     /** The database file, or null when the state lives in memory only. */

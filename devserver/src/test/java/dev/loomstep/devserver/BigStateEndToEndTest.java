@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.http.ServeOptions;
-import dev.loomstep.undertow.LoomstepServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +28,11 @@ class BigStateEndToEndTest {
     /** A step output just under 4 MiB as JSON (a string of this many ASCII characters, plus its quotes). */
     static final int CHUNK = 4 * 1024 * 1024 - 1024;
     static DevServer dev;
-    static LoomstepServer server;
+    static LoomstepDevServer fixture;
     static Api api;
 
     @BeforeAll
     static void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
         var functions = new ArrayList<Function<?, ?>>();
         for (var mode : List.of(Map.entry("on", Checkpointing.defaults()), Map.entry("off", Checkpointing.off()))) {
             functions.add(Function.builder("hoard-" + mode.getKey()).retries(0).checkpointing(mode.getValue())
@@ -51,20 +48,16 @@ class BigStateEndToEndTest {
                     .trigger(Trigger.event("big/too-big-" + mode.getKey())).handler((in, step) ->
                             step.run("blob", String.class, () -> "x".repeat(4 * 1024 * 1024)).length()));
         }
-        var app = Loomstep.builder("big").dev(dev.url()).functions(functions).build();
-        server = LoomstepServer.builder(app).host("127.0.0.1").port(0)
-                .options(ServeOptions.defaults().maxBodyBytes(5L << 20)).start();
-        server.sync();
-        api = new Api(dev);
+        fixture = LoomstepDevServer.builder("big").serve(b -> b.options(ServeOptions.defaults().maxBodyBytes(5L << 20)))
+                .start(functions);
+        dev = fixture.dev;
+        api = fixture.api;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

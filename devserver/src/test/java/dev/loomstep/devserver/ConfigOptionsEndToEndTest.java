@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Invoke;
-import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.flow.CancelOn;
 import dev.loomstep.flow.RateLimit;
 import dev.loomstep.flow.Throttle;
-import dev.loomstep.undertow.LoomstepServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,12 +32,11 @@ class ConfigOptionsEndToEndTest {
     static final Instant ORIGIN = Instant.parse("2030-01-01T00:10:00Z");
     static final MovableClock clock = new MovableClock(ORIGIN);
     static DevServer dev;
-    static LoomstepServer server;
+    static LoomstepDevServer fixture;
     static Api api;
 
     @BeforeAll
     static void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).clock(clock).start();
         var keyedRate = Function.builder("keyed-rate").trigger(Trigger.event("co/keyed-rate"))
                 .rateLimit(new RateLimit(1, Duration.ofMinutes(1), "event.data.user"))
                 .handler((in, step) -> in.data().path("n").asInt());
@@ -69,21 +66,16 @@ class ConfigOptionsEndToEndTest {
         var prioritised = Function.builder("prioritised").trigger(Trigger.event("co/prioritised"))
                 .priority("event.data.vip ? 600 : -300")
                 .handler((in, step) -> in.data().path("n").asInt());
-        var app = Loomstep.builder("co").dev(dev.url())
-                .functions(keyedRate, burst, keyedBatch, refundable, idem, doubler, quick, jittered, prioritised)
-                .build();
-        server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-        server.sync();
-        api = new Api(dev);
+        fixture = LoomstepDevServer.builder("co").devserver(b -> b.clock(clock))
+                .start(keyedRate, burst, keyedBatch, refundable, idem, doubler, quick, jittered, prioritised);
+        dev = fixture.dev;
+        api = fixture.api;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -104,12 +104,46 @@ class CrashRecoveryIT {
         }
     }
 
-    @Test
-    void everyRunCompletesAndNoCommittedStepRunsAgainAcrossSigkills() throws Exception {
-        db = dir.resolve("dev.db");
+    /** This test's database file, its devserver's log and a free port for it (the same across restarts). */
+    private void onDatabase(String name) throws IOException {
+        db = dir.resolve(name);
         log = dir.resolve("devserver.log");
         port = freePort();
         devUrl = "http://127.0.0.1:" + port;
+    }
+
+    /** {@code times} SIGKILLs, each at a random moment of the runs (not a wait for an outcome), each followed by a restart. */
+    private void killAndRestartAtRandomMoments(Random random, int times) throws Exception {
+        for (int i = 0; i < times; i++) {
+            Thread.sleep(100 + random.nextInt(600));
+            killAndRestart();
+        }
+    }
+
+    /**
+     * Each step of a run ran once, plus at most once per kill that hit it while it was executing or
+     * {@code unsaved}; none of steps 1 to {@code committedUpTo} ran again after it was saved.
+     */
+    private void assertEachStepRanOnceBesidesKills(String runId, String prefix, String unsaved, int committedUpTo,
+                                                   String ranAfterSaved) {
+        for (int i = 1; i <= STEPS; i++) {
+            String key = runId + "/s" + i;
+            int ran = executions.getOrDefault(key, new AtomicInteger()).get();
+            int window = killsInWindow.getOrDefault(key, 0);
+            assertTrue(ran >= 1 && ran <= 1 + window, prefix + key + " ran " + ran
+                    + " times with " + window + " kill(s) while it was executing or " + unsaved);
+            if (window == 0) {
+                assertEquals(1, ran, prefix + key + " ran again though no kill hit it");
+            }
+            if (i <= committedUpTo) {
+                assertEquals(executionsAtCommit.get(key), ran, prefix + key + " " + ranAfterSaved);
+            }
+        }
+    }
+
+    @Test
+    void everyRunCompletesAndNoCommittedStepRunsAgainAcrossSigkills() throws Exception {
+        onDatabase("dev.db");
         // Classic calls: this scenario sees a step committed when a later call sends it memoized, which a
         // checkpointing app may never get (the JS scenario below covers checkpointing).
         app = LoomstepServer.builder(Loomstep.builder("crash").dev(devUrl).checkpointing(Checkpointing.off())
@@ -151,10 +185,7 @@ class CrashRecoveryIT {
         }
         long seed = System.nanoTime();
         var random = new Random(seed);
-        for (int i = 0; i < 3; i++) {
-            Thread.sleep(100 + random.nextInt(600)); // a random moment of the run, not a wait for an outcome
-            killAndRestart();
-        }
+        killAndRestartAtRandomMoments(random, 3);
 
         // Every run completes with the right output.
         for (var e : events.entrySet()) {
@@ -162,17 +193,7 @@ class CrashRecoveryIT {
             JsonNode run = api.awaitStatus(runId, "Completed");
             assertEquals(expected(e.getValue()), run.get("output").get("result").asInt(), "seed " + seed + ": " + run);
             assertEquals(List.of("s1", "s2", "nap", "s3", "s4", "s5"), run.get("steps").findValuesAsText("name"), run.toString());
-            for (int i = 1; i <= STEPS; i++) {
-                String key = runId + "/s" + i;
-                int ran = executions.getOrDefault(key, new AtomicInteger()).get();
-                int window = killsInWindow.getOrDefault(key, 0);
-                assertTrue(ran >= 1 && ran <= 1 + window, "seed " + seed + ": step " + key + " ran " + ran
-                        + " times with " + window + " kill(s) while it was executing or uncommitted");
-                if (window == 0) {
-                    assertEquals(1, ran, "seed " + seed + ": step " + key + " ran again though no kill hit it");
-                }
-                assertEquals(executionsAtCommit.get(key), ran, "seed " + seed + ": step " + key + " ran after it was committed");
-            }
+            assertEachStepRanOnceBesidesKills(runId, "seed " + seed + ": step ", "uncommitted", STEPS, "ran after it was committed");
         }
         assertEquals(6, kills);
         assertTrue(executions.get(interrupted).get() >= 2, "the step interrupted by a kill ran again: at-least-once");
@@ -188,10 +209,7 @@ class CrashRecoveryIT {
      */
     @Test
     void everyAcknowledgedEventSurvivesASigkillInTheMiddleOfConcurrentBatches() throws Exception {
-        db = dir.resolve("batches.db");
-        log = dir.resolve("devserver.log");
-        port = freePort();
-        devUrl = "http://127.0.0.1:" + port;
+        onDatabase("batches.db");
         start(List.of());
         Api api = new Api(devUrl);
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -239,10 +257,7 @@ class CrashRecoveryIT {
      */
     @Test
     void aCheckpointingJsSdkRunLosesNoAcknowledgedStepAcrossSigkills() throws Exception {
-        db = dir.resolve("dev.db");
-        log = dir.resolve("devserver.log");
-        port = freePort();
-        devUrl = "http://127.0.0.1:" + port;
+        onDatabase("dev.db");
         probe = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         probe.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         probe.createContext("/probe", this::jsStepProbe);
@@ -275,10 +290,7 @@ class CrashRecoveryIT {
         }
         long seed = System.nanoTime();
         var random = new Random(seed);
-        for (int i = 0; i < 2; i++) {
-            Thread.sleep(100 + random.nextInt(600)); // a random moment of the run, not a wait for an outcome
-            killAndRestart();
-        }
+        killAndRestartAtRandomMoments(random, 2);
         // One more run after the last restart: proof that this devserver process takes checkpoints.
         events.put(api.send("e2e/crash", Map.of("n", 7)), 7);
 
@@ -287,20 +299,9 @@ class CrashRecoveryIT {
             JsonNode run = api.awaitStatus(runId, "Completed");
             assertEquals(expected(e.getValue()), run.get("output").get("result").asInt(), "seed " + seed + ": " + run);
             assertEquals(List.of("s1", "s2", "nap", "s3", "s4", "s5"), run.get("steps").findValuesAsText("name"), run.toString());
-            for (int i = 1; i <= STEPS; i++) {
-                String key = runId + "/s" + i;
-                int ran = executions.getOrDefault(key, new AtomicInteger()).get();
-                int window = killsInWindow.getOrDefault(key, 0);
-                assertTrue(ran >= 1 && ran <= 1 + window, "seed " + seed + ": JS step " + key + " ran " + ran
-                        + " times with " + window + " kill(s) while it was executing or unacknowledged");
-                if (window == 0) {
-                    assertEquals(1, ran, "seed " + seed + ": JS step " + key + " ran again though no kill hit it");
-                }
-                if (i < STEPS) {
-                    assertEquals(executionsAtCommit.get(key), ran, "seed " + seed + ": JS step " + key
-                            + " ran again after its checkpoint was acknowledged");
-                }
-            }
+            // The last step's "checkpoint" is the run's end: no later execution would show a repeat.
+            assertEachStepRanOnceBesidesKills(runId, "seed " + seed + ": JS step ", "unacknowledged", STEPS - 1,
+                    "ran again after its checkpoint was acknowledged");
         }
         assertEquals(4, kills);
         assertTrue(executions.get(interrupted).get() >= 2, "the JS step interrupted by a kill ran again: at-least-once");
@@ -319,10 +320,7 @@ class CrashRecoveryIT {
      */
     @Test
     void heldDebounceOpenBatchAndIdempotencyKeySurviveASigkill() throws Exception {
-        db = dir.resolve("held.db");
-        log = dir.resolve("devserver.log");
-        port = freePort();
-        devUrl = "http://127.0.0.1:" + port;
+        onDatabase("held.db");
         app = LoomstepServer.builder(Loomstep.builder("held").dev(devUrl).checkpointing(Checkpointing.off())
                 .functions(heldFunctions()).build())
                 .host("127.0.0.1").port(0).start();

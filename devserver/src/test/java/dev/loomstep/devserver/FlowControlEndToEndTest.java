@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.flow.Concurrency;
@@ -33,14 +32,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class FlowControlEndToEndTest {
     static DevServer dev;
-    static LoomstepServer server;
+    static LoomstepDevServer fixture;
     static Api api;
     static final AtomicInteger inStep = new AtomicInteger();
     static final AtomicInteger maxInStep = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
         var rated = Function.builder("rated").trigger(Trigger.event("fc/rated"))
                 .rateLimit(RateLimit.of(1, Duration.ofMinutes(1)))
                 .handler((in, step) -> in.data().path("n").asInt());
@@ -91,21 +89,16 @@ class FlowControlEndToEndTest {
                     Thread.sleep(in.data().path("ms").asLong());
                     return in.data().path("n").asInt();
                 }));
-        var app = Loomstep.builder("fc").dev(dev.url())
-                .functions(rated, idem, limited, throttled, debounced, batched, partial, lonely, replacing, stuck, queued)
-                .build();
-        server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-        server.sync();
-        api = new Api(dev);
+        fixture = LoomstepDevServer.builder("fc")
+                .start(rated, idem, limited, throttled, debounced, batched, partial, lonely, replacing, stuck, queued);
+        dev = fixture.dev;
+        api = fixture.api;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

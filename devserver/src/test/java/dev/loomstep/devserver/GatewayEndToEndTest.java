@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.StepFailedException;
 import dev.loomstep.Trigger;
 import dev.loomstep.ai.AiModel;
 import dev.loomstep.fetch.FetchRequest;
 import dev.loomstep.fetch.FetchResponse;
 import dev.loomstep.testkit.FakeModelProviders;
-import dev.loomstep.undertow.LoomstepServer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +51,7 @@ class GatewayEndToEndTest {
     abstract static class Scenarios {
         private final Checkpointing checkpointing;
         DevServer dev;
-        LoomstepServer server;
+        LoomstepDevServer fixture;
         FakeModelProviders fakes;
         Api api;
         final AtomicInteger wrapCalls = new AtomicInteger();
@@ -65,7 +63,6 @@ class GatewayEndToEndTest {
         @BeforeAll
         void start() throws Exception {
             fakes = FakeModelProviders.start();
-            dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
             var fetches = Function.builder("fetches").trigger(Trigger.event("gw/fetch")).retries(2).handler((in, step) -> {
                 String path = in.data().path("path").asText();
                 try {
@@ -104,10 +101,9 @@ class GatewayEndToEndTest {
                     return e.errorName() + ": " + e.errorMessage();
                 }
             });
-            var app = Loomstep.builder("gw").dev(dev.url()).checkpointing(checkpointing).functions(fetches, asks, badKey).build();
-            server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-            server.sync();
-            api = new Api(dev);
+            fixture = LoomstepDevServer.builder("gw").app(b -> b.checkpointing(checkpointing)).start(fetches, asks, badKey);
+            dev = fixture.dev;
+            api = fixture.api;
         }
 
         @BeforeEach
@@ -117,11 +113,8 @@ class GatewayEndToEndTest {
 
         @AfterAll
         void stop() {
-            if (server != null) {
-                server.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (fixture != null) {
+                fixture.close();
             }
             if (fakes != null) {
                 fakes.close();

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.ai.AiModel;
 import dev.loomstep.fetch.FetchRequest;
 import dev.loomstep.testkit.FakeModelProviders;
 import dev.loomstep.testkit.HeadlessChromium;
-import dev.loomstep.undertow.LoomstepServer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +29,7 @@ import org.openqa.selenium.WebElement;
 @Timeout(120)
 class GatewayWebUiBrowserTest {
     static DevServer dev;
-    static LoomstepServer server;
+    static LoomstepDevServer fixture;
     static FakeModelProviders fakes;
     static Api api;
     static HeadlessChromium chrome;
@@ -40,7 +38,6 @@ class GatewayWebUiBrowserTest {
     static void start() throws Exception {
         HeadlessChromium.requireBrowser();
         fakes = FakeModelProviders.start();
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
         var assistant = Function.builder("assistant").trigger(Trigger.event("shop/question")).handler((in, step) -> {
             int status = step.fetch(FetchRequest.get(fakes.echo("/catalog"))).statusCode();
             JsonNode reply = step.ai().infer("answer", AiModel.openai("gpt-4o-mini").apiKey(FakeModelProviders.KEY).baseUrl(fakes.openaiBase()),
@@ -48,10 +45,9 @@ class GatewayWebUiBrowserTest {
             String text = reply.at("/choices/0/message/content").asText();
             return status + " " + step.ai().wrap("polish", String.class, (String t) -> t.toUpperCase(), text);
         });
-        server = LoomstepServer.builder(Loomstep.builder("shop").dev(dev.url()).functions(assistant).build())
-                .host("127.0.0.1").port(0).start();
-        server.sync();
-        api = new Api(dev);
+        fixture = LoomstepDevServer.builder("shop").start(assistant);
+        dev = fixture.dev;
+        api = fixture.api;
         chrome = HeadlessChromium.start();
     }
 
@@ -60,11 +56,8 @@ class GatewayWebUiBrowserTest {
         if (chrome != null) {
             chrome.close();
         }
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (fixture != null) {
+            fixture.close();
         }
         if (fakes != null) {
             fakes.close();

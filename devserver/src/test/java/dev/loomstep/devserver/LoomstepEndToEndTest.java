@@ -8,7 +8,6 @@ import dev.loomstep.Checkpointing;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Invoke;
-import dev.loomstep.Loomstep;
 import dev.loomstep.NonRetriableException;
 import dev.loomstep.StepFailedException;
 import dev.loomstep.Trigger;
@@ -66,7 +65,7 @@ class LoomstepEndToEndTest {
         /** The devserver's clock: 2030-01-01T00:10Z, ticking; the cron test moves it to the next hours. */
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
         DevServer dev;
-        LoomstepServer server;
+        LoomstepDevServer fixture;
         Api api;
         final AtomicInteger flakyTries = new AtomicInteger();
 
@@ -76,7 +75,6 @@ class LoomstepEndToEndTest {
 
         @BeforeAll
         void start() throws Exception {
-            dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).clock(clock).start();
             var seq = Function.builder("seq").trigger(Trigger.event("ls/seq")).handler((in, step) -> {
                 int a = step.run("a", Integer.class, () -> 1);
                 step.sleep("nap", Duration.ofMillis(200));
@@ -157,21 +155,17 @@ class LoomstepEndToEndTest {
                             return "caught " + e.errorName() + ": " + e.errorMessage();
                         }
                     });
-            var app = Loomstep.builder("ls").dev(dev.url()).checkpointing(checkpointing)
-                    .functions(seq, fan, approve, child, parent, flaky, doomed, refuses, sender, booking, hourly, window,
-                            failingChild, catchingParent, slowChild, impatientParent).build();
-            server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-            server.sync();
-            api = new Api(dev);
+            fixture = LoomstepDevServer.builder("ls").devserver(b -> b.clock(clock)).app(b -> b.checkpointing(checkpointing))
+                    .start(seq, fan, approve, child, parent, flaky, doomed, refuses, sender, booking, hourly, window,
+                            failingChild, catchingParent, slowChild, impatientParent);
+            dev = fixture.dev;
+            api = fixture.api;
         }
 
         @AfterAll
         void stop() {
-            if (server != null) {
-                server.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (fixture != null) {
+                fixture.close();
             }
         }
 

@@ -10,7 +10,6 @@ import dev.loomstep.NonRetriableException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.WaitForSignal;
-import dev.loomstep.undertow.LoomstepServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -62,7 +61,7 @@ class SignalsAndRaceEndToEndTest {
         /** Holds step a1 until the test saw b fail for good, so b's failure surely comes first. */
         final CountDownLatch bFailed = new CountDownLatch(1);
         DevServer dev;
-        LoomstepServer server;
+        LoomstepDevServer fixture;
         Loomstep app;
         Api api;
 
@@ -72,7 +71,6 @@ class SignalsAndRaceEndToEndTest {
 
         @BeforeAll
         void start() throws Exception {
-            dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).clock(clock).start();
             var waits = Function.builder("waits").trigger(Trigger.event("ls/waits")).handler((in, step) -> {
                 String id = in.data().path("id").asText();
                 Duration timeout = in.data().path("quick").asBoolean() ? Duration.ofMillis(200) : Duration.ofMinutes(1);
@@ -114,19 +112,17 @@ class SignalsAndRaceEndToEndTest {
                             () -> step.run("b", Integer.class, () -> {
                                 throw new NonRetriableException("b is broken");
                             }))));
-            app = Loomstep.builder("ls").dev(dev.url()).checkpointing(checkpointing).functions(waits, tells, races, timesOut, failsFast).build();
-            server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-            server.sync();
-            api = new Api(dev);
+            fixture = LoomstepDevServer.builder("ls").devserver(b -> b.clock(clock)).app(b -> b.checkpointing(checkpointing))
+                    .start(waits, tells, races, timesOut, failsFast);
+            dev = fixture.dev;
+            api = fixture.api;
+            app = fixture.app;
         }
 
         @AfterAll
         void stop() {
-            if (server != null) {
-                server.close();
-            }
-            if (dev != null) {
-                dev.close();
+            if (fixture != null) {
+                fixture.close();
             }
         }
 

@@ -47,7 +47,7 @@ class StandaloneJarIT {
         Result r = run("--help");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().startsWith("usage: java -jar devserver.jar [start] [options]"), r.toString());
-        for (String flag : List.of("--port", "--host", "--db", "--in-memory", "--sdk-url", "--retry-delay-scale", "start",
+        for (String flag : List.of("--port", "--host", "--db", "--in-memory", "--sdk-url", "--retry-delay-scale", "--max-concurrent-calls", "start",
                 "--signing-key", "--event-key", "--api-access")) {
             assertTrue(r.out().contains(flag), "usage lists " + flag + ": " + r);
         }
@@ -64,6 +64,11 @@ class StandaloneJarIT {
         r = run("--port", "eighty");
         assertEquals(2, r.exit(), r.toString());
         assertEquals(List.of("devserver: --port needs a number, got \"eighty\" (see --help)"), r.errLines(), r.toString());
+
+        r = run("--max-concurrent-calls", "0");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out(), r.toString());
+        assertEquals(List.of("devserver: --max-concurrent-calls needs a whole number of at least 1, got \"0\" (see --help)"), r.errLines(), r.toString());
     }
 
     @Test

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
-import dev.loomstep.undertow.LoomstepServer;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
@@ -37,12 +35,8 @@ class UnfitResultEndToEndTest {
             });
             return paid.cents;
         });
-        try (DevServer dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
-             LoomstepServer server = LoomstepServer.builder(Loomstep.builder("shop").dev(dev.url())
-                     .checkpointing(mode.checkpointing()).functions(fn).build())
-                     .host("127.0.0.1").port(0).start()) {
-            server.sync();
-            var api = new Api(dev);
+        try (var fixture = LoomstepDevServer.builder("shop").app(b -> b.checkpointing(mode.checkpointing())).start(fn)) {
+            var api = fixture.api;
             JsonNode run = api.awaitStatus(api.runOf(api.send("shop/order", Map.of())), "Failed");
 
             String message = run.get("error").get("message").asText();

@@ -9,11 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
-import dev.loomstep.Loomstep;
 import dev.loomstep.RetryAfterException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
-import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.testkit.HeadlessChromium;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +36,7 @@ import org.openqa.selenium.WebElement;
 @Timeout(120)
 class WebUiBrowserTest {
     static DevServer dev;
-    static LoomstepServer server;
+    static LoomstepDevServer fixture;
     static Api api;
     static HeadlessChromium chrome;
     static WebDriver browser;
@@ -46,7 +44,6 @@ class WebUiBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         HeadlessChromium.requireBrowser();
-        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start();
         var order = Function.builder("order").name("Process order").trigger(Trigger.event("shop/order.placed")).handler((in, step) -> {
             int total = step.run("price", Integer.class, () -> in.data().path("qty").asInt() * 7);
             step.sleep("cool-off", Duration.ofMillis(150));
@@ -60,10 +57,9 @@ class WebUiBrowserTest {
         var warmup = Function.builder("warmup").trigger(Trigger.event("shop/warmup.requested")).retries(3).handler((in, step) -> {
             throw new RetryAfterException("inventory service unreachable", Duration.ofHours(1));
         });
-        var app = Loomstep.builder("shop").dev(dev.url()).functions(order, approval, warmup).build();
-        server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
-        server.sync();
-        api = new Api(dev);
+        fixture = LoomstepDevServer.builder("shop").start(order, approval, warmup);
+        dev = fixture.dev;
+        api = fixture.api;
         chrome = HeadlessChromium.start();
         browser = chrome.driver();
     }
@@ -73,11 +69,8 @@ class WebUiBrowserTest {
         if (chrome != null) {
             chrome.close();
         }
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
@@ -232,7 +225,7 @@ class WebUiBrowserTest {
     void showsTheSyncedAppWithItsFunctionsAndTriggers() {
         open("#/apps");
         WebElement app = chrome.await(By.cssSelector("[data-test=app][data-app-id='shop']"), "the shop app");
-        assertEquals(server.url(), app.findElement(By.cssSelector("[data-test=app-url]")).getText());
+        assertEquals(fixture.server.url(), app.findElement(By.cssSelector("[data-test=app-url]")).getText());
         assertEquals("shop/order.placed", chrome.awaitText(
                 By.cssSelector("[data-test=function][data-function-id='shop-order'] [data-test=function-triggers]"),
                 t -> !t.isBlank(), "the order function's trigger"));

@@ -99,6 +99,22 @@ public final class ServiceKeys {
         }
     }
 
+    /**
+     * A 32-byte key for {@code purpose}, derived from the signing key (HKDF-Expand with SHA-256, one
+     * block): the same key for the same signing key, and nothing about the signing key revealed.
+     */
+    public byte[] derive(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(hmacKey, "HmacSHA256"));
+            mac.update(("loomstep devserver: " + purpose).getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 1);
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM cannot compute HMAC-SHA256", e);
+        }
+    }
+
     @Override
     public String toString() {
         return "ServiceKeys[" + eventKeys.size() + " event key(s), a signing key]";

@@ -8,9 +8,11 @@ import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.QueueItem.Kind;
 import dev.loomstep.devserver.store.RunRecord;
+import dev.loomstep.devserver.store.SecretBox;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.WireError;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Gateways {
     private static final Logger LOG = LoggerFactory.getLogger(Gateways.class);
+
+    /** The payload field with the op's opts, sealed ({@link dev.loomstep.devserver.store.SecretBox}). */
+    static final String SEALED_OPTS = "opts_sealed";
 
     private final Lifecycle lifecycle;
     private final Store store;
@@ -51,9 +56,29 @@ final class Gateways {
         ObjectNode payload = Json.nodes().objectNode();
         payload.put("op", opName);
         payload.put("name", displayName);
-        payload.set("opts", opts == null ? Json.nodes().objectNode() : opts);
+        // The opts carry the provider's API key and the fetch's headers: the row keeps them sealed.
+        String plain = Json.toString(opts == null ? Json.nodes().objectNode() : opts);
+        payload.put(SEALED_OPTS, store.secrets().seal(plain, context(run.id(), id)));
         store.noteStep(run.id(), id, displayName, opName, "running", 0, null, now);
         lifecycle.enqueue(run.id(), Kind.GATEWAY, id, 0, now, payload);
+    }
+
+    /** The op's opts: unsealed, or as they are in a row written before opts were sealed. */
+    private JsonNode opts(JsonNode payload, QueueItem item) throws SecretBox.UnreadableSecret {
+        if (!payload.has(SEALED_OPTS)) {
+            return payload.path("opts");
+        }
+        String plain = store.secrets().open(payload.path(SEALED_OPTS).asText(), context(item.runId(), item.stepId()));
+        try {
+            return Json.mapper().readTree(plain);
+        } catch (java.io.IOException e) {
+            throw new SecretBox.UnreadableSecret("the saved request is not JSON: " + e.getMessage());
+        }
+    }
+
+    /** What a sealed opts value is bound to: its run's step (a value copied to another row does not open). */
+    private static String context(String runId, String stepId) {
+        return "gateway " + runId + " " + stepId;
     }
 
     /** An {@code ai.wrap} step ran: its input is kept for the timeline (its output is the memo). */
@@ -76,7 +101,19 @@ final class Gateways {
         long start = lifecycle.clock().millis();
         int attempts = item.attempt() + 1;
         store.noteStep(run.id(), item.stepId(), name, op, "running", attempts, null, start);
-        GatewayCalls.Outcome out = calls.call(op, payload.path("opts"));
+        JsonNode opts = null;
+        String unreadable = null;
+        try {
+            opts = opts(payload, item);
+        } catch (SecretBox.UnreadableSecret e) {
+            // No attempt can do better: the step fails at once, with the reason in the run's timeline.
+            LOG.warn("run {}: {} step {} cannot be made: {}", run.id(), op, name, e.getMessage());
+            unreadable = e.getMessage();
+        }
+        GatewayCalls.Outcome out = unreadable == null ? calls.call(op, opts)
+                : new GatewayCalls.Outcome(null, new WireError("AIGateway".equals(op) ? "AIGatewayError" : "GatewayError",
+                        "Error making gateway request: " + unreadable, null, null), 0, Json.nodes().objectNode());
+        boolean retryable = unreadable == null;
         if (queue.closing()) {
             return;
         }
@@ -95,7 +132,7 @@ final class Gateways {
             FunctionRecord fn = lifecycle.registry().function(run.functionId());
             int max = fn == null ? 1 : fn.maxAttempts();
             long now = lifecycle.clock().millis();
-            if (attempts < max) {
+            if (attempts < max && retryable) {
                 Duration delay = backoff.after(item.attempt());
                 LOG.info("run {}: {} step {} attempt {} of {} failed ({}); retrying in {} ms", run.id(), op, name, attempts, max,
                         out.error().message(), delay.toMillis());

@@ -65,6 +65,17 @@ final class FlowJournal {
         }
     }
 
+    /**
+     * Runs {@code undo} if the caller's unit rolls back: for what a limiter took in memory alongside the
+     * unit's writes. Without a store or outside a unit nothing can roll back, and it is dropped.
+     */
+    void onRollback(Runnable undo) {
+        Store s = store;
+        if (s != null) {
+            s.afterRollback(undo);
+        }
+    }
+
     void hold(HeldEvents held) {
         Store s = store;
         if (s != null) {

@@ -83,6 +83,19 @@ final class Gcra {
         return wait[0];
     }
 
+    /**
+     * Gives back one emission taken by {@link #tryTake} or {@link #reserve} whose request did not go
+     * ahead after all (its unit of work rolled back): the key's TAT moves back one interval, never
+     * below {@code nowNanos} (an idle key stays idle). Not told to the listener: the rolled-back unit
+     * took its saved window with it, and the next take saves the key's TAT anew.
+     */
+    void giveBack(String key, long nowNanos, long intervalNanos) {
+        tats.computeIfPresent(key, (k, tat) -> {
+            long back = tat - intervalNanos;
+            return back <= nowNanos ? null : back;
+        });
+    }
+
     static long nanos(java.time.Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
     }

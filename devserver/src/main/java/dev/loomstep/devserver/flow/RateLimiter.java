@@ -54,6 +54,15 @@ public final class RateLimiter {
         return gcra.tryTake(key, Gcra.nanos(clock.instant()), interval, 1 + config.limit() / 10) == 0;
     }
 
+    /** Gives back the start {@link #allow} counted for this event, when the event was not saved after all. */
+    public void giveBack(String functionId, RateLimit config, JsonNode event) {
+        if (FlowKeys.isFalse(config.key(), event)) {
+            return;
+        }
+        gcra.giveBack(FlowKeys.scoped(functionId, config.key(), event), Gcra.nanos(clock.instant()),
+                Math.max(1, config.period().toNanos() / config.limit()));
+    }
+
     /**
      * Checks a config as Inngest does at sync: a positive limit, a period from 1 s to 24 h, a key
      * that compiles.

@@ -64,6 +64,12 @@ public final class Throttler {
         return Duration.ofNanos(gcra.reserve(w.key, Gcra.nanos(clock.instant()), w.interval, w.capacity));
     }
 
+    /** Gives back the slot {@link #acquire} or {@link #reserve} took for this event, when its run was not created after all. */
+    public void giveBack(String functionId, Throttle config, JsonNode event) {
+        Window w = window(functionId, config, event);
+        gcra.giveBack(w.key, Gcra.nanos(clock.instant()), w.interval);
+    }
+
     /** The GCRA parameters of a throttle for one event: its key, one slot per interval, limit + burst at once. */
     private record Window(String key, long interval, long capacity) {}
 

@@ -29,6 +29,7 @@ public final class Cli {
                                        the signing key's bearer from elsewhere (loopback, default), or always (key)
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
+              --max-concurrent-calls N the most queue items (SDK calls, mostly) handled at once (default 1000)
               -h, --help               show this help""";
 
     private Cli() {}
@@ -168,6 +169,19 @@ public final class Cli {
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("--retry-delay-scale needs a number, got \"" + v + "\"");
                     }
+                }
+                case "--max-concurrent-calls" -> {
+                    String v = value != null ? value : next(args, ++i, a);
+                    int calls;
+                    try {
+                        calls = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--max-concurrent-calls needs a whole number of at least 1, got \"" + v + "\"");
+                    }
+                    if (calls < 1) {
+                        throw new IllegalArgumentException("--max-concurrent-calls needs a whole number of at least 1, got \"" + v + "\"");
+                    }
+                    b.maxConcurrentCalls(calls);
                 }
                 default -> throw new IllegalArgumentException("unknown option \"" + args[i] + "\"");
             }

@@ -32,10 +32,12 @@ public final class Store implements AutoCloseable {
     /** Null in memory: the database is private to the writer's connection. */
     private final Readers readers;
     private final String description;
+    private final SecretBox secrets;
     private volatile boolean closed;
 
-    private Store(String url, String description, boolean fullSync, boolean onDisk) throws SQLException {
+    private Store(String url, String description, boolean fullSync, boolean onDisk, SecretBox secrets) throws SQLException {
         this.description = description;
+        this.secrets = secrets;
         Connection connection = DriverManager.getConnection(url);
         try (Statement s = connection.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
@@ -71,12 +73,20 @@ public final class Store implements AutoCloseable {
      * {@code NORMAL}, which survives a crash of the process but not of the machine.
      */
     public static Store open(Path file, boolean fullSync) {
+        return open(file, fullSync, null);
+    }
+
+    /**
+     * Opens (creating if needed) the database file, sealing secrets at rest with {@code secrets}; null:
+     * the key file next to the database ({@link SecretBox#keyFile}).
+     */
+    public static Store open(Path file, boolean fullSync, SecretBox secrets) {
         try {
             Path abs = file.toAbsolutePath();
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
-            return new Store("jdbc:sqlite:" + abs, abs.toString(), fullSync, true);
+            return new Store("jdbc:sqlite:" + abs, abs.toString(), fullSync, true, secrets != null ? secrets : SecretBox.keyFile(abs));
         } catch (SQLException | java.io.IOException e) {
             throw new StoreException("cannot open the devserver database " + file + ": " + e.getMessage(), e);
         }
@@ -85,10 +95,15 @@ public final class Store implements AutoCloseable {
     /** A database that lives only as long as this store. */
     public static Store inMemory() {
         try {
-            return new Store("jdbc:sqlite::memory:", "in memory", false, false);
+            return new Store("jdbc:sqlite::memory:", "in memory", false, false, SecretBox.ephemeral());
         } catch (SQLException e) {
             throw new StoreException("cannot open an in-memory SQLite database: " + e.getMessage(), e);
         }
+    }
+
+    /** Seals what a row must keep but nobody may read from the file (see {@link SecretBox}). */
+    public SecretBox secrets() {
+        return secrets;
     }
 
     /** The database file's absolute path, or "in memory". */
@@ -125,6 +140,15 @@ public final class Store implements AutoCloseable {
         if (!writes.defer(action)) {
             action.run();
         }
+    }
+
+    /**
+     * Runs {@code action} if the current unit rolls back (dropped when it commits), on the caller's
+     * thread once the unit has ended; for state kept in memory alongside the unit's writes. Outside a
+     * unit there is nothing to roll back: false, and the action is dropped.
+     */
+    public boolean afterRollback(Runnable action) {
+        return writes.onRollback(action);
     }
 
     /** Lets the units already submitted commit, then closes the database; later calls fail. */

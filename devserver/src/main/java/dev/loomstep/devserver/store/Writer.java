@@ -95,7 +95,20 @@ final class Writer implements AutoCloseable {
                 LockSupport.unpark(thread);
             }
         }
-        T result = unit.await();
+        T result;
+        try {
+            result = unit.await();
+        } catch (RuntimeException | Error e) {
+            // The unit did not commit: what it did in memory alongside its writes is undone here.
+            for (Runnable action : unit.afterRollback) {
+                try {
+                    action.run();
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
         for (Runnable action : unit.afterCommit) {
             action.run();
         }
@@ -130,6 +143,15 @@ final class Writer implements AutoCloseable {
             return false;
         }
         current.afterCommit.add(action);
+        return true;
+    }
+
+    /** Inside a unit: runs {@code action} if the unit rolls back (dropped if it commits). */
+    boolean onRollback(Runnable action) {
+        if (owner.get() != Thread.currentThread() || current == null) {
+            return false;
+        }
+        current.afterRollback.add(action);
         return true;
     }
 
@@ -298,6 +320,8 @@ final class Writer implements AutoCloseable {
         final Work<T> work;
         final Thread caller;
         final List<Runnable> afterCommit = new ArrayList<>(2);
+        /** Run on the caller's thread when the unit fails; ignored when it commits. */
+        final List<Runnable> afterRollback = new ArrayList<>(0);
         /** The outcome while the writer works on the unit; writer thread only. */
         Object value;
         Throwable error;

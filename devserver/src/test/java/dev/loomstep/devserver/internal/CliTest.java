@@ -67,6 +67,25 @@ class CliTest {
     }
 
     @Test
+    void maxConcurrentCallsBoundsTheQueueAndTakesOnlyAPositiveWholeNumber() {
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory", "--max-concurrent-calls", "7"}).start()) {
+            assertEquals(7, dev.maxConcurrentCalls());
+        }
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory", "--max-concurrent-calls=1"}).start()) {
+            assertEquals(1, dev.maxConcurrentCalls());
+        }
+        try (DevServer dev = Cli.parse(new String[] {"--port=0", "--in-memory"}).start()) {
+            assertEquals(1000, dev.maxConcurrentCalls(), "the default");
+        }
+        for (String bad : new String[] {"0", "-3", "ten", "1.5", "99999999999", ""}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--max-concurrent-calls=" + bad}));
+            assertEquals("--max-concurrent-calls needs a whole number of at least 1, got \"" + bad + "\"", e.getMessage());
+        }
+        var missing = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--max-concurrent-calls"}));
+        assertEquals("--max-concurrent-calls needs a value", missing.getMessage());
+    }
+
+    @Test
     void explainsBadFlags() {
         assertNull(Cli.parse(new String[] {"--help"}));
         var unknown = assertThrows(IllegalArgumentException.class, () -> Cli.parse(new String[] {"--prot", "1"}));

@@ -139,6 +139,31 @@ class GroupCommitTest {
     }
 
     @Test
+    void afterRollbackActionsRunOnTheCallerOnlyWhenItsUnitRollsBack() {
+        try (Store store = Store.inMemory()) {
+            var ran = new CopyOnWriteArrayList<String>();
+            Thread caller = Thread.currentThread();
+            store.txRun(() -> {
+                store.insertEvent(event("kept"), 1L);
+                store.afterRollback(() -> ran.add("should not run: the unit committed"));
+            });
+            var thrown = assertThrows(IllegalArgumentException.class, () -> store.txRun(() -> {
+                store.insertEvent(event("gone"), 1L);
+                store.afterRollback(() -> {
+                    assertSame(caller, Thread.currentThread());
+                    ran.add("undone, saved=" + store.event("gone").isPresent());
+                });
+                store.txRun(() -> store.afterRollback(() -> ran.add("a joined unit's too")));
+                throw new IllegalArgumentException("roll back");
+            }));
+            assertEquals("roll back", thrown.getMessage(), "the unit's own failure reaches the caller");
+            assertEquals(List.of("undone, saved=false", "a joined unit's too"), ran);
+            assertFalse(store.afterRollback(() -> ran.add("outside a unit: never")));
+            assertEquals(2, ran.size());
+        }
+    }
+
+    @Test
     void aUnitStartedInsideAUnitJoinsItsTransaction() {
         try (Store store = Store.inMemory()) {
             var ran = new CopyOnWriteArrayList<String>();
