@@ -16,7 +16,7 @@ import java.time.Duration;
  * Loomstep.builder("billing").checkpointing(Checkpointing.off());              // classic, one step per request
  * Function.builder("import").checkpointing(Checkpointing.builder()
  *         .bufferedSteps(10).maxInterval(Duration.ofSeconds(1)).build());       // batch ten steps per checkpoint
- * Function.builder("etl").checkpointing(Checkpointing.builder().runAhead(16).build()); // keep going while one is in flight
+ * Function.builder("ledger").checkpointing(Checkpointing.jsDefaults());          // the JS SDK's one checkpoint per step
  * }</pre>
  *
  * Loomstep's default differs from JS 4.24's in one way: the run does not stop at a checkpoint in flight
