@@ -3,8 +3,8 @@
 # value — run by four systems one after the other, each server and each app in its own process, all
 # driven by the same closed-loop load driver (E2eDriver, a third process) on loopback:
 #   Loomstep classic        the devserver (java -jar devserver.jar, SQLite WAL on disk) + the Loomstep app (E2eApp)
-#   Loomstep checkpointing  the same, the app checkpointing
-#   Loomstep run-ahead      the same, the app checkpointing with Checkpointing.builder().runAhead(16)
+#   Loomstep checkpointing  the same, the app checkpointing as the JS SDK does (Checkpointing.jsDefaults(): one per step)
+#   Loomstep run-ahead      the same, the app on Loomstep's default (Checkpointing.defaults(): runAhead 16)
 #   inngest-js              the same devserver + the official JS SDK app (load/js-e2e-app.js; its defaults)
 #   Restate                 restate-server (npm, data in a temp dir) + a Restate sdk-java service (restate/)
 # A run is timed from its start (event sent / ingress call) to the driver learning it completed; per
@@ -102,7 +102,7 @@ loomstep() { # $1 = classic|checkpointing|ahead
     > "$out/e2e-app-$1.log" 2>&1 &
   pids+=($!)
   ready_line "$out/e2e-app-$1.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($1)" >/dev/null || exit 1
-  driver "Loomstep $([ "$1" = ahead ] && echo "checkpointing, runAhead 16" || echo "$1")" --target devserver "$dev_url"
+  driver "Loomstep $(case "$1" in ahead) echo "default (checkpointing, runAhead 16)" ;; checkpointing) echo "checkpointing, jsDefaults" ;; *) echo "$1" ;; esac)" --target devserver "$dev_url"
   stop_all
 }
 

@@ -16,14 +16,23 @@ import java.time.Duration;
  * Loomstep.builder("billing").checkpointing(Checkpointing.off());              // classic, one step per request
  * Function.builder("import").checkpointing(Checkpointing.builder()
  *         .bufferedSteps(10).maxInterval(Duration.ofSeconds(1)).build());       // batch ten steps per checkpoint
- * Function.builder("etl").checkpointing(Checkpointing.builder().runAhead(16).build()); // keep going while one is in flight
+ * Function.builder("ledger").checkpointing(Checkpointing.jsDefaults());          // the JS SDK's one checkpoint per step
  * }</pre>
  *
+ * Loomstep's default differs from JS 4.24's in one way: the run does not stop at a checkpoint in flight
+ * ({@link #runAhead()} 16, see there); {@link #jsDefaults()} is exactly JS's one checkpoint per step.
  * Immutable. A function's setting replaces the app's.
  */
 public final class Checkpointing {
-    /** JS 4.24's defaults: checkpoint after every step, no interval, re-enter after 10 s. */
-    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0);
+    /**
+     * How many executed steps the default lets wait behind a checkpoint in flight: enough that a run of
+     * sequential steps costs about one checkpoint plus its answer per request, few enough that a crash
+     * repeats little.
+     */
+    static final int DEFAULT_RUN_AHEAD = 16;
+    /** JS 4.24's defaults (each step checkpointed as soon as it ran, no interval, re-enter after 10 s), running ahead. */
+    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), DEFAULT_RUN_AHEAD);
+    private static final Checkpointing JS_DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0);
     private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0);
 
     private final boolean enabled;
@@ -40,9 +49,22 @@ public final class Checkpointing {
         this.runAhead = runAhead;
     }
 
-    /** Checkpointing with the official SDK's defaults: {@code bufferedSteps(1)}, no {@code maxInterval}, {@code maxRuntime(10 s)}. */
+    /**
+     * Loomstep's default: the official SDK's {@code bufferedSteps(1)}, no {@code maxInterval} and
+     * {@code maxRuntime(10 s)}, with {@code runAhead(16)}: the run keeps executing while a checkpoint is
+     * in flight, and what piled up meanwhile leaves in the next checkpoint or with the answer.
+     */
     public static Checkpointing defaults() {
         return DEFAULTS;
+    }
+
+    /**
+     * The JS SDK 4.24's behaviour exactly: {@link #defaults()} with {@code runAhead(0)}, so a step's
+     * checkpoint is acknowledged before the step after next runs, and a crash repeats at most the one
+     * step executed while its predecessor's checkpoint was in flight.
+     */
+    public static Checkpointing jsDefaults() {
+        return JS_DEFAULTS;
     }
 
     /** No checkpointing: every executed step is answered on its own request (the classic protocol). */
@@ -82,8 +104,8 @@ public final class Checkpointing {
 
     /**
      * How many executed steps may wait while a checkpoint is in flight before the run waits for its
-     * acknowledgement. Zero (the default, as close to the JS SDK as pipelining allows): when the next
-     * checkpoint is due the run waits for the one in flight. With {@code n > 0} the run keeps executing,
+     * acknowledgement; 16 by default. Zero ({@link #jsDefaults()}, as close to the JS SDK as pipelining
+     * allows): when the next checkpoint is due the run waits for the one in flight. With {@code n > 0} the run keeps executing,
      * buffering up to {@code n} steps that go out together as soon as the checkpoint in flight is
      * acknowledged (or with the request's answer): fewer round trips per run, at the price of up to
      * {@code n} more steps a crash or a stale dispatch can make run again. The run never answers, sleeps

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Real Loomstep functions — the engine served by loomstep-undertow's {@link LoomstepServer}, sending events
  * with its event client — driven by the devserver over real HTTP on loopback. Every scenario runs twice:
- * with the app's checkpointing on (the default: sequential steps run back to back in one call and are
- * reported to {@code POST /v1/checkpoint/{runId}/async}), on and running ahead of its checkpoints
- * ({@link Checkpointing#runAhead()}), and off ({@link Checkpointing#off()}).
+ * with the app's checkpointing on (the default: sequential steps run back to back in one call, running ahead
+ * of the checkpoints they report to {@code POST /v1/checkpoint/{runId}/async}), on as the JS SDK does it
+ * ({@link Checkpointing#jsDefaults()}: the run waits for each checkpoint in turn), and off ({@link Checkpointing#off()}).
  */
 class LoomstepEndToEndTest {
 
@@ -45,9 +45,9 @@ class LoomstepEndToEndTest {
     }
 
     @Nested
-    class WithCheckpointingRunningAhead extends Scenarios {
-        WithCheckpointingRunningAhead() {
-            super(Checkpointing.builder().runAhead(16).build());
+    class WithCheckpointingOneStepAtATime extends Scenarios {
+        WithCheckpointingOneStepAtATime() {
+            super(Checkpointing.jsDefaults());
         }
     }
 

@@ -73,6 +73,12 @@ final class CheckpointClient implements CheckpointApi {
                     .header("User-Agent", Loomstep.SDK_HEADER)
                     .header(Headers.SDK, Loomstep.SDK_HEADER)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if ("http".equalsIgnoreCase(uri.getScheme())) {
+                // Left at HTTP/2, the client asks a cleartext executor to upgrade (h2c) on every checkpoint,
+                // which none does (ours, inngest dev): two headers and the upgrade path per step for nothing.
+                // JS's fetch speaks HTTP/1.1 there too.
+                req.version(HttpClient.Version.HTTP_1_1);
+            }
             if (token != null) {
                 req.header("Authorization", "Bearer " + token);
             }

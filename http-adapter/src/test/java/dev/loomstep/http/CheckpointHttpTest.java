@@ -1,6 +1,8 @@
 package dev.loomstep.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,6 +113,19 @@ class CheckpointHttpTest {
         assertTrue(first.get("request_started_at").asLong() > 0 && first.get("ts").asLong() >= first.get("request_started_at").asLong());
         assertEquals(StepIds.sha1Hex("a"), first.get("steps").get(0).get("id").asText());
         assertEquals(1, first.get("steps").get(0).get("data").asInt());
+    }
+
+    @Test
+    void checkpointsToACleartextExecutorAreHttp11WithoutAnH2cUpgradeAttempt() {
+        // The adapter's default client prefers HTTP/2; over http:// that would mean an h2c upgrade offer per
+        // checkpoint, which no executor accepts.
+        var api = keep(RecordingServer.replying(new RecordingServer.Answer(200, "{}")));
+        call(serve(api, Checkpointing.defaults()).url(), seqCall(RUN));
+        assertFalse(api.requests().isEmpty());
+        for (RecordingServer.Recorded req : api.requests()) {
+            assertNull(req.header("Upgrade"), "Upgrade: " + req.header("Upgrade"));
+            assertNull(req.header("HTTP2-Settings"));
+        }
     }
 
     @Test

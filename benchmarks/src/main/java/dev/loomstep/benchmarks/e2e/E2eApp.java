@@ -13,7 +13,8 @@ import dev.loomstep.undertow.LoomstepServer;
  * on a free loopback port and syncs itself with the devserver at {@code --dev}.
  *
  * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead [--steps 10]</pre>
- * ({@code ahead}: checkpointing with {@code runAhead(16)}, the run going on while a checkpoint is in flight)
+ * ({@code checkpointing}: the JS SDK's one checkpoint per step, {@code Checkpointing.jsDefaults()}; {@code ahead}:
+ * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)})
  * Prints {@code loomstep-app ready <url>} once synced.
  */
 public final class E2eApp {
@@ -48,8 +49,8 @@ public final class E2eApp {
         Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn);
         builder.checkpointing(switch (mode) {
             case CLASSIC -> Checkpointing.off();
-            case CHECKPOINTING -> Checkpointing.defaults();
-            case AHEAD -> Checkpointing.builder().runAhead(16).build();
+            case CHECKPOINTING -> Checkpointing.jsDefaults();
+            case AHEAD -> Checkpointing.defaults();
         });
         Loomstep app = builder.build();
         LoomstepServer server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();

@@ -62,9 +62,9 @@ public final class DevServerLoad {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--in-memory" -> inMemory = true;
                 case "--checkpointing" -> checkpointing = switch (args[++i]) {
-                    case "on" -> Checkpointing.defaults();
+                    case "on" -> Checkpointing.jsDefaults(); // the JS SDK's one checkpoint per step
                     case "off" -> Checkpointing.off();
-                    case "ahead" -> Checkpointing.builder().runAhead(16).build();
+                    case "ahead" -> Checkpointing.defaults(); // Loomstep's default: runAhead(16)
                     default -> throw new IllegalArgumentException("--checkpointing on|off|ahead, got " + args[i]);
                 };
                 case "--sync" -> sync = DevServer.Sync.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));

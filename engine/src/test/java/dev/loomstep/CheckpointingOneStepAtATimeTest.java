@@ -1,0 +1,14 @@
+package dev.loomstep;
+
+
+/**
+ * Every checkpointing test again with the app on {@link Checkpointing#jsDefaults()} (the JS SDK's one
+ * checkpoint per step, no run-ahead) instead of Loomstep's default, so that retries, middleware,
+ * onFailure, {@code NonRetriableException} and {@code RetryAfterException} are pinned in both.
+ */
+class CheckpointingOneStepAtATimeTest extends CheckpointingTest {
+    @Override
+    Loomstep.Builder builder() {
+        return super.builder().checkpointing(Checkpointing.jsDefaults());
+    }
+}
