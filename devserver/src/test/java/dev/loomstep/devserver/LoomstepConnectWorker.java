@@ -30,6 +30,8 @@ final class LoomstepConnectWorker implements AutoCloseable {
     /** The {@code slow} function's second step waits for this (at most 30 s), so a test decides when it ends. */
     volatile CountDownLatch releaseSlow = new CountDownLatch(0);
     final CountDownLatch inSlowStep = new CountDownLatch(1);
+    /** How long the {@code slow} function's second step takes besides {@link #releaseSlow} (JS: {@code SLOW_MS}). */
+    volatile long slowMillis;
 
     private LoomstepConnectWorker(DevServer dev, String instanceId, boolean checkpointing,
                                   UnaryOperator<LoomstepConnect.Builder> more) {
@@ -89,6 +91,9 @@ final class LoomstepConnectWorker implements AutoCloseable {
             String second = step.run("second", String.class, () -> {
                 SLOW_STEP_RUNS.incrementAndGet();
                 inSlowStep.countDown();
+                if (slowMillis > 0) {
+                    Thread.sleep(slowMillis); // outlives the lease unless extended
+                }
                 releaseSlow.await(30, TimeUnit.SECONDS);
                 return "two from " + instanceId;
             });
