@@ -33,9 +33,9 @@ final class LoomstepConnectWorker implements AutoCloseable {
     /** How long the {@code slow} function's second step takes besides {@link #releaseSlow} (JS: {@code SLOW_MS}). */
     volatile long slowMillis;
 
-    private LoomstepConnectWorker(DevServer dev, String instanceId, boolean checkpointing,
+    private LoomstepConnectWorker(String devUrl, String instanceId, boolean checkpointing,
                                   UnaryOperator<LoomstepConnect.Builder> more) {
-        var app = Loomstep.builder("conn").dev(dev.url()).checkpointing(checkpointing ? Checkpointing.defaults() : Checkpointing.off())
+        var app = Loomstep.builder("conn").dev(devUrl).checkpointing(checkpointing ? Checkpointing.defaults() : Checkpointing.off())
                 .functions(functions(instanceId)).build();
         this.connect = more.apply(LoomstepConnect.builder(app).instanceId(instanceId).connectTimeout(Duration.ofSeconds(30))
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))).build();
@@ -48,7 +48,13 @@ final class LoomstepConnectWorker implements AutoCloseable {
 
     static LoomstepConnectWorker start(DevServer dev, String instanceId, boolean checkpointing,
                                        UnaryOperator<LoomstepConnect.Builder> more) {
-        var worker = new LoomstepConnectWorker(dev, instanceId, checkpointing, more);
+        return start(dev.url(), instanceId, checkpointing, more);
+    }
+
+    /** A worker of the devserver at {@code devUrl} (one in another process). */
+    static LoomstepConnectWorker start(String devUrl, String instanceId, boolean checkpointing,
+                                       UnaryOperator<LoomstepConnect.Builder> more) {
+        var worker = new LoomstepConnectWorker(devUrl, instanceId, checkpointing, more);
         worker.connect.connect();
         return worker;
     }
