@@ -2,9 +2,12 @@ package dev.loomstep.devserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Config;
+import dev.loomstep.connect.ConnectException;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.ChildJvm;
 import java.nio.file.Files;
@@ -150,5 +153,32 @@ class LoomstepConnectFaultsTest {
         assertEquals(steady, onlyReadyConnectionId(), "the Loomstep worker's connection is untouched");
         JsonNode run = api.awaitStatus(api.runOf(api.send("conn/parallel", Map.of())), "Completed");
         assertEquals(6, run.get("output").get("sum").asInt(), run.toString());
+    }
+
+    @Test
+    void inProductionModeTheWorkerConnectsWithTheHashedSigningKeyAndItsSignedCallsRun() {
+        String key = "signkey-test-" + "cd".repeat(32);
+        dev = DevServer.builder().port(0).connectPort(0).inMemory().retryDelayScale(0.001).connectSettings(JsSdkConnectFaultsTest.FAST)
+                .production().signingKey(key).eventKey("test-key").start();
+        api = new Api(dev);
+        var cloud = Config.from(Map.of("INNGEST_BASE_URL", dev.url(), "INNGEST_SIGNING_KEY", key, "INNGEST_EVENT_KEY", "test-key"));
+        worker = LoomstepConnectWorker.start(cloud, "prod-worker", true, b -> b);
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("conn/steps", Map.of("n", 2))), "Completed");
+        assertEquals(6, run.get("output").get("sum").asInt(), run.toString());
+        JsonNode invoked = api.awaitStatus(api.runOf(api.send("conn/invoke", Map.of())), "Completed");
+        assertEquals(42, invoked.get("output").get("result").get("doubled").asInt(), invoked.toString());
+    }
+
+    @Test
+    void inProductionModeAWorkerWithAnotherKeyIsRefusedWithOneLine() {
+        dev = DevServer.builder().port(0).connectPort(0).inMemory().production().signingKey("signkey-test-" + "cd".repeat(32))
+                .eventKey("test-key").start();
+        var wrong = Config.from(Map.of("INNGEST_BASE_URL", dev.url(), "INNGEST_SIGNING_KEY", "signkey-test-" + "ef".repeat(32)));
+
+        var e = assertThrows(ConnectException.class,
+                () -> LoomstepConnectWorker.start(wrong, "stranger", true, b -> b));
+        assertTrue(e.getMessage().contains("401") && !e.getMessage().contains("\n"), "one line naming the 401: " + e.getMessage());
+        assertEquals(0, new Api(dev).get("/v1/apps").get("data").size(), "nothing synced");
     }
 }

@@ -1,6 +1,7 @@
 package dev.loomstep.devserver;
 
 import dev.loomstep.Checkpointing;
+import dev.loomstep.Config;
 import dev.loomstep.Function;
 import dev.loomstep.Invoke;
 import dev.loomstep.Loomstep;
@@ -33,9 +34,9 @@ final class LoomstepConnectWorker implements AutoCloseable {
     /** How long the {@code slow} function's second step takes besides {@link #releaseSlow} (JS: {@code SLOW_MS}). */
     volatile long slowMillis;
 
-    private LoomstepConnectWorker(String devUrl, String instanceId, boolean checkpointing,
+    private LoomstepConnectWorker(Config config, String instanceId, boolean checkpointing,
                                   UnaryOperator<LoomstepConnect.Builder> more) {
-        var app = Loomstep.builder("conn").dev(devUrl).checkpointing(checkpointing ? Checkpointing.defaults() : Checkpointing.off())
+        var app = Loomstep.builder("conn").config(config).checkpointing(checkpointing ? Checkpointing.defaults() : Checkpointing.off())
                 .functions(functions(instanceId)).build();
         this.connect = more.apply(LoomstepConnect.builder(app).instanceId(instanceId).connectTimeout(Duration.ofSeconds(30))
                 .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))).build();
@@ -54,7 +55,13 @@ final class LoomstepConnectWorker implements AutoCloseable {
     /** A worker of the devserver at {@code devUrl} (one in another process). */
     static LoomstepConnectWorker start(String devUrl, String instanceId, boolean checkpointing,
                                        UnaryOperator<LoomstepConnect.Builder> more) {
-        var worker = new LoomstepConnectWorker(devUrl, instanceId, checkpointing, more);
+        return start(Config.from(Map.of("INNGEST_DEV", devUrl)), instanceId, checkpointing, more);
+    }
+
+    /** A worker configured as by {@code INNGEST_*} variables: cloud mode against a production-mode devserver, say. */
+    static LoomstepConnectWorker start(Config config, String instanceId, boolean checkpointing,
+                                       UnaryOperator<LoomstepConnect.Builder> more) {
+        var worker = new LoomstepConnectWorker(config, instanceId, checkpointing, more);
         worker.connect.connect();
         return worker;
     }
