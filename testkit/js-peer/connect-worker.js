@@ -6,7 +6,8 @@
 //
 // Dev mode (INNGEST_DEV=1 unless set). CONNECT_INSTANCE_ID names the instance; PEER_CHECKPOINTING=off
 // turns checkpointing off; HANG_SLOW=1 makes the `slow` function's step hang (for kill -9 tests),
-// SLOW_MS=n makes it take n ms (for lease extensions).
+// SLOW_MS=n makes it take n ms (for lease extensions); MAX_CONCURRENCY=n sets maxWorkerConcurrency.
+// INNGEST_CONNECT_GATEWAY_URL (read by the SDK itself) dials another gateway URL than the start call's.
 // Prints one ready line once the worker's connection is active:
 //   connect-worker ready <instance id> inngest-js:v<version>
 "use strict";
@@ -84,6 +85,7 @@ const functions = [steps, wait, child, invoke, parallel, flaky, doomed, slow];
     apps: [{ client: conn, functions }],
     instanceId: process.env.CONNECT_INSTANCE_ID || undefined,
     isolateExecution: false,
+    ...(process.env.MAX_CONCURRENCY ? { maxWorkerConcurrency: Number(process.env.MAX_CONCURRENCY) } : {}),
     handleShutdownSignals: ["SIGTERM", "SIGINT"],
   });
   console.log(`connect-worker ready ${process.env.CONNECT_INSTANCE_ID || worker.connectionId} inngest-js:v${version}`);

@@ -375,6 +375,28 @@ class LoomstepConnectTest {
         }
     }
 
+    @Test
+    void anUnreachableApiIsNamedWithItsReasonInEachRetryLine() throws Exception {
+        int closed;
+        try (var socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort(); // nothing listens there once it is closed
+        }
+        var app = dev.loomstep.Loomstep.builder(ConnectTestApp.APP)
+                .config(dev.loomstep.Config.from(java.util.Map.of("INNGEST_DEV", "http://127.0.0.1:" + closed)))
+                .functions(apps.charge).build();
+        try (var log = LogCapture.attach("dev.loomstep.connect")) {
+            worker = ConnectTestApp.worker(app).connectTimeout(java.time.Duration.ofMillis(600)).build();
+            assertThrows(ConnectException.class, worker::connect);
+            var retries = log.matching(l -> l.message().startsWith("cannot connect app"));
+            assertFalse(retries.isEmpty(), log.lines().toString());
+            for (var line : retries) {
+                assertTrue(line.message().contains("cannot reach the API at http://127.0.0.1:" + closed + "/v0/connect/start: "),
+                        line.message());
+                assertFalse(line.message().contains(": null"), line.message());
+            }
+        }
+    }
+
     private static int count(FakeGateway.Session s, GatewayMessageType kind) {
         return (int) s.all.stream().map(ConnectMessage::getKind).filter(kind::equals).count();
     }

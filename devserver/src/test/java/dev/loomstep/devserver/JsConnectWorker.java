@@ -103,6 +103,14 @@ final class JsConnectWorker implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: the worker drains (the script hands the signal to {@code connect()}) and exits; waits for that. */
+    void terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the JS worker did not exit within 30 s of SIGTERM:\n" + recentOutput());
+        }
+    }
+
     /** SIGKILL: the socket drops without a close frame or a goodbye. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

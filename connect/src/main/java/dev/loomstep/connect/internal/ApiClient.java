@@ -116,7 +116,22 @@ public final class ApiClient {
         if (config.env() != null && !config.env().isBlank()) {
             req.header(Headers.ENV, config.env());
         }
-        return http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        try {
+            return http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            // The JDK's ConnectException for a refused connection has no message of its own: name the API and the cause.
+            throw new IOException("cannot reach the API at " + uri + ": " + reason(e), e);
+        }
+    }
+
+    /** The first message along the causes, else the exception's kind ("ConnectException"). */
+    static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     private URI api(String path) {

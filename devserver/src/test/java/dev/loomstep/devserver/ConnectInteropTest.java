@@ -14,36 +14,70 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The official JS SDK 4.24's Connect worker ({@code connect()}, no HTTP endpoint) runs the interop
- * scenarios through the devserver's Connect gateway: the proof that the gateway speaks the real
- * protocol (start request, handshake, executor requests, acks, lease extensions, replies). Every
- * scenario runs with the SDK's checkpointing on and off.
+ * The interop scenarios through the devserver's Connect gateway, run by two workers serving the same
+ * {@code conn} app: the official JS SDK 4.24's {@code connect()} worker (the proof that the gateway
+ * speaks the real protocol: start request, handshake, executor requests, acks, lease extensions,
+ * replies) and Loomstep's {@code LoomstepConnect} (the proof that it speaks it too, to a real gateway).
+ * Every scenario runs with the SDK's checkpointing on and off.
  */
-class JsSdkConnectInteropTest {
+class ConnectInteropTest {
 
     @Nested
-    class WithCheckpointing extends Scenarios {
-        WithCheckpointing() {
-            super(true);
+    class JsWorkerWithCheckpointing extends Scenarios {
+        JsWorkerWithCheckpointing() {
+            super(Worker.JS, true);
         }
     }
 
     @Nested
-    class WithoutCheckpointing extends Scenarios {
-        WithoutCheckpointing() {
-            super(false);
+    class JsWorkerWithoutCheckpointing extends Scenarios {
+        JsWorkerWithoutCheckpointing() {
+            super(Worker.JS, false);
+        }
+    }
+
+    @Nested
+    class LoomstepWorkerWithCheckpointing extends Scenarios {
+        LoomstepWorkerWithCheckpointing() {
+            super(Worker.LOOMSTEP, true);
+        }
+    }
+
+    @Nested
+    class LoomstepWorkerWithoutCheckpointing extends Scenarios {
+        LoomstepWorkerWithoutCheckpointing() {
+            super(Worker.LOOMSTEP, false);
+        }
+    }
+
+    /** The worker under test, and the SDK string the gateway lists for its connection. */
+    enum Worker {
+        JS("typescript:v4.24"), LOOMSTEP("java:v");
+
+        final String sdkPrefix;
+
+        Worker(String sdkPrefix) {
+            this.sdkPrefix = sdkPrefix;
+        }
+
+        AutoCloseable start(JsPeerDevServer js, String instanceId, boolean checkpointing) throws Exception {
+            return this == JS
+                    ? js.connectWorker(instanceId, Map.of("PEER_CHECKPOINTING", checkpointing ? "on" : "off"))
+                    : LoomstepConnectWorker.start(js.dev, instanceId, checkpointing);
         }
     }
 
     @Timeout(90)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     abstract static class Scenarios {
+        private final Worker kind;
         private final boolean checkpointing;
         JsPeerDevServer js;
-        JsConnectWorker worker;
+        AutoCloseable worker;
         Api api;
 
-        Scenarios(boolean checkpointing) {
+        Scenarios(Worker kind, boolean checkpointing) {
+            this.kind = kind;
             this.checkpointing = checkpointing;
         }
 
@@ -51,7 +85,7 @@ class JsSdkConnectInteropTest {
         void start() throws Exception {
             js = JsPeerDevServer.forConnect(b -> b);
             api = js.api;
-            worker = js.connectWorker("js-worker-1", Map.of("PEER_CHECKPOINTING", checkpointing ? "on" : "off"));
+            worker = kind.start(js, "worker-1", checkpointing);
         }
 
         @AfterAll
@@ -74,12 +108,12 @@ class JsSdkConnectInteropTest {
             assertTrue(app.get("url").isNull(), app.toString());
             assertEquals(8, app.get("function_count").asInt(), app.toString());
             JsonNode c = app.get("connections").get(0);
-            assertEquals("js-worker-1", c.get("instance_id").asText(), c.toString());
-            assertTrue(c.get("sdk").asText().startsWith("typescript:v4.24"), c.toString());
+            assertEquals("worker-1", c.get("instance_id").asText(), c.toString());
+            assertTrue(c.get("sdk").asText().startsWith(kind.sdkPrefix), c.toString());
         }
 
         @Test
-        void jsWorkerRunsStepsAndASleepThroughTheGateway() {
+        void theWorkerRunsStepsAndASleepThroughTheGateway() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("conn/steps", Map.of("n", 7))), "Completed");
 
             assertEquals(21, run.get("output").get("sum").asInt(), run.toString());
@@ -87,7 +121,7 @@ class JsSdkConnectInteropTest {
         }
 
         @Test
-        void jsWorkerFansOutWithPromiseAll() {
+        void theWorkerFansOutInParallel() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("conn/parallel", Map.of())), "Completed");
 
             assertEquals(6, run.get("output").get("sum").asInt(), run.toString());
@@ -95,7 +129,7 @@ class JsSdkConnectInteropTest {
         }
 
         @Test
-        void jsWorkerWaitsForAMatchingEvent() {
+        void theWorkerWaitsForAMatchingEvent() {
             String runId = api.runOf(api.send("conn/wait", Map.of("id", 5)));
             Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "the run to wait");
             api.send("conn/approve", Map.of("id", 4));
@@ -107,21 +141,21 @@ class JsSdkConnectInteropTest {
         }
 
         @Test
-        void jsWorkerInvokesAnotherFunctionOfItsApp() {
+        void theWorkerInvokesAnotherFunctionOfItsApp() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("conn/invoke", Map.of())), "Completed");
 
             assertEquals(42, run.get("output").get("result").get("doubled").asInt(), run.toString());
         }
 
         @Test
-        void jsWorkersStepErrorsAreRetriedUntilTheStepSucceeds() {
+        void theWorkersStepErrorsAreRetriedUntilTheStepSucceeds() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("conn/flaky", Map.of())), "Completed");
 
             assertEquals("fine on attempt 2", run.get("output").get("out").asText(), run.toString());
         }
 
         @Test
-        void jsWorkersNonRetriableErrorFailsTheRunAtOnce() {
+        void theWorkersNonRetriableErrorFailsTheRunAtOnce() {
             JsonNode run = api.awaitStatus(api.runOf(api.send("conn/doomed", Map.of())), "Failed");
 
             assertTrue(run.toString().contains("no way"), run.toString());
