@@ -52,7 +52,7 @@ final class CheckpointClient implements CheckpointApi {
                 }
                 last = "answered " + status;
             } catch (IOException e) {
-                last = "did not answer: " + Registrar.oneLine(String.valueOf(e.getMessage()));
+                last = "did not answer: " + Registrar.reason(e);
             }
             if (attempt < ATTEMPTS) {
                 pause(BASE_DELAY_MILLIS * (1L << (attempt - 1)) + ThreadLocalRandom.current().nextLong(BASE_DELAY_MILLIS));

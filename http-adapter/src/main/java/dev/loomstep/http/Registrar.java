@@ -80,7 +80,7 @@ final class Registrar {
             try {
                 res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new SyncException("cannot sync: " + uri + " did not answer: " + oneLine(String.valueOf(e.getMessage())), -1, e);
+                throw new SyncException("cannot sync: " + uri + " did not answer: " + reason(e), -1, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SyncException("cannot sync: interrupted while waiting for " + uri, -1, e);
@@ -107,6 +107,22 @@ final class Registrar {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * Why a call got no answer, in one line: the JDK's connect failures carry no message (a refused
+     * connection is a bare {@code ConnectException}), so the class and the cause's message say it.
+     */
+    static String reason(Throwable e) {
+        StringBuilder why = new StringBuilder(e.getClass().getSimpleName());
+        String message = e.getMessage();
+        if (message == null && e.getCause() != null && e.getCause().getMessage() != null) {
+            message = e.getCause().getMessage();
+        }
+        if (message != null && !message.isBlank()) {
+            why.append(": ").append(message);
+        }
+        return oneLine(why.toString());
     }
 
     static String oneLine(String s) {

@@ -74,7 +74,7 @@ final class RunStateFetcher {
             try {
                 res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw unavailable(url + " did not answer: " + Registrar.oneLine(String.valueOf(e.getMessage())));
+                throw unavailable(url + " did not answer: " + Registrar.reason(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw unavailable("interrupted while waiting for " + url);

@@ -116,6 +116,9 @@ class SyncTest extends AdapterTestBase {
         var reply = TestHttp.send("PUT", served.url(), Map.of(), (byte[]) null);
         assertEquals(500, reply.status(), reply.body());
         assertTrue(reply.json().get("message").asText().contains("did not answer"), reply.body());
+        // The JDK's refused connection has no message of its own: the line must still say what happened.
+        assertTrue(reply.json().get("message").asText().contains("ConnectException"), reply.body());
+        assertFalse(reply.json().get("message").asText().contains("null"), reply.body());
         assertFalse(reply.body().contains("\n"));
     }
 
