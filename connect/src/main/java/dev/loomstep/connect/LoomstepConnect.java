@@ -37,12 +37,32 @@ public final class LoomstepConnect implements AutoCloseable {
         var endpoint = new SdkEndpoint(b.app, "connect", ServeOptions.defaults());
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        var options = new WorkerOptions(b.instanceId, b.maxConcurrency, b.gatewayUrl, b.connectTimeout, b.handshakeTimeout,
+        var options = new WorkerOptions(b.instanceId, b.maxConcurrency, gatewayUrl(b.gatewayUrl, System.getenv()), b.connectTimeout, b.handshakeTimeout,
                 b.backoffFirst, b.backoffMax, b.ackDeadline);
         this.worker = new Worker(b.app, options, new RequestRunner(endpoint), http);
         this.shutdownHook = b.drainOnShutdown ? Thread.ofPlatform().name("loomstep-connect-drain").unstarted(worker::close) : null;
         if (shutdownHook != null) {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+    }
+
+    /** The builder's gateway URL, else {@code INNGEST_CONNECT_GATEWAY_URL} (as the JS SDK reads it), else none. */
+    static URI gatewayUrl(URI configured, java.util.Map<String, String> env) {
+        if (configured != null) {
+            return configured;
+        }
+        String value = env.get("INNGEST_CONNECT_GATEWAY_URL");
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            URI uri = new URI(value.trim());
+            if (!"ws".equals(uri.getScheme()) && !"wss".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("INNGEST_CONNECT_GATEWAY_URL must be a ws:// or wss:// URL, was \"" + value + "\"");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("INNGEST_CONNECT_GATEWAY_URL is not a URL: \"" + value + "\"", e);
         }
     }
 
@@ -115,7 +135,10 @@ public final class LoomstepConnect implements AutoCloseable {
             return this;
         }
 
-        /** Connects here instead of the gateway endpoint the start call answers (e.g. behind a proxy). */
+        /**
+         * Connects here instead of the gateway endpoint the start call answers (e.g. behind a proxy);
+         * default: {@code INNGEST_CONNECT_GATEWAY_URL} when it is set.
+         */
         public Builder gatewayUrl(URI url) {
             this.gatewayUrl = url;
             return this;
