@@ -41,6 +41,7 @@ class GettingStartedIT {
 
     DevServer dev;
     final List<Process> processes = new ArrayList<>();
+    final List<Path> logs = new ArrayList<>();
     Readme readme;
 
     @BeforeEach
@@ -166,9 +167,7 @@ class GettingStartedIT {
                     return app;
                 }
             }
-            for (Process p : processes) {
-                assertTrue(p.isAlive(), "the app exited with " + (p.isAlive() ? "" : p.exitValue()));
-            }
+            assertAlive();
             Thread.sleep(100);
         }
         throw new AssertionError("no worker of " + id + " connected within 120 s: " + last);
@@ -209,6 +208,7 @@ class GettingStartedIT {
                 .redirectOutput(project.resolve("app.log").toFile());
         builder.environment().putAll(env);
         processes.add(builder.start());
+        logs.add(project.resolve("app.log"));
     }
 
     JsonNode awaitCompleted(String function) throws Exception {
@@ -221,12 +221,20 @@ class GettingStartedIT {
                     return run;
                 }
             }
-            for (Process p : processes) {
-                assertTrue(p.isAlive(), "the app exited with " + (p.isAlive() ? "" : p.exitValue()));
-            }
+            assertAlive();
             Thread.sleep(100);
         }
         throw new AssertionError("no completed run of " + function + " within 120 s: " + last);
+    }
+
+    /** Fails with the app's log when it exited. */
+    void assertAlive() throws IOException {
+        for (int i = 0; i < processes.size(); i++) {
+            Process p = processes.get(i);
+            if (!p.isAlive()) {
+                throw new AssertionError("the app exited with " + p.exitValue() + ":\n" + Files.readString(logs.get(i)));
+            }
+        }
     }
 
     static JsonNode get(String url) throws Exception {

@@ -99,16 +99,23 @@ public class LoomstepAutoConfiguration {
         return new LoomstepSync(app, properties);
     }
 
-    /** The endpoint, async so that calls run on virtual threads and release the container's threads. */
-    @Bean
+    /**
+     * The endpoint, async so that calls run on virtual threads and release the container's threads. A class
+     * of its own so that an application without the servlet API (one served over Connect) never loads it.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "jakarta.servlet.Servlet")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnMissingBean(name = "loomstepServlet")
     @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
-    public ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
-        var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
-        registration.setName("loomstep");
-        registration.setAsyncSupported(true);
-        return registration;
+    static class Servlet {
+        @Bean
+        @ConditionalOnMissingBean(name = "loomstepServlet")
+        ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
+            var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
+            registration.setName("loomstep");
+            registration.setAsyncSupported(true);
+            return registration;
+        }
     }
 
     /** {@code /actuator/health/loomstep}: up once synced, down with the executor's answer when the sync failed. */

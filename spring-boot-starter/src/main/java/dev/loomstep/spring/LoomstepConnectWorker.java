@@ -13,26 +13,32 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.Ordered;
 
 /**
  * The app's {@link LoomstepConnect} worker for the application's lifetime ({@code loomstep.connect.enabled=true}).
  * It connects once the application is ready, on a thread of its own that also keeps a non-web
- * application's JVM alive; a try that finds no ready gateway within {@code loomstep.connect.connect-timeout}
- * is logged as one WARN and tried again, so the app may start before its gateway. When the context closes
+ * application's JVM alive. The ready event waits for that first try (up to {@link #READY_WAIT}) before
+ * the application's own listeners see it, so events they send find the app synced, as with HTTP serving. A try
+ * that finds no ready gateway within {@code loomstep.connect.connect-timeout} is logged as one WARN and
+ * tried again, so the app may start before its gateway. When the context closes
  * (and so on SIGTERM, through Spring Boot's shutdown hook) it drains before any other bean stops: the
  * gateway sends nothing new, in-flight requests finish and their replies are delivered. Spring bounds that
  * wait by {@code spring.lifecycle.timeout-per-shutdown-phase} (30 s by default); a request still running
  * then is retried by the executor, as after a crash.
  */
-public final class LoomstepConnectWorker implements ApplicationListener<ApplicationReadyEvent>, SmartLifecycle {
+public final class LoomstepConnectWorker implements ApplicationListener<ApplicationReadyEvent>, SmartLifecycle, Ordered {
     private static final Logger log = LoggerFactory.getLogger(LoomstepConnectWorker.class);
     /** The pause between a failed try and the next; the worker's own backoff ran within the try already. */
     static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    /** The longest the ready event waits for the first try to connect; the try goes on in the background. */
+    static final Duration READY_WAIT = Duration.ofSeconds(10);
 
     private final Loomstep app;
     private final LoomstepProperties.Connect options;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch firstTry = new CountDownLatch(1);
     private final Object lock = new Object();
     private volatile boolean running;
     private volatile boolean stopping;
@@ -81,6 +87,20 @@ public final class LoomstepConnectWorker implements ApplicationListener<Applicat
     @Override
     public void onApplicationEvent(ApplicationReadyEvent event) {
         ready.countDown();
+        try {
+            if (!firstTry.await(READY_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.info("Loomstep: app \"{}\" is still connecting over Connect after {} s; the application goes on meanwhile",
+                        app.appId(), READY_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Before the application's own ready listeners. */
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
     }
 
     private void keep() {
@@ -95,7 +115,7 @@ public final class LoomstepConnectWorker implements ApplicationListener<Applicat
                     worker = w;
                 }
                 try {
-                    w.connect();
+                    connectOnce(w);
                     lastError = null;
                     log.info("Loomstep: app \"{}\" ({} mode, {} functions) is served over Connect through {}", app.appId(),
                             app.config().mode(), app.functions().size(), app.config().apiOrigin());
@@ -116,6 +136,14 @@ public final class LoomstepConnectWorker implements ApplicationListener<Applicat
             stopRequested.await();
         } catch (InterruptedException e) {
             // stop() interrupts a try in progress; the drain happens there
+        }
+    }
+
+    private void connectOnce(LoomstepConnect w) {
+        try {
+            w.connect();
+        } finally {
+            firstTry.countDown();
         }
     }
 
