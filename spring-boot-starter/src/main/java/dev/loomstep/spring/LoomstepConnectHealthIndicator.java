@@ -7,7 +7,8 @@ import org.springframework.boot.actuate.health.Health;
 
 /**
  * The Connect worker's state: UP while connected and taking requests, DOWN while it has no connection
- * (reconnecting, or its last try to connect failed, with the reason), OUT_OF_SERVICE while it drains,
+ * (reconnecting, or its last try to connect failed, or its configuration is refused, with the reason),
+ * OUT_OF_SERVICE while it drains,
  * UNKNOWN before its first connection.
  */
 public final class LoomstepConnectHealthIndicator extends AbstractHealthIndicator {
@@ -34,7 +35,11 @@ public final class LoomstepConnectHealthIndicator extends AbstractHealthIndicato
             builder.withDetail("connectError", error).withDetail("failedAt", String.valueOf(worker.lastErrorAt()));
         }
         if (state == null) {
-            builder.unknown();
+            if (error != null) {
+                builder.down();
+            } else {
+                builder.unknown();
+            }
             return;
         }
         switch (state) {

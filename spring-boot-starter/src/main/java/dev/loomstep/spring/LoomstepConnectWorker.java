@@ -107,7 +107,17 @@ public final class LoomstepConnectWorker implements ApplicationListener<Applicat
         try {
             ready.await();
             while (!stopping) {
-                LoomstepConnect w = build();
+                LoomstepConnect w;
+                try {
+                    w = build();
+                } catch (RuntimeException e) {
+                    // a configuration no try can fix (e.g. a branch key without INNGEST_ENV): say so once, stay down
+                    lastError = e.getMessage();
+                    lastErrorAt = Instant.now();
+                    firstTry.countDown();
+                    log.error("Loomstep: app \"{}\" cannot be served over Connect: {}", app.appId(), e.getMessage());
+                    break;
+                }
                 synchronized (lock) {
                     if (stopping) {
                         return;

@@ -197,6 +197,19 @@ class LoomstepConnectAutoConfigurationTest {
         assertEquals("RECONNECTING", lost.path("details").path("state").asText(), lost.toString());
     }
 
+    @Test
+    void aConfigurationNoTryCanFixIsOneErrorAndHealthDownWithTheReasonAndTheApplicationStillStarts() throws Exception {
+        // A branch environment's key without INNGEST_ENV: the worker refuses it before any connection.
+        spring = new SpringApplicationBuilder(WorkerApp.class).web(WebApplicationType.NONE).properties(
+                "loomstep.app-id=shop", "loomstep.dev=false", "loomstep.signing-key=signkey-branch-0123456789abcdef",
+                "loomstep.connect.enabled=true").run();
+        var health = spring.getBean("loomstepHealthIndicator", HealthIndicator.class);
+        Health h = health.health();
+        assertEquals(Status.DOWN, h.getStatus(), h.toString());
+        assertTrue(String.valueOf(h.getDetails().get("connectError")).contains("INNGEST_ENV"), h.toString());
+        assertEquals("NOT_STARTED", h.getDetails().get("state"), h.toString());
+    }
+
     JsonNode awaitHealth(String base, java.util.function.Predicate<JsonNode> until) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         JsonNode last = null;
