@@ -103,12 +103,13 @@ class GettingStartedIT {
 
     @Test
     void aConnectWorkerInAPlainMainWrittenFromTheReadmeServesItsFunctionWithNoInboundPort(@TempDir Path project) throws Exception {
-        // The Getting started pom with the README's loomstep-connect dependency added to the project's own.
+        // The Getting started pom with the README's loomstep-connect dependency instead of loomstep-undertow.
         String connect = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependency>") && b.contains("loomstep-connect"))
                 .findFirst().orElseThrow(() -> new AssertionError("the README shows the loomstep-connect dependency"));
         String pom = readme.pom();
-        int at = pom.indexOf("\n  </dependencies>\n") + 1;
-        Files.writeString(project.resolve("pom.xml"), pom.substring(0, at) + connect.indent(4) + pom.substring(at));
+        String undertow = "<dependency>\n  <groupId>dev.loomstep</groupId>\n  <artifactId>loomstep-undertow</artifactId>\n</dependency>\n".indent(4);
+        assertTrue(pom.contains(undertow), "the Getting started pom depends on loomstep-undertow:\n" + pom);
+        Files.writeString(project.resolve("pom.xml"), pom.replace(undertow, connect.indent(4)));
         int workers = 0;
         for (var f : readme.javaFiles()) {
             if (f.path().endsWith("/Checkout.java") || f.source().contains("dev.loomstep.connect")) {
