@@ -2,6 +2,7 @@ package dev.loomstep.examples;
 
 import dev.loomstep.Event;
 import dev.loomstep.Loomstep;
+import dev.loomstep.connect.LoomstepConnect;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.middleware.LoggingMiddleware;
@@ -13,20 +14,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The examples on a running embedded devserver: {@link #start} brings up the devserver and serves the
- * example app to it, {@link #runAll} sends the triggering events and follows every run to its end, and
+ * The examples on a running embedded devserver: {@link #start} brings up the devserver, serves the
+ * example app to it over HTTP and the warehouse app over Connect (a worker dialling out to the
+ * devserver's gateway, no endpoint of its own), {@link #runAll} sends the triggering events and follows every run to its end, and
  * both stay up until {@link #close}, so a test can look at the runs afterwards (in the web UI, say).
  */
 final class Examples implements AutoCloseable {
     private final DevServer dev;
     private final LoomstepServer server;
     private final Loomstep app;
+    private final LoomstepConnect warehouse;
     private final Map<String, String> runIds = new LinkedHashMap<>();
 
-    private Examples(DevServer dev, LoomstepServer server, Loomstep app) {
+    private Examples(DevServer dev, LoomstepServer server, Loomstep app, LoomstepConnect warehouse) {
         this.dev = dev;
         this.server = server;
         this.app = app;
+        this.warehouse = warehouse;
     }
 
     /** As {@link #start(int, PrintStream)}, printing the emails to standard output. */
@@ -51,6 +55,7 @@ final class Examples implements AutoCloseable {
             throw e;
         }
         LoomstepServer server = null;
+        LoomstepConnect warehouse = null;
         try {
             EmailSender emails = EmailSender.console(out);
             var scorer = ScoreInvoke.scoreUser();
@@ -61,8 +66,15 @@ final class Examples implements AutoCloseable {
                     .build();
             server = LoomstepServer.builder(app).port(0).start();
             server.register(dev.url());
-            return new Examples(dev, server, app);
+            // Served over Connect: the worker dials out to the devserver's gateway; its connection syncs the app.
+            Loomstep warehouseApp = Loomstep.builder(WAREHOUSE_APP).dev(dev.url()).functions(WarehouseRestock.function()).build();
+            warehouse = LoomstepConnect.builder(warehouseApp).instanceId(WAREHOUSE_WORKER).maxConcurrency(8).build();
+            warehouse.connect();
+            return new Examples(dev, server, app, warehouse);
         } catch (RuntimeException | Error e) {
+            if (warehouse != null) {
+                warehouse.close();
+            }
             if (server != null) {
                 server.close();
             }
@@ -70,6 +82,9 @@ final class Examples implements AutoCloseable {
             throw e;
         }
     }
+
+    static final String WAREHOUSE_APP = "loomstep-examples-warehouse";
+    static final String WAREHOUSE_WORKER = "warehouse-1";
 
     /** The devserver's port is taken (by another devserver, most likely). */
     static final class PortInUseException extends RuntimeException {
@@ -95,7 +110,8 @@ final class Examples implements AutoCloseable {
      * {@code timeout} passed; returns the exit code: 0 when every run completed, 1 otherwise.
      */
     int runAll(PrintStream out, int images, Duration timeout) throws InterruptedException {
-        out.printf("devserver at %s, app served at %s (%d functions synced)%n%n", dev.url(), server.url(), app.functionsById().size());
+        out.printf("devserver at %s, app served at %s (%d functions synced)%n", dev.url(), server.url(), app.functionsById().size());
+        out.printf("app %s served over Connect by worker %s (%s), no endpoint of its own%n%n", WAREHOUSE_APP, WAREHOUSE_WORKER, warehouse.state());
 
         var watch = new RunWatcher(dev.url(), out);
         Duration appear = Duration.ofSeconds(10);
@@ -113,6 +129,11 @@ final class Examples implements AutoCloseable {
         String expense = app.send(Event.of(ExpenseApproval.SUBMITTED,
                 new ExpenseApproval.ExpenseSubmitted("exp-7", "Grace", 12_900))).get(0);
         String expenseRun = started(watch.runOf(expense, "expense-approval", appear), "expense-approval");
+
+        String counted = app.send(Event.of(WarehouseRestock.STOCK_COUNTED, new WarehouseRestock.StockCounted("north",
+                List.of(new WarehouseRestock.Shelf("bolts", 3, 20), new WarehouseRestock.Shelf("nuts", 50, 20),
+                        new WarehouseRestock.Shelf("washers", 0, 10))))).get(0);
+        started(watch.runOf(counted, "restock", appear), "restock");
 
         // The waits resume only on events that arrive after they started waiting, as in production.
         watch.awaitStep(expenseRun, "manager-decision", Duration.ofSeconds(30));
@@ -135,7 +156,7 @@ final class Examples implements AutoCloseable {
         return runId;
     }
 
-    /** The runs {@link #runAll} started, by example: account-created, album-thumbnails, onboarding, expense-approval. */
+    /** The runs {@link #runAll} started, by example: account-created, album-thumbnails, onboarding, expense-approval, restock. */
     Map<String, String> runIds() {
         return Map.copyOf(runIds);
     }
@@ -150,10 +171,11 @@ final class Examples implements AutoCloseable {
         return server.url();
     }
 
-    /** Stops the app, then the devserver. */
+    /** Stops the apps (the Connect worker drains), then the devserver. */
     @Override
     public void close() {
         try {
+            warehouse.close();
             server.close();
         } finally {
             dev.close();

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Runs the examples end to end on the embedded devserver: starts it, serves the example app over HTTP,
- * syncs, sends the triggering events, shows each run progressing, and exits 0 once every run completed.
+ * Runs the examples end to end on the embedded devserver: starts it, serves the example app over HTTP
+ * and syncs it, connects the warehouse app's Connect worker to the devserver's gateway, sends the triggering events, shows each run progressing, and exits 0 once every run completed.
  *
  * <pre>
  * ./loom example                    # run and exit

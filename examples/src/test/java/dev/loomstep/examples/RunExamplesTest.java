@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The README's example command, end to end: devserver, app over HTTP, sync, events, every run completed. */
+/** The README's example command, end to end: devserver, app over HTTP and app over Connect, events, every run completed. */
 class RunExamplesTest {
     @Test
     void everyExampleRunCompletesOnTheEmbeddedDevserver() throws Exception {
@@ -30,6 +30,10 @@ class RunExamplesTest {
         assertTrue(printed.contains("■ album-thumbnails   Completed → " + expectedThumbnailBytes(50)), printed);
         assertTrue(printed.contains("■ onboarding         Completed → \"gold\""), printed);
         assertTrue(printed.contains("■ expense-approval   Completed → \"reimbursed by Linus\""), printed);
+        // Served over Connect: the worker's run, its steps printed as they complete like any other.
+        assertTrue(printed.contains("app loomstep-examples-warehouse served over Connect by worker warehouse-1 (ACTIVE)"), printed);
+        assertTrue(printed.contains("■ restock            Completed → \"57 units ordered for north\""), printed);
+        assertTrue(printed.contains("restock            ✓ order-washers"), printed);
         assertTrue(printed.contains("account-created    ✓ initial-delay"), printed);
         assertTrue(printed.contains("All runs completed."), printed);
         // The emails print to the same stream as the progress, each as a whole line of its own.

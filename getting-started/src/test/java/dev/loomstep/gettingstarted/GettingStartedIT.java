@@ -41,6 +41,7 @@ class GettingStartedIT {
 
     DevServer dev;
     final List<Process> processes = new ArrayList<>();
+    final List<Path> logs = new ArrayList<>();
     Readme readme;
 
     @BeforeEach
@@ -65,7 +66,7 @@ class GettingStartedIT {
     void aPlainMainWrittenFromTheReadmeRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
         Files.writeString(project.resolve("pom.xml"), readme.pom());
         for (var f : readme.javaFiles()) {
-            if (!f.source().contains("org.springframework")) {
+            if (!f.source().contains("org.springframework") && !f.source().contains("dev.loomstep.connect")) {
                 write(project.resolve("src/main/java").resolve(f.path()), f.source());
             }
         }
@@ -100,6 +101,85 @@ class GettingStartedIT {
         assertEquals("hello ada", run.path("output").asText(), run.toString());
     }
 
+    @Test
+    void aConnectWorkerInAPlainMainWrittenFromTheReadmeServesItsFunctionWithNoInboundPort(@TempDir Path project) throws Exception {
+        // The Getting started pom with the README's loomstep-connect dependency instead of loomstep-undertow.
+        String connect = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependency>") && b.contains("loomstep-connect"))
+                .findFirst().orElseThrow(() -> new AssertionError("the README shows the loomstep-connect dependency"));
+        String pom = readme.pom();
+        String undertow = "<dependency>\n  <groupId>dev.loomstep</groupId>\n  <artifactId>loomstep-undertow</artifactId>\n</dependency>\n".indent(4);
+        assertTrue(pom.contains(undertow), "the Getting started pom depends on loomstep-undertow:\n" + pom);
+        Files.writeString(project.resolve("pom.xml"), pom.replace(undertow, connect.indent(4)));
+        int workers = 0;
+        for (var f : readme.javaFiles()) {
+            if (f.path().endsWith("/Checkout.java") || f.source().contains("dev.loomstep.connect")) {
+                write(project.resolve("src/main/java").resolve(f.path()), f.source());
+                workers += f.source().contains("dev.loomstep.connect") ? 1 : 0;
+            }
+        }
+        assertEquals(1, workers, "the README's Connect worker");
+        String classpath = build(project);
+        start(project, classpath, "com.example.shop.Worker", Map.of("INNGEST_DEV", dev.url()));
+
+        JsonNode app = awaitConnectApp("shop");
+        assertEquals("shop-worker-1", app.path("connections").path(0).path("instance_id").asText(), app.toString());
+        send("{\"name\":\"shop/order.placed\",\"data\":{\"id\":\"o-3\",\"cents\":500}}");
+        JsonNode run = awaitCompleted("shop-checkout");
+        assertEquals("ch_o-3", run.path("output").path("charge").asText(), run.toString());
+    }
+
+    @Test
+    void theSpringBootAppOverConnectWithoutAWebServerRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
+        String pom = readme.pom();
+        var dependencyBlocks = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).toList();
+        String connectDependencies = dependencyBlocks.stream().filter(b -> b.contains("loomstep-connect")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README's Spring Boot dependencies for Connect: " + dependencyBlocks));
+        assertTrue(!connectDependencies.contains("spring-boot-starter-web"), "no web server: " + connectDependencies);
+        int from = pom.indexOf("\n  <dependencies>") + 1;
+        int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();
+        Files.writeString(project.resolve("pom.xml"), pom.substring(0, from) + connectDependencies.indent(2) + pom.substring(to));
+        for (var f : readme.javaFiles()) {
+            if (f.source().contains("org.springframework")) {
+                write(project.resolve("src/main/java").resolve(f.path()), f.source());
+            }
+        }
+        var properties = readme.blocks("properties");
+        String connectProperties = properties.stream().filter(b -> b.contains("loomstep.connect.enabled=true")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README's Connect properties: " + properties));
+        write(project.resolve("src/main/resources/application.properties"), properties.get(0) + connectProperties);
+        String classpath = build(project);
+        start(project, classpath, "com.example.shop.ShopApplication", Map.of(), "--loomstep.dev-server-url=" + dev.url());
+
+        JsonNode run = awaitCompleted("shop-greet");
+        assertEquals("hello ada", run.path("output").asText(), run.toString());
+        JsonNode app = awaitConnectApp("shop");
+        assertEquals("shop-worker-1", app.path("connections").path(0).path("instance_id").asText(), app.toString());
+    }
+
+    /** The app once a worker of it is connected to the devserver's gateway. */
+    JsonNode awaitConnectApp(String id) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = get(dev.url() + "/v1/apps");
+            for (JsonNode app : last.path("data")) {
+                if (id.equals(app.path("id").asText()) && "connect".equals(app.path("connection_type").asText())
+                        && !app.path("connections").isEmpty()) {
+                    return app;
+                }
+            }
+            assertAlive();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no worker of " + id + " connected within 120 s: " + last);
+    }
+
+    void send(String event) throws Exception {
+        var r = HTTP.send(HttpRequest.newBuilder(URI.create(dev.url() + "/e/key")).POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
     static void write(Path file, String text) throws IOException {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
@@ -129,6 +209,7 @@ class GettingStartedIT {
                 .redirectOutput(project.resolve("app.log").toFile());
         builder.environment().putAll(env);
         processes.add(builder.start());
+        logs.add(project.resolve("app.log"));
     }
 
     JsonNode awaitCompleted(String function) throws Exception {
@@ -141,12 +222,20 @@ class GettingStartedIT {
                     return run;
                 }
             }
-            for (Process p : processes) {
-                assertTrue(p.isAlive(), "the app exited with " + (p.isAlive() ? "" : p.exitValue()));
-            }
+            assertAlive();
             Thread.sleep(100);
         }
         throw new AssertionError("no completed run of " + function + " within 120 s: " + last);
+    }
+
+    /** Fails with the app's log when it exited. */
+    void assertAlive() throws IOException {
+        for (int i = 0; i < processes.size(); i++) {
+            Process p = processes.get(i);
+            if (!p.isAlive()) {
+                throw new AssertionError("the app exited with " + p.exitValue() + ":\n" + Files.readString(logs.get(i)));
+            }
+        }
     }
 
     static JsonNode get(String url) throws Exception {

@@ -11,6 +11,7 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -22,7 +23,8 @@ import org.springframework.core.env.Environment;
 /**
  * Serves every {@link Function} bean of the application at {@code loomstep.serve-path} (default
  * {@code /api/inngest}) through an async {@link LoomstepServlet}, syncs the app when the application is
- * ready, and offers the {@link Loomstep} app (its user values through the application's
+ * ready (or, with {@code loomstep.connect.enabled=true}, leaves serving to {@link LoomstepConnectAutoConfiguration}'s
+ * worker), and offers the {@link Loomstep} app (its user values through the application's
  * {@code ObjectMapper}), an {@link EventClient} and (with actuator) a health indicator as beans. Define
  * any of these beans yourself to replace it.
  */
@@ -89,26 +91,37 @@ public class LoomstepAutoConfiguration {
         return EventClient.of(app.config());
     }
 
+    /** HTTP serving only: with {@code loomstep.connect.enabled} the worker's connection syncs the app. */
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
     public LoomstepSync loomstepSync(Loomstep app, LoomstepProperties properties) {
         return new LoomstepSync(app, properties);
     }
 
-    /** The endpoint, async so that calls run on virtual threads and release the container's threads. */
-    @Bean
+    /**
+     * The endpoint, async so that calls run on virtual threads and release the container's threads. A class
+     * of its own so that an application without the servlet API (one served over Connect) never loads it.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "jakarta.servlet.Servlet")
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnMissingBean(name = "loomstepServlet")
-    public ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
-        var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
-        registration.setName("loomstep");
-        registration.setAsyncSupported(true);
-        return registration;
+    @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
+    static class Servlet {
+        @Bean
+        @ConditionalOnMissingBean(name = "loomstepServlet")
+        ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
+            var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
+            registration.setName("loomstep");
+            registration.setAsyncSupported(true);
+            return registration;
+        }
     }
 
     /** {@code /actuator/health/loomstep}: up once synced, down with the executor's answer when the sync failed. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
     static class Health {
         @Bean
         @ConditionalOnMissingBean(name = "loomstepHealthIndicator")

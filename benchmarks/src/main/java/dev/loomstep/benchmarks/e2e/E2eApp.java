@@ -4,21 +4,24 @@ import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
+import dev.loomstep.connect.LoomstepConnect;
 import dev.loomstep.undertow.LoomstepServer;
 
 /**
  * The Loomstep side of the end-to-end comparison, in its own JVM: {@code bench-steps}, triggered by
  * {@code bench/run}, 10 sequential {@code step.run} calls each returning a small value, and their sum
  * as the output — the twin of {@code load/js-e2e-app.js} and Restate's {@code StepsService}. Serves
- * on a free loopback port and syncs itself with the devserver at {@code --dev}.
+ * on a free loopback port and syncs itself with the devserver at {@code --dev}; or, in mode
+ * {@code connect}, is served by a {@link LoomstepConnect} worker over the devserver's Connect gateway.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead [--steps 10]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|connect [--steps 10]</pre>
  * ({@code checkpointing}: the JS SDK's one checkpoint per step, {@code Checkpointing.jsDefaults()}; {@code ahead}:
- * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)})
- * Prints {@code loomstep-app ready <url>} once synced.
+ * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)};
+ * {@code connect}: Loomstep's default too, over Connect instead of HTTP)
+ * Prints {@code loomstep-app ready <url>} once synced (the gateway's API URL for {@code connect}).
  */
 public final class E2eApp {
-    enum Mode { CLASSIC, CHECKPOINTING, AHEAD }
+    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, CONNECT }
 
     private E2eApp() {}
 
@@ -35,7 +38,7 @@ public final class E2eApp {
             }
         }
         if (dev == null || mode == null) {
-            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead are required");
+            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|connect are required");
         }
         int count = steps;
         var fn = Function.builder("steps").trigger(Trigger.event("bench/run")).handler((input, step) -> {
@@ -50,9 +53,15 @@ public final class E2eApp {
         builder.checkpointing(switch (mode) {
             case CLASSIC -> Checkpointing.off();
             case CHECKPOINTING -> Checkpointing.jsDefaults();
-            case AHEAD -> Checkpointing.defaults();
+            case AHEAD, CONNECT -> Checkpointing.defaults();
         });
         Loomstep app = builder.build();
+        if (mode == Mode.CONNECT) {
+            var worker = LoomstepConnect.builder(app).instanceId("bench-1").build();
+            worker.connect();
+            System.out.println("loomstep-app ready " + dev + " mode=connect");
+            Thread.currentThread().join();
+        }
         LoomstepServer server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.register(dev);
         System.out.println("loomstep-app ready " + server.url() + " mode=" + mode.name().toLowerCase(java.util.Locale.ROOT));
