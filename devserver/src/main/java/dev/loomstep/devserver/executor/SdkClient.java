@@ -13,10 +13,7 @@ import dev.loomstep.protocol.WireOp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
+import java.util.Map;
 
 /**
  * Makes call requests to SDK endpoints and classifies the answers the way the Inngest executor does:
@@ -43,7 +40,7 @@ public final class SdkClient implements AutoCloseable {
     static final String REQUEST_ID = "X-Request-Id";
     static final String GENERATION_ID = "X-Inngest-Generation-Id";
 
-    private final HttpClient http;
+    private final SdkHttp http;
     private final Duration callTimeout;
     /** Production mode: signs each call ({@code X-Inngest-Signature}), as SDKs in cloud mode ask; null in dev mode. */
     private final ServiceKeys keys;
@@ -63,17 +60,13 @@ public final class SdkClient implements AutoCloseable {
         this.keys = keys;
         this.serverKind = keys == null ? "dev" : "cloud";
         this.callTimeout = callTimeout;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        this.http = new SdkHttp(Duration.ofSeconds(10), callTimeout);
     }
 
-    /** Aborts calls in flight and releases the client's threads. */
+    /** Aborts calls in flight and closes the connections. */
     @Override
     public void close() {
-        http.shutdownNow();
+        http.close();
     }
 
     /**
@@ -104,37 +97,41 @@ public final class SdkClient implements AutoCloseable {
 
     /** As {@link #call(String, CallRequest, int, Dispatches.Dispatch)}, with the request already encoded. */
     public Reply call(String url, byte[] request, int requestVersion, Dispatches.Dispatch dispatch) throws InterruptedException {
-        HttpResponse<byte[]> response;
+        SdkHttp.Response response;
         try {
-            var req = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(callTimeout)
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", USER_AGENT)
-                    .header(Headers.SERVER_KIND, serverKind)
-                    .header(Headers.REQ_VERSION, Integer.toString(requestVersion));
+            var headers = new ArrayList<Map.Entry<String, String>>(7);
+            headers.add(Map.entry("Content-Type", "application/json"));
+            headers.add(Map.entry("User-Agent", USER_AGENT));
+            headers.add(Map.entry(Headers.SERVER_KIND, serverKind));
+            headers.add(Map.entry(Headers.REQ_VERSION, Integer.toString(requestVersion)));
             if (dispatch != null) {
-                req.header(REQUEST_ID, dispatch.requestId())
-                        .header(GENERATION_ID, Long.toString(dispatch.generation()));
+                headers.add(Map.entry(REQUEST_ID, dispatch.requestId()));
+                headers.add(Map.entry(GENERATION_ID, Long.toString(dispatch.generation())));
             }
             byte[] body = request;
             if (keys != null) {
                 // Canonical, so that an SDK checking the signature over its framework's parsed body agrees too.
                 body = CanonicalJson.bytes(Json.mapper().readTree(request));
-                req.header(Headers.SIGNATURE, keys.sign(body, Instant.now().getEpochSecond()));
+                headers.add(Map.entry(Headers.SIGNATURE, keys.sign(body, Instant.now().getEpochSecond())));
             }
-            response = http.send(req.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
+            response = http.post(URI.create(url), headers, body);
+        } catch (SocketTimeoutException e) { // Apache's ConnectTimeoutException too
+            if (Thread.interrupted()) {
+                throw new InterruptedException("the devserver is shutting down");
+            }
             return new Reply(new SdkAnswer.Retry(WireError.of("TimeoutError",
                     "the SDK at " + url + " did not answer within " + callTimeout.toSeconds() + " s"), null), null);
         } catch (IOException | IllegalArgumentException e) {
+            if (Thread.interrupted()) {
+                // A virtual thread interrupted in a socket read sees the socket closed: that is a shutdown.
+                throw new InterruptedException("the devserver is shutting down");
+            }
             return new Reply(new SdkAnswer.Retry(WireError.of("ConnectionError",
                     "could not reach the SDK at " + url + ": " + describe(e)), null), null);
         }
-        return new Reply(classify(response.statusCode(), response.body(),
-                response.headers().firstValue(Headers.NO_RETRY).orElse(null),
-                response.headers().firstValue(Headers.RETRY_AFTER).orElse(null)),
-                parseVersion(response.headers().firstValue(Headers.REQ_VERSION).orElse(null)), response.body().length);
+        return new Reply(classify(response.status(), response.body(),
+                response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER)),
+                parseVersion(response.header(Headers.REQ_VERSION)), response.body().length);
     }
 
     /** Classifies one HTTP answer; public for unit tests of every shape. */
@@ -288,7 +285,8 @@ public final class SdkClient implements AutoCloseable {
         if (e instanceof java.net.ConnectException) {
             return "connection refused (is the app running at that address?)";
         }
-        if (e instanceof java.io.EOFException || (m != null && m.contains("received no bytes"))) {
+        if (e instanceof java.io.EOFException || e instanceof org.apache.hc.core5.http.NoHttpResponseException
+                || (m != null && m.contains("received no bytes"))) {
             return "the app closed the connection without answering";
         }
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " (" + m + ")");
