@@ -1,40 +1,18 @@
 package dev.loomstep.devserver;
 
-import dev.loomstep.devserver.api.HttpApi;
 import dev.loomstep.devserver.auth.ApiAccess;
-import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.devserver.connect.ConnectGateway;
-import dev.loomstep.devserver.connect.ConnectTransport;
 import dev.loomstep.devserver.executor.Backoff;
-import dev.loomstep.devserver.executor.Checkpoints;
-import dev.loomstep.devserver.executor.Dispatches;
-import dev.loomstep.devserver.executor.Executor;
-import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Policies;
-import dev.loomstep.devserver.executor.Registry;
-import dev.loomstep.devserver.executor.SdkClient;
-import dev.loomstep.devserver.executor.SdkTransport;
-import dev.loomstep.devserver.internal.AppSyncer;
 import dev.loomstep.devserver.internal.Cli;
+import dev.loomstep.devserver.internal.Wiring;
 import dev.loomstep.devserver.queue.WorkQueue;
-import dev.loomstep.devserver.store.AppRecord;
-import dev.loomstep.devserver.store.QueueItem;
-import dev.loomstep.devserver.store.RunStatus;
-import dev.loomstep.devserver.store.SecretBox;
-import dev.loomstep.devserver.store.Store;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
-import io.undertow.server.DefaultByteBufferPool;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An embedded, durable Inngest-protocol executor for development and tests. It receives events, runs
@@ -53,125 +31,25 @@ import org.slf4j.LoggerFactory;
 public final class DevServer implements AutoCloseable {
     /** The port Inngest's dev server uses, which SDKs in dev mode call by default. */
     public static final int DEFAULT_PORT = 8288;
-    private static final Logger LOG = LoggerFactory.getLogger(DevServer.class);
     /** The database file used when none is given. */
     public static final Path DEFAULT_DATABASE = Path.of("loomstep-dev.db");
 
-    private final Store store;
-    private final WorkQueue queue;
-    private final HttpApi api;
-    private final Undertow undertow;
-    private Undertow undertow6; // [::1] as well, on the loopback default; null otherwise
-    private final AppSyncer syncer;
-    private final SdkClient client;
-    private final String url;
-    private final int port;
+    private final Wiring wiring;
     private final Path database;
     private final Sync sync;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Policies policies;
-    private final Lifecycle lifecycle;
     private final boolean production;
-    /** Null when Connect is off ({@link Builder#noConnect()}). */
-    private final ConnectGateway gateway;
     private final int maxConcurrentCalls;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private DevServer(Builder b) {
         this.database = b.database == null ? null : b.database.toAbsolutePath();
         this.production = b.production;
         this.maxConcurrentCalls = b.maxConcurrentCalls;
-        // Checked before anything opens: a production server without its keys does not start.
-        ServiceKeys keys = b.production ? ServiceKeys.of(b.signingKey, b.eventKeys) : null;
         this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
-        this.policies = b.policies != null ? b.policies : Policies.defaults(b.clock);
-        // Secrets a queue row keeps (a model provider's API key) are sealed with a key that is not in the
-        // file: derived from the signing key in production, else in a key file next to the database.
-        this.store = b.database == null ? Store.inMemory() : Store.open(b.database, this.sync == Sync.FULL,
-                keys != null ? SecretBox.derived(keys.derive("secrets at rest"), b.database) : SecretBox.keyFile(b.database));
-        try {
-            var registry = new Registry(store);
-            var executor = new AtomicReference<Executor>();
-            this.queue = new WorkQueue(item -> executor.get().handle(item), b.clock, store::itemsAfter, b.queueWindow);
-            this.queue.maxRunning(b.maxConcurrentCalls);
-            var lifecycle = new Lifecycle(store, queue, registry, policies, b.clock);
-            this.lifecycle = lifecycle;
-            this.client = new SdkClient(b.callTimeout, keys);
-            var dispatches = new Dispatches();
-            this.api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, b.signingKey), keys, b.apiAccess);
-            int connectPort = b.connectPort != null ? b.connectPort : b.port == DEFAULT_PORT ? ConnectGateway.DEFAULT_PORT : 0;
-            this.gateway = connectPort < 0 ? null : new ConnectGateway(b.host, connectPort, b.connectSettings, new ConnectGateway.AppSink() {
-                @Override
-                public void synced(Registry.Sync sync) {
-                    api.commitSync(sync);
-                }
-
-                @Override
-                public void refused(String appName, String reason) {
-                    api.syncFailed(appName, AppRecord.CONNECT, reason);
-                }
-            });
-            api.connect(gateway);
-            var ex = new Executor(lifecycle, client, new Backoff(b.retryDelayScale), dispatches,
-                    new ConnectTransport(SdkTransport.http(client), gateway, b.callTimeout));
-            ex.attach(queue);
-            executor.set(ex);
-            // Every saved item is pending work, including calls that were in flight when the last process
-            // stopped: they run again (the executor is at-least-once, like Inngest's). The queue pages
-            // timers and discovery calls in from the store by due time, a window at a time, once started;
-            // STEP calls (fan-outs under way, bounded by the runs executing) are always held.
-            for (QueueItem item : store.items(QueueItem.Kind.STEP)) {
-                queue.offer(item);
-            }
-            queue.start();
-            var handler = api.handler();
-            this.undertow = listen(b.port, b.host, handler);
-            this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
-            // SDKs default to http://localhost:8288, and a resolver may give ::1 first: on the loopback
-            // default, answer on the IPv6 loopback too (same port), when the machine has one.
-            if (b.host.equals("127.0.0.1") || b.host.equals("localhost")) {
-                this.undertow6 = listenOnIpv6Loopback(port, handler);
-            }
-            String host = b.host.equals("0.0.0.0") || b.host.equals("::") ? "127.0.0.1" : b.host;
-            this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-            this.syncer = new AppSyncer(b.production ? "cloud" : "dev");
-            syncer.start(b.syncUrls);
-        } catch (RuntimeException e) {
-            closeQuietly();
-            throw e;
-        }
-    }
-
-    private static Undertow listen(int port, String host, io.undertow.server.HttpHandler handler) {
-        Undertow u = Undertow.builder()
-                .addHttpListener(port, host)
-                .setIoThreads(2)
-                .setWorkerThreads(2) // handlers run on virtual threads; Undertow's pool stays idle
-                .setByteBufferPool(sharedBuffers())
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, HttpApi.MAX_BODY_BYTES)
-                .setHandler(handler)
-                .build();
-        u.start();
-        return u;
-    }
-
-    /**
-     * Undertow's default pool caches buffers per thread and frees the rest at once: a handler on a fresh
-     * virtual thread (every request here) then allocates and zeroes a new 16 KiB direct buffer for each
-     * read and write, and registers a per-thread cache under a global lock. A pool without per-thread
-     * caches hands buffers around through one lock-free queue instead.
-     */
-    private static DefaultByteBufferPool sharedBuffers() {
-        return new DefaultByteBufferPool(true, 16 * 1024 - 20, 512, 0);
-    }
-
-    /** Listens on [::1]:port too; null (logged) when there is no IPv6 loopback or the port is taken there. */
-    private static Undertow listenOnIpv6Loopback(int port, io.undertow.server.HttpHandler handler) {
-        try {
-            return listen(port, "::1", handler);
-        } catch (RuntimeException e) {
-            LOG.debug("not listening on [::1]:{} as well: {}", port, e.getMessage());
-            return null;
-        }
+        int connectPort = b.connectPort != null ? b.connectPort : b.port == DEFAULT_PORT ? ConnectGateway.DEFAULT_PORT : 0;
+        this.wiring = Wiring.start(new Wiring.Config(b.database, sync == Sync.FULL, b.production, b.signingKey,
+                List.copyOf(b.eventKeys), b.apiAccess, b.policies, b.clock, b.queueWindow, b.maxConcurrentCalls,
+                b.callTimeout, b.retryDelayScale, b.host, b.port, connectPort, b.connectSettings, List.copyOf(b.syncUrls)));
     }
 
     /** Starts configuring a devserver (defaults: port 8288 on 127.0.0.1, database ./loomstep-dev.db). */
@@ -181,17 +59,17 @@ public final class DevServer implements AutoCloseable {
 
     /** The base URL, e.g. {@code http://127.0.0.1:8288}; SDKs use it as their dev server origin. */
     public String url() {
-        return url;
+        return wiring.url();
     }
 
     /** The port actually listened on (useful with {@code port(0)}). */
     public int port() {
-        return port;
+        return wiring.port();
     }
 
     /** The port of the Connect gateway (workers' WebSockets), or -1 when Connect is off. */
     public int connectPort() {
-        return gateway == null ? -1 : gateway.port();
+        return wiring.gateway() == null ? -1 : wiring.gateway().port();
     }
 
     /**
@@ -199,7 +77,7 @@ public final class DevServer implements AutoCloseable {
      * {@link ConnectGateway#answerHeartbeats} is a fault switch for tests.
      */
     public ConnectGateway connectGateway() {
-        return gateway;
+        return wiring.gateway();
     }
 
     /** What a commit to the database file promises (see {@link Sync}). */
@@ -229,10 +107,7 @@ public final class DevServer implements AutoCloseable {
      * not reset. For test suites that share one devserver across tests.
      */
     public void reset() {
-        for (var run : store.runs(RunStatus.Running, null, Integer.MAX_VALUE)) {
-            lifecycle.cancel(run.id(), "the devserver was reset");
-        }
-        store.clearRuns();
+        wiring.reset();
     }
 
     /**
@@ -242,40 +117,8 @@ public final class DevServer implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly();
+            wiring.close();
         }
-    }
-
-    private void closeQuietly() {
-        if (syncer != null) {
-            syncer.close();
-        }
-        if (gateway != null) {
-            gateway.close(); // drains first: workers finish and reply while the executor still takes replies
-        }
-        if (undertow6 != null) {
-            undertow6.stop();
-        }
-        if (undertow != null) {
-            undertow.stop();
-        }
-        if (policies.flowControl() instanceof AutoCloseable flow) {
-            try {
-                flow.close(); // stops its timers before the queue and the store go
-            } catch (Exception e) {
-                // nothing to do: the devserver is stopping
-            }
-        }
-        if (queue != null) {
-            queue.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (api != null) {
-            api.close();
-        }
-        store.close();
     }
 
     /** Runs the standalone devserver; {@code --help} lists the flags. */

@@ -100,6 +100,30 @@ final class Api {
     }
 
     /**
+     * Polls the run until it ends or {@code within} passes, for runs that outlast {@link #DEADLINE} (tens
+     * of MiB of state on a busy machine); on another status, says what it saw without the step outputs
+     * ({@code what} names the run in that message).
+     */
+    JsonNode awaitEnd(String runId, String status, Duration within, String what) {
+        long deadline = System.nanoTime() + within.toNanos();
+        JsonNode run = run(runId);
+        while (!run.get("ended_at").isTextual() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200); // polling interval, not a wait for an outcome
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            run = run(runId);
+        }
+        if (!run.get("status").asText().equals(status)) {
+            throw new AssertionError(what + " " + runId + " is " + run.get("status").asText() + ", expected " + status + "; error "
+                    + run.get("error") + ", steps " + run.get("steps").findValuesAsText("name") + " "
+                    + run.get("steps").findValuesAsText("status"));
+        }
+        return run;
+    }
+
+    /**
      * Drives an hourly ({@code 0 * * * *}) cron function through two firings by moving the devserver's
      * clock to 01:00 and 02:00 (it must start before 01:00), checks each firing's event and that the first
      * scheduled the second, and returns the first firing's run (from the runs list).

@@ -66,22 +66,7 @@ class BigStateEndToEndTest {
      * a busy machine); on a mismatch, says what it saw without the megabytes of step output.
      */
     static JsonNode awaitEnd(String runId, String status) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-        JsonNode run = api.run(runId);
-        while (!run.get("ended_at").isTextual() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            run = api.run(runId);
-        }
-        if (!run.get("status").asText().equals(status)) {
-            throw new AssertionError("run " + runId + " is " + run.get("status").asText() + ", expected " + status + "; error "
-                    + run.get("error") + ", steps " + run.get("steps").findValuesAsText("name") + " "
-                    + run.get("steps").findValuesAsText("status"));
-        }
-        return run;
+        return api.awaitEnd(runId, status, Duration.ofSeconds(150), "run");
     }
 
     @Test

@@ -2,12 +2,9 @@ package dev.loomstep.devserver.executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loomstep.Event;
-import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.store.AttemptRecord;
 import dev.loomstep.devserver.store.FunctionRecord;
-import dev.loomstep.devserver.store.PauseRecord;
 import dev.loomstep.devserver.store.QueueItem;
 import dev.loomstep.devserver.store.QueueItem.Kind;
 import dev.loomstep.devserver.store.RunRecord;
@@ -49,6 +46,7 @@ public final class Executor {
     private final SdkTransport transport;
     private final Gateways gateways;
     private final SignalWaits signals;
+    private final ParkedSteps parked;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -71,6 +69,7 @@ public final class Executor {
         this.backoff = backoff;
         this.gateways = new Gateways(lifecycle, backoff, client.callTimeout());
         this.signals = new SignalWaits(lifecycle);
+        this.parked = new ParkedSteps(lifecycle);
     }
 
     /** The queue whose items this executor handles (set once, before it starts). */
@@ -83,9 +82,9 @@ public final class Executor {
         try {
             switch (item.kind()) {
                 case DISCOVER, STEP -> call(item);
-                case WAKE -> wake(item);
-                case WAIT_TIMEOUT -> waitTimeout(item);
-                case INVOKE_TIMEOUT -> invokeTimeout(item);
+                case WAKE -> parked.wake(item);
+                case WAIT_TIMEOUT -> parked.waitTimeout(item);
+                case INVOKE_TIMEOUT -> parked.invokeTimeout(item);
                 case CRON -> lifecycle.fireCron(item);
                 case GATEWAY -> gateways.perform(item, queue);
             }
@@ -293,9 +292,9 @@ public final class Executor {
                     Gateways.noteWrapInput(store, run.id(), s.id(), s.opts());
                 }
                 case Op.StepError e when answer.noRetry() ->
-                    discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
+                    discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
                 case Op.StepError e -> {
-                    if (attempts < fn.maxAttempts() && !isMemoized(run.id(), e.id())) {
+                    if (attempts < fn.maxAttempts() && !isMemoized(store, run.id(), e.id())) {
                         Duration delay = answer.retryAfter() != null ? answer.retryAfter() : backoff.after(item.attempt());
                         LOG.info("run {}: step {} attempt {} of {} failed ({}); retrying in {} ms", run.id(),
                                 label(e.displayName(), e.name()), attempts, fn.maxAttempts(), message(e.error()), delay.toMillis());
@@ -305,20 +304,20 @@ public final class Executor {
                         lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(),
                                 item.race() ? item.payload() : null);
                     } else {
-                        discover |= memoizeError(run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
+                        discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
                     }
                 }
                 case Op.StepFailed f ->
-                    discover |= memoizeError(run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
+                    discover |= memoizeError(lifecycle, run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
                 case Op.StepPlanned p -> {
-                    if (!isMemoized(run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
+                    if (!isMemoized(store, run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
                         store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
                         lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, raceMode(p.opts()));
                     }
                 }
-                case Op.Sleep s -> sleep(run, s, now);
-                case Op.WaitForEvent w -> waitForEvent(run, w, now);
-                case Op.InvokeFunction i -> discover |= invoke(run, fn, i, now);
+                case Op.Sleep s -> parked.sleep(run, s, now);
+                case Op.WaitForEvent w -> parked.waitForEvent(run, w, now);
+                case Op.InvokeFunction i -> discover |= parked.invoke(run, fn, i, now);
                 case Op.StepNotFound n -> {
                     LOG.warn("run {}: the SDK did not find planned step {}; continuing with a discovery call", run.id(), n.id());
                     StepRecord s = store.step(run.id(), n.id()).orElse(null);
@@ -361,33 +360,20 @@ public final class Executor {
         return ops.stream().filter(op -> !(op instanceof Op.StepRun || op instanceof Op.RunComplete)).count();
     }
 
-    private boolean memoizeError(RunRecord run, String stepId, String name, String op, WireError error, int attempts, long start) {
+    /** Memoizes a failed step (noting the attempt unless the step is already memoized); true when newly memoized. */
+    static boolean memoizeError(Lifecycle lifecycle, RunRecord run, String stepId, String name, String op, WireError error,
+                                int attempts, long start) {
+        Store store = lifecycle.store();
         ObjectNode memo = Json.nodes().objectNode();
         memo.set("error", Json.toTree(error == null ? WireError.of("Error", "the step failed without an error") : error));
-        if (!isMemoized(run.id(), stepId)) {
+        if (!isMemoized(store, run.id(), stepId)) {
             store.noteAttempt(new AttemptRecord(run.id(), stepId, Math.max(1, attempts), lifecycle.clock().millis(), error, null));
         }
         return store.memoize(run.id(), stepId, name, op, "failed", memo, error, attempts, start, lifecycle.clock().millis());
     }
 
-    private boolean isMemoized(String runId, String stepId) {
+    static boolean isMemoized(Store store, String runId, String stepId) {
         return store.step(runId, stepId).map(StepRecord::memoized).orElse(false);
-    }
-
-    private void sleep(RunRecord run, Op.Sleep s, long now) {
-        if (isMemoized(run.id(), s.id()) || store.item(run.id(), Kind.WAKE, s.id()).isPresent()) {
-            return;
-        }
-        long until;
-        try {
-            until = wakeTime(s.until(), now);
-        } catch (IllegalArgumentException e) {
-            lifecycle.fail(run.id(), WireError.of("InvalidSleep", "step " + label(s.displayName(), null) + ": " + e.getMessage()));
-            return;
-        }
-        store.noteStep(run.id(), s.id(), label(s.displayName(), s.until()), "Sleep", "waiting", 0, null, now);
-        store.noteStepDetail(run.id(), s.id(), Json.nodes().objectNode().put("wake_at", until));
-        lifecycle.enqueue(run.id(), Kind.WAKE, s.id(), 0, until, null);
     }
 
     /** A sleep's end: a time string from now, or an RFC 3339 instant. */
@@ -410,116 +396,8 @@ public final class Executor {
         }
     }
 
-    private void waitForEvent(RunRecord run, Op.WaitForEvent w, long now) {
-        if (isMemoized(run.id(), w.id()) || store.pause(run.id(), w.id()).isPresent()) {
-            return;
-        }
-        if (w.event() == null || w.event().isBlank()) {
-            lifecycle.fail(run.id(), WireError.of("InvalidWaitForEvent", "waitForEvent step " + label(w.displayName(), null)
-                    + " names no event (expected opts.event or name)"));
-            return;
-        }
-        long expires = Long.MAX_VALUE;
-        if (w.timeout() != null && !w.timeout().isBlank()) {
-            try {
-                expires = wakeTime(w.timeout(), now);
-            } catch (IllegalArgumentException e) {
-                lifecycle.fail(run.id(), WireError.of("InvalidWaitForEvent", "waitForEvent step "
-                        + label(w.displayName(), null) + " has an invalid timeout \"" + w.timeout() + "\""));
-                return;
-            }
-        }
-        store.insertPause(new PauseRecord(run.id(), w.id(), PauseRecord.WAIT, w.event(), w.ifExpression(), w.match(), expires, now));
-        store.noteStep(run.id(), w.id(), label(w.displayName(), w.event()), "WaitForEvent", "waiting", 0, null, now);
-        store.noteStepDetail(run.id(), w.id(), Json.nodes().objectNode().put("event", w.event())
-                .put("expression", w.ifExpression() != null ? w.ifExpression() : w.match())
-                .put("timeout_at", expires == Long.MAX_VALUE ? null : expires));
-        if (expires != Long.MAX_VALUE) {
-            lifecycle.enqueue(run.id(), Kind.WAIT_TIMEOUT, w.id(), 0, expires, null);
-        }
-    }
-
-    /** Starts the invoked run; returns true when the step was memoized at once (an error) and the run continues. */
-    private boolean invoke(RunRecord run, FunctionRecord fn, Op.InvokeFunction i, long now) {
-        if (isMemoized(run.id(), i.id()) || store.pause(run.id(), i.id()).isPresent()) {
-            return false;
-        }
-        String name = label(i.displayName(), i.functionId());
-        FunctionRecord target = registry.function(i.functionId());
-        if (target == null) {
-            return memoizeError(run, i.id(), name, "InvokeFunction",
-                    WireError.of("Error", "could not invoke function \"" + i.functionId() + "\": no synced app has it"), 1, now);
-        }
-        long expires = Long.MAX_VALUE;
-        if (i.timeout() != null && !i.timeout().isBlank()) {
-            try {
-                expires = wakeTime(i.timeout(), now);
-            } catch (IllegalArgumentException e) {
-                return memoizeError(run, i.id(), name, "InvokeFunction",
-                        WireError.of("Error", "invoke has an invalid timeout \"" + i.timeout() + "\""), 1, now);
-            }
-        }
-        JsonNode payload = i.payload() == null ? Json.nodes().objectNode() : i.payload();
-        ObjectNode data = payload.get("data") instanceof ObjectNode d ? d.deepCopy() : Json.nodes().objectNode();
-        ObjectNode meta = data.putObject("_inngest");
-        meta.put("fn_id", target.id());
-        meta.put("correlation_id", run.id() + "." + i.id());
-        meta.put("source_fn_id", fn.id());
-        meta.put("source_app_id", fn.appId());
-        meta.put("expire", expires == Long.MAX_VALUE ? 0 : expires);
-        meta.put("name", name);
-        JsonNode user = payload.get("user");
-        Event invoked = new Event(Ulid.next(), Lifecycle.INVOKED, data, user == null || user.isNull() ? null : user, now, null);
-        store.insertPause(new PauseRecord(run.id(), i.id(), PauseRecord.INVOKE, null, null, null, expires, now));
-        store.noteStep(run.id(), i.id(), name, "InvokeFunction", "waiting", 0, null, now);
-        store.noteStepDetail(run.id(), i.id(), Json.nodes().objectNode().put("function_id", target.id())
-                .put("timeout_at", expires == Long.MAX_VALUE ? null : expires));
-        if (expires != Long.MAX_VALUE) {
-            lifecycle.enqueue(run.id(), Kind.INVOKE_TIMEOUT, i.id(), 0, expires, null);
-        }
-        lifecycle.ingest(List.of(invoked));
-        return false;
-    }
-
-    // ---------------------------------------------------------------- timers
-
-    private void wake(QueueItem item) {
-        store.txRun(() -> {
-            if (!store.deleteItem(item.id())) {
-                return;
-            }
-            RunRecord run = store.run(item.runId()).orElse(null);
-            if (run != null && !run.status().finished()) {
-                lifecycle.memoizeAndContinue(run.id(), item.stepId(), null, "Sleep", "completed", Json.nodes().nullNode(),
-                        null, 0, item.dueAt());
-            }
-        });
-    }
-
-    private void waitTimeout(QueueItem item) {
-        store.txRun(() -> {
-            String kind = store.pause(item.runId(), item.stepId()).map(PauseRecord::kind).orElse(PauseRecord.WAIT);
-            if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
-                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null,
-                        PauseRecord.SIGNAL.equals(kind) ? "WaitForSignal" : "WaitForEvent", "completed",
-                        Json.nodes().nullNode(), null, 0, lifecycle.clock().millis());
-            }
-        });
-    }
-
-    private void invokeTimeout(QueueItem item) {
-        store.txRun(() -> {
-            if (store.deleteItem(item.id()) && store.deletePause(item.runId(), item.stepId())) {
-                WireError error = WireError.of("InngestInvokeTimeoutError", "Timed out waiting for invoked function to complete");
-                ObjectNode memo = Json.nodes().objectNode();
-                memo.set("error", Json.toTree(error));
-                lifecycle.memoizeAndContinue(item.runId(), item.stepId(), null, "InvokeFunction", "failed", memo, error, 0,
-                        lifecycle.clock().millis());
-            }
-        });
-    }
-
-    private static String label(String displayName, String name) {
+    /** What the UI calls a step: its display name, else {@code name}. */
+    static String label(String displayName, String name) {
         return displayName != null && !displayName.isBlank() ? displayName : name;
     }
 
