@@ -1,5 +1,7 @@
 package dev.loomstep.spring;
 
+import static dev.loomstep.spring.DevServerRest.awaitRun;
+import static dev.loomstep.spring.DevServerRest.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -133,7 +135,7 @@ class LoomstepAutoConfigurationTest {
         var events = spring.getBean(EventClient.class);
         String eventId = events.send(Event.of("shop/greet", new Greeting("ada"))).get(0);
 
-        JsonNode run = awaitRun(eventId, "Completed");
+        JsonNode run = awaitRun(dev, eventId, "Completed");
         assertEquals("hello ada", run.path("output").asText(), run.toString());
 
         JsonNode apps = get(dev.url() + "/v1/apps");
@@ -152,7 +154,7 @@ class LoomstepAutoConfigurationTest {
         assertEquals("{\"sku_code\":\"sku-1\"}", event.data().toString(), "the app's naming strategy writes the event data");
         String eventId = spring.getBean(EventClient.class).send(event).get(0);
 
-        JsonNode run = awaitRun(eventId, "Completed");
+        JsonNode run = awaitRun(dev, eventId, "Completed");
         // Bound with the same naming strategy, and the step's Money read back by the customizer's deserializer.
         assertEquals("sku-1 costs 1250 EUR", run.path("output").asText(), run.toString());
         JsonNode quote = null;
@@ -184,25 +186,4 @@ class LoomstepAutoConfigurationTest {
     String base() {
         return "http://127.0.0.1:" + ((WebServerApplicationContext) spring).getWebServer().getPort();
     }
-
-    JsonNode awaitRun(String eventId, String status) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = get(dev.url() + "/v1/events/" + eventId + "/runs");
-            for (JsonNode run : last.path("data")) {
-                if (status.equals(run.path("status").asText())) {
-                    return get(dev.url() + "/v1/runs/" + run.path("run_id").asText()).path("data");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + status + " run for event " + eventId + " within 60 s: " + last);
-    }
-
-    static JsonNode get(String url) throws Exception {
-        var response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        return Json.mapper().readTree(response.body());
-    }
-
 }

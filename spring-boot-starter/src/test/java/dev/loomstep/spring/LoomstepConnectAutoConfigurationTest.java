@@ -1,5 +1,7 @@
 package dev.loomstep.spring;
 
+import static dev.loomstep.spring.DevServerRest.awaitRun;
+import static dev.loomstep.spring.DevServerRest.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,7 +136,7 @@ class LoomstepConnectAutoConfigurationTest {
         assertEquals(4, app.path("connections").path(0).path("max_concurrency").asInt(), app.toString());
 
         String eventId = spring.getBean(EventClient.class).send(Event.of("shop/greet", new Greeting("ada"))).get(0);
-        JsonNode run = awaitRun(eventId, "Completed");
+        JsonNode run = awaitRun(dev, eventId, "Completed");
         assertEquals("hello ada", run.path("output").asText(), run.toString());
 
         Health health = spring.getBean("loomstepHealthIndicator", HealthIndicator.class).health();
@@ -164,7 +166,7 @@ class LoomstepConnectAutoConfigurationTest {
         closed.get(30, TimeUnit.SECONDS);
         spring = null;
         assertEquals(ConnectionState.CLOSED, worker.state());
-        JsonNode run = awaitRun(eventId, "Completed");
+        JsonNode run = awaitRun(dev, eventId, "Completed");
         assertEquals("done grace", run.path("output").asText(), run.toString());
         assertEquals(1, Gate.runs.get(), "the step ran once: its reply was delivered during the drain");
     }
@@ -223,20 +225,6 @@ class LoomstepConnectAutoConfigurationTest {
         throw new AssertionError("health never got there within 60 s: " + last);
     }
 
-    JsonNode awaitRun(String eventId, String status) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            last = get(dev.url() + "/v1/events/" + eventId + "/runs");
-            for (JsonNode run : last.path("data")) {
-                if (status.equals(run.path("status").asText())) {
-                    return get(dev.url() + "/v1/runs/" + run.path("run_id").asText()).path("data");
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + status + " run for event " + eventId + " within 60 s: " + last);
-    }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
@@ -246,10 +234,5 @@ class LoomstepConnectAutoConfigurationTest {
             }
             Thread.sleep(20);
         }
-    }
-
-    static JsonNode get(String url) throws Exception {
-        var response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        return Json.mapper().readTree(response.body());
     }
 }
