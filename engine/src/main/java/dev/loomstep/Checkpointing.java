@@ -8,9 +8,9 @@ import java.time.Duration;
  * allows immediate execution, the SDK runs sequential steps back to back on the same request and
  * reports each executed step to the executor's checkpoint API ({@code POST /v1/checkpoint/{runId}/async})
  * instead of answering after every step. It answers the request when the run ends, or when it reaches
- * something it cannot run in place (a sleep, a waitForEvent, an invoke, a parallel fan-out, a step error
- * to retry), or after {@link #maxRuntime()}; if a checkpoint fails it answers with the executed steps the
- * classic way.
+ * something it cannot run in place (a sleep, a waitForEvent, an invoke, a step error to retry), or after
+ * {@link #maxRuntime()}; if a checkpoint fails it answers with the executed steps the classic way. The
+ * branches of a parallel fan-out run there too, side by side (see {@link #parallelSteps()}).
  *
  * <pre>{@code
  * Loomstep.builder("billing").checkpointing(Checkpointing.off());              // classic, one step per request
@@ -20,7 +20,9 @@ import java.time.Duration;
  * }</pre>
  *
  * Loomstep's default differs from JS 4.24's in one way: the run does not stop at a checkpoint in flight
- * ({@link #runAhead()} 16, see there); {@link #jsDefaults()} is exactly JS's one checkpoint per step.
+ * ({@link #runAhead()} 16, see there), and it runs a fan-out's branch steps in the request that found them
+ * ({@link #parallelSteps()}, where JS plans each branch as a call of its own); {@link #jsDefaults()} is
+ * exactly JS's one checkpoint per step.
  * Immutable. A function's setting replaces the app's.
  */
 public final class Checkpointing {
@@ -30,29 +32,39 @@ public final class Checkpointing {
      * repeats little.
      */
     static final int DEFAULT_RUN_AHEAD = 16;
+    /**
+     * How many branch step bodies the default runs at once in one request: as many as the Inngest executor
+     * takes ops in one answer, so a fan-out of that size runs all at once.
+     */
+    static final int DEFAULT_PARALLEL_STEPS = 1000;
     /** JS 4.24's defaults (each step checkpointed as soon as it ran, no interval, re-enter after 10 s), running ahead. */
-    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), DEFAULT_RUN_AHEAD);
-    private static final Checkpointing JS_DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0);
-    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0);
+    private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), DEFAULT_RUN_AHEAD,
+            DEFAULT_PARALLEL_STEPS);
+    private static final Checkpointing JS_DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0, 0);
+    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0, 0);
 
     private final boolean enabled;
     private final int bufferedSteps;
     private final Duration maxInterval;
     private final Duration maxRuntime;
     private final int runAhead;
+    private final int parallelSteps;
 
-    private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime, int runAhead) {
+    private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime, int runAhead,
+                          int parallelSteps) {
         this.enabled = enabled;
         this.bufferedSteps = bufferedSteps;
         this.maxInterval = maxInterval;
         this.maxRuntime = maxRuntime;
         this.runAhead = runAhead;
+        this.parallelSteps = parallelSteps;
     }
 
     /**
      * Loomstep's default: the official SDK's {@code bufferedSteps(1)}, no {@code maxInterval} and
      * {@code maxRuntime(10 s)}, with {@code runAhead(16)}: the run keeps executing while a checkpoint is
-     * in flight, and what piled up meanwhile leaves in the next checkpoint or with the answer.
+     * in flight, and what piled up meanwhile leaves in the next checkpoint or with the answer; and
+     * {@code parallelSteps(1000)}: a fan-out's branch steps run side by side in the request that found them.
      */
     public static Checkpointing defaults() {
         return DEFAULTS;
@@ -61,7 +73,8 @@ public final class Checkpointing {
     /**
      * The JS SDK 4.24's behaviour exactly: {@link #defaults()} with {@code runAhead(0)}, so a step's
      * checkpoint is acknowledged before the step after next runs, and a crash repeats at most the one
-     * step executed while its predecessor's checkpoint was in flight.
+     * step executed while its predecessor's checkpoint was in flight; and {@code parallelSteps(0)}, so a
+     * fan-out is answered with its planned steps, each then called on a request of its own.
      */
     public static Checkpointing jsDefaults() {
         return JS_DEFAULTS;
@@ -115,10 +128,25 @@ public final class Checkpointing {
         return runAhead;
     }
 
+    /**
+     * How many branch step bodies of a parallel fan-out ({@code step.parallel}, {@code parallelSettled})
+     * one request runs at once; 1,000 by default. When a request finds several branches waiting on
+     * {@code step.run} steps it runs their bodies side by side, each on its branch's virtual thread (at
+     * most this many at a time), reports the results through the checkpoint API in batches while the
+     * others still run, and lets every branch go on once all of them ended: one request for the whole
+     * fan-out instead of one per branch. A branch step that throws is answered as the classic protocol
+     * answers it (the request's other results are checkpointed first), and the executor retries it.
+     * Steps inside a {@code step.race} are never run this way (they are planned, as in JS). Zero: a fan-out
+     * is answered with its planned steps, as the JS SDK does.
+     */
+    public int parallelSteps() {
+        return parallelSteps;
+    }
+
     @Override
     public String toString() {
         return enabled ? "Checkpointing[bufferedSteps=" + bufferedSteps + ", maxInterval=" + maxInterval + ", maxRuntime=" + maxRuntime
-                + (runAhead == 0 ? "" : ", runAhead=" + runAhead) + "]"
+                + (runAhead == 0 ? "" : ", runAhead=" + runAhead) + ", parallelSteps=" + parallelSteps + "]"
                 : "Checkpointing[off]";
     }
 
@@ -128,6 +156,7 @@ public final class Checkpointing {
         private Duration maxInterval = DEFAULTS.maxInterval;
         private Duration maxRuntime = DEFAULTS.maxRuntime;
         private int runAhead = DEFAULTS.runAhead;
+        private int parallelSteps = DEFAULTS.parallelSteps;
 
         private Builder() {}
 
@@ -161,8 +190,17 @@ public final class Checkpointing {
             return this;
         }
 
+        /** See {@link Checkpointing#parallelSteps()}; zero (fan-outs planned) or more. */
+        public Builder parallelSteps(int bodies) {
+            if (bodies < 0) {
+                throw new IllegalArgumentException("parallelSteps must not be negative, got " + bodies);
+            }
+            parallelSteps = bodies;
+            return this;
+        }
+
         public Checkpointing build() {
-            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime, runAhead);
+            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime, runAhead, parallelSteps);
         }
 
         private static Duration nonNegative(Duration d, String what) {

@@ -67,6 +67,11 @@ public final class Branch {
         RUN,
         /** Execute the step it is parked on, in this request. */
         EXECUTE,
+        /**
+         * Execute the step it is parked on without the baton, side by side with other branches told the
+         * same (see {@link Broker#executeTogether}), then wait for the baton again.
+         */
+        EXECUTE_TOGETHER,
         /** The answer is decided: unwind without running more user code. */
         ABORT
     }

@@ -29,6 +29,8 @@ public final class Broker {
     private final ArrayDeque<Branch> ready = new ArrayDeque<>();
     private final List<Branch> parked = new ArrayList<>();
     private final List<Branch> joining = new ArrayList<>();
+    /** Branches running their step bodies side by side (see {@link #executeTogether}). */
+    private final List<Branch> executing = new ArrayList<>();
     private volatile boolean decided;
     private Branch root;
 
@@ -273,6 +275,40 @@ public final class Broker {
     }
 
     /**
+     * Wakes parked branches to execute the steps they are parked on side by side, without the baton: while
+     * they run nobody holds it. Only from {@link Listener#quiescent()}. Whoever sees the last of them end
+     * takes the baton over and calls {@link #resumeTogether} (or {@link #decide}); each of them then waits
+     * for its turn in {@link #awaitTurn}.
+     */
+    public void executeTogether(List<Branch> branches) {
+        var set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Branch, Boolean>(branches.size() * 2));
+        set.addAll(branches);
+        parked.removeIf(set::contains);
+        executing.addAll(branches);
+        for (Branch b : branches) {
+            b.give(Branch.Signal.EXECUTE_TOGETHER);
+        }
+    }
+
+    /**
+     * After {@link #executeTogether}: the executed branches go on, in the order given, taking turns with the
+     * baton as before. Called by the thread that holds the baton in their place; that thread must then
+     * wait in {@link #awaitTurn} (when it is one of them) or return.
+     */
+    public void resumeTogether(List<Branch> branches) {
+        executing.clear();
+        ready.addAll(branches);
+        passBaton();
+    }
+
+    /** Waits until the calling branch holds the baton again; throws {@link Abort} when the run is answered. */
+    public void awaitTurn(Branch self) {
+        if (self.await() == Branch.Signal.ABORT) {
+            throw Abort.INSTANCE;
+        }
+    }
+
+    /**
      * Marks the answer decided and unwinds every waiting branch except {@code except} (the caller's own
      * branch, which unwinds by throwing). Idempotent.
      */
@@ -291,7 +327,13 @@ public final class Broker {
                 b.give(Branch.Signal.ABORT);
             }
         }
+        for (Branch b : executing) {
+            if (b != except) {
+                b.give(Branch.Signal.ABORT);
+            }
+        }
         parked.clear();
         joining.clear();
+        executing.clear();
     }
 }

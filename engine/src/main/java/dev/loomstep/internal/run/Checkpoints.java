@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +29,23 @@ import org.slf4j.LoggerFactory;
  * goes on with the next step (pipelining), and waits for its acknowledgement only when it sends the
  * next one (after {@link Checkpointing#runAhead()} more steps) or is about to answer. So the answer
  * never relies on a step the executor has not acknowledged. Touched only by the run's baton holder,
- * like the rest of the run's state.
+ * like the rest of the run's state, except while a fan-out's branch steps run side by side
+ * ({@link #openFanOut}): then their results arrive on a lock-free queue from many threads, and whichever
+ * thread finds the lock free sends what has arrived as soon as no checkpoint is in flight, so batches
+ * form by themselves while the branches still run.
  */
 final class Checkpoints {
     private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
     private static final Executor SENDERS = task -> Thread.ofVirtual().name("loomstep-checkpoint").start(task);
     /** Like JS: the completion op's id is the hash of the placeholder step id "complete". */
     static final String RUN_COMPLETE_ID = StepIds.sha1Hex("complete");
+    /** The most steps one checkpoint carries: a fan-out's results leave in batches of at most this many. */
+    static final int MAX_BATCH = 500;
+    /**
+     * The most buffered steps an answer carries beside {@code RunComplete} (a run-ahead buffer's worth);
+     * more, as a fan-out can leave, go out in a checkpoint first, so the answer stays small for the executor.
+     */
+    private static final int MAX_ANSWERED_STEPS = 16;
 
     private final CheckpointApi api;
     private final Checkpointing options;
@@ -52,6 +64,12 @@ final class Checkpoints {
     private List<WireOp> sending = List.of();
     private CompletableFuture<Void> inFlight;
     private Throwable failure;
+
+    /** Results of branch steps run side by side, from their threads, until the fan-out closes. */
+    private final MpscUnboundedXaddArrayQueue<WireOp> arrived = new MpscUnboundedXaddArrayQueue<>(256);
+    /** Held by the one thread that touches this object's state while a fan-out is open. */
+    private final ReentrantLock fanOutLock = new ReentrantLock();
+    private volatile boolean fanOutOpen;
 
     Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
                 Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
@@ -104,6 +122,76 @@ final class Checkpoints {
         return failure == null;
     }
 
+    /** Whether this request may run a fan-out's branch steps side by side, and how many at once (0: no). */
+    int parallelSteps() {
+        return attempt > 0 || failure != null || !withinRuntime() ? 0 : options.parallelSteps();
+    }
+
+    /** Branch step results may now arrive from many threads through {@link #offerFromBranch}. */
+    void openFanOut() {
+        fanOutOpen = true;
+    }
+
+    /**
+     * A branch step run side by side succeeded: its result leaves with the next checkpoint, sent as soon as
+     * none is in flight. Never waits for the network.
+     */
+    void offerFromBranch(Op.StepRun executed) {
+        arrived.offer(executed.toWire());
+        flushArrived();
+    }
+
+    /**
+     * Every branch step of the fan-out ended; the caller holds the baton again. What arrived is buffered,
+     * and sent at once when no checkpoint is in flight. Returns false when a checkpoint failed: the request
+     * must answer through {@link #settle}.
+     */
+    boolean closeFanOut() {
+        fanOutLock.lock();
+        try {
+            fanOutOpen = false;
+            arrived.drain(buffer::add);
+        } finally {
+            fanOutLock.unlock();
+        }
+        if (inFlight != null && inFlight.isDone()) {
+            awaitInFlight();
+        }
+        if (failure == null && inFlight == null && !buffer.isEmpty()) {
+            send();
+        }
+        return failure == null;
+    }
+
+    /** Sends what arrived if no checkpoint is in flight; whoever gets the lock does it, nobody waits. */
+    private void flushArrived() {
+        if (fanOutLock.isHeldByCurrentThread()) {
+            return; // an acknowledgement that came back at once, inside send(): the caller goes on
+        }
+        while (fanOutOpen && fanOutLock.tryLock()) {
+            try {
+                if (!fanOutOpen) {
+                    return;
+                }
+                arrived.drain(buffer::add);
+                if (inFlight != null && inFlight.isDone()) {
+                    awaitInFlight();
+                }
+                if (failure == null && inFlight == null && !buffer.isEmpty()) {
+                    send(); // at most MAX_BATCH: the rest leaves with the next acknowledgement
+                    // The next batch leaves when this one is acknowledged, whether or not more results arrive.
+                    inFlight.whenComplete((ok, error) -> flushArrived());
+                }
+            } finally {
+                fanOutLock.unlock();
+            }
+            // A result offered while the lock was held found it taken: look again so it is not left behind.
+            if (arrived.isEmpty()) {
+                return;
+            }
+        }
+    }
+
     /**
      * The answer to give instead of {@code classic} (a step error, the ops the run stopped at, the
      * function's error): sends what is buffered and waits until every checkpoint is acknowledged. If one
@@ -111,7 +199,7 @@ final class Checkpoints {
      * and calls again; if it was stale, the request stops as JS does.
      */
     CallResult settle(CallResult classic) {
-        if (failure == null && !buffer.isEmpty()) {
+        while (failure == null && !buffer.isEmpty()) {
             send();
         }
         awaitInFlight();
@@ -120,6 +208,10 @@ final class Checkpoints {
 
     /** The answer when the function returned {@code data}: the unsent steps and {@code RunComplete}. */
     CallResult complete(JsonNode data) {
+        int answerable = Math.max(MAX_ANSWERED_STEPS, options.runAhead() + options.bufferedSteps());
+        while (failure == null && buffer.size() > answerable) {
+            send();
+        }
         awaitInFlight();
         if (failure instanceof StaleDispatchException) {
             return fallback(null);
@@ -153,8 +245,15 @@ final class Checkpoints {
         if (failure != null) {
             return;
         }
-        List<WireOp> batch = List.copyOf(buffer);
-        buffer.clear();
+        List<WireOp> batch;
+        if (buffer.size() <= MAX_BATCH) {
+            batch = List.copyOf(buffer);
+            buffer.clear();
+        } else {
+            var head = buffer.subList(0, MAX_BATCH);
+            batch = List.copyOf(head);
+            head.clear();
+        }
         sending = batch;
         var checkpoint = new AsyncCheckpoint(runId, fnId, qiId, requestId, generationId, startedAtMillis, batch,
                 System.currentTimeMillis());

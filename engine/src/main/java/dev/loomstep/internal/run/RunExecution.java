@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One call request: replays the function against its memoized state and decides the answer — the
@@ -83,6 +84,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private Object rootResult;
     private Throwable rootFailure;
     private CallResult targetAnswer;
+    /** The fan-out whose branch steps run side by side right now; set before they are woken. */
+    private FanOut fanOut;
 
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
@@ -151,6 +154,9 @@ public final class RunExecution implements Step, Broker.Listener {
             return;
         }
         List<Branch> parked = broker.parked();
+        if (parked.size() > 1 && immediateAllowed && checkpoints != null && startFanOut(parked)) {
+            return;
+        }
         if (parked.size() == 1 && immediateAllowed && (checkpoints == null || checkpoints.withinRuntime())) {
             Branch only = parked.get(0);
             PendingStep step = (PendingStep) Broker.opOf(only);
@@ -164,6 +170,81 @@ public final class RunExecution implements Step, Broker.Listener {
             ops.add(((PendingStep) Broker.opOf(b)).reported());
         }
         decide(null, settled(Answers.ops(ops, null)));
+    }
+
+    /**
+     * Several branches wait on steps this request may execute: their bodies run side by side now (see
+     * {@link dev.loomstep.Checkpointing#parallelSteps()}). Steps in a race, and the other kinds of op, wait
+     * for the answer. False when there is nothing to run this way.
+     */
+    private boolean startFanOut(List<Branch> parked) {
+        int parallelSteps = checkpoints.parallelSteps();
+        if (parallelSteps == 0) {
+            return false;
+        }
+        var branches = new ArrayList<Branch>();
+        var pending = new ArrayList<PendingStep>();
+        for (Branch b : parked) {
+            PendingStep step = (PendingStep) Broker.opOf(b);
+            if (step.kind().executes() && !step.race() && !b.abandoned()) {
+                branches.add(b);
+                pending.add(step);
+            }
+        }
+        if (branches.isEmpty()) {
+            return false;
+        }
+        fanOut = new FanOut(branches, pending, parallelSteps);
+        checkpoints.openFanOut();
+        broker.executeTogether(branches);
+        return true;
+    }
+
+    /**
+     * A branch's part of a fan-out: runs its step's body beside the others', hands a success to the
+     * checkpoints, and returns the memo the step goes on with once every branch of the round ended and
+     * its turn came. The last body to end decides for all (see {@link #endFanOut}).
+     */
+    private JsonNode executeTogether(Branch self, PendingStep pending) {
+        FanOut round = fanOut;
+        FanOut.Slot slot = round.slotOf(self);
+        round.enter();
+        try {
+            slot.out = runBody(pending, round.hooks);
+        } finally {
+            round.leave();
+        }
+        JsonNode data = null;
+        if (slot.out.error == null) {
+            var ran = Answers.stepRun(pending, slot.out.result);
+            data = ran.data();
+            checkpoints.offerFromBranch(ran);
+        }
+        if (round.ended()) {
+            endFanOut(self, round);
+        }
+        broker.awaitTurn(self);
+        return Json.nodes().objectNode().set("data", data);
+    }
+
+    /**
+     * Every body of the round ended; the calling thread holds the baton. When all succeeded and the
+     * checkpoints are healthy the branches go on in their fixed order; otherwise the request answers the
+     * first failed step (in branch order) as the classic protocol does, once the others' results are
+     * acknowledged: the executor retries it, and the branches whose steps also failed run them again then.
+     */
+    private void endFanOut(Branch self, FanOut round) {
+        fanOut = null;
+        boolean healthy = checkpoints.closeFanOut();
+        FanOut.Slot failed = round.firstFailed();
+        if (failed != null || !healthy) {
+            CallResult classic = failed != null ? Answers.executed(failed.step, failed.out, lastAttempt()) : Answers.ops(List.of(), null);
+            decide(self, settled(classic));
+            throw Abort.INSTANCE;
+        }
+        functionExecuting = true;
+        hooks.beforeExecution(null);
+        broker.resumeTogether(round.branches());
     }
 
     /** The answer once every checkpoint it relies on is acknowledged (or what replaces it when one failed). */
@@ -380,8 +461,12 @@ public final class RunExecution implements Step, Broker.Listener {
             broker.park(self, null);
             throw Abort.INSTANCE;
         }
-        if (broker.park(self, pending) == Branch.Signal.EXECUTE) {
-            Output out = runBody(pending);
+        Branch.Signal signal = broker.park(self, pending);
+        if (signal == Branch.Signal.EXECUTE_TOGETHER) {
+            return executeTogether(self, pending);
+        }
+        if (signal == Branch.Signal.EXECUTE) {
+            Output out = runBody(pending, null);
             if (checkpoints != null && out.error == null) {
                 var ran = Answers.stepRun(pending, out.result);
                 if (checkpoints.continueAfter(ran)) {
@@ -417,16 +502,20 @@ public final class RunExecution implements Step, Broker.Listener {
 
     /** Runs a step body in this request and turns its outcome into the answer. */
     private CallResult execute(PendingStep step) {
-        return Answers.executed(step, runBody(step), lastAttempt());
+        return Answers.executed(step, runBody(step, null), lastAttempt());
     }
 
-    /** Runs a step body in this request, with the execution and output hooks. */
-    private Output runBody(PendingStep step) {
+    /**
+     * Runs a step body in this request, with the execution and output hooks; {@code hookLock}, when given,
+     * keeps bodies running side by side from calling the hooks at the same time.
+     */
+    private Output runBody(PendingStep step, ReentrantLock hookLock) {
         StepInfo info = step.info();
         Callable<?> body = step.body();
         JsonNode data = null;
         Throwable error = null;
-        hooks.beforeExecution(info);
+        ReentrantLock lock = hooks.isEmpty() ? null : hookLock;
+        callHooks(lock, () -> hooks.beforeExecution(info));
         try {
             data = codec.write(body.call());
         } catch (Abort a) {
@@ -434,16 +523,29 @@ public final class RunExecution implements Step, Broker.Listener {
         } catch (Throwable t) {
             error = t;
         } finally {
-            hooks.afterExecution(info);
+            callHooks(lock, () -> hooks.afterExecution(info));
         }
         var out = new Output(info, data, error);
         if (!hooks.isEmpty()) {
-            hooks.transformOutput(out);
+            callHooks(lock, () -> hooks.transformOutput(out));
         }
         if (out.error != null) {
             RunLog.stepThrew(input, info, out.error, Answers.isFinal(out.error, lastAttempt()), maxAttempts);
         }
         return out;
+    }
+
+    private static void callHooks(ReentrantLock lock, Runnable call) {
+        if (lock == null) {
+            call.run();
+            return;
+        }
+        lock.lock();
+        try {
+            call.run();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
