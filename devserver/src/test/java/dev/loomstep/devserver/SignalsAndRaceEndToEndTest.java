@@ -103,7 +103,9 @@ class SignalsAndRaceEndToEndTest {
                     step.parallel(List.<Callable<Integer>>of(
                             () -> {
                                 int x = step.run("a1", Integer.class, () -> {
-                                    bFailed.await(20, TimeUnit.SECONDS);
+                                    if (!fanOutInCall()) {
+                                        bFailed.await(20, TimeUnit.SECONDS);
+                                    }
                                     a1Ends.incrementAndGet();
                                     return 1;
                                 });
@@ -209,19 +211,32 @@ class SignalsAndRaceEndToEndTest {
             assertEquals("timed out", run.get("output").asText(), run.toString());
         }
 
+        /** Whether the app runs a fan-out's branch steps side by side in one call (then b's failure is reported with a1's end). */
+        boolean fanOutInCall() {
+            return checkpointing.enabled() && checkpointing.parallelSteps() > 0;
+        }
+
         @Test
         void aParallelBranchFailingForGoodFailsTheRunWithoutRunningItsSiblingsNextStep() {
             String runId = api.runOf(api.send("ls/fails-fast", Map.of()));
-            // Like Inngest, the devserver calls again once the parallel steps in flight (a1) have ended.
-            Api.await(() -> api.run(runId).get("steps"), s -> s.findValuesAsText("status").contains("failed"), "b to fail for good");
-            bFailed.countDown();
+            if (!fanOutInCall()) {
+                // Like Inngest, the devserver calls again once the parallel steps in flight (a1) have ended.
+                Api.await(() -> api.run(runId).get("steps"), s -> s.findValuesAsText("status").contains("failed"), "b to fail for good");
+                bFailed.countDown();
+            }
             JsonNode run = api.awaitStatus(runId, "Failed");
             assertEquals("b is broken", run.get("error").get("message").asText(), run.toString());
             assertEquals(1, a1Ends.get());
             assertEquals(0, a2Runs.get(), "the other branch's next step must not run: " + run);
             var names = new java.util.ArrayList<String>();
             run.get("steps").forEach(step -> names.add(step.get("name").asText()));
-            assertEquals(List.of("b", "a1"), names, "a2 was never planned: " + run);
+            if (fanOutInCall()) {
+                // The call that ran both bodies side by side checkpointed a1, then answered b's failure.
+                assertEquals(java.util.Set.of("b", "a1"), java.util.Set.copyOf(names), "a2 was never planned: " + run);
+                assertEquals(2, names.size(), run.toString());
+            } else {
+                assertEquals(List.of("b", "a1"), names, "a2 was never planned: " + run);
+            }
         }
     }
 }
