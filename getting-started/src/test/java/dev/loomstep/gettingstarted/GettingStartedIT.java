@@ -161,7 +161,7 @@ class GettingStartedIT {
 
     @Test
     void theReadmesTestClassRunsWithLoomstepTestOnJUnit5(@TempDir Path project) throws Exception {
-        assertTheReadmesTestsRunOn("5.14.4", project);
+        assertTheReadmesTestsRunOn("5.12.2", project);
     }
 
     @Test
