@@ -245,6 +245,14 @@ final class Accounting {
      * (the sender retries across a dead devserver, so a burst can be split in time): that run's debounce
      * had legitimately fired, and when the gap is clearly longer (1.5 s) that run is due. Any other run is
      * a duplicate.
+     *
+     * <p>Both judgments are the devserver's own: they compare the events' {@code received_at}, read from
+     * its clock in the same unit of work that admits the event, and the devserver decides there too (a
+     * held event whose period ended before the next event was admitted starts its run then, whether or
+     * not its timer has run yet). So they hold however slowly a loaded machine runs the driver, the timer
+     * or the writer; the slack around the 1 s period covers only the time between those two clock reads.
+     * (Before the devserver decided at admission, a timer running late under load let the next event
+     * replace a due one: the two "lost" debounces of issue 20.)
      */
     private Outcome judgeDebounce(Item item, List<JsonNode> main) {
         int last = 2;
@@ -282,7 +290,7 @@ final class Accounting {
     }
 
     private static final long DEBOUNCE_PERIOD_MS = 900; // SoakApp's 1 s debounce, less clock slack
-    /** A gap after which the debounce had surely fired (the devserver's timer granularity included). */
+    /** A gap after which the held event's run is surely due (the clock reads of one unit apart). */
     private static final long DEBOUNCE_FIRED_MS = 1_500;
 
     /** Which of the item's events started the run (-1 when none of them). */
