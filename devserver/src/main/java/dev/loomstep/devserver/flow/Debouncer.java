@@ -62,9 +62,17 @@ public final class Debouncer {
      * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
      */
     public Pending offer(String functionId, Debounce config, JsonNode event) {
+        return offer(functionId, config, event, clock.instant());
+    }
+
+    /**
+     * {@link #offer(String, Debounce, JsonNode)} for an event admitted at {@code now}: the period runs from
+     * the admission, not from when this bookkeeping got to it (compiling the key's expression on a cold,
+     * loaded JVM took over a second in the soak).
+     */
+    public Pending offer(String functionId, Debounce config, JsonNode event, Instant now) {
         validate(config);
         String key = FlowKeys.scoped(functionId, config.key(), event);
-        Instant now = clock.instant();
         lock.lock();
         try {
             Pending held = byKey.get(key);
@@ -97,9 +105,13 @@ public final class Debouncer {
      * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
      */
     public Optional<Pending> takeDueFor(String functionId, Debounce config, JsonNode event) {
+        return takeDueFor(functionId, config, event, clock.instant());
+    }
+
+    /** {@link #takeDueFor(String, Debounce, JsonNode)} for an event admitted at {@code now}. */
+    public Optional<Pending> takeDueFor(String functionId, Debounce config, JsonNode event, Instant now) {
         validate(config);
         String key = FlowKeys.scoped(functionId, config.key(), event);
-        Instant now = clock.instant();
         lock.lock();
         try {
             Pending held = byKey.get(key);

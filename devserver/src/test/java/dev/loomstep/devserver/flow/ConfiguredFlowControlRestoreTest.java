@@ -126,6 +126,20 @@ class ConfiguredFlowControlRestoreTest {
     }
 
     @Test
+    void theDebouncePeriodRunsFromTheEventsAdmissionHoweverLongTheBookkeepingTook() {
+        FunctionRecord f = fn(null, null, Debounce.of(Duration.ofSeconds(10)), null, null, null, null);
+        var flow = restart();
+        Instant admitted = clock.instant();
+        clock.advance(Duration.ofMillis(1500)); // e.g. the key's expression compiled on a cold, loaded JVM
+        store.tx(() -> flow.admit(f, List.of(event("e1", 1)), admitted));
+        assertEquals(admitted.plus(Duration.ofSeconds(10)), flow.held("app-f").get(0).dueAt());
+
+        clock.set(admitted.plus(Duration.ofSeconds(10)));
+        store.tx(() -> flow.admit(f, List.of(event("e2", 2)), clock.instant()));
+        assertEquals(List.of("app-f: e1"), started, "the period after e1's admission was quiet");
+    }
+
+    @Test
     void aDebounceNotYetDueIsHeldAgainUntilTheSameTime() {
         FunctionRecord f = fn(null, null, Debounce.of(Duration.ofSeconds(10)), null, null, null, null);
         admit(restart(), f, event("e1", 1));
