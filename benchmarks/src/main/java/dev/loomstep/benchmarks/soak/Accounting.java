@@ -247,12 +247,14 @@ final class Accounting {
      * a duplicate.
      *
      * <p>Both judgments are the devserver's own: they compare the events' {@code received_at}, read from
-     * its clock in the same unit of work that admits the event, and the devserver decides there too (a
-     * held event whose period ended before the next event was admitted starts its run then, whether or
-     * not its timer has run yet). So they hold however slowly a loaded machine runs the driver, the timer
-     * or the writer; the slack around the 1 s period covers only the time between those two clock reads.
-     * (Before the devserver decided at admission, a timer running late under load let the next event
-     * replace a due one: the two "lost" debounces of issue 20.)
+     * its clock in the same unit of work that admits the event, and the devserver decides on that clock
+     * too: the period runs from the admission's instant, and a held event whose period ended before the
+     * next event was admitted starts its run then, whether or not its timer has run yet. So they hold
+     * however slowly a loaded machine runs the driver, the timer or the writer; the slack around the 1 s
+     * period covers only the time between reading {@code received_at} and the admission's instant in
+     * that one unit (saving the event, matching triggers). Issue 20's "lost" debounces were the two ways
+     * the devserver used to count on another clock: a timer running late let the next event replace a due
+     * one, and the period ran from after the key's CEL was compiled (over a second on a cold, loaded JVM).
      */
     private Outcome judgeDebounce(Item item, List<JsonNode> main) {
         int last = 2;
