@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +69,7 @@ class GettingStartedIT {
     void aPlainMainWrittenFromTheReadmeRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
         Files.writeString(project.resolve("pom.xml"), readme.pom());
         for (var f : readme.javaFiles()) {
-            if (!f.source().contains("org.springframework") && !f.source().contains("dev.loomstep.connect")) {
+            if (!f.isTest() && !f.source().contains("org.springframework") && !f.source().contains("dev.loomstep.connect")) {
                 write(project.resolve("src/main/java").resolve(f.path()), f.source());
             }
         }
@@ -154,6 +157,67 @@ class GettingStartedIT {
         assertEquals("hello ada", run.path("output").asText(), run.toString());
         JsonNode app = awaitConnectApp("shop");
         assertEquals("shop-worker-1", app.path("connections").path(0).path("instance_id").asText(), app.toString());
+    }
+
+    @Test
+    void theReadmesTestClassRunsWithLoomstepTestOnJUnit5(@TempDir Path project) throws Exception {
+        assertTheReadmesTestsRunOn("5.12.2", project);
+    }
+
+    @Test
+    void theReadmesTestClassRunsWithLoomstepTestOnJUnit6(@TempDir Path project) throws Exception {
+        assertTheReadmesTestsRunOn("6.1.3", project);
+    }
+
+    /**
+     * The Getting started pom plus the README's test dependencies, with {@code junit-jupiter} at
+     * {@code junit}; its Checkout and CheckoutTest; {@code mvn test} passes and Surefire ran the tests
+     * (not zero: an old Surefire finds no JUnit 5 test and still succeeds) on that JUnit.
+     */
+    void assertTheReadmesTestsRunOn(String junit, Path project) throws Exception {
+        var blocks = readme.blocks("xml");
+        String testDependencies = blocks.stream().filter(b -> b.startsWith("<dependency>") && b.contains("loomstep-test")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README shows the test dependencies: " + blocks));
+        var jupiter = Pattern.compile("(<artifactId>junit-jupiter</artifactId>\\s*<version>)[^<]+(</version>)").matcher(testDependencies);
+        assertTrue(jupiter.find(), "the README's test dependencies pin junit-jupiter:\n" + testDependencies);
+        testDependencies = jupiter.replaceFirst("$1" + junit + "$2");
+        String pom = readme.pom();
+        int end = pom.indexOf("\n  </dependencies>\n") + 1;
+        Files.writeString(project.resolve("pom.xml"), pom.substring(0, end) + testDependencies.indent(4) + pom.substring(end));
+        int tests = 0;
+        for (var f : readme.javaFiles()) {
+            if (f.path().endsWith("/Checkout.java")) {
+                write(project.resolve("src/main/java").resolve(f.path()), f.source());
+            } else if (f.isTest()) {
+                write(project.resolve("src/test/java").resolve(f.path()), f.source());
+                tests++;
+            }
+        }
+        assertEquals(1, tests, "the README's test class");
+
+        String mvn = Path.of(System.getProperty("maven.home"), "bin", "mvn").toString();
+        Process p = new ProcessBuilder(mvn, "-B", "-Dmaven.repo.local=" + System.getProperty("loomstep.localRepository"), "test")
+                .directory(project.toFile()).redirectErrorStream(true).redirectOutput(project.resolve("test.log").toFile()).start();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "mvn test finishes");
+        String log = Files.readString(project.resolve("test.log"));
+        assertEquals(0, p.exitValue(), "mvn test failed on JUnit " + junit + ":\n" + log);
+        // Surefire's summary: "Tests run: 2, Failures: 0, Errors: 0, Skipped: 0" (the last one is the total).
+        Matcher summary = Pattern.compile("Tests run: (\\d+), Failures: (\\d+), Errors: (\\d+), Skipped: (\\d+)\\s*$", Pattern.MULTILINE).matcher(log);
+        String last = null;
+        while (summary.find()) {
+            last = summary.group();
+        }
+        assertTrue(last != null, "no Surefire summary on JUnit " + junit + ":\n" + log);
+        assertEquals("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0", last.strip(), log);
+        // The tests ran on the JUnit the project asked for: loomstep-test did not move it.
+        String classpath;
+        try (var reports = Files.list(project.resolve("target/surefire-reports"))) {
+            Path report = reports.filter(r -> r.getFileName().toString().startsWith("TEST-")).findFirst().orElseThrow();
+            classpath = Files.readString(report);
+        }
+        assertTrue(classpath.contains("junit-jupiter-api-" + junit + ".jar"), "the tests ran on junit-jupiter-api " + junit + ":\n" + classpath);
+        assertEquals(1, Pattern.compile("junit-jupiter-api-[0-9.]+\\.jar").matcher(classpath).results().map(MatchResult::group).distinct().count(),
+                "one junit-jupiter-api on the test class path:\n" + classpath);
     }
 
     /** The app once a worker of it is connected to the devserver's gateway. */

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /** The root README.md's fenced code blocks, by language. */
 record Readme(String text) {
     private static final Pattern FENCE = Pattern.compile("(?m)^```(\\w+)\\n(.*?)^```$", Pattern.DOTALL);
-    private static final Pattern TYPE = Pattern.compile("(?m)^public (?:final )?(?:class|record|interface) (\\w+)");
+    private static final Pattern TYPE = Pattern.compile("(?m)^(?:public )?(?:final )?(?:class|record|interface) (\\w+)");
 
     static Readme load() throws IOException {
         String root = System.getProperty("loomstep.repoRoot", "..");
@@ -39,7 +39,7 @@ record Readme(String text) {
             String pkg = block.substring("package ".length(), block.indexOf(';'));
             Matcher type = TYPE.matcher(block);
             if (!type.find()) {
-                throw new AssertionError("a README source file without a public type:\n" + block);
+                throw new AssertionError("a README source file without a top-level type:\n" + block);
             }
             out.add(new SourceFile(pkg.replace('.', '/') + "/" + type.group(1) + ".java", block));
         }
@@ -57,5 +57,10 @@ record Readme(String text) {
                 .orElseThrow(() -> new AssertionError("the README has no whole pom.xml"));
     }
 
-    record SourceFile(String path, String source) {}
+    record SourceFile(String path, String source) {
+        /** A test class: it belongs under src/test/java. */
+        boolean isTest() {
+            return source.contains("import org.junit.");
+        }
+    }
 }

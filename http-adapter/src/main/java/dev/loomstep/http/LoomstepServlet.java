@@ -50,7 +50,12 @@ public class LoomstepServlet extends HttpServlet {
     }
 
     public LoomstepServlet(Loomstep app, ServeOptions options) {
-        this.endpoint = new SdkEndpoint(app, FRAMEWORK, options);
+        this(new SdkEndpoint(app, FRAMEWORK, options));
+    }
+
+    /** Serves an endpoint that is shared with other code (the Spring Boot starter's sync uses the same one). */
+    public LoomstepServlet(SdkEndpoint endpoint) {
+        this.endpoint = java.util.Objects.requireNonNull(endpoint, "endpoint");
     }
 
     /** The framework-neutral endpoint behind this servlet. */

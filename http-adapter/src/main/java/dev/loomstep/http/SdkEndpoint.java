@@ -108,12 +108,16 @@ public final class SdkEndpoint {
         this.checkpoints = new CheckpointClient(config, client, this.options.apiTimeout());
         if (!config.dev() && primaryKey == null) {
             log.warn("Loomstep app \"{}\" is in cloud mode without a signing key, so every request will be refused with 500: {}",
-                    app.appId(), MISSING_KEY_FIX);
+                    app.appId(), missingKeyFix());
         }
     }
 
     public Loomstep app() {
         return app;
+    }
+
+    private String missingKeyFix() {
+        return options.missingKeyFix() != null ? options.missingKeyFix() : MISSING_KEY_FIX;
     }
 
     public ServeOptions options() {
@@ -129,7 +133,7 @@ public final class SdkEndpoint {
         var turn = new Turn(request, actionOf(request.method()));
         try {
             if (!config.dev() && primaryKey == null) {
-                throw new HttpError(500, "this app is in cloud mode but has no signing key: " + MISSING_KEY_FIX);
+                throw new HttpError(500, "this app is in cloud mode but has no signing key: " + missingKeyFix());
             }
             if (config.dev()) {
                 turn.trusted = true;

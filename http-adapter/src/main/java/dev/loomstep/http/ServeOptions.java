@@ -19,8 +19,12 @@ import java.time.Duration;
  * @param httpClient      the client for outgoing calls to the executor's API (sync); null for a default
  * @param apiTimeout      the time limit of one outgoing call to the executor's API
  * @param clock           the clock signatures are checked against
+ * @param missingKeyFix   what the startup warning and every refusal of an app in cloud mode without a
+ *                        signing key tell the user to do, in the terms of how they configure the app (the
+ *                        Spring Boot starter names its properties); null for the plain-Java advice
  */
-public record ServeOptions(long maxBodyBytes, boolean allowInBandSync, HttpClient httpClient, Duration apiTimeout, Clock clock) {
+public record ServeOptions(long maxBodyBytes, boolean allowInBandSync, HttpClient httpClient, Duration apiTimeout, Clock clock,
+                           String missingKeyFix) {
     public static final long DEFAULT_MAX_BODY_BYTES = 32L << 20;
 
     public ServeOptions {
@@ -37,26 +41,30 @@ public record ServeOptions(long maxBodyBytes, boolean allowInBandSync, HttpClien
     public static ServeOptions defaults() {
         String inBand = System.getenv("INNGEST_ALLOW_IN_BAND_SYNC");
         boolean allow = inBand == null || !(inBand.trim().equals("0") || inBand.trim().equalsIgnoreCase("false"));
-        return new ServeOptions(DEFAULT_MAX_BODY_BYTES, allow, null, Duration.ofSeconds(30), Clock.systemUTC());
+        return new ServeOptions(DEFAULT_MAX_BODY_BYTES, allow, null, Duration.ofSeconds(30), Clock.systemUTC(), null);
     }
 
     public ServeOptions maxBodyBytes(long value) {
-        return new ServeOptions(value, allowInBandSync, httpClient, apiTimeout, clock);
+        return new ServeOptions(value, allowInBandSync, httpClient, apiTimeout, clock, missingKeyFix);
     }
 
     public ServeOptions allowInBandSync(boolean value) {
-        return new ServeOptions(maxBodyBytes, value, httpClient, apiTimeout, clock);
+        return new ServeOptions(maxBodyBytes, value, httpClient, apiTimeout, clock, missingKeyFix);
     }
 
     public ServeOptions httpClient(HttpClient value) {
-        return new ServeOptions(maxBodyBytes, allowInBandSync, value, apiTimeout, clock);
+        return new ServeOptions(maxBodyBytes, allowInBandSync, value, apiTimeout, clock, missingKeyFix);
     }
 
     public ServeOptions apiTimeout(Duration value) {
-        return new ServeOptions(maxBodyBytes, allowInBandSync, httpClient, value, clock);
+        return new ServeOptions(maxBodyBytes, allowInBandSync, httpClient, value, clock, missingKeyFix);
     }
 
     public ServeOptions clock(Clock value) {
-        return new ServeOptions(maxBodyBytes, allowInBandSync, httpClient, apiTimeout, value);
+        return new ServeOptions(maxBodyBytes, allowInBandSync, httpClient, apiTimeout, value, missingKeyFix);
+    }
+
+    public ServeOptions missingKeyFix(String value) {
+        return new ServeOptions(maxBodyBytes, allowInBandSync, httpClient, apiTimeout, clock, value);
     }
 }

@@ -5,8 +5,11 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.http.EventClient;
 import dev.loomstep.http.LoomstepServlet;
+import dev.loomstep.http.SdkEndpoint;
+import dev.loomstep.http.ServeOptions;
 import dev.loomstep.middleware.Middleware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.health.HealthEndpointGroupsPostProcessor;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -91,12 +94,28 @@ public class LoomstepAutoConfiguration {
         return EventClient.of(app.config());
     }
 
+    /** What to do about cloud mode without a signing key, in this starter's terms. */
+    static final String MISSING_KEY_FIX = "for local development set loomstep.dev=true (a dev server at http://localhost:8288) "
+            + "or loomstep.dev-server-url=<its URL> (or INNGEST_DEV=1 in the environment); for Inngest Cloud or a self-hosted "
+            + "server set loomstep.signing-key (or INNGEST_SIGNING_KEY)";
+
+    /**
+     * The endpoint the servlet serves and the sync uses: one, so that its start-up warning (cloud mode
+     * without a signing key) is logged once, naming this starter's properties.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
+    public SdkEndpoint loomstepEndpoint(Loomstep app) {
+        return new SdkEndpoint(app, LoomstepServlet.FRAMEWORK, ServeOptions.defaults().missingKeyFix(MISSING_KEY_FIX));
+    }
+
     /** HTTP serving only: with {@code loomstep.connect.enabled} the worker's connection syncs the app. */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "loomstep.connect", name = "enabled", havingValue = "false", matchIfMissing = true)
-    public LoomstepSync loomstepSync(Loomstep app, LoomstepProperties properties) {
-        return new LoomstepSync(app, properties);
+    public LoomstepSync loomstepSync(SdkEndpoint endpoint, LoomstepProperties properties) {
+        return new LoomstepSync(endpoint, properties);
     }
 
     /**
@@ -110,8 +129,8 @@ public class LoomstepAutoConfiguration {
     static class Servlet {
         @Bean
         @ConditionalOnMissingBean(name = "loomstepServlet")
-        ServletRegistrationBean<LoomstepServlet> loomstepServlet(Loomstep app, LoomstepProperties properties) {
-            var registration = new ServletRegistrationBean<>(new LoomstepServlet(app), properties.servePath());
+        ServletRegistrationBean<LoomstepServlet> loomstepServlet(SdkEndpoint endpoint, LoomstepProperties properties) {
+            var registration = new ServletRegistrationBean<>(new LoomstepServlet(endpoint), properties.servePath());
             registration.setName("loomstep");
             registration.setAsyncSupported(true);
             return registration;
@@ -127,6 +146,12 @@ public class LoomstepAutoConfiguration {
         @ConditionalOnMissingBean(name = "loomstepHealthIndicator")
         HealthIndicator loomstepHealthIndicator(LoomstepSync sync, Loomstep app) {
             return new LoomstepHealthIndicator(sync, app);
+        }
+
+        /** {@code /actuator/health/loomstep} under Boot's defaults too (see {@link LoomstepHealthGroup}). */
+        @Bean
+        static HealthEndpointGroupsPostProcessor loomstepHealthGroup() {
+            return new LoomstepHealthGroup();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.loomstep.spring;
 
 import dev.loomstep.Loomstep;
+import org.springframework.boot.actuate.health.HealthEndpointGroupsPostProcessor;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -37,6 +38,12 @@ public class LoomstepConnectAutoConfiguration {
             @ConditionalOnMissingBean(name = "loomstepHealthIndicator")
             HealthIndicator loomstepHealthIndicator(LoomstepConnectWorker worker, Loomstep app) {
                 return new LoomstepConnectHealthIndicator(worker, app);
+            }
+
+            /** {@code /actuator/health/loomstep} under Boot's defaults too (see {@link LoomstepHealthGroup}). */
+            @Bean
+            static HealthEndpointGroupsPostProcessor loomstepHealthGroup() {
+                return new LoomstepHealthGroup();
             }
         }
     }

@@ -40,10 +40,17 @@ public final class LoomstepSync implements ApplicationListener<ApplicationReadyE
     private volatile State state = new State.NotSynced();
 
     public LoomstepSync(Loomstep app, LoomstepProperties properties) {
-        this.app = app;
+        this(new SdkEndpoint(app, LoomstepServlet.FRAMEWORK, ServeOptions.defaults()), properties);
+    }
+
+    /**
+     * Syncs through {@code endpoint}, the one the servlet serves, so that the synced body matches what a
+     * PUT would give and the endpoint's start-up warnings are logged once.
+     */
+    public LoomstepSync(SdkEndpoint endpoint, LoomstepProperties properties) {
+        this.app = endpoint.app();
         this.properties = properties;
-        // The same configuration the servlet answers with, so the synced body matches what a PUT would give.
-        this.endpoint = new SdkEndpoint(app, LoomstepServlet.FRAMEWORK, ServeOptions.defaults());
+        this.endpoint = endpoint;
     }
 
     @Override

@@ -23,6 +23,7 @@ import dev.loomstep.Trigger;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.EventClient;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.testkit.LogCapture;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -142,7 +143,7 @@ class LoomstepAutoConfigurationTest {
         assertTrue(apps.toString().contains("\"shop\""), apps.toString());
         JsonNode health = get(base() + "/actuator/health/loomstep");
         assertEquals("UP", health.path("status").asText(), health.toString());
-        assertTrue(health.path("details").path("syncedAs").asText().endsWith("/api/inngest"), health.toString());
+        assertTrue(health.path("components").path("loomstep").path("details").path("syncedAs").asText().endsWith("/api/inngest"), health.toString());
     }
 
     @Test
@@ -176,11 +177,70 @@ class LoomstepAutoConfigurationTest {
         spring = start("http://127.0.0.1:" + closedPort);
         JsonNode health = get(base() + "/actuator/health/loomstep");
         assertEquals("DOWN", health.path("status").asText(), health.toString());
-        assertFalse(health.path("details").path("syncError").asText().isBlank(), health.toString());
+        assertFalse(health.path("components").path("loomstep").path("details").path("syncError").asText().isBlank(), health.toString());
         // The endpoint still answers: the executor can sync it later with a PUT.
         var introspection = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/inngest")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, introspection.statusCode(), introspection.body());
         assertEquals(1, Json.mapper().readTree(introspection.body()).path("function_count").asInt(), introspection.body());
+    }
+
+    /** Spring Boot's defaults: no management.* property at all, as in a new project with actuator. */
+    ConfigurableApplicationContext startWithBootsDefaults(String devServerUrl) {
+        return new SpringApplicationBuilder(ShopApp.class).properties("server.port=0", "loomstep.app-id=shop",
+                "loomstep.dev-server-url=" + devServerUrl).run();
+    }
+
+    @Test
+    void underBootsDefaultsTheAppsHealthIsAtActuatorHealthLoomstepWithItsStatusAlone() throws Exception {
+        spring = startWithBootsDefaults(dev.url());
+        var health = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/actuator/health/loomstep")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals("{\"status\":\"UP\"}", health.body(), "the status; details only where the health endpoint shows them");
+        var all = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("{\"status\":\"UP\",\"groups\":[\"loomstep\"]}", all.body(), "the overall health as Boot shows it by default: no component, the group named");
+    }
+
+    @Test
+    void underBootsDefaultsAFailedSyncIsDownWith503ForProbesAndLoadBalancers() throws Exception {
+        int closedPort;
+        try (var socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        spring = startWithBootsDefaults("http://127.0.0.1:" + closedPort);
+        var health = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/actuator/health/loomstep")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, health.statusCode(), health.body());
+        assertEquals("{\"status\":\"DOWN\"}", health.body());
+    }
+
+    @Test
+    void anAppInCloudModeWithoutASigningKeyIsWarnedAboutOnceInTheStartersTerms() throws Exception {
+        int closedPort;
+        try (var socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        // Boot would reset logback (and detach the capture) while it starts.
+        String loggingSystem = System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+        try (var log = LogCapture.attach("dev.loomstep")) {
+            spring = new SpringApplicationBuilder(ShopApp.class).properties("server.port=0", "loomstep.app-id=shop", "loomstep.dev=false",
+                    "loomstep.base-url=http://127.0.0.1:" + closedPort, "loomstep.sync-on-startup=false").run();
+            var warnings = log.at("WARN");
+            assertEquals(1, warnings.size(), warnings.toString());
+            String warning = warnings.get(0).message();
+            assertTrue(warning.contains("in cloud mode without a signing key"), warning);
+            assertTrue(warning.contains("set loomstep.dev=true") && warning.contains("loomstep.dev-server-url")
+                    && warning.contains("loomstep.signing-key"), "names the starter's properties: " + warning);
+            assertFalse(warning.contains("Loomstep.builder"), "no advice for plain Java: " + warning);
+
+            var refused = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/inngest")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("loomstep.dev=true"), refused.body());
+        } finally {
+            if (loggingSystem == null) {
+                System.clearProperty("org.springframework.boot.logging.LoggingSystem");
+            } else {
+                System.setProperty("org.springframework.boot.logging.LoggingSystem", loggingSystem);
+            }
+        }
     }
 
     String base() {

@@ -181,22 +181,22 @@ class LoomstepConnectAutoConfigurationTest {
         spring = start(WebApplicationType.SERVLET, devUrl, "loomstep.connect.connect-timeout=1s");
         String base = "http://127.0.0.1:" + ((WebServerApplicationContext) spring).getWebServer().getPort();
 
-        JsonNode down = awaitHealth(base, h -> h.path("details").has("connectError"));
+        JsonNode down = awaitHealth(base, h -> h.path("components").path("loomstep").path("details").has("connectError"));
         assertEquals("DOWN", down.path("status").asText(), down.toString());
-        assertEquals("connect", down.path("details").path("servedBy").asText(), down.toString());
+        assertEquals("connect", down.path("components").path("loomstep").path("details").path("servedBy").asText(), down.toString());
         var endpoint = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/inngest")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, endpoint.statusCode(), "Connect replaces the HTTP endpoint: " + endpoint.body());
 
         // The gateway comes up after the app: the worker's next try connects.
         dev = DevServer.builder().port(port).connectPort(0).inMemory().start();
         JsonNode up = awaitHealth(base, h -> "UP".equals(h.path("status").asText()));
-        assertEquals("ACTIVE", up.path("details").path("state").asText(), up.toString());
-        assertFalse(up.path("details").has("connectError"), up.toString());
+        assertEquals("ACTIVE", up.path("components").path("loomstep").path("details").path("state").asText(), up.toString());
+        assertFalse(up.path("components").path("loomstep").path("details").has("connectError"), up.toString());
 
         dev.close();
         dev = null;
         JsonNode lost = awaitHealth(base, h -> "DOWN".equals(h.path("status").asText()));
-        assertEquals("RECONNECTING", lost.path("details").path("state").asText(), lost.toString());
+        assertEquals("RECONNECTING", lost.path("components").path("loomstep").path("details").path("state").asText(), lost.toString());
     }
 
     @Test

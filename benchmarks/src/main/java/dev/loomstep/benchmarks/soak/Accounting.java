@@ -245,6 +245,16 @@ final class Accounting {
      * (the sender retries across a dead devserver, so a burst can be split in time): that run's debounce
      * had legitimately fired, and when the gap is clearly longer (1.5 s) that run is due. Any other run is
      * a duplicate.
+     *
+     * <p>Both judgments are the devserver's own: they compare the events' {@code received_at}, read from
+     * its clock in the same unit of work that admits the event, and the devserver decides on that clock
+     * too: the period runs from the admission's instant, and a held event whose period ended before the
+     * next event was admitted starts its run then, whether or not its timer has run yet. So they hold
+     * however slowly a loaded machine runs the driver, the timer or the writer; the slack around the 1 s
+     * period covers only the time between reading {@code received_at} and the admission's instant in
+     * that one unit (saving the event, matching triggers). Issue 20's "lost" debounces were the two ways
+     * the devserver used to count on another clock: a timer running late let the next event replace a due
+     * one, and the period ran from after the key's CEL was compiled (over a second on a cold, loaded JVM).
      */
     private Outcome judgeDebounce(Item item, List<JsonNode> main) {
         int last = 2;
@@ -282,7 +292,7 @@ final class Accounting {
     }
 
     private static final long DEBOUNCE_PERIOD_MS = 900; // SoakApp's 1 s debounce, less clock slack
-    /** A gap after which the debounce had surely fired (the devserver's timer granularity included). */
+    /** A gap after which the held event's run is surely due (the clock reads of one unit apart). */
     private static final long DEBOUNCE_FIRED_MS = 1_500;
 
     /** Which of the item's events started the run (-1 when none of them). */

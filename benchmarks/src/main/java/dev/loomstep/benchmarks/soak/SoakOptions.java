@@ -59,7 +59,7 @@ final class SoakOptions {
               --app-kills N            SIGKILLs of the SDK app (default 20)
               --outage-seconds S       the app is away this long once (default 60; 0 = never)
               --idempotency-spread-seconds S  (default 20)
-              --settle-seconds S       wait at most S for every run to end afterwards (default 300)
+              --settle-seconds S       afterwards, wait for every run to end while something moves; give up after S with nothing moving (default 300)
               --seed N                 randomness: which kinds, when, which kills (default 1)
               --checkpointing on|off   the app's checkpointing (default on)
               --retry-delay-scale F    the devserver's (default 0.2: the first retry 3–9 s later, past an app restart; 8 retries outlast a 60 s outage)

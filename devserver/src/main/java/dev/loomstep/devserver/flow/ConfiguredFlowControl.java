@@ -154,7 +154,7 @@ public final class ConfiguredFlowControl implements FlowControl, AutoCloseable {
         // An invocation waits for its run: it is never held back by debounce or batching.
         boolean invoked = "inngest/function.invoked".equals(first.name());
         if (config.debounce() != null && !invoked) {
-            return held.debounce(fnId, config.debounce(), event);
+            return held.debounce(fnId, config.debounce(), event, now);
         }
         if (config.batchEvents() != null && !invoked && events.size() == 1) {
             Optional<Admission> batched = held.batch(fnId, config.batchEvents(), event);

@@ -22,8 +22,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * after the first held event, so a steady stream still runs now and then. As in Inngest, an event
  * whose {@code ts} is older than the held event's does not replace it.
  *
- * <p>Pure bookkeeping: the caller offers events with {@link #offer}, asks {@link #nextDue()} when to
- * wake up, and then starts a run for each {@link Pending} that {@link #takeDue()} hands over.
+ * <p>Pure bookkeeping: the caller offers events with {@link #offer} (first starting the run of the
+ * key's held event if {@link #takeDueFor} finds it due: its period is over, whether or not the timer
+ * has run), asks {@link #nextDue()} when to wake up, and then starts a run for each {@link Pending}
+ * that {@link #takeDue()} hands over.
  *
  * <pre>{@code
  * debouncer.offer(fnId, fn.debounce(), eventJson);
@@ -60,9 +62,17 @@ public final class Debouncer {
      * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
      */
     public Pending offer(String functionId, Debounce config, JsonNode event) {
+        return offer(functionId, config, event, clock.instant());
+    }
+
+    /**
+     * {@link #offer(String, Debounce, JsonNode)} for an event admitted at {@code now}: the period runs from
+     * the admission, not from when this bookkeeping got to it (compiling the key's expression on a cold,
+     * loaded JVM took over a second in the soak).
+     */
+    public Pending offer(String functionId, Debounce config, JsonNode event, Instant now) {
         validate(config);
         String key = FlowKeys.scoped(functionId, config.key(), event);
-        Instant now = clock.instant();
         lock.lock();
         try {
             Pending held = byKey.get(key);
@@ -80,6 +90,36 @@ public final class Debouncer {
             Pending next = new Pending(functionId, key, event, firstAt, fireAt);
             byKey.put(key, next);
             return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes and returns the debounce held for {@code event}'s key when it is already due: its period
+     * ended before this event came, so its run must start (the caller starts it before offering the
+     * event, which then opens the key's next debounce). Without this, an event that came after the
+     * period but before the timer ran (late on a loaded machine, or not yet run after a restart)
+     * replaced the held one, and the run it was due was never started.
+     *
+     * @throws IllegalArgumentException when the config is invalid (see {@link #validate})
+     */
+    public Optional<Pending> takeDueFor(String functionId, Debounce config, JsonNode event) {
+        return takeDueFor(functionId, config, event, clock.instant());
+    }
+
+    /** {@link #takeDueFor(String, Debounce, JsonNode)} for an event admitted at {@code now}. */
+    public Optional<Pending> takeDueFor(String functionId, Debounce config, JsonNode event, Instant now) {
+        validate(config);
+        String key = FlowKeys.scoped(functionId, config.key(), event);
+        lock.lock();
+        try {
+            Pending held = byKey.get(key);
+            if (held == null || held.fireAt().isAfter(now)) {
+                return Optional.empty();
+            }
+            byKey.remove(key);
+            return Optional.of(held);
         } finally {
             lock.unlock();
         }

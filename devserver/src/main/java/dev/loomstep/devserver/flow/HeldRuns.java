@@ -63,9 +63,22 @@ final class HeldRuns {
         return out;
     }
 
-    /** Holds the event as its key's last; its run starts once the period is quiet. */
-    Admission debounce(String fnId, Debounce config, JsonNode event) {
-        Debouncer.Pending pending = debouncer.offer(fnId, config, event);
+    /**
+     * Holds the event as its key's last; its run starts once the period is quiet, counted from {@code now},
+     * the event's admission.
+     */
+    Admission debounce(String fnId, Debounce config, JsonNode event, Instant now) {
+        // The key's held event is due when its period ended before this event came, though the timer has
+        // not started its run yet (late under load, or not yet run after a restart): its run starts now, in
+        // this event's unit, and this event opens the key's next debounce. Replacing it lost that run.
+        debouncer.takeDueFor(fnId, config, event, now).ifPresent(due -> {
+            if (journal.store() == null) {
+                startHeld(due.functionId(), List.of(due.event()));
+            } else {
+                startCommitted(HeldEvents.DEBOUNCE, due.key(), due.functionId());
+            }
+        });
+        Debouncer.Pending pending = debouncer.offer(fnId, config, event, now);
         journal.hold(new HeldEvents(HeldEvents.DEBOUNCE, pending.key(), fnId, List.of(pending.event()),
                 pending.firstAt().toEpochMilli(), pending.fireAt().toEpochMilli()));
         wakeAt(pending.fireAt());

@@ -105,6 +105,41 @@ class ConfiguredFlowControlRestoreTest {
     }
 
     @Test
+    void anEventAfterThePeriodStartsTheHeldEventsRunEvenWhenTheTimerHasNotRunYet() {
+        // The flow timer waits real time (10 s here) while the test moves the clock: as on a loaded machine,
+        // the period is over but the timer has not started the run when the next event comes.
+        FunctionRecord f = fn(null, null, Debounce.of(Duration.ofSeconds(10)), null, null, null, null);
+        var flow = restart();
+        admit(flow, f, event("e1", 1));
+        clock.advance(Duration.ofSeconds(10));
+        assertTrue(started.isEmpty(), "the timer has not run: " + started);
+
+        assertInstanceOf(Admission.Held.class, admit(flow, f, event("e2", 2)));
+
+        assertEquals(List.of("app-f: e1"), started, "e1 was held alone for the whole period: its run starts, in e2's unit");
+        assertEquals(List.of("e2"), store.heldEvents().stream().flatMap(h -> h.events().stream()).map(e -> e.get("id").asText()).toList());
+        List<FlowControl.Held> held = flow.held("app-f");
+        assertEquals(List.of("e2"), held.get(0).eventIds());
+        assertEquals(clock.instant().plus(Duration.ofSeconds(10)), held.get(0).dueAt(), "e2 opens the next debounce");
+        restart();
+        assertEquals(List.of("app-f: e1"), started, "nothing of e1 is left to start again");
+    }
+
+    @Test
+    void theDebouncePeriodRunsFromTheEventsAdmissionHoweverLongTheBookkeepingTook() {
+        FunctionRecord f = fn(null, null, Debounce.of(Duration.ofSeconds(10)), null, null, null, null);
+        var flow = restart();
+        Instant admitted = clock.instant();
+        clock.advance(Duration.ofMillis(1500)); // e.g. the key's expression compiled on a cold, loaded JVM
+        store.tx(() -> flow.admit(f, List.of(event("e1", 1)), admitted));
+        assertEquals(admitted.plus(Duration.ofSeconds(10)), flow.held("app-f").get(0).dueAt());
+
+        clock.set(admitted.plus(Duration.ofSeconds(10)));
+        store.tx(() -> flow.admit(f, List.of(event("e2", 2)), clock.instant()));
+        assertEquals(List.of("app-f: e1"), started, "the period after e1's admission was quiet");
+    }
+
+    @Test
     void aDebounceNotYetDueIsHeldAgainUntilTheSameTime() {
         FunctionRecord f = fn(null, null, Debounce.of(Duration.ofSeconds(10)), null, null, null, null);
         admit(restart(), f, event("e1", 1));

@@ -46,6 +46,24 @@ class DebouncerTest {
     }
 
     @Test
+    void aHeldEventWhosePeriodIsOverIsHandedOverToTheNextEventOfItsKeyNotReplacedByIt() {
+        Debounce perUser = new Debounce(Duration.ofSeconds(10), "event.data.user_id", null);
+        debouncer.offer("fn", perUser, event("u", 1));
+        debouncer.offer("fn", perUser, event("other", 1));
+        clock.advance(Duration.ofSeconds(9));
+        assertEquals(Optional.empty(), debouncer.takeDueFor("fn", perUser, event("u", 2)), "not due yet: the event replaces it");
+
+        clock.advance(Duration.ofSeconds(1)); // the period is over; the timer has not taken it (late, under load)
+        Optional<Debouncer.Pending> due = debouncer.takeDueFor("fn", perUser, event("u", 2));
+        assertEquals(1, due.orElseThrow().event().path("data").path("seq").asInt());
+        assertEquals(Optional.empty(), debouncer.takeDueFor("fn", perUser, event("u", 3)), "handed over once");
+        Debouncer.Pending next = debouncer.offer("fn", perUser, event("u", 2));
+        assertEquals(clock.instant(), next.firstAt(), "the event opens the key's next debounce");
+        assertEquals(List.of("other"), debouncer.takeDue().stream().map(p -> p.event().path("data").path("user_id").asText()).toList(),
+                "other keys are untouched");
+    }
+
+    @Test
     void timeoutCapsTheTotalDelayOfASteadyStream() {
         Debounce capped = new Debounce(Duration.ofSeconds(10), null, Duration.ofSeconds(15));
         debouncer.offer("fn", capped, event("u", 1));
