@@ -63,7 +63,7 @@ public final class Checkpointing {
     /**
      * Loomstep's default: the official SDK's {@code bufferedSteps(1)}, no {@code maxInterval} and
      * {@code maxRuntime(10 s)}, with {@code runAhead(16)}: the run keeps executing while a checkpoint is
-     * in flight, and what piled up meanwhile leaves in the next checkpoint or with the answer; and
+     * in flight, and what piled up meanwhile leaves in the next checkpoint; and
      * {@code parallelSteps(1000)}: a fan-out's branch steps run side by side in the request that found them.
      */
     public static Checkpointing defaults() {
@@ -122,7 +122,7 @@ public final class Checkpointing {
      * buffering up to {@code n} steps that go out together as soon as the checkpoint in flight is
      * acknowledged (or with the request's answer): fewer round trips per run, at the price of up to
      * {@code n} more steps a crash or a stale dispatch can make run again. The run never answers, sleeps
-     * or waits before every step it reports is acknowledged or in its answer.
+     * or waits before every step it reports is acknowledged.
      */
     public int runAhead() {
         return runAhead;

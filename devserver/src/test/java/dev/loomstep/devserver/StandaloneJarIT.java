@@ -80,6 +80,24 @@ class StandaloneJarIT {
     }
 
     @Test
+    void theStoreQueueNeedsNoSunMiscUnsafeOnNewJdks() throws Exception {
+        // java -jar as a user types it, without ./loom's --sun-misc-unsafe-memory-access=allow: JDK 24+ names
+        // every library that calls sun.misc.Unsafe, and JCTools' Unsafe queues did on the first event.
+        Path err = dir.resolve("stderr-plain.log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        devserver = new ProcessBuilder(List.of(java, "-jar", StandaloneJar.path().toString(), "--port", "0", "--in-memory"))
+                .redirectError(err.toFile())
+                .start();
+        Matcher m = START_LINE.matcher(startLine(devserver, err));
+        assertTrue(m.matches());
+        new Api(m.group(1)).send("jar/unsafe", Map.of("ok", true));
+        devserver.destroy();
+        assertTrue(devserver.waitFor(15, TimeUnit.SECONDS));
+        String log = Files.readString(err);
+        assertTrue(!log.contains("org.jctools"), log);
+    }
+
+    @Test
     void startsOnAFreePortAnswersAndStopsOnSigterm() throws Exception {
         Path err = dir.resolve("stderr.log");
         devserver = new ProcessBuilder(StandaloneJar.command(List.of(), List.of("--port", "0", "--in-memory")))

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ final class Writer implements AutoCloseable {
 
     private final Connection connection;
     private final Statement control;
-    private final MpscUnboundedArrayQueue<Unit<?>> pending = new MpscUnboundedArrayQueue<>(1024);
+    private final MpscUnboundedAtomicArrayQueue<Unit<?>> pending = new MpscUnboundedAtomicArrayQueue<>(1024);
     private final Thread thread;
     /**
      * The thread that holds the writer role (the writer thread or a lone caller), null when free, or

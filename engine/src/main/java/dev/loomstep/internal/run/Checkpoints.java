@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +41,6 @@ final class Checkpoints {
     static final String RUN_COMPLETE_ID = StepIds.sha1Hex("complete");
     /** The most steps one checkpoint carries: a fan-out's results leave in batches of at most this many. */
     static final int MAX_BATCH = 500;
-    /**
-     * The most buffered steps an answer carries beside {@code RunComplete} (a run-ahead buffer's worth);
-     * more, as a fan-out can leave, go out in a checkpoint first, so the answer stays small for the executor.
-     */
-    private static final int MAX_ANSWERED_STEPS = 16;
 
     private final CheckpointApi api;
     private final Checkpointing options;
@@ -65,8 +60,11 @@ final class Checkpoints {
     private CompletableFuture<Void> inFlight;
     private Throwable failure;
 
-    /** Results of branch steps run side by side, from their threads, until the fan-out closes. */
-    private final MpscUnboundedXaddArrayQueue<WireOp> arrived = new MpscUnboundedXaddArrayQueue<>(256);
+    /**
+     * Results of branch steps run side by side, from their threads, until the fan-out closes. JCTools'
+     * atomic flavour: its Unsafe one would make every app on JDK 24+ print sun.misc.Unsafe warnings.
+     */
+    private final MpscUnboundedAtomicArrayQueue<WireOp> arrived = new MpscUnboundedAtomicArrayQueue<>(256);
     /** Held by the one thread that touches this object's state while a fan-out is open. */
     private final ReentrantLock fanOutLock = new ReentrantLock();
     private volatile boolean fanOutOpen;
@@ -206,10 +204,12 @@ final class Checkpoints {
         return failure == null ? classic : fallback(null);
     }
 
-    /** The answer when the function returned {@code data}: the unsent steps and {@code RunComplete}. */
+    /** The answer when the function returned {@code data}: {@code RunComplete}, once every step is acknowledged. */
     CallResult complete(JsonNode data) {
-        int answerable = Math.max(MAX_ANSWERED_STEPS, options.runAhead() + options.bufferedSteps());
-        while (failure == null && buffer.size() > answerable) {
+        // RunComplete travels alone: the Inngest executor takes several ops in one answer for a parallel
+        // plan and queues a discovery call for each StepRun while RunComplete finalizes the run, so those
+        // calls later fail against a finished run. The buffered steps are checkpointed first.
+        while (failure == null && !buffer.isEmpty()) {
             send();
         }
         awaitInFlight();
@@ -220,10 +220,7 @@ final class Checkpoints {
         if (failure != null) {
             return fallback(done);
         }
-        var ops = new ArrayList<WireOp>(buffer.size() + 1);
-        ops.addAll(buffer);
-        ops.add(done);
-        return new CallResult(206, Json.toBytes(ops), false, null, false);
+        return new CallResult(206, Json.toBytes(List.of(done)), false, null, false);
     }
 
     private CallResult fallback(WireOp last) {
