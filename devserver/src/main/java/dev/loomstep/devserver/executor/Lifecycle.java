@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import dev.loomstep.internal.RunLines;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
+    /**
+     * Run starts and completions are logged one by one up to ten a second each; past that, one summary line
+     * a second (the runs are all in the REST API and the UI). Failures are always logged.
+     */
+    private static final RunLines STARTED = new RunLines(10, n -> LOG.info(
+            "{} more runs started in the last second (one line each resumes below 10 a second)", n));
+    private static final RunLines COMPLETED = new RunLines(10, n -> LOG.info(
+            "{} more runs completed in the last second (one line each resumes below 10 a second; failures are always logged)", n));
 
     public static final String INVOKED = "inngest/function.invoked";
     public static final String FINISHED = "inngest/function.finished";
@@ -192,7 +201,9 @@ public final class Lifecycle {
         store.insertRun(run);
         enqueue(runId, Kind.DISCOVER, null, 0, at.toEpochMilli(), null);
         policies.flowControl().runCreated(fn, run);
-        LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
+        if (STARTED.allow()) {
+            LOG.info("run {} of {} started by {} ({})", runId, fn.id(), events.get(0).name(), events.get(0).id());
+        }
         return runId;
     }
 
@@ -340,7 +351,7 @@ public final class Lifecycle {
             }
             if (status == RunStatus.Failed) {
                 LOG.info("run {} of {} failed: {}: {}", runId, run.functionId(), error.name(), error.message());
-            } else if (status == RunStatus.Completed) {
+            } else if (status == RunStatus.Completed && COMPLETED.allow()) {
                 LOG.info("run {} of {} completed", runId, run.functionId());
             }
             if (run.invoker() != null) {

@@ -1,6 +1,7 @@
 package dev.loomstep.internal.run;
 
 import dev.loomstep.StepFailedException;
+import dev.loomstep.internal.RunLines;
 import dev.loomstep.middleware.LoggingMiddleware;
 import dev.loomstep.middleware.StepInfo;
 import dev.loomstep.protocol.CallResult;
@@ -13,7 +14,8 @@ import org.slf4j.MDC;
 /**
  * What the app's own log says about its runs, through SLF4J logger {@code dev.loomstep.run}: a WARN
  * with the stack for each attempt in which a step or the function threw, an INFO when a function
- * completes or fails for good, and nothing else. While a line is logged the MDC holds {@code run_id},
+ * completes or fails for good, and nothing else. Completions past ten a second are summed up in one
+ * line a second ({@link RunLines}). While a line is logged the MDC holds {@code run_id},
  * {@code fn_id}, {@code step_id} (for a step) and {@code attempt} (counting from 1).
  *
  * <p>Attempts are counted per step, as in Inngest: the executor's attempt number restarts at 0 once a
@@ -28,6 +30,18 @@ import org.slf4j.MDC;
 final class RunLog {
     static final Logger LOG = LoggerFactory.getLogger("dev.loomstep.run");
     static final String ATTEMPT = "attempt";
+    /** Completions are logged one by one up to ten a second; past that, one summary line a second. */
+    private static volatile RunLines completed = newBudget();
+
+    private static RunLines newBudget() {
+        return new RunLines(10, n -> LOG.info(
+                "{} more runs completed in the last second (one line each resumes below 10 a second; failures are always logged)", n));
+    }
+
+    /** A fresh budget, for tests that read the line of one run after other runs in the same second. */
+    static void resetBudget() {
+        completed = newBudget();
+    }
 
     private RunLog() {}
 
@@ -50,6 +64,9 @@ final class RunLog {
         String[] saved = enter(input, null);
         try {
             if (error == null) {
+                if (!LOG.isInfoEnabled() || !completed.allow()) {
+                    return result;
+                }
                 LOG.info("run {} of {} completed; its last call was {} (attempts are counted per step, so earlier steps' retries are not in this number)",
                         input.runId(), input.functionId(), attempt(input, maxAttempts));
                 return result;

@@ -86,6 +86,7 @@ class RunLogTest {
 
     @Test
     void aCompletedRunLogsOneInfoLine() {
+        RunLog.resetBudget(); // other tests' runs in this JVM may have used this second's lines
         call((in, step) -> step.run("a", Integer.class, () -> 1), request().memo("a", 1).maxAttempts(4));
         List<Line> lines = log.lines();
         assertEquals(1, lines.size(), lines.toString());
@@ -93,6 +94,23 @@ class RunLogTest {
         assertEquals("run 01RUN of app-f completed; its last call was attempt 1 of 4 (attempts are counted per step, "
                 + "so earlier steps' retries are not in this number)", lines.get(0).message());
         assertEquals("01RUN", lines.get(0).mdc().get("run_id"));
+    }
+
+    @Test
+    void pastTenCompletionsASecondTheRestAreOneSummaryLine() throws Exception {
+        RunLog.resetBudget();
+        for (int i = 0; i < 25; i++) {
+            call((in, step) -> step.run("a", Integer.class, () -> 1), request().memo("a", 1).maxAttempts(4));
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (log.lines().stream().noneMatch(l -> l.message().contains("more runs completed")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<Line> lines = log.lines();
+        long each = lines.stream().filter(l -> l.message().startsWith("run 01RUN of app-f completed")).count();
+        assertTrue(each >= 1 && each <= 10, "at most ten lines one by one in a second: " + each);
+        assertTrue(lines.stream().anyMatch(l -> l.message().equals((25 - each) + " more runs completed in the last second "
+                + "(one line each resumes below 10 a second; failures are always logged)")), lines.toString());
     }
 
     @Test
