@@ -240,7 +240,7 @@ public final class E2eDriver {
                 }
             }
             case DEVSERVER -> {
-                HttpResponse<byte[]> sent = http.send(HttpRequest.newBuilder(URI.create(url + "/e/bench"))
+                HttpResponse<byte[]> sent = http.send(HttpRequest.newBuilder(URI.create(url + "/e/bench")).timeout(Duration.ofSeconds(60))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(fanout > 0 ? "{\"name\":\"bench/fanout\",\"data\":{\"n\":" + fanout + "}}"
                                 : "{\"name\":\"bench/run\",\"data\":{}}")).build(),
@@ -248,12 +248,25 @@ public final class E2eDriver {
                 check(sent, "sending the event");
                 String event = Json.mapper().readTree(sent.body()).path("ids").path(0).asText();
                 long deadline = System.nanoTime() + runDeadline.toNanos();
+                int unanswered = 0;
                 while (true) {
                     long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
                     long wait = Math.min(LONG_POLL.toSeconds(), left);
-                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/events/" + event
-                            + "/runs/ended?timeout=" + wait + "s")).timeout(Duration.ofSeconds(wait + 30)).build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<byte[]> r;
+                    try {
+                        r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/events/" + event
+                                + "/runs/ended?timeout=" + wait + "s")).timeout(Duration.ofSeconds(wait + 30)).build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                    } catch (java.net.http.HttpTimeoutException e) {
+                        // A devserver busy with a huge run may answer its long poll late: ask again until the run's deadline.
+                        unanswered++;
+                        if (System.nanoTime() >= deadline) {
+                            throw new IllegalStateException("the run of event " + event + " did not end within " + runDeadline.toSeconds()
+                                    + " s (the devserver left " + unanswered + " long poll(s) of " + LONG_POLL.toSeconds()
+                                    + " s unanswered for 30 s more)", e);
+                        }
+                        continue;
+                    }
                     check(r, "waiting for the run's end");
                     JsonNode runs = Json.mapper().readTree(r.body()).path("data");
                     if (runs.size() != 1) {
@@ -271,7 +284,8 @@ public final class E2eDriver {
                         throw new IllegalStateException("run " + run.path("run_id").asText() + " ended " + status + ": " + run.path("error"));
                     }
                     if (System.nanoTime() >= deadline) {
-                        throw new IllegalStateException("run " + run.path("run_id").asText() + " did not end within " + runDeadline.toSeconds() + " s");
+                        throw new IllegalStateException("run " + run.path("run_id").asText() + " did not end within " + runDeadline.toSeconds() + " s"
+                                + (unanswered == 0 ? "" : " (the devserver left " + unanswered + " long poll(s) unanswered for 30 s past their timeout)"));
                     }
                 }
             }
