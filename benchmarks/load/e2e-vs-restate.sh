@@ -38,52 +38,9 @@ for s in ${systems//,/ }; do
 done
 want() { [[ ",$systems," == *",$1,"* ]]; }
 
-out=target/results; mkdir -p "$out"
+out=target/results logs=e2e prog=e2e-vs-restate needs="$(want js && echo js || true) $(want restate && echo restate || true)"
+. load/e2e-lib.sh
 tsv=$out/e2e-vs-restate.tsv; : > "$tsv"
-command -v node >/dev/null || die "node not found (Node.js 20+ runs the JS SDK app and installs restate-server)"
-command -v npm >/dev/null || die "npm not found"
-command -v curl >/dev/null || die "curl not found"
-restate_bin=restate/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server
-if want js && [ ! -d ../testkit/js-peer/node_modules/inngest ]; then
-  (cd ../testkit/js-peer && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of the JS SDK peer failed"
-fi
-if want restate && [ ! -x "$restate_bin" ]; then
-  (cd restate && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci of restate-server failed"
-  [ -x "$restate_bin" ] || die "$restate_bin is missing after npm ci (the package is for linux-x64 only)"
-fi
-
-echo "== building" >&2
-../loom mvn -B -q -pl benchmarks -am package -DskipTests || die "the Loomstep build failed"
-if want restate; then
-  ../loom mvn -B -q -f "$PWD/restate/pom.xml" package || die "the Restate service's build failed (restate/pom.xml)"
-fi
-java_home=$(../loom mvn -B -v 2>/dev/null | sed -n 's/.*runtime: //p')
-java="$java_home/bin/java"
-[ -x "$java" ] || die "no JDK found through ../loom"
-devserver_jar=../devserver/target/devserver.jar
-[ -f "$devserver_jar" ] || die "$devserver_jar was not built"
-quiet=(-Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-
-tmp=$(mktemp -d -t e2e-vs-restate.XXXXXX)
-pids=()
-stop_all() { # stops every process this script started, and waits for them
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-trap 'stop_all; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-ready_line() { # $1 = log, $2 = pid, $3 = regex of the ready line (sed, group 1 = URL), $4 = what; waits up to 60 s
-  for _ in $(seq 600); do
-    url=$(sed -n "s/$3/\1/p" "$1" | head -1)
-    [ -n "$url" ] && { echo "$url"; return; }
-    kill -0 "$2" 2>/dev/null || { tail -20 "$1" >&2; die "$4 exited before it was ready (log: $1)"; }
-    sleep 0.1
-  done
-  tail -20 "$1" >&2; die "$4 was not ready within 60 s (log: $1)"
-}
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 driver() { # $1 = system name, then --target ...
   local name=$1; shift
@@ -93,18 +50,9 @@ driver() { # $1 = system name, then --target ...
     || die "the load driver failed on $name"
 }
 
-devserver() { # $1 = name; starts a fresh devserver with SQLite on disk in the temp dir; sets dev_url
-  "$java" --enable-native-access=ALL-UNNAMED "${quiet[@]}" -jar "$devserver_jar" --port 0 --db "$tmp/$1.db" > "$out/e2e-devserver-$1.log" 2>&1 &
-  pids+=($!)
-  dev_url=$(ready_line "$out/e2e-devserver-$1.log" "$!" '^Loomstep devserver listening on \([^ ]*\) .*' "the devserver ($1)") || exit 1
-}
-
 loomstep() { # $1 = classic|checkpointing|ahead|connect
-  devserver "$1"
-  "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev "$dev_url" --mode "$1" --steps "$steps" \
-    > "$out/e2e-app-$1.log" 2>&1 &
-  pids+=($!)
-  ready_line "$out/e2e-app-$1.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($1)" >/dev/null || exit 1
+  start_devserver "$1"
+  start_loomstep_app "$1" --steps "$steps"
   local name
   case "$1" in ahead) name="default (checkpointing, runAhead 16)" ;; checkpointing) name="checkpointing, jsDefaults" ;;
     connect) name="default over Connect" ;; *) name=$1 ;; esac
@@ -113,49 +61,18 @@ loomstep() { # $1 = classic|checkpointing|ahead|connect
 }
 
 js() {
-  devserver js
-  NODE_PATH=../testkit/js-peer/node_modules node load/js-e2e-app.js --dev "$dev_url" --steps "$steps" > "$out/e2e-app-js.log" 2>&1 &
-  pids+=($!)
-  ready_line "$out/e2e-app-js.log" "$!" '^js-app ready \([^ ]*\).*' "the JS SDK app" >/dev/null || exit 1
+  start_devserver js
+  start_js_app --steps "$steps"
   driver "$js_name" --target devserver "$dev_url"
   stop_all
 }
 
 restate() {
-  local ingress admin node data=$tmp/restate-data
-  ingress=$(free_port); admin=$(free_port); node=$(free_port)
-  RESTATE_INGRESS__BIND_ADDRESS=127.0.0.1:$ingress RESTATE_ADMIN__BIND_ADDRESS=127.0.0.1:$admin RESTATE_BIND_ADDRESS=127.0.0.1:$node \
-    RESTATE_LOG_FILTER=warn "$restate_bin" --no-logo --listen-mode tcp --node-name bench --base-dir "$data" \
-    > "$out/e2e-restate-server.log" 2>&1 &
-  pids+=($!)
-  local server=$!
-  for i in $(seq 600); do
-    curl -sf "http://127.0.0.1:$admin/health" >/dev/null && break
-    kill -0 "$server" 2>/dev/null || { tail -20 "$out/e2e-restate-server.log" >&2; die "restate-server exited at start"; }
-    [ "$i" = 600 ] && die "restate-server's admin API was not up within 60 s (log: $out/e2e-restate-server.log)"
-    sleep 0.1
-  done
-  "$java" -cp "restate/target/classes:restate/target/lib/*" dev.loomstep.benchmarks.restate.StepsService --steps "$steps" \
-    > "$out/e2e-restate-service.log" 2>&1 &
-  pids+=($!)
-  local service
-  service=$(ready_line "$out/e2e-restate-service.log" "$!" '^restate-service ready \([^ ]*\).*' "the Restate service") || exit 1
-  curl -sf -X POST "http://127.0.0.1:$admin/deployments" -H 'content-type: application/json' -d "{\"uri\":\"$service\"}" \
-    > "$out/e2e-restate-deployment.json" || die "registering $service with Restate's admin API failed"
-  # The ingress learns the deployment shortly after the admin API; one run end to end proves both.
-  local expected=$((steps * (steps - 1) / 2)) got=
-  for _ in $(seq 300); do
-    got=$(curl -s -X POST "http://127.0.0.1:$ingress/StepsService/run" || true)
-    [ "$got" = "$expected" ] && break
-    sleep 0.1
-  done
-  [ "$got" = "$expected" ] || die "a Restate run returned [$got], expected $expected"
-  driver Restate --target restate "http://127.0.0.1:$ingress/StepsService/run"
+  start_restate --steps "$steps"
+  driver Restate --target restate "$restate_ingress/StepsService/run"
   stop_all
-  rm -rf "$data"
 }
 
-js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1)
 js_name="inngest-js ${js_version:-?} on the devserver"
 notes=()
 if want classic; then loomstep classic; fi
@@ -166,8 +83,7 @@ if want js; then js; fi
 if want restate; then restate; fi
 
 {
-  echo "$(date -u +%Y-%m-%d) · $(nproc) cores · $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.runtime\.version = //p')" \
-    "· node $(node --version)$(want restate && echo " · restate-server $("$restate_bin" --version 2>/dev/null | head -1 | awk '{print $NF}') · Restate sdk-java $(ls restate/target/lib | sed -n 's/^sdk-api-\(.*\)\.jar$/\1/p')")"
+  versions_line
   echo
   "$java" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eTable "$tsv" --peer Restate
   echo

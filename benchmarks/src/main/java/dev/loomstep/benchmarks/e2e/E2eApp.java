@@ -6,24 +6,33 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.connect.LoomstepConnect;
 import dev.loomstep.undertow.LoomstepServer;
+import java.util.ArrayList;
+import java.util.concurrent.Callable;
 
 /**
  * The Loomstep side of the end-to-end comparison, in its own JVM: {@code bench-steps}, triggered by
  * {@code bench/run}, 10 sequential {@code step.run} calls each returning a small value, and their sum
- * as the output — the twin of {@code load/js-e2e-app.js} and Restate's {@code StepsService}. Serves
+ * as the output — the twin of {@code load/js-e2e-app.js} and Restate's {@code StepsService}; and
+ * {@code bench-fanout}, triggered by {@code bench/fanout} with {@code {"n": N}}: {@code step.parallel}
+ * over {@code N} {@code step.run} branches, branch {@code i} returning {@code i}, and their sum (the twin
+ * of the JS app's {@code fanout} and Restate's {@code FanOutService}, for {@code load/fanout-vs-restate.sh}). Serves
  * on a free loopback port and syncs itself with the devserver at {@code --dev}; or, in mode
  * {@code connect}, is served by a {@link LoomstepConnect} worker over the devserver's Connect gateway.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|connect [--steps 10]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|connect|default [--steps 10]</pre>
  * ({@code checkpointing}: the JS SDK's one checkpoint per step, {@code Checkpointing.jsDefaults()}; {@code ahead}:
  * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)};
- * {@code connect}: Loomstep's default too, over Connect instead of HTTP)
+ * {@code connect}: Loomstep's default too, over Connect instead of HTTP; {@code default}: no checkpointing setting at
+ * all, whatever the SDK's default is when it runs)
  * Prints {@code loomstep-app ready <url>} once synced (the gateway's API URL for {@code connect}).
  */
 public final class E2eApp {
-    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, CONNECT }
+    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, CONNECT, DEFAULT }
 
     private E2eApp() {}
+
+    /** The data of a {@code bench/fanout} event: the width of the fan-out. */
+    record FanOut(int n) {}
 
     public static void main(String[] args) throws Exception {
         String dev = null;
@@ -38,7 +47,7 @@ public final class E2eApp {
             }
         }
         if (dev == null || mode == null) {
-            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|connect are required");
+            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|connect|default are required");
         }
         int count = steps;
         var fn = Function.builder("steps").trigger(Trigger.event("bench/run")).handler((input, step) -> {
@@ -49,12 +58,26 @@ public final class E2eApp {
             }
             return sum;
         });
-        Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn);
-        builder.checkpointing(switch (mode) {
-            case CLASSIC -> Checkpointing.off();
-            case CHECKPOINTING -> Checkpointing.jsDefaults();
-            case AHEAD, CONNECT -> Checkpointing.defaults();
+        var fanout = Function.builder("fanout").trigger(Trigger.event("bench/fanout")).handler(FanOut.class, (input, step) -> {
+            int n = input.data().n();
+            var branches = new ArrayList<Callable<Integer>>(n);
+            for (int i = 0; i < n; i++) {
+                int v = i;
+                branches.add(() -> step.run("p" + v, Integer.class, () -> v));
+            }
+            long sum = 0;
+            for (int v : step.parallel(branches)) {
+                sum += v;
+            }
+            return sum;
         });
+        Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn, fanout);
+        switch (mode) {
+            case CLASSIC -> builder.checkpointing(Checkpointing.off());
+            case CHECKPOINTING -> builder.checkpointing(Checkpointing.jsDefaults());
+            case AHEAD, CONNECT -> builder.checkpointing(Checkpointing.defaults());
+            case DEFAULT -> { } // the SDK's own default, as a user who sets nothing gets
+        }
         Loomstep app = builder.build();
         if (mode == Mode.CONNECT) {
             var worker = LoomstepConnect.builder(app).instanceId("bench-1").build();

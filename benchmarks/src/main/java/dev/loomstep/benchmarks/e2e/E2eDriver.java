@@ -33,31 +33,47 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code --target restate URL}: {@code POST URL} (the handler's ingress URL), which Restate
  *       answers when the handler has completed.</li>
  * </ul>
+ * The workload is the {@code steps}-step sequential function ({@code bench/run}; Restate's
+ * {@code StepsService/run}), or with {@code --fanout N} the fan-out function ({@code bench/fanout} with
+ * {@code {"n": N}}; Restate's {@code FanOutService/run} with the body {@code N}): {@code N} parallel
+ * steps, step {@code i} returning {@code i}.
  * Every run's result must be the sum of its steps' values, or the driver stops with an error.
- * Per round: a warm-up at the round's concurrency, then a measured window (seconds, or a fixed number
- * of runs); completed runs/s over the window, and p50/p99 of the runs started in it. One TSV line per
- * round is appended to {@code --out}: {@code system concurrency runs_per_s p50_ms p99_ms runs}.
+ * Per round: a warm-up at the round's concurrency ({@code --warmup-runs K}: K runs, all of them ended
+ * before measuring; else {@code --warmup-seconds}), then a measured window (seconds, or a fixed number
+ * of runs); completed runs/s over the window (with {@code --runs}: measured runs over the time from the
+ * first one's start to the last one's end), and p50/p90/p99 of the runs started in it. One TSV line per
+ * round is appended to {@code --out}: {@code system concurrency runs_per_s p50_ms p99_ms runs p90_ms width}
+ * (width: the fan-out's N, or 0 for the sequential function). With {@code --keep-going} a failed round
+ * (a run that failed, returned a wrong sum, or outlived {@code --run-timeout-seconds}) is appended as
+ * {@code system concurrency failed REASON - - - width} instead of stopping the driver, which goes on
+ * with the next round and exits with status 3 at the end.
  *
  * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate URL
- *     [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3] [--steps 10] [--out results.tsv]</pre>
+ *     [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3 | --warmup-runs K] [--steps 10 | --fanout N]
+ *     [--run-timeout-seconds 300] [--keep-going] [--out results.tsv]</pre>
  */
 public final class E2eDriver {
-    /** How long one wait for a run's end may take before the driver asks again; a run gets 5 minutes in all. */
+    /** How long one wait for a run's end may take before the driver asks again; a run gets {@link #runDeadline} in all. */
     private static final Duration LONG_POLL = Duration.ofSeconds(60);
-    private static final Duration RUN_DEADLINE = Duration.ofMinutes(5);
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final Target target;
     private final String url;
-    private final int expected;
+    private final long expected;
+    /** The fan-out's width, or 0 for the sequential function. */
+    private final int fanout;
+    private final Duration runDeadline;
 
     enum Target { DEVSERVER, RESTATE }
 
-    private E2eDriver(Target target, String url, int steps) {
+    private E2eDriver(Target target, String url, int steps, int fanout, Duration runDeadline) {
         this.target = target;
         this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.expected = steps * (steps - 1) / 2;
+        int n = fanout > 0 ? fanout : steps;
+        this.expected = (long) n * (n - 1) / 2;
+        this.fanout = fanout;
+        this.runDeadline = runDeadline;
     }
 
     public static void main(String[] args) throws Exception {
@@ -69,6 +85,10 @@ public final class E2eDriver {
         int runs = 0;
         double warmup = 3;
         int steps = 10;
+        int fanout = 0;
+        int warmupRuns = 0;
+        long runTimeout = 300;
+        boolean keepGoing = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -82,6 +102,10 @@ public final class E2eDriver {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--warmup-seconds" -> warmup = Double.parseDouble(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--fanout" -> fanout = Integer.parseInt(args[++i]);
+                case "--warmup-runs" -> warmupRuns = Integer.parseInt(args[++i]);
+                case "--run-timeout-seconds" -> runTimeout = Long.parseLong(args[++i]);
+                case "--keep-going" -> keepGoing = true;
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -89,16 +113,44 @@ public final class E2eDriver {
         if (system == null || target == null) {
             throw new IllegalArgumentException("--system NAME and --target devserver|restate URL are required");
         }
-        var driver = new E2eDriver(target, url, steps);
+        var driver = new E2eDriver(target, url, steps, fanout, Duration.ofSeconds(runTimeout));
+        boolean failed = false;
         for (int concurrency : rounds) {
-            Result r = driver.round(concurrency, warmup, seconds, runs);
-            String line = String.format(java.util.Locale.ROOT, "%s\t%d\t%.1f\t%.2f\t%.2f\t%d%n", system, concurrency,
-                    r.runsPerSecond(), r.percentile(50), r.percentile(99), r.latenciesMs().size());
+            String line;
+            try {
+                if (warmupRuns > 0) {
+                    driver.round(concurrency, 0, 0, warmupRuns);
+                }
+                Result r = driver.round(concurrency, warmupRuns > 0 ? 0 : warmup, seconds, runs);
+                line = String.format(java.util.Locale.ROOT, "%s\t%d\t%.2f\t%.2f\t%.2f\t%d\t%.2f\t%d%n", system, concurrency,
+                        r.runsPerSecond(), r.percentile(50), r.percentile(99), r.latenciesMs().size(), r.percentile(90), fanout);
+            } catch (Exception e) {
+                if (!keepGoing) {
+                    throw e;
+                }
+                failed = true;
+                String reason = reason(e);
+                System.err.println("e2e-driver: " + system + " failed at concurrency " + concurrency
+                        + (fanout > 0 ? ", fan-out " + fanout : "") + ": " + reason);
+                line = String.format(java.util.Locale.ROOT, "%s\t%d\tfailed\t%s\t-\t-\t-\t%d%n", system, concurrency, reason, fanout);
+            }
             System.out.print(line);
             if (out != null) {
                 Files.writeString(out, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         }
+        if (failed) {
+            System.exit(3);
+        }
+    }
+
+    /** A failure's cause in one short line, fit for a table cell and a TSV field. */
+    static String reason(Throwable e) {
+        Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        String m = t.getMessage() == null ? t.getClass().getSimpleName()
+                : (t instanceof IllegalStateException ? "" : t.getClass().getSimpleName() + ": ") + t.getMessage();
+        m = m.replaceAll("[\\t\\r\\n|]+", " ").strip();
+        return m.length() > 160 ? m.substring(0, 157) + "..." : m;
     }
 
     record Result(double runsPerSecond, List<Double> latenciesMs) {
@@ -123,6 +175,7 @@ public final class E2eDriver {
         var completedInWindow = new AtomicInteger();
         var firstStart = new AtomicLong(Long.MAX_VALUE);
         var lastEnd = new AtomicLong(Long.MIN_VALUE);
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             var futures = new ArrayList<Future<?>>();
             for (int w = 0; w < concurrency; w++) {
@@ -130,10 +183,15 @@ public final class E2eDriver {
                     while (true) {
                         long start = System.nanoTime();
                         boolean measured = start >= measureFrom;
-                        if (start >= windowEnd || (runs > 0 && measured && tickets.getAndDecrement() <= 0)) {
+                        if (stop.get() || start >= windowEnd || (runs > 0 && measured && tickets.getAndDecrement() <= 0)) {
                             return null;
                         }
-                        runOnce();
+                        try {
+                            runOnce();
+                        } catch (Exception | Error e) {
+                            stop.set(true); // the other workers start no new run
+                            throw e;
+                        }
                         long end = System.nanoTime();
                         if (measured) {
                             latencies.add((end - start) / 1e6);
@@ -163,26 +221,52 @@ public final class E2eDriver {
     void runOnce() throws IOException, InterruptedException {
         switch (target) {
             case RESTATE -> {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(RUN_DEADLINE)
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r;
+                try {
+                    var call = HttpRequest.newBuilder(URI.create(url)).timeout(runDeadline);
+                    if (fanout > 0) { // the width is the handler's input; the sequential handler takes none (and Restate refuses a content type then)
+                        call.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Integer.toString(fanout)));
+                    } else {
+                        call.POST(HttpRequest.BodyPublishers.noBody());
+                    }
+                    r = http.send(call.build(), HttpResponse.BodyHandlers.ofByteArray());
+                } catch (java.net.http.HttpTimeoutException e) {
+                    throw new IllegalStateException("a run did not end within " + runDeadline.toSeconds() + " s", e);
+                }
                 check(r, "the Restate ingress call");
                 JsonNode result = Json.mapper().readTree(r.body());
-                if (result == null || result.asInt(Integer.MIN_VALUE) != expected) {
+                if (result == null || result.asLong(Long.MIN_VALUE) != expected) {
                     throw new IllegalStateException("a Restate run returned " + new String(r.body()) + ", expected " + expected);
                 }
             }
             case DEVSERVER -> {
-                HttpResponse<byte[]> sent = http.send(HttpRequest.newBuilder(URI.create(url + "/e/bench"))
+                HttpResponse<byte[]> sent = http.send(HttpRequest.newBuilder(URI.create(url + "/e/bench")).timeout(Duration.ofSeconds(60))
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench/run\",\"data\":{}}")).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString(fanout > 0 ? "{\"name\":\"bench/fanout\",\"data\":{\"n\":" + fanout + "}}"
+                                : "{\"name\":\"bench/run\",\"data\":{}}")).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 check(sent, "sending the event");
                 String event = Json.mapper().readTree(sent.body()).path("ids").path(0).asText();
-                long deadline = System.nanoTime() + RUN_DEADLINE.toNanos();
+                long deadline = System.nanoTime() + runDeadline.toNanos();
+                int unanswered = 0;
                 while (true) {
-                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/events/" + event
-                            + "/runs/ended?timeout=" + LONG_POLL.toSeconds() + "s")).timeout(LONG_POLL.plusSeconds(30)).build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L);
+                    long wait = Math.min(LONG_POLL.toSeconds(), left);
+                    HttpResponse<byte[]> r;
+                    try {
+                        r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/events/" + event
+                                + "/runs/ended?timeout=" + wait + "s")).timeout(Duration.ofSeconds(wait + 30)).build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                    } catch (java.net.http.HttpTimeoutException e) {
+                        // A devserver busy with a huge run may answer its long poll late: ask again until the run's deadline.
+                        unanswered++;
+                        if (System.nanoTime() >= deadline) {
+                            throw new IllegalStateException("the run of event " + event + " did not end within " + runDeadline.toSeconds()
+                                    + " s (the devserver left " + unanswered + " long poll(s) of " + LONG_POLL.toSeconds()
+                                    + " s unanswered for 30 s more)", e);
+                        }
+                        continue;
+                    }
                     check(r, "waiting for the run's end");
                     JsonNode runs = Json.mapper().readTree(r.body()).path("data");
                     if (runs.size() != 1) {
@@ -191,7 +275,7 @@ public final class E2eDriver {
                     JsonNode run = runs.get(0);
                     String status = run.path("status").asText();
                     if (status.equals("Completed")) {
-                        if (run.path("output").asInt(Integer.MIN_VALUE) != expected) {
+                        if (run.path("output").asLong(Long.MIN_VALUE) != expected) {
                             throw new IllegalStateException("run " + run.path("run_id").asText() + " returned " + run.path("output") + ", expected " + expected);
                         }
                         return;
@@ -199,8 +283,9 @@ public final class E2eDriver {
                     if (!status.equals("Running")) {
                         throw new IllegalStateException("run " + run.path("run_id").asText() + " ended " + status + ": " + run.path("error"));
                     }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("run " + run.path("run_id").asText() + " did not end within " + RUN_DEADLINE.toMinutes() + " minutes");
+                    if (System.nanoTime() >= deadline) {
+                        throw new IllegalStateException("run " + run.path("run_id").asText() + " did not end within " + runDeadline.toSeconds() + " s"
+                                + (unanswered == 0 ? "" : " (the devserver left " + unanswered + " long poll(s) unanswered for 30 s past their timeout)"));
                     }
                 }
             }

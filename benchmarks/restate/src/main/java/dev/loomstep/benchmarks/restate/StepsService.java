@@ -41,7 +41,8 @@ public class StepsService {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        int bound = RestateHttpServer.listen(Endpoint.bind(new StepsService(steps)), port);
+        // One endpoint for both benchmarks' services: e2e-vs-restate.sh calls StepsService, fanout-vs-restate.sh FanOutService.
+        int bound = RestateHttpServer.listen(Endpoint.bind(new StepsService(steps)).bind(new FanOutService()), port);
         System.out.println("restate-service ready http://127.0.0.1:" + bound);
     }
 }
