@@ -58,7 +58,7 @@ final class FakeSdk implements AutoCloseable {
     }
 
     /** A call request as the SDK received it. */
-    record Call(String fnId, String stepId, JsonNode body, Map<String, String> headers) {
+    record Call(String fnId, String stepId, JsonNode body, Map<String, String> headers, int bodyBytes) {
         JsonNode steps() {
             return body.path("steps");
         }
@@ -226,10 +226,11 @@ final class FakeSdk implements AutoCloseable {
                     }
                 }
             }
-            JsonNode body = Json.mapper().readTree(ex.getRequestBody().readAllBytes());
+            byte[] raw = ex.getRequestBody().readAllBytes();
+            JsonNode body = Json.mapper().readTree(raw);
             Map<String, String> headers = new HashMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.isEmpty() ? null : v.get(0)));
-            Call call = new Call(query.get("fnId"), query.get("stepId"), body, headers);
+            Call call = new Call(query.get("fnId"), query.get("stepId"), body, headers, raw.length);
             calls.add(call);
             Fn fn = functions.values().stream().filter(f -> f.compositeId().equals(call.fnId())).findFirst().orElse(null);
             if (fn == null) {

@@ -147,13 +147,16 @@ public final class Executor {
                 store.noteStep(run.id(), item.stepId(), null, null, "running", item.attempt() + 1, null, start);
             }
         });
+        if (!targeted) {
+            lifecycle.plannedState().forget(run.id()); // a discovery reads the whole state: no plan's snapshot is current
+        }
         String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
         Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
         long sent;
         SdkClient.Reply reply;
         RunState.Body body;
         try {
-            body = RunState.encode(request(run, fn, item, dispatch));
+            body = targeted ? targetedBody(run, fn, item, dispatch) : RunState.encode(request(run, fn, item, dispatch));
             dispatch.stateBytes(body.stateBytes());
             if (body.stateBytes() > RunState.MAX_STATE_BYTES) {
                 // Checkpointed steps can take the state over the limit between calls: fail before calling.
@@ -232,6 +235,22 @@ public final class Executor {
         return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
     }
 
+    /**
+     * A targeted call's body: the run's state as of the plan that queued the call, read and serialised once
+     * per plan ({@link PlannedState}), with this call's context. A body over Inngest's 4 MiB goes the
+     * general way (trimmed, {@code use_api}).
+     */
+    private RunState.Body targetedBody(RunRecord run, FunctionRecord fn, QueueItem item, Dispatches.Dispatch dispatch) {
+        PlannedState.Snapshot s = lifecycle.plannedState().snapshot(store, run);
+        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
+                fn.maxAttempts(), null, null, Long.toString(dispatch.queueItemId()));
+        byte[] bytes = RunState.assemble(s, ctx, run.requestVersion());
+        if (bytes.length > RunState.MAX_REQUEST_BYTES) {
+            return RunState.encode(request(run, fn, item, dispatch));
+        }
+        return new RunState.Body(bytes, s.noSteps() ? 0 : bytes.length, false);
+    }
+
     /** A function-level retry of the same call, after the backoff (or Retry-After), until attempts run out. */
     private void retryCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Retry retry) {
         int next = item.attempt() + 1;
@@ -280,6 +299,7 @@ public final class Executor {
             store.setDisableImmediate(run.id());
         }
         boolean discover = false;
+        boolean plannedSteps = false;
         int attempts = item.attempt() + 1;
         long now = lifecycle.clock().millis();
         for (Op op : ops) {
@@ -311,6 +331,13 @@ public final class Executor {
                     discover |= memoizeError(lifecycle, run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
                 case Op.StepPlanned p -> {
                     if (!isMemoized(store, run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
+                        if (!plannedSteps) {
+                            plannedSteps = true;
+                            // Before the queue's offers of these calls (after-commit actions run in order):
+                            // they must carry a state read after this commit, with what it memoized.
+                            String runId = run.id();
+                            store.afterCommit(() -> lifecycle.plannedState().planned(runId));
+                        }
                         store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
                         lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, raceMode(p.opts()));
                     }

@@ -54,6 +54,7 @@ public final class Lifecycle {
     private final InstantSource clock;
     private final RunWaits waits;
     private final RunEnds runEnds = new RunEnds();
+    private final PlannedState planned = new PlannedState();
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Policies policies) {
         this(store, queue, registry, policies, InstantSource.system());
@@ -100,6 +101,11 @@ public final class Lifecycle {
     }
 
     /** Signals each run's end after it committed; the REST API's wait for a run's end uses it. */
+    /** The state targeted calls of planned fan-outs carry, read once per plan. */
+    PlannedState plannedState() {
+        return planned;
+    }
+
     public RunEnds runEnds() {
         return runEnds;
     }
@@ -326,6 +332,7 @@ public final class Lifecycle {
             store.afterCommit(() -> {
                 queue.forgetRun(runId);
                 waits.released(runId);
+                planned.forget(runId);
                 runEnds.ended(runId);
             });
             FunctionRecord fn = registry.function(run.functionId());
