@@ -47,6 +47,13 @@ public final class Executor {
     private final Gateways gateways;
     private final SignalWaits signals;
     private final ParkedSteps parked;
+    private final AppCalls appCalls;
+    /** Refused calls retried without spending an attempt, by queue item (in memory: a restart forgets them). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The most refused calls an item is retried for free, while its app answers others; then they count. */
+    static final int FREE_REFUSALS = 10;
+    /** How recently the app must have answered a call for a refusal to count as overload, not as down. */
+    static final long UP_WITHIN_MILLIS = 10_000;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -60,6 +67,13 @@ public final class Executor {
 
     /** @param transport how calls reach SDKs (HTTP, or a Connect worker for apps served over Connect) */
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches, SdkTransport transport) {
+        this(lifecycle, client, backoff, dispatches, transport, new AppCalls(AppCalls.DEFAULT_PER_APP));
+    }
+
+    /** @param appCalls the bound on calls in flight per app endpoint */
+    public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches, SdkTransport transport,
+                    AppCalls appCalls) {
+        this.appCalls = appCalls;
         this.transport = transport;
         this.dispatches = dispatches;
         this.lifecycle = lifecycle;
@@ -120,18 +134,25 @@ public final class Executor {
             });
             return;
         }
-        Duration hold = lifecycle.policies().flowControl().beforeCall(fn, run);
-        if (hold != null && hold.isPositive()) {
-            // Concurrency is full: wait outside the SDK, without spending an attempt.
-            lifecycle.waits().heldByConcurrency(run.id());
-            store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
-            return;
-        }
-        lifecycle.waits().released(run.id());
-        try {
-            callSdk(item, run, fn);
-        } finally {
-            lifecycle.policies().flowControl().afterCall(fn, run);
+        // The app's turn first (a call past its bound waits here, before anything is built or sent), then
+        // flow control: a call held by a concurrency limit gives its turn back at once.
+        try (AppCalls.Permit turn = appCalls.acquire(fn.url())) {
+            if (turn.waited() && !store.itemExists(item.id())) {
+                return; // the run ended (or the item was replaced) while the call waited for its turn
+            }
+            Duration hold = lifecycle.policies().flowControl().beforeCall(fn, run);
+            if (hold != null && hold.isPositive()) {
+                // Concurrency is full: wait outside the SDK, without spending an attempt.
+                lifecycle.waits().heldByConcurrency(run.id());
+                store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
+                return;
+            }
+            lifecycle.waits().released(run.id());
+            try {
+                callSdk(item, run, fn);
+            } finally {
+                lifecycle.policies().flowControl().afterCall(fn, run);
+            }
         }
     }
 
@@ -175,6 +196,10 @@ public final class Executor {
             dispatches.end(dispatch);
         }
         long answered = System.nanoTime();
+        if (!(reply.answer() instanceof SdkAnswer.Refused) && !(reply.answer() instanceof SdkAnswer.Retry r
+                && r.error() != null && ("ConnectionError".equals(r.error().name()) || "TimeoutError".equals(r.error().name())))) {
+            appCalls.answered(fn.url());
+        }
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
@@ -203,6 +228,9 @@ public final class Executor {
             if (reply.requestVersion() != null && reply.requestVersion() != current.requestVersion()) {
                 store.setRequestVersion(run.id(), reply.requestVersion());
             }
+            if (!(reply.answer() instanceof SdkAnswer.Refused)) {
+                refusals.remove(item.id());
+            }
             switch (reply.answer()) {
                 case SdkAnswer.Done done -> {
                     store.deleteItem(item.id());
@@ -213,6 +241,7 @@ public final class Executor {
                     lifecycle.fail(run.id(), failed.error());
                 }
                 case SdkAnswer.Retry retry -> retryCall(item, current, fn, retry);
+                case SdkAnswer.Refused refused -> refusedCall(item, current, fn, refused);
                 case SdkAnswer.Ops ops -> handleOps(item, current, fn, ops, start);
             }
         });
@@ -249,6 +278,26 @@ public final class Executor {
             return RunState.encode(request(run, fn, item, dispatch));
         }
         return new RunState.Body(bytes, s.noSteps() ? 0 : bytes.length, false);
+    }
+
+    /**
+     * The app refused the connection. While it answers other calls (it is up, overloaded: more connections
+     * at once than it accepts) the call is tried again shortly without spending an attempt, up to
+     * {@value #FREE_REFUSALS} times, each logged; otherwise (the app is down) it is an ordinary failed attempt.
+     */
+    private void refusedCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Refused refused) {
+        int n = refusals.merge(item.id(), 1, Integer::sum);
+        if (n <= FREE_REFUSALS && appCalls.answeredWithin(fn.url(), UP_WITHIN_MILLIS)) {
+            long delay = Math.min(2_000, 25L << Math.min(n, 6)) + java.util.concurrent.ThreadLocalRandom.current().nextLong(25);
+            LOG.warn("run {}: the app at {} refused a {} call while it answers others (more connections at once than it "
+                    + "accepts: lower --max-calls-per-app); trying again in {} ms without spending an attempt ({} of {})",
+                    run.id(), AppCalls.origin(fn.url()), item.kind(), delay, n, FREE_REFUSALS);
+            store.reschedule(item, item.attempt(), lifecycle.clock().millis() + delay)
+                    .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
+            return;
+        }
+        refusals.remove(item.id());
+        retryCall(item, run, fn, new SdkAnswer.Retry(refused.error(), null));
     }
 
     /** A function-level retry of the same call, after the backoff (or Retry-After), until attempts run out. */

@@ -21,6 +21,13 @@ public sealed interface SdkAnswer {
     /** A non-retriable failure: the run fails with {@code error}. */
     record Failed(WireError error) implements SdkAnswer {}
 
+    /**
+     * The app's endpoint refused the connection: nothing was sent, so the SDK ran nothing. Retried like a
+     * {@link Retry}, except while the endpoint keeps answering other calls (it is up, and overloaded):
+     * then it costs no attempt.
+     */
+    record Refused(WireError error) implements SdkAnswer {}
+
     /** A retriable failure (5xx, timeout, connection error, garbage); {@code retryAfter} may be null. */
     record Retry(WireError error, Duration retryAfter) implements SdkAnswer {}
 }
