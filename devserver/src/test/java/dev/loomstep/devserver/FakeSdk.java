@@ -269,6 +269,10 @@ final class FakeSdk implements AutoCloseable {
     }
 
     private static void respond(HttpExchange ex, Answer a) throws IOException {
+        if (a == HANG_UP) {
+            // Nothing is sent: the server closes the connection of a handler that throws.
+            throw new IOException("hanging up, as asked");
+        }
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.getResponseHeaders().add("X-Inngest-Sdk", "fake:v0.0.1");
         a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
@@ -346,6 +350,9 @@ final class FakeSdk implements AutoCloseable {
         return new Answer(status, Json.toBytes(WireError.of(name, message)),
                 Map.of("X-Inngest-No-Retry", Boolean.toString(noRetry)));
     }
+
+    /** Closes the connection without answering (as an overloaded app resetting it does). */
+    static final Answer HANG_UP = new Answer(0, new byte[0], Map.of());
 
     static Answer raw(int status, String body) {
         return new Answer(status, body.getBytes(StandardCharsets.UTF_8), Map.of());

@@ -135,4 +135,27 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
         assertEquals(5, sdk.maxTargetedInFlight(), "the bound is used, never passed");
         assertTrue(sdk.violations().isEmpty(), sdk.violations().toString());
     }
+
+    @Test
+    void aCallTheAppDropsWhileItAnswersOthersIsTriedAgainWithoutSpendingAnAttempt() throws Exception {
+        var dropped = new java.util.concurrent.atomic.AtomicInteger();
+        sdk.fn("drop").on("test/drop").retries(0).handler(c -> {
+            if (c.discovery()) {
+                return c.has("a") && c.has("b") ? done(c.data("a").asInt() + c.data("b").asInt()) : ops(planned("a"), planned("b"));
+            }
+            if (c.targets("a") && dropped.getAndIncrement() < 2) {
+                return FakeSdk.HANG_UP; // twice, while the app answers the other calls
+            }
+            return c.targets("a") ? ops(stepRun("a", 1)) : ops(stepRun("b", 2));
+        });
+        sdk.sync(dev);
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("test/drop", Map.of())), "Completed");
+
+        assertEquals(3, run.get("output").asInt());
+        assertEquals(3, dropped.get(), "dropped twice, answered the third time");
+        for (JsonNode step : run.get("steps")) {
+            assertEquals(1, step.get("attempts").asInt(), "retries(0), and no attempt spent on a dropped call: " + step);
+        }
+    }
 }

@@ -48,11 +48,11 @@ public final class Executor {
     private final SignalWaits signals;
     private final ParkedSteps parked;
     private final AppCalls appCalls;
-    /** Refused calls retried without spending an attempt, by queue item (in memory: a restart forgets them). */
+    /** Unanswered calls retried without spending an attempt, by queue item (in memory: a restart forgets them). */
     private final java.util.concurrent.ConcurrentHashMap<Long, Integer> refusals = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The most refused calls an item is retried for free, while its app answers others; then they count. */
+    /** The most unanswered calls an item is retried for free, while its app answers others; then they count. */
     static final int FREE_REFUSALS = 10;
-    /** How recently the app must have answered a call for a refusal to count as overload, not as down. */
+    /** How recently the app must have answered a call for a failed connection to count as overload, not as down. */
     static final long UP_WITHIN_MILLIS = 10_000;
     private WorkQueue queue;
 
@@ -196,7 +196,7 @@ public final class Executor {
             dispatches.end(dispatch);
         }
         long answered = System.nanoTime();
-        if (!(reply.answer() instanceof SdkAnswer.Refused) && !(reply.answer() instanceof SdkAnswer.Retry r
+        if (!(reply.answer() instanceof SdkAnswer.Unanswered) && !(reply.answer() instanceof SdkAnswer.Retry r
                 && r.error() != null && ("ConnectionError".equals(r.error().name()) || "TimeoutError".equals(r.error().name())))) {
             appCalls.answered(fn.url());
         }
@@ -228,7 +228,7 @@ public final class Executor {
             if (reply.requestVersion() != null && reply.requestVersion() != current.requestVersion()) {
                 store.setRequestVersion(run.id(), reply.requestVersion());
             }
-            if (!(reply.answer() instanceof SdkAnswer.Refused)) {
+            if (!(reply.answer() instanceof SdkAnswer.Unanswered)) {
                 refusals.remove(item.id());
             }
             switch (reply.answer()) {
@@ -241,7 +241,7 @@ public final class Executor {
                     lifecycle.fail(run.id(), failed.error());
                 }
                 case SdkAnswer.Retry retry -> retryCall(item, current, fn, retry);
-                case SdkAnswer.Refused refused -> refusedCall(item, current, fn, refused);
+                case SdkAnswer.Unanswered unanswered -> unansweredCall(item, current, fn, unanswered);
                 case SdkAnswer.Ops ops -> handleOps(item, current, fn, ops, start);
             }
         });
@@ -281,23 +281,25 @@ public final class Executor {
     }
 
     /**
-     * The app refused the connection. While it answers other calls (it is up, overloaded: more connections
-     * at once than it accepts) the call is tried again shortly without spending an attempt, up to
-     * {@value #FREE_REFUSALS} times, each logged; otherwise (the app is down) it is an ordinary failed attempt.
+     * The connection failed before any answer (refused, reset, closed). While the app answers other calls
+     * it is up — overloaded, or it closed a kept-alive connection just as the request arrived — so the
+     * call is tried again shortly without spending an attempt, up to {@value #FREE_REFUSALS} times, each
+     * logged at WARN; otherwise (the app is down) it is an ordinary failed attempt. As with any retry, an
+     * SDK that got the request before the connection broke may have run the step (at least once).
      */
-    private void refusedCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Refused refused) {
+    private void unansweredCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Unanswered unanswered) {
         int n = refusals.merge(item.id(), 1, Integer::sum);
         if (n <= FREE_REFUSALS && appCalls.answeredWithin(fn.url(), UP_WITHIN_MILLIS)) {
             long delay = Math.min(2_000, 25L << Math.min(n, 6)) + java.util.concurrent.ThreadLocalRandom.current().nextLong(25);
-            LOG.warn("run {}: the app at {} refused a {} call while it answers others (more connections at once than it "
-                    + "accepts: lower --max-calls-per-app); trying again in {} ms without spending an attempt ({} of {})",
-                    run.id(), AppCalls.origin(fn.url()), item.kind(), delay, n, FREE_REFUSALS);
+            LOG.warn("run {}: {} (while the app answers other calls: more connections at once than it takes? see "
+                    + "--max-calls-per-app); trying again in {} ms without spending an attempt ({} of {})",
+                    run.id(), unanswered.error().message(), delay, n, FREE_REFUSALS);
             store.reschedule(item, item.attempt(), lifecycle.clock().millis() + delay)
                     .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
             return;
         }
         refusals.remove(item.id());
-        retryCall(item, run, fn, new SdkAnswer.Retry(refused.error(), null));
+        retryCall(item, run, fn, new SdkAnswer.Retry(unanswered.error(), null));
     }
 
     /** A function-level retry of the same call, after the backoff (or Retry-After), until attempts run out. */

@@ -127,7 +127,7 @@ public final class SdkClient implements AutoCloseable {
                 throw new InterruptedException("the devserver is shutting down");
             }
             WireError error = WireError.of("ConnectionError", "could not reach the SDK at " + url + ": " + describe(e));
-            return new Reply(e instanceof java.net.ConnectException ? new SdkAnswer.Refused(error) : new SdkAnswer.Retry(error, null), null);
+            return new Reply(new SdkAnswer.Unanswered(error), null);
         }
         return new Reply(classify(response.status(), response.body(),
                 response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER)),
