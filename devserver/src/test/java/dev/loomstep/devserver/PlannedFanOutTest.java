@@ -26,7 +26,7 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
     private static final String VALUE = "x".repeat(100);
 
     /** What one fan-out run cost on the wire. */
-    record FanOut(int n, IntSummaryStatistics targeted, int lastDiscoveryBytes, int discoveries, long millis) {
+    record FanOut(int n, IntSummaryStatistics targeted, int lastDiscoveryBytes, int discoveries, long millis, long commits, long units) {
         long fanOutBytes() {
             return targeted.getSum();
         }
@@ -35,7 +35,7 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
         public String toString() {
             return "fan-out of " + n + ": " + targeted.getCount() + " targeted calls, " + fanOutBytes() + " bytes ("
                     + targeted.getMin() + "…" + targeted.getMax() + " per call), last discovery " + lastDiscoveryBytes
-                    + " bytes, " + discoveries + " discoveries, " + millis + " ms";
+                    + " bytes, " + discoveries + " discoveries, " + units + " store units in " + commits + " commits, " + millis + " ms";
         }
     }
 
@@ -59,17 +59,21 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
             return ops(new WireOp(c.stepId(), "StepNotFound", null, null, null, null, null));
         });
         sdk.sync(dev);
+        JsonNode storeBefore = api.get("/dev").get("store");
         long began = System.nanoTime();
         String runId = api.runOf(api.send("test/" + fnId, Map.of()));
         JsonNode run = api.awaitStatus(runId, "Completed");
         long millis = (System.nanoTime() - began) / 1_000_000;
+        JsonNode storeAfter = api.get("/dev").get("store");
+        long commits = storeAfter.get("commits").asLong() - storeBefore.get("commits").asLong();
+        long units = storeAfter.get("units").asLong() - storeBefore.get("units").asLong();
         assertEquals(n, run.get("output").asInt(), "the last discovery saw every branch's result");
         var calls = sdk.calls(fnId);
         var targeted = calls.stream().filter(c -> !c.discovery()).mapToInt(FakeSdk.Call::bodyBytes).summaryStatistics();
         var discoveries = calls.stream().filter(FakeSdk.Call::discovery).toList();
         assertEquals(n, targeted.getCount(), "one targeted call per branch");
         assertTrue(sdk.violations().isEmpty(), sdk.violations().toString());
-        var f = new FanOut(n, targeted, discoveries.getLast().bodyBytes(), discoveries.size(), millis);
+        var f = new FanOut(n, targeted, discoveries.getLast().bodyBytes(), discoveries.size(), millis, commits, units);
         System.out.println("[planned-fan-out] " + f);
         return f;
     }
@@ -77,7 +81,15 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
     @Test
     void aTargetedCallCarriesTheStateItsStepWasPlannedInSoAFanOutShipsLinearBytes() throws Exception {
         FanOut hundred = fanOut("fan100", 100);
+        JsonNode after100 = api.get("/dev").get("targeted_calls");
         FanOut thousand = fanOut("fan1000", 1000);
+        JsonNode after1000 = api.get("/dev").get("targeted_calls");
+
+        // One plan each: its state is read from the store and serialised once, every other call reuses it.
+        assertEquals(1, after100.get("state_reads").asLong(), after100.toString());
+        assertEquals(99, after100.get("state_reuses").asLong(), after100.toString());
+        assertEquals(2, after1000.get("state_reads").asLong(), after1000.toString());
+        assertEquals(99 + 999, after1000.get("state_reuses").asLong(), after1000.toString());
 
         // The fan-out starts the run: each targeted call carries the state before the fan-out (none), not the
         // results its siblings committed meanwhile, so every call is the same size whatever N and whenever it ran.
@@ -157,5 +169,30 @@ class PlannedFanOutTest extends ScriptedDevServerTest {
         for (JsonNode step : run.get("steps")) {
             assertEquals(1, step.get("attempts").asInt(), "retries(0), and no attempt spent on a dropped call: " + step);
         }
+    }
+
+    @Test
+    void aStepPlannedByATargetedCallGetsAStateWithWhatThatCallMemoized() throws Exception {
+        var sawA1 = new java.util.concurrent.atomic.AtomicBoolean();
+        sdk.fn("chain").on("test/chain").retries(0).handler(c -> {
+            if (c.discovery()) {
+                return c.has("a2") && c.has("b") ? done(c.data("a2").asInt() + c.data("b").asInt()) : ops(planned("a1"), planned("b"));
+            }
+            if (c.targets("a1")) {
+                return ops(stepRun("a1", 1), planned("a2")); // a branch's next step, planned from its targeted call
+            }
+            if (c.targets("a2")) {
+                // A replay reaches a2 only through a1's result: the plan's state must be read after a1 committed.
+                sawA1.set(c.has("a1"));
+                return c.has("a1") ? ops(stepRun("a2", c.data("a1").asInt() + 1)) : ops(new WireOp(c.stepId(), "StepNotFound", null, null, null, null, null));
+            }
+            return ops(stepRun("b", 10));
+        });
+        sdk.sync(dev);
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("test/chain", Map.of())), "Completed");
+
+        assertEquals(12, run.get("output").asInt());
+        assertTrue(sawA1.get(), "a2's call carried a1");
     }
 }

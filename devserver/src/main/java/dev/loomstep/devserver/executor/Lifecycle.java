@@ -106,6 +106,16 @@ public final class Lifecycle {
         return planned;
     }
 
+    /**
+     * Targeted calls since start: how many read and serialised their run's state ({@code state_reads}: one
+     * per plan) and how many reused what a sibling of the same plan read ({@code state_reuses}).
+     */
+    public record TargetedCallStats(long stateReads, long stateReuses) {}
+
+    public TargetedCallStats targetedCallStats() {
+        return new TargetedCallStats(planned.reads(), planned.reuses());
+    }
+
     public RunEnds runEnds() {
         return runEnds;
     }
