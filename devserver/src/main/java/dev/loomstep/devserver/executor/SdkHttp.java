@@ -58,6 +58,10 @@ final class SdkHttp implements AutoCloseable {
                         // A connection idle this long is checked before reuse, so that an app's restart
                         // costs no spurious "closed the connection" retry.
                         .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        // Node (20 … 23) checks headersTimeout (60 s) against a kept-alive connection's
+                        // first request, not its current one (nodejs/node#58140): a request in flight on a
+                        // connection older than a minute may be reset. Connections are renewed well before.
+                        .setTimeToLive(TimeValue.ofSeconds(20))
                         .build())
                 .build();
         this.client = HttpClients.custom()
