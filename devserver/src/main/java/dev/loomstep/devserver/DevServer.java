@@ -48,7 +48,7 @@ public final class DevServer implements AutoCloseable {
         this.sync = b.sync != null ? b.sync : b.production ? Sync.FULL : Sync.NORMAL;
         int connectPort = b.connectPort != null ? b.connectPort : b.port == DEFAULT_PORT ? ConnectGateway.DEFAULT_PORT : 0;
         this.wiring = Wiring.start(new Wiring.Config(b.database, sync == Sync.FULL, b.production, b.signingKey,
-                List.copyOf(b.eventKeys), b.apiAccess, b.policies, b.clock, b.queueWindow, b.maxConcurrentCalls,
+                List.copyOf(b.eventKeys), b.apiAccess, b.policies, b.clock, b.queueWindow, b.maxConcurrentCalls, b.maxCallsPerApp,
                 b.callTimeout, b.retryDelayScale, b.host, b.port, connectPort, b.connectSettings, List.copyOf(b.syncUrls)));
     }
 
@@ -159,6 +159,7 @@ public final class DevServer implements AutoCloseable {
         private String signingKey;
         private int queueWindow = WorkQueue.DEFAULT_WINDOW;
         private int maxConcurrentCalls = WorkQueue.DEFAULT_MAX_RUNNING;
+        private int maxCallsPerApp = dev.loomstep.devserver.executor.AppCalls.DEFAULT_PER_APP;
         /** Null: {@value ConnectGateway#DEFAULT_PORT} beside the default API port, a free port beside any other. */
         private Integer connectPort;
         private ConnectGateway.Settings connectSettings = ConnectGateway.Settings.defaults();
@@ -201,6 +202,21 @@ public final class DevServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, got " + calls);
             }
             this.maxConcurrentCalls = calls;
+            return this;
+        }
+
+        /**
+         * The most SDK calls in flight to one app endpoint — one {@code scheme://host:port} (default
+         * {@value dev.loomstep.devserver.executor.AppCalls#DEFAULT_PER_APP}). Calls past it wait their turn in
+         * order and never fail for it, so a fan-out of thousands of branches does not open more
+         * connections at once than the app accepts. Apps served over Connect are bounded by their workers'
+         * {@code max_worker_concurrency} instead.
+         */
+        public Builder maxCallsPerApp(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("maxCallsPerApp must be at least 1, got " + calls);
+            }
+            this.maxCallsPerApp = calls;
             return this;
         }
 

@@ -58,7 +58,7 @@ final class FakeSdk implements AutoCloseable {
     }
 
     /** A call request as the SDK received it. */
-    record Call(String fnId, String stepId, JsonNode body, Map<String, String> headers) {
+    record Call(String fnId, String stepId, JsonNode body, Map<String, String> headers, int bodyBytes) {
         JsonNode steps() {
             return body.path("steps");
         }
@@ -226,10 +226,11 @@ final class FakeSdk implements AutoCloseable {
                     }
                 }
             }
-            JsonNode body = Json.mapper().readTree(ex.getRequestBody().readAllBytes());
+            byte[] raw = ex.getRequestBody().readAllBytes();
+            JsonNode body = Json.mapper().readTree(raw);
             Map<String, String> headers = new HashMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v.isEmpty() ? null : v.get(0)));
-            Call call = new Call(query.get("fnId"), query.get("stepId"), body, headers);
+            Call call = new Call(query.get("fnId"), query.get("stepId"), body, headers, raw.length);
             calls.add(call);
             Fn fn = functions.values().stream().filter(f -> f.compositeId().equals(call.fnId())).findFirst().orElse(null);
             if (fn == null) {
@@ -268,6 +269,10 @@ final class FakeSdk implements AutoCloseable {
     }
 
     private static void respond(HttpExchange ex, Answer a) throws IOException {
+        if (a == HANG_UP) {
+            // Nothing is sent: the server closes the connection of a handler that throws.
+            throw new IOException("hanging up, as asked");
+        }
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.getResponseHeaders().add("X-Inngest-Sdk", "fake:v0.0.1");
         a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
@@ -345,6 +350,9 @@ final class FakeSdk implements AutoCloseable {
         return new Answer(status, Json.toBytes(WireError.of(name, message)),
                 Map.of("X-Inngest-No-Retry", Boolean.toString(noRetry)));
     }
+
+    /** Closes the connection without answering (as an overloaded app resetting it does). */
+    static final Answer HANG_UP = new Answer(0, new byte[0], Map.of());
 
     static Answer raw(int status, String body) {
         return new Answer(status, body.getBytes(StandardCharsets.UTF_8), Map.of());

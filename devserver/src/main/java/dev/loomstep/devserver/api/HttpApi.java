@@ -398,9 +398,12 @@ public final class HttpApi {
         o.put("server_kind", "dev");
         o.put("database", store.description());
         o.set("checkpoints", checkpoints.stats());
+        o.putObject("store").put("commits", store.commits()).put("units", store.units());
         var q = lifecycle.queueStats();
         o.putObject("queue").put("held", q.held()).put("running", q.running()).put("peak_held", q.peakHeld())
                 .put("window", q.window()).put("pages_read", q.pagesRead());
+        var t = lifecycle.targetedCallStats();
+        o.putObject("targeted_calls").put("state_reads", t.stateReads()).put("state_reuses", t.stateReuses());
         ArrayNode fns = o.putArray("functions");
         registry.functions().forEach(f -> fns.add(Views.function(f)));
         return o;

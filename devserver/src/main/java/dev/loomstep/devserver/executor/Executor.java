@@ -47,6 +47,13 @@ public final class Executor {
     private final Gateways gateways;
     private final SignalWaits signals;
     private final ParkedSteps parked;
+    private final AppCalls appCalls;
+    /** Unanswered calls retried without spending an attempt, by queue item (in memory: a restart forgets them). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The most unanswered calls an item is retried for free, while its app answers others; then they count. */
+    static final int FREE_REFUSALS = 10;
+    /** How recently the app must have answered a call for a failed connection to count as overload, not as down. */
+    static final long UP_WITHIN_MILLIS = 10_000;
     private WorkQueue queue;
 
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff) {
@@ -60,6 +67,13 @@ public final class Executor {
 
     /** @param transport how calls reach SDKs (HTTP, or a Connect worker for apps served over Connect) */
     public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches, SdkTransport transport) {
+        this(lifecycle, client, backoff, dispatches, transport, new AppCalls(AppCalls.DEFAULT_PER_APP));
+    }
+
+    /** @param appCalls the bound on calls in flight per app endpoint */
+    public Executor(Lifecycle lifecycle, SdkClient client, Backoff backoff, Dispatches dispatches, SdkTransport transport,
+                    AppCalls appCalls) {
+        this.appCalls = appCalls;
         this.transport = transport;
         this.dispatches = dispatches;
         this.lifecycle = lifecycle;
@@ -120,18 +134,25 @@ public final class Executor {
             });
             return;
         }
-        Duration hold = lifecycle.policies().flowControl().beforeCall(fn, run);
-        if (hold != null && hold.isPositive()) {
-            // Concurrency is full: wait outside the SDK, without spending an attempt.
-            lifecycle.waits().heldByConcurrency(run.id());
-            store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
-            return;
-        }
-        lifecycle.waits().released(run.id());
-        try {
-            callSdk(item, run, fn);
-        } finally {
-            lifecycle.policies().flowControl().afterCall(fn, run);
+        // The app's turn first (a call past its bound waits here, before anything is built or sent), then
+        // flow control: a call held by a concurrency limit gives its turn back at once.
+        try (AppCalls.Permit turn = appCalls.acquire(fn.url())) {
+            if (turn.waited() && !store.itemExists(item.id())) {
+                return; // the run ended (or the item was replaced) while the call waited for its turn
+            }
+            Duration hold = lifecycle.policies().flowControl().beforeCall(fn, run);
+            if (hold != null && hold.isPositive()) {
+                // Concurrency is full: wait outside the SDK, without spending an attempt.
+                lifecycle.waits().heldByConcurrency(run.id());
+                store.reschedule(item, item.attempt(), lifecycle.clock().millis() + hold.toMillis()).ifPresent(queue::offer);
+                return;
+            }
+            lifecycle.waits().released(run.id());
+            try {
+                callSdk(item, run, fn);
+            } finally {
+                lifecycle.policies().flowControl().afterCall(fn, run);
+            }
         }
     }
 
@@ -147,13 +168,16 @@ public final class Executor {
                 store.noteStep(run.id(), item.stepId(), null, null, "running", item.attempt() + 1, null, start);
             }
         });
+        if (!targeted) {
+            lifecycle.plannedState().forget(run.id()); // a discovery reads the whole state: no plan's snapshot is current
+        }
         String url = SdkClient.withStepId(fn.url(), targeted ? item.stepId() : "step");
         Dispatches.Dispatch dispatch = dispatches.begin(run.id(), item.id(), item.attempt(), fn.id(), start);
         long sent;
         SdkClient.Reply reply;
         RunState.Body body;
         try {
-            body = RunState.encode(request(run, fn, item, dispatch));
+            body = targeted ? targetedBody(run, fn, item, dispatch) : RunState.encode(request(run, fn, item, dispatch));
             dispatch.stateBytes(body.stateBytes());
             if (body.stateBytes() > RunState.MAX_STATE_BYTES) {
                 // Checkpointed steps can take the state over the limit between calls: fail before calling.
@@ -172,6 +196,10 @@ public final class Executor {
             dispatches.end(dispatch);
         }
         long answered = System.nanoTime();
+        if (!(reply.answer() instanceof SdkAnswer.Unanswered) && !(reply.answer() instanceof SdkAnswer.Retry r
+                && r.error() != null && ("ConnectionError".equals(r.error().name()) || "TimeoutError".equals(r.error().name())))) {
+            appCalls.answered(fn.url());
+        }
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
@@ -200,6 +228,9 @@ public final class Executor {
             if (reply.requestVersion() != null && reply.requestVersion() != current.requestVersion()) {
                 store.setRequestVersion(run.id(), reply.requestVersion());
             }
+            if (!(reply.answer() instanceof SdkAnswer.Unanswered)) {
+                refusals.remove(item.id());
+            }
             switch (reply.answer()) {
                 case SdkAnswer.Done done -> {
                     store.deleteItem(item.id());
@@ -210,6 +241,7 @@ public final class Executor {
                     lifecycle.fail(run.id(), failed.error());
                 }
                 case SdkAnswer.Retry retry -> retryCall(item, current, fn, retry);
+                case SdkAnswer.Unanswered unanswered -> unansweredCall(item, current, fn, unanswered);
                 case SdkAnswer.Ops ops -> handleOps(item, current, fn, ops, start);
             }
         });
@@ -230,6 +262,44 @@ public final class Executor {
         var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
                 fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null, Long.toString(dispatch.queueItemId()));
         return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
+    }
+
+    /**
+     * A targeted call's body: the run's state as of the plan that queued the call, read and serialised once
+     * per plan ({@link PlannedState}), with this call's context. A body over Inngest's 4 MiB goes the
+     * general way (trimmed, {@code use_api}).
+     */
+    private RunState.Body targetedBody(RunRecord run, FunctionRecord fn, QueueItem item, Dispatches.Dispatch dispatch) {
+        PlannedState.Snapshot s = lifecycle.plannedState().snapshot(store, run);
+        var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
+                fn.maxAttempts(), null, null, Long.toString(dispatch.queueItemId()));
+        byte[] bytes = RunState.assemble(s, ctx, run.requestVersion());
+        if (bytes.length > RunState.MAX_REQUEST_BYTES) {
+            return RunState.encode(request(run, fn, item, dispatch));
+        }
+        return new RunState.Body(bytes, s.noSteps() ? 0 : bytes.length, false);
+    }
+
+    /**
+     * The connection failed before any answer (refused, reset, closed). While the app answers other calls
+     * it is up — overloaded, or it closed a kept-alive connection just as the request arrived — so the
+     * call is tried again shortly without spending an attempt, up to {@value #FREE_REFUSALS} times, each
+     * logged at WARN; otherwise (the app is down) it is an ordinary failed attempt. As with any retry, an
+     * SDK that got the request before the connection broke may have run the step (at least once).
+     */
+    private void unansweredCall(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Unanswered unanswered) {
+        int n = refusals.merge(item.id(), 1, Integer::sum);
+        if (n <= FREE_REFUSALS && appCalls.answeredWithin(fn.url(), UP_WITHIN_MILLIS)) {
+            long delay = Math.min(2_000, 25L << Math.min(n, 6)) + java.util.concurrent.ThreadLocalRandom.current().nextLong(25);
+            LOG.warn("run {}: {} (while the app answers other calls: more connections at once than it takes? see "
+                    + "--max-calls-per-app); trying again in {} ms without spending an attempt ({} of {})",
+                    run.id(), unanswered.error().message(), delay, n, FREE_REFUSALS);
+            store.reschedule(item, item.attempt(), lifecycle.clock().millis() + delay)
+                    .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
+            return;
+        }
+        refusals.remove(item.id());
+        retryCall(item, run, fn, new SdkAnswer.Retry(unanswered.error(), null));
     }
 
     /** A function-level retry of the same call, after the backoff (or Retry-After), until attempts run out. */
@@ -280,6 +350,7 @@ public final class Executor {
             store.setDisableImmediate(run.id());
         }
         boolean discover = false;
+        boolean plannedSteps = false;
         int attempts = item.attempt() + 1;
         long now = lifecycle.clock().millis();
         for (Op op : ops) {
@@ -311,6 +382,13 @@ public final class Executor {
                     discover |= memoizeError(lifecycle, run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
                 case Op.StepPlanned p -> {
                     if (!isMemoized(store, run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
+                        if (!plannedSteps) {
+                            plannedSteps = true;
+                            // Before the queue's offers of these calls (after-commit actions run in order):
+                            // they must carry a state read after this commit, with what it memoized.
+                            String runId = run.id();
+                            store.afterCommit(() -> lifecycle.plannedState().planned(runId));
+                        }
                         store.noteStep(run.id(), p.id(), label(p.displayName(), p.name()), "StepRun", "planned", 0, null, now);
                         lifecycle.enqueue(run.id(), Kind.STEP, p.id(), 0, now, raceMode(p.opts()));
                     }

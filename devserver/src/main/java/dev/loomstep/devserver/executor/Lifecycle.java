@@ -63,6 +63,7 @@ public final class Lifecycle {
     private final InstantSource clock;
     private final RunWaits waits;
     private final RunEnds runEnds = new RunEnds();
+    private final PlannedState planned = new PlannedState();
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Policies policies) {
         this(store, queue, registry, policies, InstantSource.system());
@@ -109,6 +110,21 @@ public final class Lifecycle {
     }
 
     /** Signals each run's end after it committed; the REST API's wait for a run's end uses it. */
+    /** The state targeted calls of planned fan-outs carry, read once per plan. */
+    PlannedState plannedState() {
+        return planned;
+    }
+
+    /**
+     * Targeted calls since start: how many read and serialised their run's state ({@code state_reads}: one
+     * per plan) and how many reused what a sibling of the same plan read ({@code state_reuses}).
+     */
+    public record TargetedCallStats(long stateReads, long stateReuses) {}
+
+    public TargetedCallStats targetedCallStats() {
+        return new TargetedCallStats(planned.reads(), planned.reuses());
+    }
+
     public RunEnds runEnds() {
         return runEnds;
     }
@@ -337,6 +353,7 @@ public final class Lifecycle {
             store.afterCommit(() -> {
                 queue.forgetRun(runId);
                 waits.released(runId);
+                planned.forget(runId);
                 runEnds.ended(runId);
             });
             FunctionRecord fn = registry.function(run.functionId());

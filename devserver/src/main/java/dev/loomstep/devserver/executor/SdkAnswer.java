@@ -21,6 +21,13 @@ public sealed interface SdkAnswer {
     /** A non-retriable failure: the run fails with {@code error}. */
     record Failed(WireError error) implements SdkAnswer {}
 
+    /**
+     * The connection failed before any answer: refused (nothing was sent), reset or closed by the app.
+     * Retried like a {@link Retry}, except while the endpoint keeps answering other calls (it is up, and
+     * overloaded, or closed a kept-alive connection as the request arrived): then it costs no attempt.
+     */
+    record Unanswered(WireError error) implements SdkAnswer {}
+
     /** A retriable failure (5xx, timeout, connection error, garbage); {@code retryAfter} may be null. */
     record Retry(WireError error, Duration retryAfter) implements SdkAnswer {}
 }

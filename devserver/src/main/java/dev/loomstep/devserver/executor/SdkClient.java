@@ -126,8 +126,8 @@ public final class SdkClient implements AutoCloseable {
                 // A virtual thread interrupted in a socket read sees the socket closed: that is a shutdown.
                 throw new InterruptedException("the devserver is shutting down");
             }
-            return new Reply(new SdkAnswer.Retry(WireError.of("ConnectionError",
-                    "could not reach the SDK at " + url + ": " + describe(e)), null), null);
+            WireError error = WireError.of("ConnectionError", "could not reach the SDK at " + url + ": " + describe(e));
+            return new Reply(new SdkAnswer.Unanswered(error), null);
         }
         return new Reply(classify(response.status(), response.body(),
                 response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER)),

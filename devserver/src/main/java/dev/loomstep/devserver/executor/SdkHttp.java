@@ -58,6 +58,10 @@ final class SdkHttp implements AutoCloseable {
                         // A connection idle this long is checked before reuse, so that an app's restart
                         // costs no spurious "closed the connection" retry.
                         .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        // Node (20 … 23) checks headersTimeout (60 s) against a kept-alive connection's
+                        // first request, not its current one (nodejs/node#58140): a request in flight on a
+                        // connection older than a minute may be reset. Connections are renewed well before.
+                        .setTimeToLive(TimeValue.ofSeconds(20))
                         .build())
                 .build();
         this.client = HttpClients.custom()
@@ -66,6 +70,7 @@ final class SdkHttp implements AutoCloseable {
                         .setResponseTimeout(Timeout.of(answerTimeout))
                         .setExpectContinueEnabled(false)
                         .build())
+                .setKeepAliveStrategy(SdkHttp::keepAlive)
                 .disableAutomaticRetries()
                 .disableRedirectHandling()
                 .disableCookieManagement()
@@ -76,6 +81,30 @@ final class SdkHttp implements AutoCloseable {
                 // HTTP/1.1 keeps connections alive without it; the JDK client never sent it, nor do we.
                 .addRequestInterceptorLast((request, entity, context) -> request.removeHeaders("Connection"))
                 .build();
+    }
+
+    /**
+     * How long a connection is reused after an answer: half the {@code Keep-Alive: timeout=N} the app sent
+     * (Node sends 5 s), else the client's default. An app closes an idle connection when its own timer
+     * fires, and a busy Node event loop may run that timer after a request arrived on the socket but
+     * before it was read: the request is then reset unanswered. Reusing only well inside the app's window
+     * keeps requests off connections about to close.
+     */
+    static org.apache.hc.core5.util.TimeValue keepAlive(org.apache.hc.core5.http.HttpResponse response,
+                                                        org.apache.hc.core5.http.protocol.HttpContext context) {
+        var it = new org.apache.hc.core5.http.message.BasicHeaderElementIterator(response.headerIterator("Keep-Alive"));
+        while (it.hasNext()) {
+            var element = it.next();
+            if ("timeout".equalsIgnoreCase(element.getName()) && element.getValue() != null) {
+                try {
+                    long seconds = Long.parseLong(element.getValue().trim());
+                    return TimeValue.ofMilliseconds(Math.max(0, seconds * 1000 / 2));
+                } catch (NumberFormatException ignored) {
+                    // not a number: the default below
+                }
+            }
+        }
+        return org.apache.hc.client5.http.impl.DefaultConnectionKeepAliveStrategy.INSTANCE.getKeepAliveDuration(response, context);
     }
 
     /**

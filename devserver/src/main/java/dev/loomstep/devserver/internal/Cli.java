@@ -30,6 +30,8 @@ public final class Cli {
               -u, --sdk-url URL        sync the app served at URL at start (repeatable)
               --retry-delay-scale F    multiply retry delays (15s, 30s, 1m ... 2h) by F, e.g. 0.01
               --max-concurrent-calls N the most queue items (SDK calls, mostly) handled at once (default 1000)
+              --max-calls-per-app N    the most calls in flight to one app endpoint (scheme://host:port); the
+                                       rest wait their turn (default 100)
               -h, --help               show this help""";
 
     private Cli() {}
@@ -182,6 +184,19 @@ public final class Cli {
                         throw new IllegalArgumentException("--max-concurrent-calls needs a whole number of at least 1, got \"" + v + "\"");
                     }
                     b.maxConcurrentCalls(calls);
+                }
+                case "--max-calls-per-app" -> {
+                    String v = value != null ? value : next(args, ++i, a);
+                    int calls;
+                    try {
+                        calls = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        calls = 0;
+                    }
+                    if (calls < 1) {
+                        throw new IllegalArgumentException("--max-calls-per-app needs a whole number of at least 1, got \"" + v + "\"");
+                    }
+                    b.maxCallsPerApp(calls);
                 }
                 default -> throw new IllegalArgumentException("unknown option \"" + args[i] + "\"");
             }

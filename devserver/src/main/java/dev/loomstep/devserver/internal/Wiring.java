@@ -13,6 +13,7 @@ import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.executor.SdkClient;
+import dev.loomstep.devserver.executor.AppCalls;
 import dev.loomstep.devserver.executor.SdkTransport;
 import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.store.AppRecord;
@@ -56,6 +57,7 @@ public final class Wiring implements AutoCloseable {
             InstantSource clock,
             int queueWindow,
             int maxConcurrentCalls,
+            int maxCallsPerApp,
             Duration callTimeout,
             double retryDelayScale,
             String host,
@@ -122,7 +124,7 @@ public final class Wiring implements AutoCloseable {
         });
         api.connect(gateway);
         var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,
-                new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()));
+                new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()), new AppCalls(c.maxCallsPerApp()));
         ex.attach(queue);
         executor.set(ex);
         // Every saved item is pending work, including calls that were in flight when the last process

@@ -175,12 +175,12 @@ public final class Store implements AutoCloseable {
     }
 
     /** Transactions committed so far; each holds the units of one batch. */
-    long commits() {
+    public long commits() {
         return writes.commits();
     }
 
     /** Units that went through the writer so far. */
-    long units() {
+    public long units() {
         return writes.units();
     }
 

@@ -7,10 +7,13 @@
 (function (L) {
   const { h, append, clear, link, api, ms, when, duration } = L;
   const OPEN_GROUP_MAX = 8; // bigger parallel groups start collapsed
+  // An open group draws its branches a page at a time; a collapsed one draws none, so a fan-out of
+  // 10,000 branches costs the page one row until it is opened, and a page of rows per "show more".
+  const GROUP_PAGE = 200;
 
   function runView(runId) {
     let body, eventBox, eventShown = null, drawn = null;
-    const openGroups = new Map(); // group key -> open?, kept across redraws
+    const openGroups = new Map(); // group key -> {open, shown}, kept across redraws
     return {
       nav: "runs",
       render(root) {
@@ -129,14 +132,39 @@
       const done = g.filter(s => s.status === "completed").length;
       const gStart = Math.min(...g.map(s => ms(s.started_at)));
       const gEnd = Math.max(...g.map(s => ms(s.ended_at) || openEnd));
-      const open = openGroups.has(key) ? openGroups.get(key) : g.length <= OPEN_GROUP_MAX;
-      const details = h("details", { class: "group", "data-test": "step-group", "data-size": g.length, open: open },
+      const state = openGroups.get(key) || { open: g.length <= OPEN_GROUP_MAX, shown: GROUP_PAGE };
+      openGroups.set(key, state);
+      const rows = h("div", { class: "group-rows", "data-test": "group-rows" });
+      const details = h("details", { class: "group", "data-test": "step-group", "data-size": g.length, open: state.open },
         h("summary", {}, h("div", { class: "step" },
           h("div", {}, h("div", { class: "name", "data-test": "group-title" }, g.length + " parallel steps"),
             h("div", { class: "meta" }, done + " completed · " + duration(gEnd - gStart))),
           h("div", {}, h("div", { class: "track" }, bar(axis, gStart, gEnd, "bar group-bar"))))),
-        g.map(s => stepRow(run, s, axis)));
-      details.addEventListener("toggle", () => openGroups.set(key, details.open));
+        rows);
+      // Rows are drawn only while the group is open, GROUP_PAGE at a time.
+      const drawRows = () => {
+        clear(rows);
+        if (!state.open) return;
+        const shown = Math.min(g.length, state.shown);
+        for (let i = 0; i < shown; i++) rows.appendChild(stepRow(run, g[i], axis));
+        if (shown < g.length) {
+          const more = Math.min(GROUP_PAGE, g.length - shown);
+          rows.appendChild(h("p", { class: "group-more" },
+            h("span", { class: "muted", "data-test": "group-shown" }, shown + " of " + g.length + " shown · "),
+            h("button", { type: "button", class: "secondary", "data-test": "group-more",
+              onclick: () => { state.shown += GROUP_PAGE; drawRows(); } }, "Show " + more + " more"),
+            " ",
+            h("button", { type: "button", class: "secondary", "data-test": "group-all",
+              onclick: () => { state.shown = g.length; drawRows(); } }, "Show all")));
+        }
+      };
+      drawRows();
+      details.addEventListener("toggle", () => {
+        if (state.open !== details.open) {
+          state.open = details.open;
+          drawRows();
+        }
+      });
       box.appendChild(details);
     }
     return box;

@@ -33,6 +33,28 @@ class RunStateTest {
         return new Op.StepRun(id, "big", "big", null, Json.nodes().textNode("y".repeat(chars)));
     }
 
+    /** A snapshot of the state {@code request} carries, as {@link PlannedState} serialises it. */
+    static PlannedState.Snapshot snapshot(CallRequest r) {
+        java.util.function.Function<Object, com.fasterxml.jackson.core.io.SerializedString> raw =
+                o -> new com.fasterxml.jackson.core.io.SerializedString(new String(Json.toBytes(o), java.nio.charset.StandardCharsets.UTF_8));
+        return new PlannedState.Snapshot(0, r.event() == null ? null : raw.apply(r.event()), raw.apply(r.events()),
+                raw.apply(r.steps()), raw.apply(r.ctx().stack().stack()), r.ctx().stack().current(), r.steps().isEmpty());
+    }
+
+    @Test
+    void aTargetedCallAssembledFromASerialisedSnapshotIsByteForByteTheRequestEncodedWhole() {
+        for (CallRequest r : List.of(request(0, 0), request(3, 10), request(50, 200))) {
+            byte[] whole = RunState.encode(r).bytes();
+            assertEquals(new String(whole, java.nio.charset.StandardCharsets.UTF_8),
+                    new String(RunState.assemble(snapshot(r), r.ctx(), r.version()), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        // No event (never sent by the executor, but the record allows it), no max_attempts, an env: still the same bytes.
+        var ctx = new CallRequest.CallContext("01RUN", 2, null, true, false, null, new CallRequest.Stack(List.of(), 0), "dev", null);
+        var bare = new CallRequest(null, List.of(), Map.of(), ctx, -1, false);
+        assertEquals(new String(Json.toBytes(bare), java.nio.charset.StandardCharsets.UTF_8),
+                new String(RunState.assemble(snapshot(bare), ctx, -1), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void aRequestUpTo4MiBCarriesItsStateInline() throws Exception {
         RunState.Body body = RunState.encode(request(3, 1000));
