@@ -59,6 +59,8 @@ public final class AppSyncer implements AutoCloseable {
      * Tries until the app answers 2xx. Says why a try failed each time the reason changes (the SDK's
      * status and its error line, or the connection error), not on every try, and says when it recovers.
      */
+    private volatile boolean closed;
+
     private void syncUntilUp(String url) {
         String lastReason = null;
         int failed = 0;
@@ -83,6 +85,9 @@ public final class AppSyncer implements AutoCloseable {
             } catch (Exception e) {
                 reason = "cannot connect (" + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")";
+            }
+            if (closed) {
+                return; // the failure is our own shutdown (the client was closed under the call), not the app's
             }
             failed++;
             if (!reason.equals(lastReason)) {
@@ -116,6 +121,7 @@ public final class AppSyncer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         threads.shutdownNow();
         http.shutdownNow();
     }
