@@ -199,6 +199,8 @@ final class TestRun {
                 fail(failed.error());
             }
             case SdkAnswer.Retry retry -> retryCall(c, retry);
+            // An in-process call always answers; a transport failure is the devserver's case only.
+            case SdkAnswer.Unanswered unanswered -> retryCall(c, new SdkAnswer.Retry(unanswered.error(), null));
             case SdkAnswer.Ops ops -> handleOps(c, ops);
         }
     }
