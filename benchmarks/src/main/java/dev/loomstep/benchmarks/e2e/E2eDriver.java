@@ -31,14 +31,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *       then {@code GET URL/v1/events/{id}/runs/ended}, which answers when the run has ended (a
  *       long poll: no polling interval quantizes the latency);</li>
  *   <li>{@code --target restate URL}: {@code POST URL} (the handler's ingress URL), which Restate
- *       answers when the handler has completed.</li>
+ *       answers when the handler has completed;</li>
+ *   <li>{@code --target call URL}: the same request/response as {@code restate}, for any other system
+ *       whose endpoint runs the whole workflow in the call and answers its result (DBOS).</li>
  * </ul>
  * Every run's result must be the sum of its steps' values, or the driver stops with an error.
  * Per round: a warm-up at the round's concurrency, then a measured window (seconds, or a fixed number
  * of runs); completed runs/s over the window, and p50/p99 of the runs started in it. One TSV line per
  * round is appended to {@code --out}: {@code system concurrency runs_per_s p50_ms p99_ms runs}.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate URL
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate|call URL
  *     [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3] [--steps 10] [--out results.tsv]</pre>
  */
 public final class E2eDriver {
@@ -52,7 +54,7 @@ public final class E2eDriver {
     private final String url;
     private final int expected;
 
-    enum Target { DEVSERVER, RESTATE }
+    enum Target { DEVSERVER, RESTATE, CALL }
 
     private E2eDriver(Target target, String url, int steps) {
         this.target = target;
@@ -162,13 +164,13 @@ public final class E2eDriver {
     /** Starts one run and returns once the driver knows it completed. */
     void runOnce() throws IOException, InterruptedException {
         switch (target) {
-            case RESTATE -> {
+            case RESTATE, CALL -> {
                 HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(RUN_DEADLINE)
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
-                check(r, "the Restate ingress call");
+                check(r, target == Target.RESTATE ? "the Restate ingress call" : "the call to " + url);
                 JsonNode result = Json.mapper().readTree(r.body());
                 if (result == null || result.asInt(Integer.MIN_VALUE) != expected) {
-                    throw new IllegalStateException("a Restate run returned " + new String(r.body()) + ", expected " + expected);
+                    throw new IllegalStateException((target == Target.RESTATE ? "a Restate run" : "a run") + " returned " + new String(r.body()) + ", expected " + expected);
                 }
             }
             case DEVSERVER -> {
