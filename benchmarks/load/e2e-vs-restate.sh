@@ -155,7 +155,7 @@ restate() {
   rm -rf "$data"
 }
 
-js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1)
+js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1 || true)
 js_name="inngest-js ${js_version:-?} on the devserver"
 notes=()
 if want classic; then loomstep classic; fi
