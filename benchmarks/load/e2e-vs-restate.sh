@@ -64,6 +64,8 @@ if want dbos && [ ! -x "$pg_bin/initdb" ]; then
     echo "== installing PostgreSQL 15 for the DBOS row: apt-get install -y postgresql-15" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 >&2 \
       || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 >&2; } || true
+    # The package creates and starts the system's 15/main cluster; the benchmark uses a private one, so stop that again.
+    command -v pg_ctlcluster >/dev/null && pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
   fi
   if [ ! -x "$pg_bin/initdb" ]; then
     dbos_skipped="The DBOS row was skipped: PostgreSQL 15 ($pg_bin) is missing and \`apt-get install -y postgresql-15\` could not install it (it needs root and Debian's archive)."
