@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       then {@code GET URL/v1/events/{id}/runs/ended}, which answers when the run has ended (a
  *       long poll: no polling interval quantizes the latency);</li>
  *   <li>{@code --target restate URL}: {@code POST URL} (the handler's ingress URL), which Restate
- *       answers when the handler has completed.</li>
+ *       answers when the handler has completed;</li>
+ *   <li>{@code --target call URL}: the same request/response as {@code restate}, for any other system
+ *       whose endpoint runs the whole workflow in the call and answers its result (DBOS).</li>
  * </ul>
  * The workload is the {@code steps}-step sequential function ({@code bench/run}; Restate's
  * {@code StepsService/run}), or with {@code --fanout N} the fan-out function ({@code bench/fanout} with
@@ -48,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code system concurrency failed REASON - - - width} instead of stopping the driver, which goes on
  * with the next round and exits with status 3 at the end.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate URL
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate|call URL
  *     [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3 | --warmup-runs K] [--steps 10 | --fanout N]
  *     [--run-timeout-seconds 300] [--keep-going] [--out results.tsv]</pre>
  */
@@ -65,7 +67,7 @@ public final class E2eDriver {
     private final int fanout;
     private final Duration runDeadline;
 
-    enum Target { DEVSERVER, RESTATE }
+    enum Target { DEVSERVER, RESTATE, CALL }
 
     private E2eDriver(Target target, String url, int steps, int fanout, Duration runDeadline) {
         this.target = target;
@@ -111,7 +113,7 @@ public final class E2eDriver {
             }
         }
         if (system == null || target == null) {
-            throw new IllegalArgumentException("--system NAME and --target devserver|restate URL are required");
+            throw new IllegalArgumentException("--system NAME and --target devserver|restate|call URL are required");
         }
         var driver = new E2eDriver(target, url, steps, fanout, Duration.ofSeconds(runTimeout));
         boolean failed = false;
@@ -220,7 +222,7 @@ public final class E2eDriver {
     /** Starts one run and returns once the driver knows it completed. */
     void runOnce() throws IOException, InterruptedException {
         switch (target) {
-            case RESTATE -> {
+            case RESTATE, CALL -> {
                 HttpResponse<byte[]> r;
                 try {
                     var call = HttpRequest.newBuilder(URI.create(url)).timeout(runDeadline);
@@ -233,10 +235,10 @@ public final class E2eDriver {
                 } catch (java.net.http.HttpTimeoutException e) {
                     throw new IllegalStateException("a run did not end within " + runDeadline.toSeconds() + " s", e);
                 }
-                check(r, "the Restate ingress call");
+                check(r, target == Target.RESTATE ? "the Restate ingress call" : "the call to " + url);
                 JsonNode result = Json.mapper().readTree(r.body());
                 if (result == null || result.asLong(Long.MIN_VALUE) != expected) {
-                    throw new IllegalStateException("a Restate run returned " + new String(r.body()) + ", expected " + expected);
+                    throw new IllegalStateException((target == Target.RESTATE ? "a Restate run" : "a run") + " returned " + new String(r.body()) + ", expected " + expected);
                 }
             }
             case DEVSERVER -> {
