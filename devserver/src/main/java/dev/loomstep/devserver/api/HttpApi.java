@@ -105,6 +105,7 @@ public final class HttpApi {
         RoutingHandler r = Handlers.routing()
                 .get("/", ui.index())
                 .get("/ui/{file}", ui.asset(notFound))
+                .get("/favicon.ico", ui.favicon())
                 .post("/e/{key}", blocking(this::events))
                 .post("/e", blocking((ex, b) -> checkEventKey("")))
                 .post("/e/", blocking((ex, b) -> checkEventKey("")))
