@@ -63,6 +63,7 @@ public final class HttpApi {
     private final WebUi ui = new WebUi();
     private final Checkpoints checkpoints;
     private final SyncStatus syncs = new SyncStatus();
+    private volatile dev.loomstep.devserver.executor.AppHealth appHealth;
     private final RunView runView;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
@@ -119,7 +120,7 @@ public final class HttpApi {
         new RunRoutes(lifecycle, runView).addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs, serverKind, () -> connect).addTo(r, this);
+        new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
@@ -363,6 +364,11 @@ public final class HttpApi {
     /** Keeps a refused sync as the app's last sync error (shown on {@code GET /v1/apps}). */
     public void syncFailed(String appId, String url, String reason) {
         syncs.failed(appId, url, reason, lifecycle.clock().instant());
+    }
+
+    /** Where the apps list learns which apps refuse this devserver's calls (null: nobody calls apps). */
+    public void appHealth(dev.loomstep.devserver.executor.AppHealth health) {
+        this.appHealth = health;
     }
 
     /** Connect's start and flush endpoints, and the connections the apps list shows; null: Connect is off. */

@@ -1,0 +1,101 @@
+package dev.loomstep.devserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Config;
+import dev.loomstep.Function;
+import dev.loomstep.Loomstep;
+import dev.loomstep.Trigger;
+import dev.loomstep.undertow.LoomstepServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Apps that refuse every call for a reason no retry heals — a signing key that is not the devserver's, or
+ * none in cloud mode — fail the run at once with what to fix, and the apps list shows them failing, not
+ * "synced". Real HTTP on loopback, the devserver in-process.
+ */
+@Timeout(60)
+class AppMisconfigurationTest {
+    final List<AutoCloseable> open = new ArrayList<>();
+    final AtomicInteger bodies = new AtomicInteger();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    <T extends AutoCloseable> T track(T c) {
+        open.add(c);
+        return c;
+    }
+
+    Function<?, ?> fn() {
+        return Function.builder("work").trigger(Trigger.event("shop/go")).retries(3).handler((in, step) -> {
+            bodies.incrementAndGet();
+            return 1;
+        });
+    }
+
+    static JsonNode app(Api api, String id) {
+        for (JsonNode a : api.get("/v1/apps").get("data")) {
+            if (a.get("id").asText().equals(id)) {
+                return a;
+            }
+        }
+        throw new AssertionError("no app " + id + " in " + api.get("/v1/apps"));
+    }
+
+    @Test
+    void anAppHoldingAnotherSigningKeyFailsTheRunAtOnceAndIsShownFailing() {
+        var dev = track(DevServer.builder().production().port(0).inMemory().retryDelayScale(0.001)
+                .signingKey(ProductionModeTest.SIGNING_KEY).eventKey(ProductionModeTest.EVENT_KEY).start());
+        Api api = new Api(dev);
+        // The app was synced with the right key, then restarted with another (a rotated key, a wrong secret).
+        var stale = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.OTHER_KEY))).functions(fn()).build();
+        var served = track(LoomstepServer.builder(stale).host("127.0.0.1").port(0).start());
+        var syncing = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.SIGNING_KEY, "INNGEST_SERVE_ORIGIN", "http://127.0.0.1:" + served.port())))
+                .functions(fn()).build();
+        track(LoomstepServer.builder(syncing).host("127.0.0.1").port(0).start()).sync();
+        assertEquals("synced", app(api, "shop").get("sync_status").asText());
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("shop/go", Map.of())), "Failed");
+
+        String error = run.get("error").toString();
+        assertTrue(error.contains("ConfigurationError") && error.contains("refused this devserver's signature")
+                && error.contains("--signing-key"), run.toString());
+        JsonNode app = app(api, "shop");
+        assertEquals("failing", app.get("sync_status").asText(), app.toString());
+        assertTrue(app.get("last_call_error").asText().contains("refused this devserver's signature"), app.toString());
+        assertEquals(0, bodies.get());
+    }
+
+    @Test
+    void anAppInCloudModeWithoutASigningKeyFailsTheRunAtOnceAndIsShownFailing() {
+        var dev = track(DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start());
+        Api api = new Api(dev);
+        // Cloud mode (no INNGEST_DEV) and no key: it syncs with a devserver in dev mode, then refuses every call.
+        var keyless = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url()))).functions(fn()).build();
+        track(LoomstepServer.builder(keyless).host("127.0.0.1").port(0).start()).sync();
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("shop/go", Map.of())), "Failed");
+
+        String error = run.get("error").toString();
+        assertTrue(error.contains("ConfigurationError") && error.contains("has no signing key")
+                && error.contains("INNGEST_DEV=1"), run.toString());
+        JsonNode app = app(api, "shop");
+        assertEquals("failing", app.get("sync_status").asText(), app.toString());
+        assertTrue(app.get("last_call_error").asText().contains("has no signing key"), app.toString());
+    }
+}
