@@ -1,6 +1,7 @@
 package dev.loomstep.devserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import dev.loomstep.Config;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
+import dev.loomstep.http.SyncException;
 import dev.loomstep.undertow.LoomstepServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,5 +99,28 @@ class AppMisconfigurationTest {
         JsonNode app = app(api, "shop");
         assertEquals("failing", app.get("sync_status").asText(), app.toString());
         assertTrue(app.get("last_call_error").asText().contains("has no signing key"), app.toString());
+    }
+
+    @Test
+    void anHttpAppSyncingTheAppIdOfConnectWorkersIsRefusedNamingBoth() {
+        var dev = track(DevServer.builder().port(0).connectPort(0).inMemory().start());
+        Api api = new Api(dev);
+        track(LoomstepConnectWorker.start(dev, "w-1", false));
+        JsonNode before = app(api, "conn");
+        assertEquals("connect", before.get("connection_type").asText(), before.toString());
+        int functions = before.get("function_count").asInt();
+
+        var http = Loomstep.builder("conn").config(Config.from(Map.of("INNGEST_DEV", dev.url()))).functions(fn()).build();
+        var served = track(LoomstepServer.builder(http).host("127.0.0.1").port(0).start());
+        var e = assertThrows(SyncException.class, () -> served.register(dev.url()));
+
+        assertEquals(409, e.executorStatus(), e.getMessage());
+        assertTrue(e.getMessage().contains("app \"conn\" is served by 1 Connect worker(s)")
+                && e.getMessage().contains("the HTTP app at " + served.url()), e.getMessage());
+        JsonNode after = app(api, "conn");
+        assertEquals("connect", after.get("connection_type").asText(), "the workers keep their app: " + after);
+        assertEquals(functions, after.get("function_count").asInt(), after.toString());
+        assertEquals("error", after.get("sync_status").asText(), after.toString());
+        assertTrue(after.get("last_sync_error").asText().contains("would replace their functions"), after.toString());
     }
 }

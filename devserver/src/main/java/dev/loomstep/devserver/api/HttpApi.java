@@ -12,6 +12,7 @@ import dev.loomstep.devserver.connect.ConnectGateway;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;
@@ -319,6 +320,10 @@ public final class HttpApi {
             }
             throw ApiException.badRequest(e.getMessage());
         }
+        String conflict = syncConflict(sync);
+        if (conflict != null) {
+            throw new ApiException(409, conflict);
+        }
         boolean modified = commitSync(sync);
         LOG.info("synced app {} from {}: {} function(s){}", sync.app().id(), sync.app().url(), sync.functions().size(),
                 modified ? "" : " (unchanged)");
@@ -359,6 +364,37 @@ public final class HttpApi {
             syncLock.unlock();
         }
         return modified;
+    }
+
+    /**
+     * Why {@code sync} may not replace the app of the same id, or null: an HTTP app and Connect workers with
+     * one app id would silently take each other's functions. An HTTP sync may take over an app whose workers
+     * have all gone; a worker never takes over an HTTP app. The refusal is logged and kept as the app's last
+     * sync error, so the apps list shows it.
+     */
+    public String syncConflict(Registry.Sync sync) {
+        String id = sync.app().id();
+        AppRecord existing = store.apps().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null);
+        if (existing == null || existing.connect() == sync.app().connect()) {
+            return null;
+        }
+        String conflict;
+        if (existing.connect()) {
+            int workers = connect == null ? 0 : connect.connections(id).size();
+            if (workers == 0) {
+                return null;
+            }
+            conflict = "app \"" + id + "\" is served by " + workers + " Connect worker(s); the HTTP app at " + sync.app().url()
+                    + " syncs with the same app id and would replace their functions: give one of them another app id"
+                    + " (Loomstep.builder(id)), or stop the workers first";
+        } else {
+            conflict = "app \"" + id + "\" is an HTTP app at " + existing.url() + "; a Connect worker (" + sync.app().sdk()
+                    + ") connects with the same app id and would replace its functions: give one of them another app id"
+                    + " (Loomstep.builder(id))";
+        }
+        LOG.warn("sync refused: {}", conflict);
+        syncs.failed(id, existing.connect() ? AppRecord.CONNECT : existing.url(), conflict, lifecycle.clock().instant());
+        return conflict;
     }
 
     /** Keeps a refused sync as the app's last sync error (shown on {@code GET /v1/apps}). */

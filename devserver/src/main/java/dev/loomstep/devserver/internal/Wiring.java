@@ -120,6 +120,11 @@ public final class Wiring implements AutoCloseable {
             public void refused(String appName, String reason) {
                 api.syncFailed(appName, AppRecord.CONNECT, reason);
             }
+
+            @Override
+            public String conflict(Registry.Sync sync) {
+                return api.syncConflict(sync);
+            }
         });
         api.connect(gateway);
         var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,
