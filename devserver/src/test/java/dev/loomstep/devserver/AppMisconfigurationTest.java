@@ -123,4 +123,26 @@ class AppMisconfigurationTest {
         assertEquals("error", after.get("sync_status").asText(), after.toString());
         assertTrue(after.get("last_sync_error").asText().contains("would replace their functions"), after.toString());
     }
+
+    @Test
+    void aConnectWorkerWithTheAppIdOfAnHttpAppIsRefusedAndTheHttpAppKeepsItsFunctions() {
+        var dev = track(DevServer.builder().port(0).connectPort(0).inMemory().start());
+        Api api = new Api(dev);
+        var http = Loomstep.builder("conn").config(Config.from(Map.of("INNGEST_DEV", dev.url()))).functions(fn()).build();
+        var served = track(LoomstepServer.builder(http).host("127.0.0.1").port(0).start());
+        served.register(dev.url());
+
+        // The worker learns why at once, from the gateway's SYNC_FAILED, instead of retrying the same app until it times out.
+        var refused = assertThrows(dev.loomstep.connect.ConnectException.class, () -> LoomstepConnectWorker.start(dev, "w-1", false));
+        assertTrue(refused.getMessage().contains("the gateway refused the app's sync: app \"conn\" is an HTTP app at "
+                + served.url()), refused.getMessage());
+
+        JsonNode app = app(api, "conn");
+        assertEquals("http", app.get("connection_type").asText(), "the HTTP app keeps its id: " + app);
+        assertEquals(served.url(), app.get("url").asText(), app.toString());
+        assertEquals(1, app.get("function_count").asInt(), app.toString());
+        String error = app.get("last_sync_error").asText();
+        assertTrue(error.contains("app \"conn\" is an HTTP app at " + served.url())
+                && error.contains("a Connect worker") && error.contains("would replace its functions"), app.toString());
+    }
 }
