@@ -102,6 +102,23 @@ class AppMisconfigurationTest {
     }
 
     @Test
+    void anAppInCloudModeCalledByADevModeDevserverFailsTheRunAtOnceSayingWhichModeToChange() {
+        var dev = track(DevServer.builder().port(0).inMemory().retryDelayScale(0.001).start());
+        Api api = new Api(dev);
+        var cloud = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.SIGNING_KEY))).functions(fn()).build();
+        track(LoomstepServer.builder(cloud).host("127.0.0.1").port(0).start()).sync();
+
+        JsonNode run = api.awaitStatus(api.runOf(api.send("shop/go", Map.of())), "Failed");
+
+        String error = run.get("error").toString();
+        assertTrue(error.contains("ConfigurationError") && error.contains("refused this devserver's unsigned call")
+                && error.contains("missing X-Inngest-Signature header") && error.contains("INNGEST_DEV=1"), run.toString());
+        assertEquals("failing", app(api, "shop").get("sync_status").asText());
+        assertEquals(0, bodies.get());
+    }
+
+    @Test
     void anHttpAppSyncingTheAppIdOfConnectWorkersIsRefusedNamingBoth() {
         var dev = track(DevServer.builder().port(0).connectPort(0).inMemory().start());
         Api api = new Api(dev);
