@@ -75,6 +75,11 @@ class ResultSerialisationTest {
 
     /** Asserts the answer is a final StepFailed whose message contains every fragment, and the body ran once. */
     void assertFailsForGood(CallResult r, String... fragments) {
+        assertFailsForGood(r, 1, fragments);
+    }
+
+    /** As above, with the number of times the body ran: 0 when the declared type alone was refused. */
+    void assertFailsForGood(CallResult r, int runs, String... fragments) {
         assertEquals(206, r.status());
         assertTrue(r.noRetry(), "a programming error is not retried");
         JsonNode op = body(r).get(0);
@@ -85,7 +90,7 @@ class ResultSerialisationTest {
         for (String f : fragments) {
             assertTrue(message.contains(f), "\"" + f + "\" in: " + message);
         }
-        assertEquals(1, bodyRuns.get());
+        assertEquals(runs, bodyRuns.get());
     }
 
     JsonNode assertRecorded(CallResult r) {
@@ -98,7 +103,8 @@ class ResultSerialisationTest {
     @Test
     void aClassWithPrivateFieldsAndNoGettersFailsTheStepNamingTheTypeAndTheFix() {
         CallResult r = runStep(fn((in, step) -> step.run("charge", Money.class, once(new Money(500, "EUR")))));
-        assertFailsForGood(r, "step \"charge\"", Money.class.getName(), "no properties", "record", "TypeReference");
+        // Refused from its declared type, before the body (the side effect) runs at all.
+        assertFailsForGood(r, 0, "step \"charge\"", Money.class.getName(), "no properties", "record", "TypeReference", "was not run");
     }
 
     @Test
@@ -118,7 +124,13 @@ class ResultSerialisationTest {
     @Test
     void aTypeJacksonWritesButCannotReadBackFailsTheStep() {
         CallResult r = runStep(fn((in, step) -> step.run("pay", Receipt.class, once(new Receipt("r-1", 0)))));
-        assertFailsForGood(r, Receipt.class.getName(), "does not read back as", "no-argument constructor or @JsonCreator");
+        assertFailsForGood(r, 0, Receipt.class.getName(), "not construct", "no-argument constructor, @JsonCreator", "was not run");
+    }
+
+    @Test
+    void aListOfAClassWithoutPropertiesIsRefusedBeforeTheBodyRuns() {
+        CallResult r = runStep(fn((in, step) -> step.run("charges", new TypeReference<List<Money>>() {}, once(List.of(new Money(1, "EUR"))))));
+        assertFailsForGood(r, 0, "whose content type " + Money.class.getName(), "no properties", "was not run");
     }
 
     @Test

@@ -157,7 +157,9 @@ class ProductionModeTest {
                 "INNGEST_SIGNING_KEY", OTHER_KEY, "INNGEST_EVENT_KEY", EVENT_KEY))).functions(fn).build();
         try (LoomstepServer other = LoomstepServer.builder(stranger).host("127.0.0.1").port(0).start()) {
             var e = assertThrows(RuntimeException.class, other::sync);
-            assertTrue(e.getMessage().contains("unauthorized: send Authorization: Bearer with this server's signing key"), e.getMessage());
+            // It names what it sent (the key's hash, never the key) and the devserver does not ask for a bearer it got.
+            assertTrue(e.getMessage().contains("refused the bearer token of INNGEST_SIGNING_KEY (hash "), e.getMessage());
+            assertTrue(e.getMessage().contains("the Authorization: Bearer token sent is not this server's signing key"), e.getMessage());
         }
         assertEquals(List.of("prod-app"), api.get("/v1/apps").get("data").findValuesAsText("id"));
     }

@@ -56,6 +56,18 @@ class WebUiTest {
     }
 
     @Test
+    void servesAFaviconSoNoPageLogsA404() throws Exception {
+        HttpResponse<String> page = get("/");
+        assertTrue(page.body().contains("<link rel=\"icon\" href=\"/ui/favicon.svg\""), page.body());
+        for (String path : new String[] {"/ui/favicon.svg", "/favicon.ico"}) {
+            HttpResponse<String> icon = get(path);
+            assertEquals(200, icon.statusCode(), path);
+            assertEquals("image/svg+xml", icon.headers().firstValue("Content-Type").orElse(""), path);
+            assertTrue(icon.body().startsWith("<svg"), path);
+        }
+    }
+
+    @Test
     void allowsOnlyItsOwnScriptsAndStyles() throws Exception {
         HttpResponse<String> page = get("/");
         String csp = page.headers().firstValue("Content-Security-Policy").orElse("");

@@ -45,11 +45,14 @@ final class Registrar {
             throw new SyncException("cannot sync: the API origin \"" + apiOrigin + "\" is not a valid URL", -1, e);
         }
         List<String> tokens = new ArrayList<>();
+        List<String> sent = new ArrayList<>(); // what the tokens were made of, to name in a refusal (never the key)
         for (String key : new String[] {config.signingKey(), config.signingKeyFallback()}) {
             SigningKey k = SigningKey.ofNullable(key);
             if (k != null) {
                 try {
                     tokens.add(k.bearerToken());
+                    sent.add((sent.isEmpty() ? "INNGEST_SIGNING_KEY" : "INNGEST_SIGNING_KEY_FALLBACK")
+                            + " (hash " + k.hashedTail().substring(0, 12) + "…)");
                 } catch (IllegalStateException e) {
                     throw new SyncException("cannot sync: " + e.getMessage(), -1, e);
                 }
@@ -94,8 +97,17 @@ final class Registrar {
             String error = answer != null && answer.path("error").isTextual() ? answer.get("error").asText()
                     : answer != null && answer.path("message").isTextual() ? answer.get("message").asText()
                     : null;
-            throw new SyncException(error != null ? oneLine(error)
-                    : "sync failed: " + uri + " answered " + res.statusCode(), res.statusCode(), null);
+            String said = error != null ? oneLine(error) : "sync failed: " + uri + " answered " + res.statusCode();
+            if (res.statusCode() == 401 || res.statusCode() == 403) {
+                // Say what was sent: "send Authorization: Bearer…" alone reads as if no key had been sent at all.
+                said = sent.isEmpty()
+                        ? "the executor at " + uri + " refused the sync without a signing key (none is configured: set"
+                                + " INNGEST_SIGNING_KEY to the executor's signing key, or use dev mode): " + said
+                        : "the executor at " + uri + " refused the bearer token of " + String.join(", then of ", sent)
+                                + " with " + res.statusCode() + ": " + said + " — check that the key is this executor's"
+                                + " signing key (for a Loomstep devserver: its --signing-key; for Inngest: the environment's key)";
+            }
+            throw new SyncException(said, res.statusCode(), null);
         }
         boolean modified = answer != null && answer.path("modified").asBoolean(false);
         return new SyncResult("Successfully synced.", modified);

@@ -81,6 +81,7 @@ public final class SdkEndpoint {
     private final String framework;
     private final SigningKey primaryKey;
     private final SigningKey fallbackKey;
+    private final RefusalWarnings refusals;
     private final Registrar registrar;
     private final RunStateFetcher runState;
     private final CheckpointClient checkpoints;
@@ -106,6 +107,7 @@ public final class SdkEndpoint {
         this.registrar = new Registrar(config, client, this.options.apiTimeout());
         this.runState = new RunStateFetcher(config, client, this.options.apiTimeout());
         this.checkpoints = new CheckpointClient(config, client, this.options.apiTimeout());
+        this.refusals = new RefusalWarnings(log, app.appId(), shortHash(primaryKey), shortHash(fallbackKey));
         if (!config.dev() && primaryKey == null) {
             log.warn("Loomstep app \"{}\" is in cloud mode without a signing key, so every request will be refused with 500: {}",
                     app.appId(), missingKeyFix());
@@ -575,7 +577,10 @@ public final class SdkEndpoint {
                     trusted = true;
                     key = ok.key();
                 }
-                case Verification.Rejected no -> throw new HttpError(401, "Unauthorized: " + no.reason());
+                case Verification.Rejected no -> {
+                    refusals.refused(req.method(), no.reason(), options.clock().instant());
+                    throw new HttpError(401, "Unauthorized: " + no.reason());
+                }
             }
         }
 

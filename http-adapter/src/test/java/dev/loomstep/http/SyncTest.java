@@ -209,4 +209,23 @@ class SyncTest extends AdapterTestBase {
         assertEquals(400, e.executorStatus());
         assertEquals(1, executor.requests().size());
     }
+
+    @Test
+    void aRefusedKeyIsNamedByItsHashNeverByItselfWithTheExecutorsMessage() {
+        var refusal = new RecordingServer.Answer(401, "{\"error\":\"unauthorized: send Authorization: Bearer with this server's signing key\"}");
+        var executor = track(RecordingServer.replying(refusal, refusal));
+        var server = track(LoomstepServer.builder(apps.app(TestApps.cloud(executor.origin(), TestApps.KEY, TestApps.FALLBACK)))
+                .host("127.0.0.1").port(0).start());
+
+        var e = assertThrows(SyncException.class, server::sync);
+
+        assertEquals(401, e.executorStatus());
+        String m = e.getMessage();
+        assertTrue(m.contains("refused the bearer token of INNGEST_SIGNING_KEY (hash " + KEY_.hashedTail().substring(0, 12)), m);
+        assertTrue(m.contains("then of INNGEST_SIGNING_KEY_FALLBACK (hash " + FALLBACK_.hashedTail().substring(0, 12)), m);
+        assertTrue(m.contains("send Authorization: Bearer with this server's signing key"), "the executor's own words: " + m);
+        assertTrue(m.contains("--signing-key"), "what to check: " + m);
+        assertFalse(m.contains(KEY_.tail()) || m.contains(KEY_.bearerToken()) || m.contains(FALLBACK_.tail()), "never the key: " + m);
+        assertFalse(m.contains("\n"), m);
+    }
 }

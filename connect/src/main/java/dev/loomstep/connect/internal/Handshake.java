@@ -51,6 +51,13 @@ public final class Handshake {
     }
 
     /** The attempt failed; {@code gatewayGroup} is the group to avoid next time, or null. */
+    /** The gateway answered the app's functions with SYNC_FAILED: connecting again sends the same app. */
+    public static final class SyncRefused extends IOException {
+        SyncRefused(String message) {
+            super(message);
+        }
+    }
+
     public static final class Failed extends IOException {
         public final String gatewayGroup;
 
@@ -162,6 +169,10 @@ public final class Handshake {
             throw e;
         }
         ConnectMessage m = (ConnectMessage) next;
+        if (m.getKind() == GatewayMessageType.SYNC_FAILED && kind != GatewayMessageType.SYNC_FAILED) {
+            String reason = m.getPayload().toStringUtf8().strip();
+            throw new SyncRefused("the gateway refused the app's sync: " + (reason.isEmpty() ? "(no reason given)" : reason));
+        }
         if (m.getKind() != kind) {
             throw new Failed("expected " + kind + " from the gateway, got " + m.getKind(), group);
         }

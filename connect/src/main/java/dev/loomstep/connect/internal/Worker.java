@@ -199,6 +199,15 @@ public final class Worker {
                         }
                         api.switchKey();
                         delay = options.backoff(attempt++, Math.random());
+                    } catch (Handshake.SyncRefused e) {
+                        // The same app would be refused again: a first connect fails with the gateway's reason.
+                        lastProblem = e.getMessage();
+                        if (!connectedBefore) {
+                            firstReady.completeExceptionally(new ConnectException("app \"" + app.appId() + "\": "
+                                    + e.getMessage()));
+                            return;
+                        }
+                        delay = options.backoff(attempt++, Math.random());
                     } catch (ApiClient.LimitReached e) {
                         lastProblem = e.getMessage();
                         delay = options.backoff(attempt++, Math.random());

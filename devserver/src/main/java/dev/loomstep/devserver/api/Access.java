@@ -63,7 +63,14 @@ final class Access implements HttpHandler {
             return "event key not found: send events to /e/{key} with one of this server's event keys (--event-key / INNGEST_EVENT_KEY)";
         }
         if (path.equals("/fn/register") || path.startsWith("/v0/")) {
-            return bearer ? null : "unauthorized: send Authorization: Bearer with this server's signing key, as SDKs do with INNGEST_SIGNING_KEY";
+            if (bearer) {
+                return null;
+            }
+            // A key was sent but is not this server's: say so, rather than ask for what was already sent.
+            return ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION) != null
+                    ? "unauthorized: the Authorization: Bearer token sent is not this server's signing key: the SDK's"
+                            + " INNGEST_SIGNING_KEY (and its fallback) must be the devserver's --signing-key"
+                    : "unauthorized: send Authorization: Bearer with this server's signing key, as SDKs do with INNGEST_SIGNING_KEY";
         }
         if (bearer || access == ApiAccess.LOOPBACK_OR_KEY && fromLoopback(ex)) {
             return null;

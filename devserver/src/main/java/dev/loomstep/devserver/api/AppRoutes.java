@@ -6,6 +6,7 @@ import static dev.loomstep.devserver.api.Rest.path;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.connect.ConnectGateway;
+import dev.loomstep.devserver.executor.AppHealth;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.protocol.Json;
@@ -26,11 +27,14 @@ final class AppRoutes {
     private final SyncStatus syncs;
     private final String serverKind;
     private final java.util.function.Supplier<ConnectGateway> connect;
+    private final java.util.function.Supplier<AppHealth> health;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** @param serverKind sent with the PUT as {@code X-Inngest-Server-Kind}; the SDK expects it back when it syncs */
-    AppRoutes(Lifecycle lifecycle, SyncStatus syncs, String serverKind, java.util.function.Supplier<ConnectGateway> connect) {
+    AppRoutes(Lifecycle lifecycle, SyncStatus syncs, String serverKind, java.util.function.Supplier<ConnectGateway> connect,
+            java.util.function.Supplier<AppHealth> health) {
         this.connect = connect;
+        this.health = health;
         this.lifecycle = lifecycle;
         this.syncs = syncs;
         this.serverKind = serverKind;
@@ -64,9 +68,14 @@ final class AppRoutes {
     private ObjectNode view(AppRecord app, long functions) {
         ObjectNode o = Views.app(app, functions);
         var failure = syncs.failure(app.id());
-        o.put("sync_status", failure.isPresent() ? "error" : "synced");
+        AppHealth calls = health.get();
+        var refused = calls == null || app.connect() ? java.util.Optional.<AppHealth.Problem>empty() : calls.of(app.url());
+        // Synced but refusing every call (a signing key that does not match, or none) is not healthy: "failing".
+        o.put("sync_status", failure.isPresent() ? "error" : refused.isPresent() ? "failing" : "synced");
         o.put("last_sync_error", failure.map(SyncStatus.Failure::message).orElse(null));
         o.put("last_sync_error_at", failure.map(f -> f.at().toString()).orElse(null));
+        o.put("last_call_error", refused.map(AppHealth.Problem::message).orElse(null));
+        o.put("last_call_error_at", refused.map(p -> p.at().toString()).orElse(null));
         o.put("connection_type", app.connect() ? "connect" : "http");
         if (app.connect()) {
             // Its workers, as Inngest's apps page lists them: an app with none connected waits for one.

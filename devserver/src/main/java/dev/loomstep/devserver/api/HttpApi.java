@@ -12,6 +12,7 @@ import dev.loomstep.devserver.connect.ConnectGateway;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;
@@ -63,6 +64,7 @@ public final class HttpApi {
     private final WebUi ui = new WebUi();
     private final Checkpoints checkpoints;
     private final SyncStatus syncs = new SyncStatus();
+    private volatile dev.loomstep.devserver.executor.AppHealth appHealth;
     private final RunView runView;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
@@ -105,6 +107,7 @@ public final class HttpApi {
         RoutingHandler r = Handlers.routing()
                 .get("/", ui.index())
                 .get("/ui/{file}", ui.asset(notFound))
+                .get("/favicon.ico", ui.favicon())
                 .post("/e/{key}", blocking(this::events))
                 .post("/e", blocking((ex, b) -> checkEventKey("")))
                 .post("/e/", blocking((ex, b) -> checkEventKey("")))
@@ -118,7 +121,7 @@ public final class HttpApi {
         new RunRoutes(lifecycle, runView).addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs, serverKind, () -> connect).addTo(r, this);
+        new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
@@ -317,6 +320,10 @@ public final class HttpApi {
             }
             throw ApiException.badRequest(e.getMessage());
         }
+        String conflict = syncConflict(sync);
+        if (conflict != null) {
+            throw new ApiException(409, conflict);
+        }
         boolean modified = commitSync(sync);
         LOG.info("synced app {} from {}: {} function(s){}", sync.app().id(), sync.app().url(), sync.functions().size(),
                 modified ? "" : " (unchanged)");
@@ -359,9 +366,45 @@ public final class HttpApi {
         return modified;
     }
 
+    /**
+     * Why {@code sync} may not replace the app of the same id, or null: an HTTP app and Connect workers with
+     * one app id would silently take each other's functions. An HTTP sync may take over an app whose workers
+     * have all gone; a worker never takes over an HTTP app. The refusal is logged and kept as the app's last
+     * sync error, so the apps list shows it.
+     */
+    public String syncConflict(Registry.Sync sync) {
+        String id = sync.app().id();
+        AppRecord existing = store.apps().stream().filter(a -> a.id().equals(id)).findFirst().orElse(null);
+        if (existing == null || existing.connect() == sync.app().connect()) {
+            return null;
+        }
+        String conflict;
+        if (existing.connect()) {
+            int workers = connect == null ? 0 : connect.connections(id).size();
+            if (workers == 0) {
+                return null;
+            }
+            conflict = "app \"" + id + "\" is served by " + workers + " Connect worker(s); the HTTP app at " + sync.app().url()
+                    + " syncs with the same app id and would replace their functions: give one of them another app id"
+                    + " (Loomstep.builder(id)), or stop the workers first";
+        } else {
+            conflict = "app \"" + id + "\" is an HTTP app at " + existing.url() + "; a Connect worker (" + sync.app().sdk()
+                    + ") connects with the same app id and would replace its functions: give one of them another app id"
+                    + " (Loomstep.builder(id))";
+        }
+        LOG.warn("sync refused: {}", conflict);
+        syncs.failed(id, existing.connect() ? AppRecord.CONNECT : existing.url(), conflict, lifecycle.clock().instant());
+        return conflict;
+    }
+
     /** Keeps a refused sync as the app's last sync error (shown on {@code GET /v1/apps}). */
     public void syncFailed(String appId, String url, String reason) {
         syncs.failed(appId, url, reason, lifecycle.clock().instant());
+    }
+
+    /** Where the apps list learns which apps refuse this devserver's calls (null: nobody calls apps). */
+    public void appHealth(dev.loomstep.devserver.executor.AppHealth health) {
+        this.appHealth = health;
     }
 
     /** Connect's start and flush endpoints, and the connections the apps list shows; null: Connect is off. */

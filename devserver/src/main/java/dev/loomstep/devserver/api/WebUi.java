@@ -30,7 +30,8 @@ final class WebUi {
             "runs.js", load("runs.js", "text/javascript; charset=utf-8"),
             "run.js", load("run.js", "text/javascript; charset=utf-8"),
             "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
-            "app.css", load("app.css", "text/css; charset=utf-8"));
+            "app.css", load("app.css", "text/css; charset=utf-8"),
+            "favicon.svg", load("favicon.svg", "image/svg+xml"));
 
     private static Asset load(String name, String contentType) {
         try (InputStream in = WebUi.class.getResourceAsStream(BASE + name)) {
@@ -46,6 +47,11 @@ final class WebUi {
     /** {@code GET /}: the page. */
     HttpHandler index() {
         return ex -> send(ex, assets.get("index.html"));
+    }
+
+    /** {@code GET /favicon.ico}: the icon, for browsers that ask there before reading the page's link. */
+    HttpHandler favicon() {
+        return ex -> send(ex, assets.get("favicon.svg"));
     }
 
     /** {@code GET /ui/{file}}: one of the page's assets, or a JSON 404 like every other unknown path. */

@@ -85,6 +85,11 @@ public final class ConnectGateway implements AutoCloseable {
         void synced(Registry.Sync sync);
 
         void refused(String appName, String reason);
+
+        /** Why this sync may not replace the app of the same id (an HTTP app's), or null when it may. */
+        default String conflict(Registry.Sync sync) {
+            return null;
+        }
     }
 
     /** A connection as the REST API and the UI show it. */
@@ -344,8 +349,13 @@ public final class ConnectGateway implements AutoCloseable {
         for (var app : data.getAppsList()) {
             try {
                 JsonNode fns = app.getFunctions().isEmpty() ? null : Json.mapper().readTree(app.getFunctions().toByteArray());
-                syncs.add(Registry.parseConnectSync(app.getAppName(), app.hasAppVersion() ? app.getAppVersion() : null, fns, sdk,
-                        data.getFramework().isBlank() ? "connect" : data.getFramework(), System.currentTimeMillis()));
+                var sync = Registry.parseConnectSync(app.getAppName(), app.hasAppVersion() ? app.getAppVersion() : null, fns, sdk,
+                        data.getFramework().isBlank() ? "connect" : data.getFramework(), System.currentTimeMillis());
+                String conflict = sink.conflict(sync);
+                if (conflict != null) {
+                    throw new IllegalArgumentException(conflict);
+                }
+                syncs.add(sync);
             } catch (IllegalArgumentException | java.io.IOException e) {
                 String reason = e instanceof java.io.IOException ? "the functions of app \"" + app.getAppName() + "\" are not JSON" : e.getMessage();
                 sink.refused(app.getAppName(), reason);

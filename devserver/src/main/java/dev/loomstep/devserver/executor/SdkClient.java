@@ -42,6 +42,7 @@ public final class SdkClient implements AutoCloseable {
 
     private final SdkHttp http;
     private final Duration callTimeout;
+    private final AppHealth health = new AppHealth();
     /** Production mode: signs each call ({@code X-Inngest-Signature}), as SDKs in cloud mode ask; null in dev mode. */
     private final ServiceKeys keys;
     private final String serverKind;
@@ -129,9 +130,48 @@ public final class SdkClient implements AutoCloseable {
             WireError error = WireError.of("ConnectionError", "could not reach the SDK at " + url + ": " + describe(e));
             return new Reply(new SdkAnswer.Unanswered(error), null);
         }
-        return new Reply(classify(response.status(), response.body(),
-                response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER)),
-                parseVersion(response.header(Headers.REQ_VERSION)), response.body().length);
+        SdkAnswer answer = classify(response.status(), response.body(),
+                response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER));
+        String misconfigured = misconfiguration(url, response.status(), answer);
+        if (misconfigured != null) {
+            health.refused(url, misconfigured, Instant.now());
+            answer = new SdkAnswer.Failed(WireError.of("ConfigurationError", misconfigured));
+        } else if (!(answer instanceof SdkAnswer.Retry)) {
+            health.answered(url);
+        }
+        return new Reply(answer, parseVersion(response.header(Headers.REQ_VERSION)), response.body().length);
+    }
+
+    /** The apps whose calls are refused for a reason a retry cannot heal. */
+    public AppHealth health() {
+        return health;
+    }
+
+    /**
+     * Why the app refused the call for good, in one line with what to do, or null: a 401/403 (the app did
+     * not accept this devserver's signature, or the lack of one) and a 500 saying the app has no signing key
+     * are configuration errors; retrying them would only burn the run's attempts.
+     */
+    private String misconfiguration(String url, int status, SdkAnswer answer) {
+        if (!(answer instanceof SdkAnswer.Retry || answer instanceof SdkAnswer.Failed)) {
+            return null;
+        }
+        WireError error = answer instanceof SdkAnswer.Retry r ? r.error() : ((SdkAnswer.Failed) answer).error();
+        String said = error == null || error.message() == null ? "HTTP " + status : error.message();
+        String app = AppHealth.key(url);
+        if (status == 401 || status == 403) {
+            return keys == null
+                    ? "the app at " + app + " refused this devserver's unsigned call (" + status + ": " + said + "): the app is in"
+                            + " cloud mode; run it in dev mode (INNGEST_DEV=1) or start the devserver with --signing-key set to the"
+                            + " app's INNGEST_SIGNING_KEY"
+                    : "the app at " + app + " refused this devserver's signature (" + status + ": " + said + "): set the app's"
+                            + " INNGEST_SIGNING_KEY (or INNGEST_SIGNING_KEY_FALLBACK) to this devserver's --signing-key";
+        }
+        if (status == 500 && said.toLowerCase(java.util.Locale.ROOT).contains("no signing key")) {
+            return "the app at " + app + " has no signing key, so it refuses every call (" + said + "): set its"
+                    + " INNGEST_SIGNING_KEY" + (keys == null ? ", or run it in dev mode (INNGEST_DEV=1)" : " to this devserver's --signing-key");
+        }
+        return null;
     }
 
     /** Classifies one HTTP answer; public for unit tests of every shape. */

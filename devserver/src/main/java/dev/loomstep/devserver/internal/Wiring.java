@@ -111,6 +111,7 @@ public final class Wiring implements AutoCloseable {
         var dispatches = new Dispatches();
         var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
         this.api = api;
+        api.appHealth(client.health());
         this.gateway = c.connectPort() < 0 ? null : new ConnectGateway(c.host(), c.connectPort(), c.connectSettings(), new ConnectGateway.AppSink() {
             @Override
             public void synced(Registry.Sync sync) {
@@ -120,6 +121,11 @@ public final class Wiring implements AutoCloseable {
             @Override
             public void refused(String appName, String reason) {
                 api.syncFailed(appName, AppRecord.CONNECT, reason);
+            }
+
+            @Override
+            public String conflict(Registry.Sync sync) {
+                return api.syncConflict(sync);
             }
         });
         api.connect(gateway);

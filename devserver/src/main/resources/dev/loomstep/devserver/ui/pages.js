@@ -233,9 +233,10 @@
                 h("td", {}, c.sdk || "—")))));
           append(card, [
             h("div", { class: "title" }, h("h2", {}, h("span", { "data-test": "app-name" }, a.name || a.id)),
-              h("span", { class: "status sync-" + a.sync_status, "data-test": "app-sync-status" }, a.sync_status === "error" ? "sync failed" : "synced"),
+              h("span", { class: "status sync-" + a.sync_status, "data-test": "app-sync-status" }, a.sync_status === "error" ? "sync failed" : a.sync_status === "failing" ? "calls refused" : "synced"),
               resync),
             a.last_sync_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-sync-error" }, a.last_sync_error + " (" + when(a.last_sync_error_at) + ")")) : null,
+            a.last_call_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-call-error" }, a.last_call_error + " (" + when(a.last_call_error_at) + ")")) : null,
             h("dl", { class: "facts" },
               h("dt", {}, "URL"), h("dd", { class: "mono", "data-test": "app-url" }, connect ? "served over Connect (no URL)" : a.url || "—"),
               h("dt", {}, "SDK"), h("dd", { "data-test": "app-sdk" }, a.sdk || "—"),

@@ -22,6 +22,8 @@ public final class Codec {
 
     private final ObjectMapper mapper;
     private final ConcurrentHashMap<JavaType, ObjectReader> readers = new ConcurrentHashMap<>();
+    /** What is wrong with a step's declared result type ("" when nothing), found once per type. */
+    private final ConcurrentHashMap<JavaType, String> declaredProblems = new ConcurrentHashMap<>();
     /** Fails on beans without properties (Jackson's own check, which a mapper may have turned off). */
     private final ObjectWriter strict;
     /** Scalars are read straight off the tree only where no user module can have a say in them. */
@@ -91,6 +93,11 @@ public final class Codec {
             return (T) Double.valueOf(node.doubleValue());
         }
         return null;
+    }
+
+    /** Why Jackson could not record {@code type} and read it back, or "" when it can; cached per type. */
+    String declaredProblem(JavaType type) {
+        return declaredProblems.computeIfAbsent(type, t -> Results.problemOf(mapper, t));
     }
 
     ObjectReader reader(JavaType type) {

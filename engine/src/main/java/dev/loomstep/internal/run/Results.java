@@ -2,7 +2,14 @@ package dev.loomstep.internal.run;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
+import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
+import com.fasterxml.jackson.databind.ser.impl.UnknownSerializer;
+import java.lang.reflect.Modifier;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.loomstep.NonRetriableException;
@@ -57,6 +64,51 @@ final class Results {
                     + declared.toCanonical() + " without all of its content (it differs at " + lost + "). " + FIX);
         }
         return written;
+    }
+
+    /**
+     * Refuses, before step {@code id}'s body runs, a declared result type that no value could be recorded as
+     * and read back: a class without properties Jackson sees, or one it cannot construct. The check after
+     * the body ({@link #ofStep}) stays for what only the value shows (a subclass, an Object, a map's content).
+     */
+    static void checkDeclared(Codec codec, String id, JavaType declared) {
+        String problem = codec.declaredProblem(declared);
+        if (!problem.isEmpty()) {
+            throw new UnfitResultException("step \"" + id + "\" declares its result as " + declared.toCanonical() + ", " + problem
+                    + "; its body was not run. " + FIX);
+        }
+    }
+
+    /** What is wrong with {@code type} as a recorded result, or "" (types only a value can judge pass). */
+    static String problemOf(ObjectMapper mapper, JavaType type) {
+        if (type.isContainerType() || type.isReferenceType()) {
+            JavaType content = type.getContentType();
+            String inside = content == null ? "" : problemOf(mapper, content);
+            return inside.startsWith("which") ? "whose content type " + content.toCanonical() + inside.substring("which".length()) : inside;
+        }
+        Class<?> raw = type.getRawClass();
+        if (type.isPrimitive() || raw.isEnum() || raw.isArray() || raw.isInterface() || Modifier.isAbstract(raw.getModifiers())
+                || raw.getName().startsWith("java.") || JsonNode.class.isAssignableFrom(raw)) {
+            return ""; // the JDK's types have their (de)serialisers; abstract ones are judged by the value
+        }
+        try {
+            if (mapper.getSerializerProviderInstance().findValueSerializer(type) instanceof UnknownSerializer) {
+                return "which has no properties Jackson can see (private fields without getters?) and would be recorded as {}";
+            }
+            DeserializationContext reading = ((DefaultDeserializationContext) mapper.getDeserializationContext())
+                    .createDummyInstance(mapper.getDeserializationConfig());
+            if (reading.findRootValueDeserializer(type) instanceof BeanDeserializerBase bean
+                    && !bean.getValueInstantiator().canInstantiate()) {
+                return "which Jackson can write but not construct when it reads it back on replay"
+                        + " (no no-argument constructor, @JsonCreator or record constructor)";
+            }
+        } catch (JsonMappingException e) {
+            String m = e.getOriginalMessage();
+            return "which Jackson cannot handle (" + (m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip()) + ")";
+        } catch (RuntimeException e) {
+            return ""; // no verdict before the value exists: the check after the body decides
+        }
+        return "";
     }
 
     /** The JSON of the function's result, refusing values Jackson would write without their content. */

@@ -280,7 +280,10 @@ public final class RunExecution implements Step, Broker.Listener {
 
     private <T> T runStep(String id, JavaType type, Callable<? extends T> body) {
         requireNonNull(body, "a step body");
-        JsonNode memo = step(id, Kind.RUN, null, () -> Results.ofStep(codec, id, type, body.call()));
+        JsonNode memo = step(id, Kind.RUN, null, () -> {
+            Results.checkDeclared(codec, id, type); // before the side effect, not after it
+            return Results.ofStep(codec, id, type, body.call());
+        });
         return codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
     }
 

@@ -1,6 +1,8 @@
 package dev.loomstep.internal.run;
 
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import dev.loomstep.NonRetriableException;
 import dev.loomstep.Event;
 import dev.loomstep.FunctionInput;
 import dev.loomstep.middleware.InputContext;
@@ -65,7 +67,35 @@ final class RunInput<T> implements FunctionInput<T>, RunContext, InputContext {
         if (e == null) {
             return null;
         }
-        return codec.read(e.data(), dataType, "the data of event \"" + e.name() + "\"");
+        try {
+            return codec.read(e.data(), dataType, "the data of event \"" + e.name() + "\"");
+        } catch (IllegalStateException unfit) {
+            // The event will not change on a retry: fail the run now, naming the type and the field.
+            if (unfit.getCause() instanceof JsonMappingException m) {
+                throw new NonRetriableException("the data of event \"" + e.name() + "\" cannot be read as " + dataType.toCanonical()
+                        + field(m) + ": " + firstLine(m) + ". Retrying cannot fix the event: correct what sends it, or the"
+                        + " handler's input type.", m);
+            }
+            throw unfit;
+        }
+    }
+
+    /** " (field \"a.b\")", from where Jackson stopped; "" at the top. */
+    private static String field(JsonMappingException m) {
+        var path = new StringBuilder();
+        for (JsonMappingException.Reference r : m.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "" : " (field \"" + path + "\")";
+    }
+
+    private static String firstLine(JsonMappingException m) {
+        String s = m.getOriginalMessage();
+        return s == null ? m.getClass().getSimpleName() : s.lines().findFirst().orElse("").strip();
     }
 
     @Override
