@@ -83,8 +83,29 @@ class GettingStartedIT {
 
     @Test
     void aSpringBootAppWithTheStarterAndNoServletRegistrationRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
-        String pom = readme.pom();
         String springDependencies = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).findFirst().orElseThrow();
+        assertTrue(springDependencies.contains("<artifactId>loomstep-spring-boot-starter</artifactId>")
+                && springDependencies.contains("<version>3.5."), "the README's Spring Boot 3.5 dependencies:\n" + springDependencies);
+        assertTheSpringBootAppRuns(springDependencies, project);
+    }
+
+    /** The same app and properties with the README's Spring Boot 4 dependencies: Boot 4.0, its Tomcat 11 and Jackson 3. */
+    @Test
+    void theSpringBootAppOnSpringBoot4RunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
+        var dependencyBlocks = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).toList();
+        String boot4 = dependencyBlocks.stream().filter(b -> b.contains("<artifactId>loomstep-spring-boot4-starter</artifactId>")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README's Spring Boot 4 dependencies: " + dependencyBlocks));
+        assertTrue(boot4.contains("<version>4.0."), "Spring Boot 4.0:\n" + boot4);
+        String classpath = assertTheSpringBootAppRuns(boot4, project);
+        assertTrue(classpath.contains("spring-boot-4.0.") && classpath.contains("tomcat-embed-core-11.")
+                && classpath.contains("jackson-databind-3."), "ran on Spring Boot 4, Tomcat 11 and Jackson 3:\n" + classpath);
+        assertTrue(!classpath.contains("spring-boot-3.") && !classpath.contains("loomstep-spring-boot-starter-"),
+                "no Spring Boot 3 nor the Boot 3 starter:\n" + classpath);
+    }
+
+    /** The Getting started pom with {@code springDependencies}, the README's Spring Boot app and properties: its run completes. */
+    String assertTheSpringBootAppRuns(String springDependencies, Path project) throws Exception {
+        String pom = readme.pom();
         // The project's own <dependencies> (indented by two; the BOM's sit deeper) become the Spring Boot ones.
         int from = pom.indexOf("\n  <dependencies>") + 1;
         int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();
@@ -102,6 +123,7 @@ class GettingStartedIT {
 
         JsonNode run = awaitCompleted("shop-greet");
         assertEquals("hello ada", run.path("output").asText(), run.toString());
+        return classpath;
     }
 
     @Test
