@@ -155,10 +155,35 @@ class GettingStartedIT {
 
     @Test
     void theSpringBootAppOverConnectWithoutAWebServerRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
-        String pom = readme.pom();
+        assertTheSpringBootConnectAppRuns(connectDependencies(), project);
+    }
+
+    /**
+     * Spring Boot 4 over Connect, as the README says: its Connect dependencies with the Boot 4 starter and
+     * {@code spring-boot-starter} 4.0.7 — no web server and no Jackson 3 (the plain starter brings none).
+     */
+    @Test
+    void theSpringBootAppOverConnectOnSpringBoot4RunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
+        String says = "On Spring Boot 4, the same with `loomstep-spring-boot4-starter` in place of `loomstep-spring-boot-starter`\n"
+                + "and `spring-boot-starter` version `4.0.7`.";
+        assertTrue(readme.text().contains(says), "the README says how Connect looks on Boot 4: " + says);
+        String boot3 = connectDependencies();
+        String boot4 = boot3.replace("<artifactId>loomstep-spring-boot-starter</artifactId>", "<artifactId>loomstep-spring-boot4-starter</artifactId>")
+                .replaceFirst("(<artifactId>spring-boot-starter</artifactId>\\s*<version>)[^<]+(</version>)", "$14.0.7$2");
+        assertTrue(boot4.contains("4.0.7") && boot4.contains("loomstep-spring-boot4-starter"), boot4);
+        String classpath = assertTheSpringBootConnectAppRuns(boot4, project);
+        assertTrue(classpath.contains("spring-boot-4.0.") && !classpath.contains("spring-boot-3."), "Spring Boot 4:\n" + classpath);
+        assertTrue(!classpath.contains("jackson-databind-3.") && !classpath.contains("tomcat-embed"), "no Jackson 3, no web server:\n" + classpath);
+    }
+
+    String connectDependencies() {
         var dependencyBlocks = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).toList();
-        String connectDependencies = dependencyBlocks.stream().filter(b -> b.contains("loomstep-connect")).findFirst()
+        return dependencyBlocks.stream().filter(b -> b.contains("loomstep-connect")).findFirst()
                 .orElseThrow(() -> new AssertionError("the README's Spring Boot dependencies for Connect: " + dependencyBlocks));
+    }
+
+    String assertTheSpringBootConnectAppRuns(String connectDependencies, Path project) throws Exception {
+        String pom = readme.pom();
         assertTrue(!connectDependencies.contains("spring-boot-starter-web"), "no web server: " + connectDependencies);
         int from = pom.indexOf("\n  <dependencies>") + 1;
         int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();
@@ -179,6 +204,7 @@ class GettingStartedIT {
         assertEquals("hello ada", run.path("output").asText(), run.toString());
         JsonNode app = awaitConnectApp("shop");
         assertEquals("shop-worker-1", app.path("connections").path(0).path("instance_id").asText(), app.toString());
+        return classpath;
     }
 
     @Test
