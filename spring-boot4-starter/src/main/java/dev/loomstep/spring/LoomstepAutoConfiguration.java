@@ -27,10 +27,9 @@ import org.springframework.core.env.Environment;
  * {@code /api/inngest}) through an async {@link LoomstepServlet}, syncs the app when the application is
  * ready (or, with {@code loomstep.connect.enabled=true}, leaves serving to {@link LoomstepConnectAutoConfiguration}'s
  * worker), and offers the {@link Loomstep} app (its user values through the application's Jackson 3
- * {@code JsonMapper}, see {@link UserValuesMapper}), an {@link EventClient} and (with actuator) a health
- * indicator as beans. Spring Boot 4's counterpart of {@code loomstep-spring-boot-starter}'s class of the
- * same name. Define
- * any of these beans yourself to replace it.
+ * {@code JsonMapper}, see {@link Jackson3UserValues}), an {@link EventClient} and (with actuator) a
+ * health indicator as beans. Define any of these beans yourself to replace it. Spring Boot 4's
+ * counterpart of {@code loomstep-spring-boot-starter}'s class of the same name.
  */
 @AutoConfiguration(afterName = {"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
         "org.springframework.boot.jackson2.autoconfigure.Jackson2AutoConfiguration"})

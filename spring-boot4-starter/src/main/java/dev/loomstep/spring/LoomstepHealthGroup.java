@@ -15,10 +15,11 @@ import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
  * component's path only when the health endpoint shows components ({@code show-components} or
  * {@code show-details}, both {@code never} by default), so the indicator's own path was a 404; a health
  * group's path is always served. This adds a group {@code loomstep} holding the {@code loomstepApp}
- * indicator (Boot 4 refuses a group and a contributor of the same name), with the main endpoint's status mapping and its rules for showing details: by default it
- * answers {@code {"status":"UP"}} (200) or {@code DOWN} (503), and the details (sync error, connection
- * state) appear where the endpoint shows them ({@code management.endpoint.health.show-details}). A
- * group {@code loomstep} of the application's own configuration is left as it is.
+ * indicator (Boot 4 refuses a group and a contributor of the same name), with the main endpoint's
+ * status mapping and its rules for showing details: by default it answers {@code {"status":"UP"}}
+ * (200) or {@code DOWN} (503), and the details (sync error, connection state) appear where the
+ * endpoint shows them ({@code management.endpoint.health.show-details}). A group {@code loomstep} of
+ * the application's own configuration is left as it is.
  */
 final class LoomstepHealthGroup implements HealthEndpointGroupsPostProcessor {
     static final String NAME = "loomstep";
