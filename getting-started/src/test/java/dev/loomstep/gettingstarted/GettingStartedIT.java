@@ -83,8 +83,29 @@ class GettingStartedIT {
 
     @Test
     void aSpringBootAppWithTheStarterAndNoServletRegistrationRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
-        String pom = readme.pom();
         String springDependencies = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).findFirst().orElseThrow();
+        assertTrue(springDependencies.contains("<artifactId>loomstep-spring-boot-starter</artifactId>")
+                && springDependencies.contains("<version>3.5."), "the README's Spring Boot 3.5 dependencies:\n" + springDependencies);
+        assertTheSpringBootAppRuns(springDependencies, project);
+    }
+
+    /** The same app and properties with the README's Spring Boot 4 dependencies: Boot 4.0, its Tomcat 11 and Jackson 3. */
+    @Test
+    void theSpringBootAppOnSpringBoot4RunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
+        var dependencyBlocks = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).toList();
+        String boot4 = dependencyBlocks.stream().filter(b -> b.contains("<artifactId>loomstep-spring-boot4-starter</artifactId>")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README's Spring Boot 4 dependencies: " + dependencyBlocks));
+        assertTrue(boot4.contains("<version>4.0."), "Spring Boot 4.0:\n" + boot4);
+        String classpath = assertTheSpringBootAppRuns(boot4, project);
+        assertTrue(classpath.contains("spring-boot-4.0.") && classpath.contains("tomcat-embed-core-11.")
+                && classpath.contains("jackson-databind-3."), "ran on Spring Boot 4, Tomcat 11 and Jackson 3:\n" + classpath);
+        assertTrue(!classpath.contains("spring-boot-3.") && !classpath.contains("loomstep-spring-boot-starter-"),
+                "no Spring Boot 3 nor the Boot 3 starter:\n" + classpath);
+    }
+
+    /** The Getting started pom with {@code springDependencies}, the README's Spring Boot app and properties: its run completes. */
+    String assertTheSpringBootAppRuns(String springDependencies, Path project) throws Exception {
+        String pom = readme.pom();
         // The project's own <dependencies> (indented by two; the BOM's sit deeper) become the Spring Boot ones.
         int from = pom.indexOf("\n  <dependencies>") + 1;
         int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();
@@ -102,6 +123,7 @@ class GettingStartedIT {
 
         JsonNode run = awaitCompleted("shop-greet");
         assertEquals("hello ada", run.path("output").asText(), run.toString());
+        return classpath;
     }
 
     @Test
@@ -133,10 +155,35 @@ class GettingStartedIT {
 
     @Test
     void theSpringBootAppOverConnectWithoutAWebServerRunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
-        String pom = readme.pom();
+        assertTheSpringBootConnectAppRuns(connectDependencies(), project);
+    }
+
+    /**
+     * Spring Boot 4 over Connect, as the README says: its Connect dependencies with the Boot 4 starter and
+     * {@code spring-boot-starter} 4.0.7 — no web server and no Jackson 3 (the plain starter brings none).
+     */
+    @Test
+    void theSpringBootAppOverConnectOnSpringBoot4RunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
+        String says = "On Spring Boot 4, the same with `loomstep-spring-boot4-starter` in place of `loomstep-spring-boot-starter`\n"
+                + "and `spring-boot-starter` version `4.0.7`.";
+        assertTrue(readme.text().contains(says), "the README says how Connect looks on Boot 4: " + says);
+        String boot3 = connectDependencies();
+        String boot4 = boot3.replace("<artifactId>loomstep-spring-boot-starter</artifactId>", "<artifactId>loomstep-spring-boot4-starter</artifactId>")
+                .replaceFirst("(<artifactId>spring-boot-starter</artifactId>\\s*<version>)[^<]+(</version>)", "$14.0.7$2");
+        assertTrue(boot4.contains("4.0.7") && boot4.contains("loomstep-spring-boot4-starter"), boot4);
+        String classpath = assertTheSpringBootConnectAppRuns(boot4, project);
+        assertTrue(classpath.contains("spring-boot-4.0.") && !classpath.contains("spring-boot-3."), "Spring Boot 4:\n" + classpath);
+        assertTrue(!classpath.contains("jackson-databind-3.") && !classpath.contains("tomcat-embed"), "no Jackson 3, no web server:\n" + classpath);
+    }
+
+    String connectDependencies() {
         var dependencyBlocks = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).toList();
-        String connectDependencies = dependencyBlocks.stream().filter(b -> b.contains("loomstep-connect")).findFirst()
+        return dependencyBlocks.stream().filter(b -> b.contains("loomstep-connect")).findFirst()
                 .orElseThrow(() -> new AssertionError("the README's Spring Boot dependencies for Connect: " + dependencyBlocks));
+    }
+
+    String assertTheSpringBootConnectAppRuns(String connectDependencies, Path project) throws Exception {
+        String pom = readme.pom();
         assertTrue(!connectDependencies.contains("spring-boot-starter-web"), "no web server: " + connectDependencies);
         int from = pom.indexOf("\n  <dependencies>") + 1;
         int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();
@@ -157,6 +204,7 @@ class GettingStartedIT {
         assertEquals("hello ada", run.path("output").asText(), run.toString());
         JsonNode app = awaitConnectApp("shop");
         assertEquals("shop-worker-1", app.path("connections").path(0).path("instance_id").asText(), app.toString());
+        return classpath;
     }
 
     @Test

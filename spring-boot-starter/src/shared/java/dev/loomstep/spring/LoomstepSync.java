@@ -9,7 +9,6 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationListener;
 import org.springframework.core.env.Environment;
 
@@ -58,11 +57,12 @@ public final class LoomstepSync implements ApplicationListener<ApplicationReadyE
         if (!properties.syncOnStartup()) {
             return;
         }
-        if (!(event.getApplicationContext() instanceof WebServerApplicationContext web) || web.getWebServer() == null) {
+        Integer port = WebServerPort.of(event.getApplicationContext());
+        if (port == null) {
             log.warn("Loomstep: not a web application, so there is no endpoint to sync; set loomstep.sync-on-startup=false to silence this");
             return;
         }
-        sync(localUrl(event.getApplicationContext().getEnvironment(), web.getWebServer().getPort()));
+        sync(localUrl(event.getApplicationContext().getEnvironment(), port));
     }
 
     /** Syncs the app served at {@code url} (the serve origin, when configured, replaces its origin). */
