@@ -36,7 +36,7 @@ public final class Drive {
     }
 
     /** A checkpoint API that records and acknowledges. */
-    public static final class Recorder implements CheckpointApi {
+    public static class Recorder implements CheckpointApi {
         final List<AsyncCheckpoint> received = new CopyOnWriteArrayList<>();
 
         @Override

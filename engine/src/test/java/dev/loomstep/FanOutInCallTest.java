@@ -129,6 +129,29 @@ class FanOutInCallTest {
     }
 
     @Test
+    void aSlowBranchDoesNotHoldBackTheResultsOfTheQuickOnes() {
+        var quickCheckpointed = new CountDownLatch(1);
+        var fn = Function.builder("slow").trigger(Trigger.event("test/event")).handler((input, step) -> {
+            List<Integer> parts = step.parallel(List.<Callable<Integer>>of(
+                    () -> step.run("quick", Integer.class, () -> 1),
+                    () -> step.run("slow", Integer.class, () -> quickCheckpointed.await(10, TimeUnit.SECONDS) ? 2 : -100)));
+            return parts.get(0) + parts.get(1);
+        });
+        var api = new Drive.Recorder() {
+            @Override
+            public void send(AsyncCheckpoint checkpoint) {
+                super.send(checkpoint);
+                if (checkpoint.steps().stream().anyMatch(op -> op.name().equals("quick"))) {
+                    quickCheckpointed.countDown();
+                }
+            }
+        };
+        Outcome o = Drive.run(app(fn), "app-slow", Mode.CHECKPOINTING, request(), api);
+        assertEquals(3, o.result().asInt(), "quick's result was checkpointed while slow still ran");
+        assertEquals(List.of("quick"), o.checkpoints().get(0).steps().stream().map(op -> op.name()).toList());
+    }
+
+    @Test
     void atMostParallelStepsBodiesRunAtOnce() {
         var now = new AtomicInteger();
         var most = new AtomicInteger();

@@ -68,6 +68,16 @@ final class Checkpoints {
     /** Held by the one thread that touches this object's state while a fan-out is open. */
     private final ReentrantLock fanOutLock = new ReentrantLock();
     private volatile boolean fanOutOpen;
+    /**
+     * When the oldest result not yet sent arrived (0: none waits). A fan-out's results wait up to
+     * {@link #LINGER} for company before a checkpoint takes them: a round of quick bodies then ends with
+     * one checkpoint of all its results instead of a first one with the first result alone and a second
+     * with the rest after it (a round trip more on the run's critical path), while slow bodies' results
+     * still leave every {@code LINGER} or so.
+     */
+    private final java.util.concurrent.atomic.AtomicLong waitingSince = new java.util.concurrent.atomic.AtomicLong();
+    private static final long LINGER = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+    private static final Executor AFTER_LINGER = CompletableFuture.delayedExecutor(LINGER, java.util.concurrent.TimeUnit.NANOSECONDS);
 
     Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
                 Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
@@ -127,6 +137,7 @@ final class Checkpoints {
 
     /** Branch step results may now arrive from many threads through {@link #offerFromBranch}. */
     void openFanOut() {
+        waitingSince.set(0);
         fanOutOpen = true;
     }
 
@@ -136,6 +147,10 @@ final class Checkpoints {
      */
     void offerFromBranch(Op.StepRun executed) {
         arrived.offer(executed.toWire());
+        if (waitingSince.compareAndSet(0, System.nanoTime())) {
+            CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did
+            return;
+        }
         flushArrived();
     }
 
@@ -148,6 +163,7 @@ final class Checkpoints {
         fanOutLock.lock();
         try {
             fanOutOpen = false;
+            waitingSince.set(0);
             arrived.drain(buffer::add);
         } finally {
             fanOutLock.unlock();
@@ -175,8 +191,15 @@ final class Checkpoints {
                 if (inFlight != null && inFlight.isDone()) {
                     awaitInFlight();
                 }
-                if (failure == null && inFlight == null && !buffer.isEmpty()) {
+                if (!buffer.isEmpty() && waitingSince.compareAndSet(0, System.nanoTime())) {
+                    CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // results no timer waits for yet
+                }
+                long since = waitingSince.get();
+                boolean lingered = since != 0 && System.nanoTime() - since >= LINGER;
+                if (failure == null && inFlight == null && !buffer.isEmpty() && lingered) {
                     send(); // at most MAX_BATCH: the rest leaves with the next acknowledgement
+                    // What stays (past MAX_BATCH, or arrived meanwhile) has waited long enough already.
+                    waitingSince.set(buffer.isEmpty() && arrived.isEmpty() ? 0 : since);
                     // The next batch leaves when this one is acknowledged, whether or not more results arrive.
                     inFlight.whenComplete((ok, error) -> flushArrived());
                 }
