@@ -87,6 +87,9 @@ class LoomstepConnectFaultsTest {
         child = childWorker(log, "doomed-worker", "hang");
         String runId = api.runOf(api.send("conn/slow", Map.of()));
         awaitLog(log, ConnectWorkerMain.IN_SLOW_STEP);
+        // The worker runs ahead of its checkpoint: the second step may start before the first is acknowledged.
+        Api.await(() -> api.run(runId).get("steps"), s -> s.findValuesAsText("status").contains("completed"),
+                "the first step to be committed");
         int before = LoomstepConnectWorker.SLOW_STEP_RUNS.get();
 
         worker = LoomstepConnectWorker.start(dev, "rescue-worker", true);
