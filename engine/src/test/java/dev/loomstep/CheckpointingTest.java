@@ -229,6 +229,35 @@ class CheckpointingTest {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
+    void aStepResultSealedOnTheWayOutIsUnsealedBeforeTheFunctionReadsItRunInPlaceOrReplayed(Mode mode) {
+        var unsealed = new CopyOnWriteArrayList<String>();
+        Middleware sealing = new Middleware() {
+            @Override
+            public RunHooks onRun(RunContext run) {
+                return new RunHooks() {
+                    public void transformOutput(OutputContext out) {
+                        if (out.step() != null && out.result() != null) {
+                            out.result(Json.nodes().objectNode().set("sealed", out.result()));
+                        }
+                    }
+
+                    public JsonNode transformStepResult(String stepId, JsonNode result) {
+                        unsealed.add(stepId);
+                        return result.has("sealed") ? result.get("sealed") : result;
+                    }
+                };
+            }
+        };
+        Outcome o = Drive.run(builder().middleware(sealing).functions(seq).build(), "app-seq", mode, request());
+        assertEquals(1 + 2 + 3, o.result().get("sum").asInt(), "the function reads each step's unsealed result: " + o.result());
+        assertTrue(unsealed.containsAll(List.of("a", "b", "c")), unsealed.toString());
+        if (mode == Mode.CHECKPOINTING) {
+            assertEquals(3, o.checkpoints().get(2).steps().get(0).data().get("sealed").asInt(), "the checkpoint carries the sealed result");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
     void middlewareSeesEveryStepExecutedOnceAndMayRewriteItsResult(Mode mode) {
         var hooks = new CopyOnWriteArrayList<String>();
         Middleware doubling = new Middleware() {

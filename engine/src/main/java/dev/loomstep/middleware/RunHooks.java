@@ -1,9 +1,13 @@
 package dev.loomstep.middleware;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * The per-request hooks a {@link Middleware} returns from {@code onRun}. Called in this order:
  * {@code transformInput}, {@code beforeMemoization}, {@code afterMemoization}, {@code beforeExecution},
- * {@code afterExecution}, {@code transformOutput}, {@code beforeResponse}.
+ * {@code afterExecution}, {@code transformOutput}, {@code beforeResponse}; {@code transformStepResult} and
+ * {@code transformInvokePayload} whenever the function reads a step's result or reports an invoke.
  *
  * <p>The execution hooks come in pairs and say which code runs new in this request:
  * <ul>
@@ -43,6 +47,27 @@ public interface RunHooks {
 
     /** May change the result or error of the function, or of the step executed in this request. */
     default void transformOutput(OutputContext output) {}
+
+    /**
+     * May change a step's result as the function is about to read it: a result memoized by the executor,
+     * or one executed in this request that the function goes on with (checkpointing). This is where a
+     * transformation of {@link #transformOutput} is undone, so that the function sees the same value
+     * whether the step ran just now or is replayed. Not called for failed steps, sleeps, waitForEvent and
+     * waitForSignal. Runs on the thread of the branch reading the result.
+     *
+     * @param stepId the user's step id
+     * @param result the step's JSON result as stored (JSON null when it has none)
+     * @return the result the function reads
+     */
+    default JsonNode transformStepResult(String stepId, JsonNode result) {
+        return result;
+    }
+
+    /**
+     * May change the payload of a {@code step.invoke} before it is reported to the executor:
+     * {@code {"data": …}} and, when given, {@code "user"}.
+     */
+    default void transformInvokePayload(StepInfo step, ObjectNode payload) {}
 
     /** Just before the answer is sent. */
     default void beforeResponse() {}

@@ -69,6 +69,29 @@ class MiddlewareTest {
     }
 
     @Test
+    void anInvokePayloadMayBeRewrittenBeforeItIsReported() {
+        var seen = new ArrayList<StepInfo>();
+        Middleware sealing = new Middleware() {
+            @Override
+            public RunHooks onRun(RunContext run) {
+                return new RunHooks() {
+                    public void transformInvokePayload(StepInfo step, com.fasterxml.jackson.databind.node.ObjectNode payload) {
+                        seen.add(step);
+                        payload.set("data", Json.nodes().objectNode().set("sealed", payload.get("data")));
+                    }
+                };
+            }
+        };
+        var fn = Function.builder("f").trigger(Trigger.event("x"))
+                .handler((input, step) -> step.invoke("call", Integer.class, dev.loomstep.Invoke.function("app", "child").data(Map.of("v", 1))));
+        var app = builder().middleware(sealing).functions(fn).build();
+        JsonNode op = body(app.call("app-f", "step", request().build(), null)).get(0);
+        assertEquals("InvokeFunction", op.get("op").asText(), op.toString());
+        assertEquals(1, op.get("opts").get("payload").get("data").get("sealed").get("v").asInt(), op.toString());
+        assertEquals(List.of(new StepInfo("call", StepIds.hash("call", 0), "invoke")), seen);
+    }
+
+    @Test
     void hooksRunInOrderClientLevelBeforeFunctionLevel() {
         var fn = Function.builder("f").trigger(Trigger.event("x")).middleware(recording("fn"))
                 .handler((input, step) -> step.run("a", Integer.class, () -> 1) + step.run("b", Integer.class, () -> 2));

@@ -1,5 +1,7 @@
 package dev.loomstep.internal.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.middleware.InputContext;
 import dev.loomstep.middleware.OutputContext;
 import dev.loomstep.middleware.RunHooks;
@@ -42,6 +44,15 @@ final class Hooks {
 
     void transformOutput(OutputContext c) {
         for (RunHooks h : all) h.transformOutput(c);
+    }
+
+    JsonNode transformStepResult(String stepId, JsonNode result) {
+        for (RunHooks h : all) result = h.transformStepResult(stepId, result);
+        return result;
+    }
+
+    void transformInvokePayload(StepInfo s, ObjectNode payload) {
+        for (RunHooks h : all) h.transformInvokePayload(s, payload);
     }
 
     void beforeResponse() {

@@ -325,6 +325,9 @@ public final class RunExecution implements Step, Broker.Listener {
                 payload.set("user", codec.toTree(options.user()));
             }
             String timeout = options.timeout() == null ? null : Waits.wire(options.timeout());
+            if (!hooks.isEmpty()) {
+                hooks.transformInvokePayload(new StepInfo(id, hashed, Kind.INVOKE.label), payload);
+            }
             return new Op.InvokeFunction(hashed, id, options.functionId(app), payload, timeout);
         }, null);
         return codec.read(memoizedData(id, memo), codec.type(type), "the result of invoke \"" + id + "\"");
@@ -564,7 +567,8 @@ public final class RunExecution implements Step, Broker.Listener {
         if (error != null) {
             throw new StepFailedException(id, error);
         }
-        return Memo.data(memo);
+        JsonNode data = Memo.data(memo);
+        return hooks.isEmpty() ? data : hooks.transformStepResult(id, data);
     }
 
     private CallResult functionResult() {
