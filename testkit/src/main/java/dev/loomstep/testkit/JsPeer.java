@@ -141,6 +141,59 @@ public final class JsPeer implements AutoCloseable {
         Assumptions.assumeTrue(false, unavailableReason().orElseThrow());
     }
 
+    /**
+     * Runs {@code node {script}} in the peer's directory with {@code stdin} as its input and returns what it
+     * printed on stdout. Like {@link #start}, skips the calling test when Node or the peer's dependencies
+     * (including the npm package {@code requiredModule}) are missing, or fails it under
+     * {@code -Dloomstep.requirePeer=true}; a script that exits non-zero fails with its stderr.
+     */
+    public static String runScript(String script, String requiredModule, String stdin) {
+        assumeAvailable();
+        Path dir = peerDir();
+        if (!Files.isDirectory(dir.resolve("node_modules").resolve(requiredModule))) {
+            String problem = "the npm package " + requiredModule + " is not installed in " + dir.resolve("node_modules");
+            if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
+                Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but " + problem
+                        + ": run `npm ci` in testkit/js-peer, or use ./loom test");
+            }
+            Assumptions.assumeTrue(false, problem + ": the test against it is skipped (run npm ci in " + dir + ")");
+        }
+        var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), script).directory(dir.toFile());
+        try {
+            Process p = pb.start();
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!p.waitFor(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                destroyTree(p);
+                throw new IllegalStateException("node " + script + " did not end within " + REQUEST_TIMEOUT.toSeconds() + " s");
+            }
+            String stdout = new String(out.get(), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("node " + script + " exited with " + p.exitValue() + ": "
+                        + new String(err.get(), StandardCharsets.UTF_8).strip());
+            }
+            return stdout;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run node " + script + " in " + dir + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running node " + script, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the output of node " + script + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Why the peer cannot run here (no node on PATH, or no node_modules), or empty when it can. */
     public static Optional<String> unavailableReason() {
         return problem().map(p -> p + ": the tests against the official JS SDK are skipped (run ./loom test, or npm ci in "
