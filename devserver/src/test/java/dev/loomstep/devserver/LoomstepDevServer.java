@@ -74,7 +74,14 @@ final class LoomstepDevServer implements AutoCloseable {
 
         /** Starts the devserver, then the app's server, and syncs the app. */
         LoomstepDevServer start(List<? extends Function<?, ?>> functions) {
-            DevServer dev = devserver.apply(DevServer.builder().port(0).inMemory().retryDelayScale(0.001)).start();
+            return startOn(devserver.apply(DevServer.builder().port(0).inMemory().retryDelayScale(0.001)).start(), functions);
+        }
+
+        /**
+         * Starts the app's server against a devserver already running (one a JS peer also uses), and syncs
+         * the app; {@link #close()} then stops the devserver too.
+         */
+        LoomstepDevServer startOn(DevServer dev, List<? extends Function<?, ?>> functions) {
             LoomstepServer server = null;
             try {
                 Loomstep loomstep = app.apply(Loomstep.builder(appId).dev(dev.url()).functions(functions)).build();
