@@ -530,6 +530,30 @@ const failFastE2e = e2e.createFunction({ id: "fail-fast", retries: 0, triggers: 
 });
 e2eFunctions.push(signalWaitE2e, signalSendE2e, raceE2e, failFastE2e);
 
+// With PEER_ENCRYPTION_KEY set, the e2e app also has functions that use @inngest/middleware-encryption
+// (function-level, so the other functions stay plain), for the devserver's JsSdkEncryptionInteropTest.
+if (process.env.PEER_ENCRYPTION_KEY) {
+  const { encryptionMiddleware } = require("@inngest/middleware-encryption");
+  const encryption = encryptionMiddleware({ key: process.env.PEER_ENCRYPTION_KEY });
+  // Invoked by a Loomstep function with {encrypted: {card}}: a step and the result, both encrypted.
+  const encCard = e2e.createFunction(
+    { id: "enc-card", middleware: [encryption], triggers: on("e2e/enc-card") },
+    async ({ event, step }) => {
+      const last4 = await step.run("last4", () => event.data.encrypted.card.slice(-4));
+      return { last4, plain: event.data.orderId };
+    },
+  );
+  // Sends an event whose data.encrypted a Loomstep function reads.
+  const encSend = e2e.createFunction(
+    { id: "enc-send", middleware: [encryption], triggers: on("e2e/enc-send") },
+    async ({ event, step }) => {
+      await step.sendEvent("tell", { name: "ls/enc-told", data: { encrypted: { secret: event.data.secret }, n: 1 } });
+      return "sent";
+    },
+  );
+  e2eFunctions.push(encCard, encSend);
+}
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;

@@ -148,16 +148,8 @@ public final class JsPeer implements AutoCloseable {
      * {@code -Dloomstep.requirePeer=true}; a script that exits non-zero fails with its stderr.
      */
     public static String runScript(String script, String requiredModule, String stdin) {
-        assumeAvailable();
+        assumePackage(requiredModule);
         Path dir = peerDir();
-        if (!Files.isDirectory(dir.resolve("node_modules").resolve(requiredModule))) {
-            String problem = "the npm package " + requiredModule + " is not installed in " + dir.resolve("node_modules");
-            if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
-                Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but " + problem
-                        + ": run `npm ci` in testkit/js-peer, or use ./loom test");
-            }
-            Assumptions.assumeTrue(false, problem + ": the test against it is skipped (run npm ci in " + dir + ")");
-        }
         var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), script).directory(dir.toFile());
         try {
             Process p = pb.start();
@@ -184,6 +176,24 @@ public final class JsPeer implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot read the output of node " + script + ": " + e.getCause(), e.getCause());
         }
+    }
+
+    /**
+     * As {@link #assumeAvailable()}, and also requires the npm package {@code name} (such as
+     * {@code @inngest/middleware-encryption}) in the peer's {@code node_modules}.
+     */
+    public static void assumePackage(String name) {
+        assumeAvailable();
+        Path dir = peerDir().resolve("node_modules");
+        if (Files.isDirectory(dir.resolve(name))) {
+            return;
+        }
+        String problem = "the npm package " + name + " is not installed in " + dir;
+        if (Boolean.getBoolean(REQUIRE_PEER_PROPERTY)) {
+            Assertions.fail("the official JS SDK peer is required (-D" + REQUIRE_PEER_PROPERTY + "=true) but " + problem
+                    + ": run `npm ci` in testkit/js-peer, or use ./loom test");
+        }
+        Assumptions.assumeTrue(false, problem + ": the test against it is skipped (run npm ci in testkit/js-peer)");
     }
 
     private static byte[] readAll(InputStream in) {
