@@ -186,6 +186,18 @@ class EncryptionEndToEndTest {
             assertEquals(Json.toTree(Map.of("card", CARD)), decrypt(KEY, sent.get("data").get("encrypted")));
         }
 
+        @Test
+        void anEventEncryptedWithAnotherKeyFailsTheRunWithOneClearError() {
+            var events = new ArrayList<>(List.of(Event.of("enc/card", Map.of("encrypted", Map.of("card", CARD), "orderId", 8))));
+            EncryptionMiddleware.builder().key("someone-elses-key").build().beforeSendEvents(events);
+            JsonNode run = api.finished(api.runOf(api.send(Json.toTree(events.get(0)))));
+
+            assertEquals("Failed", run.get("status").asText(), run.toString());
+            assertTrue(run.get("error").get("message").asText().contains("cannot decrypt the data of event \"enc/card\" field \"encrypted\""),
+                    run.toString());
+            assertEquals(0, run.get("steps").size(), "no step ran on a garbage value: " + run);
+        }
+
         /** Starts a {@link #waiting} function, waits for it to wait, deploys {@code next}, lets it go on. */
         JsonNode redeployMidRun(String id, Redeployable middleware, EncryptionMiddleware next, String status) {
             String runId = api.runOf(api.send("enc/" + id, Map.of("id", id)));

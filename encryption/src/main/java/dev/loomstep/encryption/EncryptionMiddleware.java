@@ -38,6 +38,8 @@ public final class EncryptionMiddleware implements Middleware {
 
     private final Envelopes envelopes;
     private final boolean decryptOnly;
+    /** Stateless, so one instance serves every request. */
+    private final RunHooks hooks = new Hooks();
 
     private EncryptionMiddleware(Envelopes envelopes, boolean decryptOnly) {
         this.envelopes = envelopes;
@@ -51,7 +53,7 @@ public final class EncryptionMiddleware implements Middleware {
 
     @Override
     public RunHooks onRun(RunContext run) {
-        return new Hooks();
+        return hooks;
     }
 
     @Override
