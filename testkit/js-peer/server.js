@@ -551,7 +551,19 @@ if (process.env.PEER_ENCRYPTION_KEY) {
       return "sent";
     },
   );
-  e2eFunctions.push(encCard, encSend);
+  // Invokes the Loomstep function ls-echo-card with {encrypted: {card}}; returns what it answered.
+  const encInvoke = e2e.createFunction(
+    { id: "enc-invoke", middleware: [encryption], triggers: on("e2e/enc-invoke") },
+    async ({ event, step }) => {
+      const answer = await step.invoke("ask-java", {
+        function: referenceFunction({ appId: "ls", functionId: "echo-card" }),
+        data: { encrypted: { card: event.data.card }, orderId: 3 },
+        timeout: "1m",
+      });
+      return { fromJava: answer };
+    },
+  );
+  e2eFunctions.push(encCard, encSend, encInvoke);
 }
 
 function port() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * A Loomstep app with {@link EncryptionMiddleware} and the official JS SDK 4.24 with the npm
  * {@code @inngest/middleware-encryption} 2.0.0 (the JS peer's {@code e2e} app, {@code PEER_ENCRYPTION_KEY}
  * set) on one devserver, sharing one key: a Loomstep function invokes a JS one with an encrypted payload and
- * reads its encrypted result; a JS function sends an event with an encrypted field that a Loomstep function
+ * reads its encrypted result, and the other way round; a JS function sends an event with an encrypted field that a Loomstep function
  * reads. Fails (does not skip) under {@code -Dloomstep.requirePeer=true} when Node or the peer is missing.
  */
 @Timeout(90)
@@ -47,8 +47,13 @@ class JsSdkEncryptionInteropTest {
                         .data(Map.of("encrypted", Map.of("card", CARD), "orderId", 5))));
         var told = Function.builder("told").trigger(Trigger.event("ls/enc-told")).middleware(encryption).handler((in, step) ->
                 in.data().path("encrypted").path("secret").asText() + " n=" + in.data().path("n").asInt());
+        var echoCard = Function.builder("echo-card").trigger(Trigger.event("ls/echo-card")).middleware(encryption).handler((in, step) -> {
+            String card = in.data().path("encrypted").path("card").asText();
+            return step.run("last4", String.class, () -> "java saw " + card.substring(card.length() - 4)) + " of order "
+                    + in.data().path("orderId").asInt();
+        });
         try {
-            loomstep = LoomstepDevServer.builder("ls").startOn(js.dev, List.of(toJs, told));
+            loomstep = LoomstepDevServer.builder("ls").startOn(js.dev, List.of(toJs, told, echoCard));
         } catch (RuntimeException | Error e) {
             js.close();
             throw e;
@@ -81,6 +86,21 @@ class JsSdkEncryptionInteropTest {
         assertEquals("1111", decrypt(KEY, jsSteps.get(0).get("output")).asText(), "JS encrypts as Loomstep reads");
         JsonNode payload = api.get("/v1/events/" + jsRun.get("event_id").asText()).get("data").get("data");
         assertTrue(isEnvelope(payload.get("encrypted")), "Loomstep sent the invoke payload encrypted: " + payload);
+    }
+
+    @Test
+    void aJsFunctionInvokesALoomstepFunctionWithAnEncryptedPayloadAndReadsItsEncryptedResult() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("e2e/enc-invoke", Map.of("card", CARD))), "Completed");
+
+        assertTrue(isEnvelope(run.get("output")), "the JS result is stored encrypted: " + run);
+        assertEquals(Json.toTree(Map.of("fromJava", "java saw 1111 of order 3")), decrypt(KEY, run.get("output")),
+                "Loomstep decrypted the JS payload, and JS the Loomstep result");
+        JsonNode javaRun = Api.await(() -> api.get("/v1/runs?function=ls-echo-card&status=Completed").get("data"), d -> d.size() == 1,
+                "the Loomstep function's run").get(0);
+        assertTrue(isEnvelope(javaRun.get("output")), javaRun.toString());
+        JsonNode payload = api.get("/v1/events/" + javaRun.get("event_id").asText()).get("data").get("data");
+        assertTrue(isEnvelope(payload.get("encrypted")), "the JS SDK sent the invoke payload encrypted: " + payload);
+        assertEquals(3, payload.get("orderId").asInt());
     }
 
     @Test
