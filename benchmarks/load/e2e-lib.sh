@@ -38,7 +38,7 @@ java="$java_home/bin/java"
 devserver_jar=../devserver/target/devserver.jar
 [ -f "$devserver_jar" ] || die "$devserver_jar was not built"
 quiet=(-Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1)
+js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1 || true)  # no JS peer installed: not every run needs it
 
 tmp=$(mktemp -d -t "$prog.XXXXXX")
 pids=()

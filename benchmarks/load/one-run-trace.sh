@@ -4,21 +4,24 @@
 # loopback; prints the median time from the run's start (the driver's POST /e) to each exchange on its
 # path. Needs tcpdump and python3, and the right to capture on lo (root, or CAP_NET_RAW on tcpdump).
 #
-#   benchmarks/load/one-run-trace.sh [--mode ahead|checkpointing|classic] [--runs 300]
-#   (ahead: Loomstep's default, runAhead 16; checkpointing: jsDefaults(), one checkpoint per step)
+#   benchmarks/load/one-run-trace.sh [--mode ahead|checkpointing|classic|default] [--runs 300] [--fanout N]
+#   (ahead: Loomstep's default, runAhead 16; checkpointing: jsDefaults(), one checkpoint per step;
+#   --fanout N: the run is one step.parallel over N step.run (bench/fanout) instead of 10 sequential steps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 die() { echo "one-run-trace: $*" >&2; exit 1; }
-mode=ahead runs=300
+mode=ahead runs=300 fanout=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) mode=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fanout) fanout=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-case "$mode" in ahead|checkpointing|classic) ;; *) die "--mode ahead|checkpointing|classic, got $mode" ;; esac
+case "$mode" in ahead|checkpointing|classic|default) ;; *) die "--mode ahead|checkpointing|classic|default, got $mode" ;; esac
+shape=(); [ "$fanout" -gt 0 ] && shape=(--fanout "$fanout")
 command -v tcpdump >/dev/null || die "tcpdump not found"
 command -v python3 >/dev/null || die "python3 not found"
 ../loom mvn -B -q -pl benchmarks -am package -DskipTests || die "the build failed"
@@ -42,7 +45,7 @@ dev=$(ready "$tmp/dev.log" '^Loomstep devserver listening on \([^ ]*\) .*')
 pids+=($!)
 app=$(ready "$tmp/app.log" '^loomstep-app ready \([^ ]*\).*')
 drive() { "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system "$mode" --target devserver "$dev" \
-  --rounds 1 --warmup-seconds "$1" --runs "$2" --out "$tmp/res.tsv" > "$tmp/driver.log" 2>&1 || die "the driver failed (log: $tmp/driver.log)"; }
+  --rounds 1 --warmup-seconds "$1" --runs "$2" "${shape[@]}" --out "$tmp/res.tsv" > "$tmp/driver.log" 2>&1 || die "the driver failed (log: $tmp/driver.log)"; }
 drive 3 200   # warm the three JVMs first
 devport=${dev##*:}; devport=${devport%/}; appport=${app##*:}; appport=${appport%%/*}
 tcpdump -i lo -nn -U -s 256 -w "$tmp/cap.pcap" "tcp port $devport or tcp port $appport" > "$tmp/tcpdump.log" 2>&1 &
@@ -50,7 +53,7 @@ tcpdump_pid=$!; pids+=($tcpdump_pid)
 sleep 1
 : > "$tmp/res.tsv"; drive 1 "$runs"
 sleep 0.5; kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true
-python3 - "$tmp/cap.pcap" "$devport" > "$out/one-run-trace-$mode.txt" <<'PY'
+python3 - "$tmp/cap.pcap" "$devport" > "$out/one-run-trace-$mode$([ "$fanout" -gt 0 ] && echo "-fanout$fanout").txt" <<'PY'
 import re, struct, sys, collections
 data = open(sys.argv[1], 'rb').read(); dev = int(sys.argv[2])
 link = struct.unpack('<I', data[20:24])[0]; off = 24; pkts = []
@@ -93,4 +96,4 @@ for w in sorted(rows, key=lambda w: med(rows[w])):
     print(f'{w:<55} {med(v):7.2f}  ({v[len(v) // 4]:.2f}-{v[3 * len(v) // 4]:.2f})  x{counts[w] / n:.2f}')
 PY
 cat "$tmp/res.tsv" >&2
-cat "$out/one-run-trace-$mode.txt"
+cat "$out/one-run-trace-$mode$([ "$fanout" -gt 0 ] && echo "-fanout$fanout").txt"
