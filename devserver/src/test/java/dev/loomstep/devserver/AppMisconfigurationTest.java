@@ -70,7 +70,9 @@ class AppMisconfigurationTest {
                 "INNGEST_SIGNING_KEY", ProductionModeTest.SIGNING_KEY, "INNGEST_SERVE_ORIGIN", "http://127.0.0.1:" + served.port())))
                 .functions(fn()).build();
         track(LoomstepServer.builder(syncing).host("127.0.0.1").port(0).start()).sync();
-        assertEquals("synced", app(api, "shop").get("sync_status").asText());
+        // Its introspection, signed with the devserver's key, is refused: failing from the sync on, before any run.
+        JsonNode synced = awaitAppStatus(api, "shop", "failing");
+        assertTrue(synced.get("last_call_error").asText().contains("refused this devserver's signature"), synced.toString());
 
         JsonNode run = api.awaitStatus(api.runOf(api.send("shop/go", Map.of())), "Failed");
 
@@ -99,6 +101,61 @@ class AppMisconfigurationTest {
         JsonNode app = app(api, "shop");
         assertEquals("failing", app.get("sync_status").asText(), app.toString());
         assertTrue(app.get("last_call_error").asText().contains("has no signing key"), app.toString());
+    }
+
+    /** Polls the apps list until app {@code id} shows {@code status} (the inspection after a sync runs on its own thread). */
+    static JsonNode awaitAppStatus(Api api, String id, String status) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        JsonNode app = app(api, id);
+        while (!status.equals(app.get("sync_status").asText()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            app = app(api, id);
+        }
+        assertEquals(status, app.get("sync_status").asText(), app.toString());
+        return app;
+    }
+
+    @Test
+    void anAppInCloudModeWithoutASigningKeyIsShownFailingFromItsSyncBeforeAnyRun() {
+        var dev = track(DevServer.builder().port(0).inMemory().start());
+        Api api = new Api(dev);
+        var keyless = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url()))).functions(fn()).build();
+        track(LoomstepServer.builder(keyless).host("127.0.0.1").port(0).start()).sync();
+
+        JsonNode app = awaitAppStatus(api, "shop", "failing");
+
+        assertTrue(app.get("last_call_error").asText().contains("has no signing key")
+                && app.get("last_call_error").asText().contains("INNGEST_DEV=1"), app.toString());
+        assertEquals(0, api.get("/v1/runs").get("data").size(), "no run was needed to find it");
+    }
+
+    @Test
+    void aFailingAppIsShownSyncedAgainWhenItSyncsWithTheRightKeyBeforeAnyCall() {
+        var dev = track(DevServer.builder().production().port(0).inMemory()
+                .signingKey(ProductionModeTest.SIGNING_KEY).eventKey(ProductionModeTest.EVENT_KEY).start());
+        Api api = new Api(dev);
+        var stale = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.OTHER_KEY))).functions(fn()).build();
+        var staleServer = track(LoomstepServer.builder(stale).host("127.0.0.1").port(0).start());
+        var syncing = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.SIGNING_KEY, "INNGEST_SERVE_ORIGIN", "http://127.0.0.1:" + staleServer.port())))
+                .functions(fn()).build();
+        track(LoomstepServer.builder(syncing).host("127.0.0.1").port(0).start()).sync();
+        awaitAppStatus(api, "shop", "failing");
+
+        // Fixed: the app is served with the right key and syncs again; its introspection is accepted.
+        var fixed = Loomstep.builder("shop").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),
+                "INNGEST_SIGNING_KEY", ProductionModeTest.SIGNING_KEY))).functions(fn()).build();
+        track(LoomstepServer.builder(fixed).host("127.0.0.1").port(0).start()).sync();
+
+        JsonNode app = awaitAppStatus(api, "shop", "synced");
+        assertTrue(app.get("last_call_error").isNull(), app.toString());
+        api.awaitStatus(api.runOf(api.send("shop/go", Map.of())), "Completed");
+        assertEquals("synced", app(api, "shop").get("sync_status").asText());
     }
 
     @Test

@@ -216,6 +216,12 @@ final class FakeSdk implements AutoCloseable {
                 respond(ex, new Answer(500, "{\"message\":\"fake SDK does not sync itself\"}".getBytes(StandardCharsets.UTF_8), Map.of()));
                 return;
             }
+            if (ex.getRequestMethod().equals("GET")) {
+                // Introspection (the devserver asks after each sync): a dev-mode SDK's answer; not a call.
+                respond(ex, new Answer(200, ("{\"function_count\":" + functions.size()
+                        + ",\"has_event_key\":false,\"has_signing_key\":false,\"mode\":\"dev\"}").getBytes(StandardCharsets.UTF_8), Map.of()));
+                return;
+            }
             Map<String, String> query = new HashMap<>();
             String rawQuery = ex.getRequestURI().getRawQuery();
             if (rawQuery != null) {

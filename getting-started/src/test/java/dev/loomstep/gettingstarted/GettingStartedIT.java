@@ -89,6 +89,22 @@ class GettingStartedIT {
         assertTheSpringBootAppRuns(springDependencies, project);
     }
 
+    /**
+     * The README's Spring Boot app under Boot's parent, as most Boot projects are: Boot then manages Jackson
+     * (2.19 on 3.5), older than the Jackson Loomstep is built on, and the run still completes.
+     */
+    @Test
+    void theSpringBootAppUnderBootsParentRunsOnTheJacksonBootManages(@TempDir Path project) throws Exception {
+        String parent = readme.blocks("xml").stream().filter(b -> b.startsWith("<parent>")).findFirst()
+                .orElseThrow(() -> new AssertionError("the README shows spring-boot-starter-parent as a parent"));
+        assertTrue(parent.contains("<artifactId>spring-boot-starter-parent</artifactId>") && parent.contains("<version>3.5."), parent);
+        String springDependencies = readme.blocks("xml").stream().filter(b -> b.startsWith("<dependencies>")).findFirst().orElseThrow();
+        String classpath = assertTheSpringBootAppRuns(springDependencies, project,
+                pom -> pom.replaceFirst("(<modelVersion>4.0.0</modelVersion>\\n)", "$1" + java.util.regex.Matcher.quoteReplacement(parent.indent(2))));
+        assertTrue(classpath.contains("jackson-databind-2.19."), "Boot's parent chose Jackson 2.19:\n" + classpath);
+        assertTrue(!classpath.contains("jackson-databind-2.23."), "not Loomstep's own Jackson 2.23:\n" + classpath);
+    }
+
     /** The same app and properties with the README's Spring Boot 4 dependencies: Boot 4.0, its Tomcat 11 and Jackson 3. */
     @Test
     void theSpringBootAppOnSpringBoot4RunsItsFunctionToCompletion(@TempDir Path project) throws Exception {
@@ -105,7 +121,12 @@ class GettingStartedIT {
 
     /** The Getting started pom with {@code springDependencies}, the README's Spring Boot app and properties: its run completes. */
     String assertTheSpringBootAppRuns(String springDependencies, Path project) throws Exception {
-        String pom = readme.pom();
+        return assertTheSpringBootAppRuns(springDependencies, project, pom -> pom);
+    }
+
+    /** The same, with {@code editPom} applied to the Getting started pom first. */
+    String assertTheSpringBootAppRuns(String springDependencies, Path project, java.util.function.UnaryOperator<String> editPom) throws Exception {
+        String pom = editPom.apply(readme.pom());
         // The project's own <dependencies> (indented by two; the BOM's sit deeper) become the Spring Boot ones.
         int from = pom.indexOf("\n  <dependencies>") + 1;
         int to = pom.indexOf("\n  </dependencies>\n") + "\n  </dependencies>\n".length();

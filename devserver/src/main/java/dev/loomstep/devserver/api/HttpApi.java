@@ -65,6 +65,7 @@ public final class HttpApi {
     private final Checkpoints checkpoints;
     private final SyncStatus syncs = new SyncStatus();
     private volatile dev.loomstep.devserver.executor.AppHealth appHealth;
+    private volatile java.util.function.Consumer<String> inspectAfterSync;
     private final RunView runView;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
@@ -330,6 +331,10 @@ public final class HttpApi {
             throw new ApiException(409, conflict);
         }
         boolean modified = commitSync(sync);
+        var inspect = inspectAfterSync;
+        if (inspect != null && !sync.app().connect()) {
+            inspect.accept(sync.app().url());
+        }
         LOG.info("synced app {} from {}: {} function(s){}", sync.app().id(), sync.app().url(), sync.functions().size(),
                 modified ? "" : " (unchanged)");
         return Json.nodes().objectNode().put("ok", true).put("modified", modified)
@@ -405,6 +410,11 @@ public final class HttpApi {
     /** Keeps a refused sync as the app's last sync error (shown on {@code GET /v1/apps}). */
     public void syncFailed(String appId, String url, String reason) {
         syncs.failed(appId, url, reason, lifecycle.clock().instant());
+    }
+
+    /** Asks an HTTP app just synced how it is configured (see {@code SdkClient.inspectAfterSync}); null: nobody asks. */
+    public void inspectAfterSync(java.util.function.Consumer<String> inspect) {
+        this.inspectAfterSync = inspect;
     }
 
     /** Where the apps list learns which apps refuse this devserver's calls (null: nobody calls apps). */

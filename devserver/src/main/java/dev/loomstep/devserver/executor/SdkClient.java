@@ -40,6 +40,8 @@ public final class SdkClient implements AutoCloseable {
     static final String REQUEST_ID = "X-Request-Id";
     static final String GENERATION_ID = "X-Inngest-Generation-Id";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SdkClient.class);
+
     private final SdkHttp http;
     private final Duration callTimeout;
     private final AppHealth health = new AppHealth();
@@ -140,6 +142,63 @@ public final class SdkClient implements AutoCloseable {
             health.answered(url);
         }
         return new Reply(answer, parseVersion(response.header(Headers.REQ_VERSION)), response.body().length);
+    }
+
+    /**
+     * Asks a freshly synced app how it is configured ({@code GET} on its URL, signed in production mode, as
+     * Inngest's introspection request) so that an app that will refuse every call shows failing on the apps
+     * list from its sync on, not from its first run: a cloud-mode app with no signing key, one holding
+     * another key than this devserver's, one in cloud mode synced with a devserver in dev mode. Runs on a
+     * virtual thread of its own; an app that does not answer is left alone (its calls will tell).
+     */
+    public void inspectAfterSync(String url) {
+        Thread.ofVirtual().name("loomstep-dev-inspect").start(() -> {
+            try {
+                var headers = new ArrayList<Map.Entry<String, String>>(4);
+                headers.add(Map.entry("User-Agent", USER_AGENT));
+                headers.add(Map.entry(Headers.SERVER_KIND, serverKind));
+                if (keys != null) {
+                    headers.add(Map.entry(Headers.SIGNATURE, keys.sign(new byte[0], Instant.now().getEpochSecond())));
+                }
+                SdkHttp.Response response = http.get(URI.create(url), headers);
+                String problem = introspectionProblem(url, response.status(), response.body(),
+                        response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER));
+                if (problem != null) {
+                    health.refused(url, problem, Instant.now());
+                } else if (response.status() == 200) {
+                    health.answered(url);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not inspect the app at {} after its sync: {}", url, e.toString());
+            }
+        });
+    }
+
+    /** What an app's introspection answer says will make it refuse every call, in one line; null when nothing. */
+    String introspectionProblem(String url, int status, byte[] body, String noRetry, String retryAfter) {
+        if (status != 200) {
+            return misconfiguration(url, status, classify(status, body, noRetry, retryAfter));
+        }
+        JsonNode o;
+        try {
+            o = Json.mapper().readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+        if (o == null || !o.isObject()) {
+            return null;
+        }
+        String app = AppHealth.key(url);
+        if ("cloud".equals(o.path("mode").asText()) && o.path("has_signing_key").isBoolean() && !o.path("has_signing_key").asBoolean()) {
+            return "the app at " + app + " is in cloud mode with no signing key, so it will refuse every call: set its"
+                    + " INNGEST_SIGNING_KEY" + (keys == null ? ", or run it in dev mode (INNGEST_DEV=1)" : " to this devserver's --signing-key");
+        }
+        JsonNode auth = o.path("extra").path("authentication_succeeded");
+        if (keys != null && auth.isBoolean() && !auth.asBoolean()) {
+            return "the app at " + app + " did not accept this devserver's signature on its introspection request: set the app's"
+                    + " INNGEST_SIGNING_KEY (or INNGEST_SIGNING_KEY_FALLBACK) to this devserver's --signing-key";
+        }
+        return null;
     }
 
     /** The apps whose calls are refused for a reason a retry cannot heal. */

@@ -120,21 +120,32 @@ final class SdkHttp implements AutoCloseable {
             post.addHeader(h.getKey(), h.getValue());
         }
         post.setEntity(new ByteArrayEntity(body, null));
-        return client.execute(post, response -> {
-            byte[] bytes;
-            if (response.getEntity() == null) {
-                bytes = new byte[0];
-            } else {
-                try (InputStream in = response.getEntity().getContent()) {
-                    bytes = in.readAllBytes();
-                }
+        return client.execute(post, SdkHttp::read);
+    }
+
+    /** GETs {@code uri} with exactly {@code headers}; blocks until the answer is read whole. */
+    Response get(URI uri, List<Map.Entry<String, String>> headers) throws IOException {
+        var get = new org.apache.hc.client5.http.classic.methods.HttpGet(uri);
+        for (var h : headers) {
+            get.addHeader(h.getKey(), h.getValue());
+        }
+        return client.execute(get, SdkHttp::read);
+    }
+
+    private static Response read(org.apache.hc.core5.http.ClassicHttpResponse response) throws IOException {
+        byte[] bytes;
+        if (response.getEntity() == null) {
+            bytes = new byte[0];
+        } else {
+            try (InputStream in = response.getEntity().getContent()) {
+                bytes = in.readAllBytes();
             }
-            var names = new java.util.HashMap<String, String>();
-            for (Header h : response.getHeaders()) {
-                names.putIfAbsent(h.getName().toLowerCase(java.util.Locale.ROOT), h.getValue());
-            }
-            return new Response(response.getCode(), names, bytes);
-        });
+        }
+        var names = new java.util.HashMap<String, String>();
+        for (Header h : response.getHeaders()) {
+            names.putIfAbsent(h.getName().toLowerCase(java.util.Locale.ROOT), h.getValue());
+        }
+        return new Response(response.getCode(), names, bytes);
     }
 
     /** Closes every connection at once: calls in flight fail with an {@link IOException}. */

@@ -112,6 +112,7 @@ public final class Wiring implements AutoCloseable {
         var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
         this.api = api;
         api.appHealth(client.health());
+        api.inspectAfterSync(client::inspectAfterSync);
         this.gateway = c.connectPort() < 0 ? null : new ConnectGateway(c.host(), c.connectPort(), c.connectSettings(), new ConnectGateway.AppSink() {
             @Override
             public void synced(Registry.Sync sync) {
