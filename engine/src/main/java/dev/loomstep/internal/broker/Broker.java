@@ -32,6 +32,8 @@ public final class Broker {
     /** Branches running their step bodies side by side (see {@link #executeTogether}). */
     private final List<Branch> executing = new ArrayList<>();
     private volatile boolean decided;
+    /** Set by the baton holder when a fork drops branches. */
+    private boolean abandonedAny;
     private Branch root;
 
     public Broker(Listener listener) {
@@ -246,6 +248,12 @@ public final class Broker {
             }
         }
         subtree.abandoned = true;
+        abandonedAny = true;
+    }
+
+    /** Whether a race or a fail-fast fork dropped branches in this call (their state stays unused). */
+    public boolean abandonedAny() {
+        return abandonedAny;
     }
 
     /** The latest stack position settled on the path from {@code b} up to {@code top}. */
