@@ -120,7 +120,9 @@ public final class Broker {
         var children = new ArrayList<Branch>(bodies.size());
         boolean race = self.inRace || join == Join.RACE;
         for (int i = 0; i < bodies.size(); i++) {
-            children.add(new Branch(this, self, i, bodies.get(i), race));
+            Branch child = new Branch(this, self, i, bodies.get(i), race);
+            child.fork = children;
+            children.add(child);
         }
         if (children.isEmpty()) {
             return children;

@@ -15,9 +15,10 @@ public interface ReplayProbe {
      * @param hashed   its wire id (the hash of the id and its repeat counter)
      * @param kind     the op kind ({@code step.run}, {@code step.sleep}, …)
      * @param memoized whether the call's state holds it
-     * @param lineage  the branches from the run's root to the one that reached the step; opaque tokens,
-     *                 equal by identity, so two steps are in sibling branches of a fork when their
-     *                 lineages diverge
+     * @param lineage  the run's root branch, then for each fork on the way to the branch that reached the
+     *                 step a token of the fork followed by the branch; opaque tokens, equal by identity, so
+     *                 two steps ran in sibling branches of one fork when their lineages share a prefix
+     *                 ending in that fork's token and differ right after it
      */
     void reached(String id, String hashed, String kind, boolean memoized, List<Object> lineage);
 

@@ -154,7 +154,7 @@ public final class RunExecution implements Step, Broker.Listener {
             decide(null, r);
             return;
         }
-        if (memoRemaining > 0 && !broker.abandonedAny()) {
+        if (memoRemaining > 0 && probe == null && !broker.abandonedAny()) { // a replay check reports drift itself
             noteDrift();
         }
         if (rootDone) {
@@ -635,10 +635,14 @@ public final class RunExecution implements Step, Broker.Listener {
         return stackPositions.getOrDefault(hashed, stack.size());
     }
 
+    /** Root first; each branch below it preceded by its fork (see {@link ReplayProbe#reached}). */
     private static List<Object> lineage(Branch b) {
         var out = new ArrayList<Object>();
         for (Branch x = b; x != null; x = x.parent()) {
             out.add(0, x);
+            if (x.fork() != null) {
+                out.add(0, x.fork());
+            }
         }
         return out;
     }
