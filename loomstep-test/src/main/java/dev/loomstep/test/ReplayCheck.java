@@ -140,7 +140,7 @@ final class ReplayCheck {
             if (!missing.isEmpty() && missing.size() < ids.size()) { // none reached: the code stops before the fan-out
                 return new ReplayMismatchError(Kind.FAN_OUT_CHANGED, history.runId(), names(missing), run + " no longer fits the code:"
                         + " its fan-out of steps " + list(ids) + " changed: " + list(missing) + (missing.size() == 1 ? " is" : " are")
-                        + " never reached; the code now " + now(missing.size()) + ".");
+                        + " not reached; the code now " + now(missing.size()) + ".");
             }
             for (int i = 0; i < ids.size(); i++) {
                 for (int j = i + 1; j < ids.size(); j++) {
@@ -174,8 +174,9 @@ final class ReplayCheck {
         }
         return new ReplayMismatchError(Kind.STEP_NOT_REACHED, history.runId(), names(missing), run + " no longer fits the code:"
                 + " recorded step" + (missing.size() == 1 ? " " : "s ") + list(missing) + (missing.size() == 1 ? " is" : " are")
-                + " never reached; the code now " + now(missing.size()) + ". Keep a step's id while runs that recorded it are in flight,"
-                + " and add new steps after the recorded ones.");
+                + " not reached; the code now " + now(missing.size()) + ". A renamed or removed step never reuses its result, and a"
+                + " step inserted before recorded ones runs after them in time: keep step ids and order while runs that recorded them"
+                + " are in flight, and add new steps after the recorded ones.");
     }
 
     /** Two recorded steps on one line of code (same branch, or a branch and its fork's parent) reached in the other order. */
@@ -223,7 +224,7 @@ final class ReplayCheck {
                 named.add(named(reachedNames.get(h), h));
             }
             return "waits at new step" + (fresh.size() == 1 ? " " : "s ") + String.join(", ", named)
-                    + (fresh.size() > LISTED ? " and " + (fresh.size() - LISTED) + " more" : "") + " instead";
+                    + (fresh.size() > LISTED ? " and " + (fresh.size() - LISTED) + " more" : "") + " before " + (missing > 1 ? "them" : "it");
         }
         return switch (result.status()) {
             case 200 -> "completes without " + (missing > 1 ? "them" : "it");

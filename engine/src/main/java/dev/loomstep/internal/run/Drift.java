@@ -67,10 +67,10 @@ final class Drift {
         }
         String listed = unused.size() <= LISTED ? String.join(", ", unused)
                 : String.join(", ", unused.subList(0, LISTED)) + " and " + (unused.size() - LISTED) + " more";
-        String now = reachedNew != null ? "reached new step \"" + reachedNew + "\" instead" : ended + " without them";
-        RunLog.LOG.warn("run {} of {} no longer fits its function's code: {} recorded step{} not reached ({}); the code {}, so the run"
-                        + " takes the new path. A step was renamed, removed or reordered while the run was in flight; check the"
-                        + " change with the replay check (loomstep-test Replayer)",
+        String now = reachedNew != null ? "reached new step \"" + reachedNew + "\" first" : ended + " without them";
+        RunLog.LOG.warn("run {} of {} does not fit its function's current code: {} recorded step{} not reached ({}); the code {}. A step"
+                        + " was inserted, renamed, removed or reordered while the run was in flight, and the run goes on along the new"
+                        + " code's path; check such changes with the replay check (loomstep-test Replayer)",
                 input.runId(), input.functionId(), unused.size(), unused.size() == 1 ? " was" : "s were", listed, now);
     }
 

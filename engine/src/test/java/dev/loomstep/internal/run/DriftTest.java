@@ -66,8 +66,8 @@ class DriftTest {
         List<Line> warns = warnings();
         assertEquals(1, warns.size(), log.lines().toString());
         String m = warns.get(0).message();
-        assertTrue(m.startsWith("run 01DRIFT of app-f no longer fits its function's code: 1 recorded step was not reached ("
-                + StepIds.hash("charge", 0) + "); the code reached new step \"charge-card\" instead"), m);
+        assertTrue(m.startsWith("run 01DRIFT of app-f does not fit its function's current code: 1 recorded step was not reached ("
+                + StepIds.hash("charge", 0) + "); the code reached new step \"charge-card\" first. A step was inserted, renamed,"), m);
     }
 
     @Test
