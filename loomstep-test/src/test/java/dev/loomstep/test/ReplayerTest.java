@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplayerTest {
     record Receipt(String receipt, int cents) {}
 
+    /** Receipt with a field added: recorded receipts still read into it. */
+    record ReceiptWithCurrency(String receipt, int cents, String currency) {}
+
     static final Event PLACED = Event.of("shop/order.placed", Map.of("order", "o_1"));
     /** Step bodies must never run in a replay: each one counts here. */
     static final AtomicInteger BODIES = new AtomicInteger();
@@ -74,12 +77,12 @@ class ReplayerTest {
     }
 
     @Test
-    void stepsAddedAfterTheRecordedOnesAndChangedBodiesWithTheSameTypeFit() {
+    void stepsAddedAfterTheRecordedOnesChangedBodiesAndAFieldAddedToAnOutputTypeFit() {
         RunHistory inFlight = RunHistory.builder("shop-process-order", PLACED).step("reserve", "held")
                 .step("charge", new Receipt("r_1", 1200)).build();
         Replayer.of(fn((in, step) -> {
             step.run("reserve", String.class, body("held for 10 minutes")); // another body, the same type
-            step.run("charge", Receipt.class, body(new Receipt("r_2", 1300)));
+            step.run("charge", ReceiptWithCurrency.class, body(new ReceiptWithCurrency("r_2", 1300, "EUR"))); // a field added
             step.run("fraud-check", Boolean.class, body(true)); // new, after the recorded steps
             return v1(step);
         })).replay(inFlight);
