@@ -2,6 +2,7 @@ package dev.loomstep.devserver.api;
 
 import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.devserver.store.StepRecord;
+import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.RunHistory;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ final class RunHistories {
         var out = new ArrayList<RunHistory.Step>(steps.size());
         for (StepRecord s : steps) {
             out.add(new RunHistory.Step(s.id(), s.name(), s.op(), s.status(), s.seq(),
-                    s.memoized() ? (s.memo() == null ? dev.loomstep.protocol.Json.nodes().nullNode() : s.memo()) : null, null));
+                    s.memoized() ? (s.memo() == null ? Json.nodes().nullNode() : s.memo()) : null, null));
         }
         return new RunHistory(RunHistory.FORMAT, RunHistory.VERSION, run.functionId(), run.id(), run.status().name(), run.events(),
                 out, run.output(), run.error());
