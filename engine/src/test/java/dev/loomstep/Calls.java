@@ -22,6 +22,7 @@ public final class Calls {
     private int attempt;
     private Integer maxAttempts;
     private String queueItemId;
+    private String runId = "01RUN";
 
     public static Calls request() {
         Calls c = new Calls();
@@ -67,6 +68,12 @@ public final class Calls {
         return this;
     }
 
+    /** The executor's {@code ctx.run_id} (default {@code 01RUN}). */
+    public Calls runId(String id) {
+        runId = id;
+        return this;
+    }
+
     public Calls attempt(int n) {
         attempt = n;
         return this;
@@ -84,7 +91,7 @@ public final class Calls {
         body.set("events", Json.nodes().arrayNode().add(event));
         body.set("steps", Json.toTree(steps));
         ObjectNode ctx = body.putObject("ctx");
-        ctx.put("run_id", "01RUN").put("attempt", attempt).put("fn_id", "fn-uuid")
+        ctx.put("run_id", runId).put("attempt", attempt).put("fn_id", "fn-uuid")
                 .put("disable_immediate_execution", disableImmediate);
         if (maxAttempts != null) {
             ctx.put("max_attempts", maxAttempts);

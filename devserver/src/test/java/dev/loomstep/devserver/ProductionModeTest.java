@@ -123,6 +123,8 @@ class ProductionModeTest {
         assertEquals(401, send("POST", "/fn/register", null).statusCode(), "a sync without the bearer");
         assertEquals(401, send("GET", "/v0/runs/x/actions", "Bearer " + OTHER_KEY).statusCode());
         assertEquals(404, send("GET", "/v0/runs/x/actions", hashed).statusCode(), "past the gate: no such run");
+        assertEquals(401, send("GET", "/v1/runs/x/history", null).statusCode(), "a run's history file too");
+        assertEquals(404, send("GET", "/v1/runs/x/history", "Bearer " + SIGNING_KEY).statusCode(), "past the gate: no such run");
         dev.close();
 
         // The default: this machine reads the REST API and the UI without a key.
@@ -151,6 +153,9 @@ class ProductionModeTest {
         JsonNode run = api.awaitStatus(api.runOf(api.send("prod/go", Map.of())), "Completed");
         assertEquals(2, run.get("output").asInt(), run.toString());
         assertEquals(1, api.get("/v1/events?name=prod/told").get("data").size(), "sent with the app's event key");
+        JsonNode history = api.get("/v1/runs/" + run.get("run_id").asText() + "/history");
+        assertEquals("loomstep.run-history", history.get("format").asText(), history.toString());
+        assertEquals(List.of("a", "nap", "tell", "b"), history.get("steps").findValuesAsText("name"), history.toString());
 
         // An app holding another signing key refuses the devserver's signed calls and cannot sync.
         var stranger = Loomstep.builder("stranger").config(Config.from(Map.of("INNGEST_BASE_URL", dev.url(),

@@ -255,6 +255,14 @@ class WebUiWorkflowBrowserTest {
         chrome.await(runRow(runId), "a run of the last 15 minutes");
 
         open("#/runs/" + runId);
+        WebElement download = chrome.await(By.id("download-history"), "Download history");
+        assertEquals("run-" + runId + "-history.json", download.getAttribute("download"), "saved as a file");
+        Object fetched = ((org.openqa.selenium.JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "fetch(arguments[0]).then(r => r.json()).then(j => done(j.format + ' ' + j.run_id + ' ' + j.steps.length))",
+                download.getAttribute("href"));
+        assertEquals("loomstep.run-history " + runId + " " + api.get("/v1/runs/" + runId + "/history").get("steps").size(), fetched,
+                "the link gives the run's history");
         chrome.await(By.id("rerun-run"), "Rerun").click();
         chrome.waiting().withMessage("the new run's page").until(d -> !d.getCurrentUrl().endsWith(runId));
         String rerun = browser.getCurrentUrl().replaceAll(".*#/runs/", "");

@@ -5,6 +5,7 @@ import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.internal.run.Codec;
+import dev.loomstep.internal.run.ReplayProbe;
 import dev.loomstep.internal.run.Runs;
 import dev.loomstep.internal.run.Sending;
 import dev.loomstep.middleware.Middleware;
@@ -43,6 +44,19 @@ public final class Engine {
             return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
         return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints);
+    }
+
+    /**
+     * Replays a recorded run's state against function {@code fnId} without running any step body,
+     * telling {@code probe} each step the code reaches (the test kit's replay check).
+     */
+    public CallResult replay(String fnId, CallRequest request, ReplayProbe probe) {
+        Function<?, ?> fn = app.functionsById().get(fnId);
+        if (fn == null) {
+            throw new IllegalArgumentException("app \"" + app.appId() + "\" has no function \"" + fnId + "\"; it has "
+                    + app.functionsById().keySet());
+        }
+        return Runs.replay(app, codec, fn, fnId, request, probe);
     }
 
     /** Sends a signal with {@code data} written by the app's mapper; see {@link Loomstep#sendSignal}. */

@@ -14,6 +14,7 @@ import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.StepRecord;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.RunHistory;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** {@code /v1/runs}: list and search, one run with its trace, cancel, rerun; {@code /v0/runs} for SDKs in {@code use_api} mode. */
+/** {@code /v1/runs}: list and search, one run with its trace, its history for the replay check, cancel, rerun; {@code /v0/runs} for SDKs in {@code use_api} mode. */
 final class RunRoutes {
     private final Lifecycle lifecycle;
     private final Store store;
@@ -36,6 +37,7 @@ final class RunRoutes {
     void addTo(RoutingHandler r, HttpApi api) {
         r.get("/v1/runs", api.blocking(this::list))
                 .get("/v1/runs/{runId}", api.blocking(this::get))
+                .get("/v1/runs/{runId}/history", api.blocking(this::history))
                 .post("/v1/runs/{runId}/cancel", api.blocking(this::cancel))
                 .post("/v1/runs/{runId}/rerun", api.blocking(this::rerun))
                 .delete("/v1/runs/{runId}", api.blocking(this::cancel))
@@ -112,6 +114,14 @@ final class RunRoutes {
 
     private Object get(HttpServerExchange ex, byte[] body) {
         return data(view.full(run(ex)));
+    }
+
+    /** The run as a {@link RunHistory} file for the replay check (loomstep-test's {@code Replayer}), bare, not in {@code data}. */
+    private Object history(HttpServerExchange ex, byte[] body) {
+        RunRecord r = run(ex);
+        ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_DISPOSITION,
+                "attachment; filename=\"run-" + r.id().replaceAll("[^A-Za-z0-9_-]", "_") + "-history.json\"");
+        return Json.toTree(RunHistories.of(r, store.steps(r.id())));
     }
 
     private Object cancel(HttpServerExchange ex, byte[] body) {

@@ -54,6 +54,10 @@
       if (!res.run_id) throw new Error(res.message);
       location.hash = L.runHash(res.run_id);
     }, () => body);
+    // The run's history file for the replay check (loomstep-test's Replayer); a link, so the browser saves it.
+    const history = h("a", { id: "download-history", href: "/v1/runs/" + L.enc(run.run_id) + "/history",
+      download: "run-" + run.run_id + "-history.json", title: "The run's steps as JSON, to replay against changed code" },
+      "Download history");
     const children = run.invoked_runs || [];
     const facts = h("dl", { class: "facts" },
       h("dt", {}, "Function"), h("dd", { id: "run-function", title: run.function_id },
@@ -83,7 +87,7 @@
       ? h("div", { class: "card", id: "run-attempts" }, h("h2", {}, "Function attempts"), attempts(run, "run-attempt-errors"))
       : null;
     clear(body);
-    append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, cancel, rerun), facts, flow), result, callAttempts,
+    append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, history, cancel, rerun), facts, flow), result, callAttempts,
       h("h2", {}, "Trace"), waterfall(run, openGroups)]);
   }
 

@@ -35,6 +35,8 @@ public final class Branch {
     Broker.Join join;
     /** The children of this branch's current fork. */
     java.util.List<Branch> children = java.util.List.of();
+    /** The children list of the fork that made this branch (its siblings and itself); null for the root. */
+    java.util.List<Branch> fork;
     /** True once this branch's body returned or threw (not when it was unwound). */
     boolean finished;
     /** What the body threw, when {@link #finished}. */
@@ -83,6 +85,11 @@ public final class Branch {
 
     public Branch parent() {
         return parent;
+    }
+
+    /** The fork that made this branch, as an identity token shared by its siblings; null for the root. */
+    public Object fork() {
+        return fork;
     }
 
     /** Whether this branch runs inside a {@code step.race}, at any depth. */

@@ -32,6 +32,8 @@ public final class Broker {
     /** Branches running their step bodies side by side (see {@link #executeTogether}). */
     private final List<Branch> executing = new ArrayList<>();
     private volatile boolean decided;
+    /** Set by the baton holder when a fork drops branches. */
+    private boolean abandonedAny;
     private Branch root;
 
     public Broker(Listener listener) {
@@ -118,7 +120,9 @@ public final class Broker {
         var children = new ArrayList<Branch>(bodies.size());
         boolean race = self.inRace || join == Join.RACE;
         for (int i = 0; i < bodies.size(); i++) {
-            children.add(new Branch(this, self, i, bodies.get(i), race));
+            Branch child = new Branch(this, self, i, bodies.get(i), race);
+            child.fork = children;
+            children.add(child);
         }
         if (children.isEmpty()) {
             return children;
@@ -246,6 +250,12 @@ public final class Broker {
             }
         }
         subtree.abandoned = true;
+        abandonedAny = true;
+    }
+
+    /** Whether a race or a fail-fast fork dropped branches in this call (their state stays unused). */
+    public boolean abandonedAny() {
+        return abandonedAny;
     }
 
     /** The latest stack position settled on the path from {@code b} up to {@code top}. */

@@ -75,6 +75,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private final Map<String, Integer> repeats = new HashMap<>();
     private final CompletableFuture<CallResult> answer = new CompletableFuture<>();
     private final Ai ai = new AiSteps(this);
+    /** Null except in the test kit's replay check. */
+    private final ReplayProbe probe;
 
     private int memoRemaining;
     private boolean memoizationDone;
@@ -90,7 +92,15 @@ public final class RunExecution implements Step, Broker.Listener {
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
                  List<String> stack) {
+        this(app, codec, function, input, hooks, middleware, stepId, disableImmediateExecution, maxAttemptsFromExecutor, checkpoints,
+                stack, null);
+    }
+
+    RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
+                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
+                 List<String> stack, ReplayProbe probe) {
         this.app = app;
+        this.probe = probe;
         this.codec = codec;
         this.function = function;
         this.input = input;
@@ -144,6 +154,9 @@ public final class RunExecution implements Step, Broker.Listener {
             decide(null, r);
             return;
         }
+        if (memoRemaining > 0 && probe == null && !broker.abandonedAny()) { // a replay check reports drift itself
+            noteDrift();
+        }
         if (rootDone) {
             if (!memoizationDone) {
                 // The function returned before it used all memoized state: no new code ran.
@@ -170,6 +183,16 @@ public final class RunExecution implements Step, Broker.Listener {
             ops.add(((PendingStep) Broker.opOf(b)).reported());
         }
         decide(null, settled(Answers.ops(ops, null)));
+    }
+
+    /** The code stopped with memoized state unused: it no longer fits the run (see {@link Drift}). */
+    private void noteDrift() {
+        String reachedNew = null;
+        List<Branch> parked = broker.parked();
+        if (!parked.isEmpty() && Broker.opOf(parked.get(0)) instanceof PendingStep p) {
+            reachedNew = p.info().id();
+        }
+        Drift.unusedState(input, steps, repeats, stack, reachedNew, rootFailure == null ? "completed" : "failed");
     }
 
     /**
@@ -284,7 +307,15 @@ public final class RunExecution implements Step, Broker.Listener {
             Results.checkDeclared(codec, id, type); // before the side effect, not after it
             return Results.ofStep(codec, id, type, body.call());
         });
-        return codec.read(memoizedData(id, memo), type, "the memoized result of step \"" + id + "\"");
+        JsonNode data = memoizedData(id, memo);
+        try {
+            return codec.read(data, type, "the memoized result of step \"" + id + "\"");
+        } catch (IllegalStateException unfit) {
+            if (probe != null) {
+                probe.unreadable(id, type.toCanonical(), unfit);
+            }
+            throw unfit;
+        }
     }
 
     @Override
@@ -446,7 +477,11 @@ public final class RunExecution implements Step, Broker.Listener {
         int repeat = repeats.merge(id, 1, Integer::sum) - 1;
         String hashed = StepIds.hash(id, repeat);
         JsonNode memo = steps.get(hashed);
-        if (memo != null || steps.containsKey(hashed)) {
+        boolean memoized = memo != null || steps.containsKey(hashed);
+        if (probe != null) {
+            probe.reached(id, hashed, kind.label, memoized, lineage(self));
+        }
+        if (memoized) {
             if (self.inRace()) {
                 self.settledAt(stackPosition(hashed));
             }
@@ -602,6 +637,18 @@ public final class RunExecution implements Step, Broker.Listener {
             }
         }
         return stackPositions.getOrDefault(hashed, stack.size());
+    }
+
+    /** Root first; each branch below it preceded by its fork (see {@link ReplayProbe#reached}). */
+    private static List<Object> lineage(Branch b) {
+        var out = new ArrayList<Object>();
+        for (Branch x = b; x != null; x = x.parent()) {
+            out.add(0, x);
+            if (x.fork() != null) {
+                out.add(0, x.fork());
+            }
+        }
+        return out;
     }
 
     private Branch currentBranch() {

@@ -24,6 +24,23 @@ public final class Runs {
     /** Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}. */
     public static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
                                   RawRequest raw, CheckpointApi api) {
+        return call(app, codec, fn, fnId, stepId, request, raw, api, null);
+    }
+
+    /**
+     * Replays {@code request}'s state against {@code fn} for the test kit's replay check: a discovery call
+     * that runs no step body (every new step is reported, as when the executor disables immediate
+     * execution) and tells {@code probe} each step the code reaches.
+     */
+    public static CallResult replay(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, CallRequest request, ReplayProbe probe) {
+        if (!request.ctx().disableImmediateExecution()) {
+            throw new IllegalArgumentException("a replay must not run step bodies: set ctx.disable_immediate_execution");
+        }
+        return call(app, codec, fn, fnId, "step", request, null, null, probe);
+    }
+
+    private static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
+                                   RawRequest raw, CheckpointApi api, ReplayProbe probe) {
         long startedAtMillis = System.currentTimeMillis();
         long startedAtNanos = System.nanoTime();
         List<Middleware> middleware = fn.middleware().isEmpty() ? app.middleware() : concat(app.middleware(), fn.middleware());
@@ -50,7 +67,7 @@ public final class Runs {
                     ctx.attempt(), startedAtMillis, startedAtNanos);
         }
         return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
-                checkpoints, ctx.stack().stack()).run();
+                checkpoints, ctx.stack().stack(), probe).run();
     }
 
     private static boolean notBlank(String s) {
