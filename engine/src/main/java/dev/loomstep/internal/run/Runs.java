@@ -4,6 +4,7 @@ import dev.loomstep.Checkpointing;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
+import dev.loomstep.internal.CallObserver;
 import dev.loomstep.middleware.Middleware;
 import dev.loomstep.middleware.RunHooks;
 import dev.loomstep.protocol.CallRequest;
@@ -21,9 +22,12 @@ public final class Runs {
 
     private Runs() {}
 
-    /** Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}. */
+    /**
+     * Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}, and
+     * {@code observed} hears the verdicts ({@link CallObserver.Call#NONE} for none).
+     */
     public static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
-                                  RawRequest raw, CheckpointApi api) {
+                                  RawRequest raw, CheckpointApi api, CallObserver.Call observed) {
         long startedAtMillis = System.currentTimeMillis();
         long startedAtNanos = System.nanoTime();
         List<Middleware> middleware = fn.middleware().isEmpty() ? app.middleware() : concat(app.middleware(), fn.middleware());
@@ -50,7 +54,7 @@ public final class Runs {
                     ctx.attempt(), startedAtMillis, startedAtNanos);
         }
         return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
-                checkpoints, ctx.stack().stack()).run();
+                checkpoints, ctx.stack().stack(), observed).run();
     }
 
     private static boolean notBlank(String s) {
