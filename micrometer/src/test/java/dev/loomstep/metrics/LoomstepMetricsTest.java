@@ -34,6 +34,7 @@ class LoomstepMetricsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private static final AtomicInteger flakyCalls = new AtomicInteger();
+    private static final AtomicInteger moodyCalls = new AtomicInteger();
     private static volatile CountDownLatch inSlowStep;
     private static volatile CountDownLatch releaseSlowStep;
     private static DevServer dev;
@@ -66,7 +67,14 @@ class LoomstepMetricsTest {
                     releaseSlowStep.await(30, TimeUnit.SECONDS);
                     return "done";
                 }));
-        app = Loomstep.builder("metrics-app").dev(dev.url()).functions(twoSteps, flaky, broken, slow)
+        var moody = Function.builder("moody").trigger(Trigger.event("test/moody")).retries(3)
+                .handler(JsonNode.class, (in, step) -> {
+                    if (moodyCalls.incrementAndGet() == 1) {
+                        throw new IllegalStateException("the function itself fails once");
+                    }
+                    return "fine";
+                });
+        app = Loomstep.builder("metrics-app").dev(dev.url()).functions(twoSteps, flaky, broken, slow, moody)
                 .middleware(new LoomstepMetrics(registry)).build();
         server = LoomstepServer.builder(app).port(0).start();
         server.register(dev.url());
@@ -129,6 +137,17 @@ class LoomstepMetricsTest {
         assertEquals(1, failed.count());
         assertEquals(1.0, failed.totalAmount());
         assertEquals(1, registry.find("loomstep.step.duration").tags("function", "broken", "status", "errored").timer().count());
+    }
+
+    @Test
+    void aFunctionThatThrowsOnceCountsARetryAndOneRun() throws Exception {
+        moodyCalls.set(0);
+        awaitRun(app.send(Event.of("test/moody", null)).get(0), "Completed");
+
+        assertEquals(1, count("loomstep.runs.started", "moody"));
+        assertEquals(1, count("loomstep.function.retries", "moody"));
+        assertEquals(1, count("loomstep.runs.completed", "moody"));
+        assertEquals(0, count("loomstep.runs.failed", "moody"));
     }
 
     @Test
