@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -28,6 +29,7 @@ public final class ConnectMetrics implements MeterBinder {
         this(appId, state, Tags.empty());
     }
 
+    /** As {@link #ConnectMetrics(String, Supplier)}, each gauge with {@code extraTags} too. */
     public ConnectMetrics(String appId, Supplier<ConnectionState> state, Tags extraTags) {
         this.appId = Objects.requireNonNull(appId, "an app id must not be null");
         this.state = Objects.requireNonNull(state, "a state supplier must not be null");
@@ -39,7 +41,7 @@ public final class ConnectMetrics implements MeterBinder {
         for (ConnectionState s : ConnectionState.values()) {
             Gauge.builder("loomstep.connect.state", state, current -> current.get() == s ? 1 : 0)
                     .description("1 for the state the app's Connect worker is in, 0 for the others")
-                    .tags(extraTags).tag("app", appId).tag("state", s.name().toLowerCase(java.util.Locale.ROOT))
+                    .tags(extraTags).tag("app", appId).tag("state", s.name().toLowerCase(Locale.ROOT))
                     .strongReference(true).register(registry);
         }
     }

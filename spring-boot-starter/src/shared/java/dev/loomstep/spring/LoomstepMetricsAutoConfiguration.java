@@ -6,6 +6,7 @@ import dev.loomstep.metrics.ConnectMetrics;
 import dev.loomstep.metrics.LoomstepMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -44,10 +45,18 @@ public class LoomstepMetricsAutoConfiguration {
     static class Connect {
         @Bean
         MeterBinder loomstepConnectMetrics(Loomstep app, ObjectProvider<LoomstepConnectWorker> worker) {
-            return new ConnectMetrics(app.appId(), () -> {
-                LoomstepConnectWorker w = worker.getIfAvailable();
-                ConnectionState state = w == null ? null : w.state();
-                return state;
+            return new ConnectMetrics(app.appId(), new Supplier<>() {
+                /** Looked up once: a scrape while the context closes must not ask the closing context for beans. */
+                private volatile LoomstepConnectWorker found;
+
+                @Override
+                public ConnectionState get() {
+                    LoomstepConnectWorker w = found;
+                    if (w == null) {
+                        found = w = worker.getIfAvailable();
+                    }
+                    return w == null ? null : w.state();
+                }
             });
         }
     }
