@@ -15,6 +15,7 @@ import dev.loomstep.protocol.CheckpointApi;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.RawRequest;
 import dev.loomstep.protocol.WireError;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,11 +23,22 @@ import java.util.Optional;
 public final class Engine {
     private final Loomstep app;
     private final Codec codec;
+    /** The app's {@link CallObserver}s among its client-level middleware, as one; null when there is none. */
+    private final CallObserver observer;
 
     /** {@code mapper} (de)serialises user values; null: Loomstep's own ({@link Json#mapper()}). */
     public Engine(Loomstep app, ObjectMapper mapper) {
         this.app = app;
         this.codec = Codec.of(mapper);
+        this.observer = observerOf(app.middleware());
+    }
+
+    private static CallObserver observerOf(List<Middleware> middleware) {
+        List<CallObserver> all = middleware.stream().filter(CallObserver.class::isInstance).map(CallObserver.class::cast).toList();
+        if (all.size() < 2) {
+            return all.isEmpty() ? null : all.get(0);
+        }
+        return (appId, fnId, first) -> new ObservedCalls(all.stream().map(o -> o.callStarted(appId, fnId, first)).toList());
     }
 
     /** The mapper user values go through. */
@@ -43,7 +55,29 @@ public final class Engine {
             // Like the JS SDK: 500 without a No-Retry verdict, since a re-sync may bring the function.
             return new CallResult(500, Json.toBytes(WireError.of("FunctionNotFound", message)), false, null, false);
         }
-        return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints);
+        if (observer == null) {
+            return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints, CallObserver.Call.NONE);
+        }
+        boolean discovering = stepId == null || stepId.isEmpty() || stepId.equals("step");
+        CallObserver.Call call = observer.callStarted(app.appId(), fn.id(), discovering && request.ctx().attempt() == 0 && request.steps().isEmpty());
+        try {
+            return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints == null ? null : timed(checkpoints, call), call);
+        } finally {
+            call.callEnded();
+        }
+    }
+
+    private static CheckpointApi timed(CheckpointApi api, CallObserver.Call call) {
+        return checkpoint -> {
+            long started = System.nanoTime();
+            boolean acknowledged = false;
+            try {
+                api.send(checkpoint);
+                acknowledged = true;
+            } finally {
+                call.checkpointed(Duration.ofNanos(System.nanoTime() - started), acknowledged);
+            }
+        };
     }
 
     /**

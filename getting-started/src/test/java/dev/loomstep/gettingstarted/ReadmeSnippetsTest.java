@@ -23,6 +23,9 @@ class ReadmeSnippetsTest {
             import dev.loomstep.*;
             import dev.loomstep.ai.*;
             import dev.loomstep.fetch.*;
+            import dev.loomstep.metrics.*;
+            import io.micrometer.core.instrument.MeterRegistry;
+            import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
             import com.fasterxml.jackson.databind.JsonNode;
             import dev.loomstep.examples.AccountCreatedFlow;
             import dev.loomstep.examples.AccountCreatedFlow.*;

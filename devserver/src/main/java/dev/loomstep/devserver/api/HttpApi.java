@@ -72,6 +72,8 @@ public final class HttpApi {
     private final ApiAccess access;
     private volatile ConnectGateway connect;
     private volatile ConnectApi connectApi;
+    /** {@code GET /metrics}; null: not served. */
+    private volatile HttpHandler metrics;
     /** What this server says it is ({@code X-Inngest-Server-Kind}): "dev", or "cloud" in production mode, as SDKs in cloud mode expect. */
     private final String serverKind;
 
@@ -118,6 +120,9 @@ public final class HttpApi {
                 .post("/v1/checkpoint/{runId}/async", blocking(this::checkpointAsync))
                 .post("/v0/connect/start", blocking(this::connectStart))
                 .post("/v0/connect/flush", blocking(this::connectFlush));
+        if (metrics != null) {
+            r.get("/metrics", metrics);
+        }
         // The REST API, one class per resource.
         new RunRoutes(lifecycle, runView).addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
@@ -420,6 +425,11 @@ public final class HttpApi {
     /** Where the apps list learns which apps refuse this devserver's calls (null: nobody calls apps). */
     public void appHealth(dev.loomstep.devserver.executor.AppHealth health) {
         this.appHealth = health;
+    }
+
+    /** Serves {@code GET /metrics} with {@code handler}; set before {@link #handler()}. */
+    public void metrics(HttpHandler handler) {
+        this.metrics = handler;
     }
 
     /** Connect's start and flush endpoints, and the connections the apps list shows; null: Connect is off. */

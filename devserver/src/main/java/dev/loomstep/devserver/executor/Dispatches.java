@@ -2,6 +2,8 @@ package dev.loomstep.devserver.executor;
 
 import dev.loomstep.devserver.internal.Ulid;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +31,8 @@ public final class Dispatches {
         private final long queueItemId;
         private final int attempt;
         private final String fnId;
+        /** The function's id as synced ({@link #fnId} is the UUID sent to the SDK). */
+        private final String functionId;
         private final long generation;
         private final String requestId;
         private final long startedAt;
@@ -38,11 +42,12 @@ public final class Dispatches {
         /** The run's state as counted for Inngest's 32 MiB limit: the call's, plus what its checkpoints added. */
         private volatile long stateBytes;
 
-        Dispatch(String runId, long queueItemId, int attempt, String fnId, long generation, String requestId, long startedAt) {
+        Dispatch(String runId, long queueItemId, int attempt, String functionId, long generation, String requestId, long startedAt) {
+            this.functionId = functionId;
+            this.fnId = fnUuid(functionId);
             this.runId = runId;
             this.queueItemId = queueItemId;
             this.attempt = attempt;
-            this.fnId = fnId;
             this.generation = generation;
             this.requestId = requestId;
             this.startedAt = startedAt;
@@ -114,7 +119,7 @@ public final class Dispatches {
 
     /** Registers a call about to be made; it replaces any earlier call of the item (which is then stale). */
     public Dispatch begin(String runId, long queueItemId, int attempt, String functionId, long now) {
-        var d = new Dispatch(runId, queueItemId, attempt, fnUuid(functionId), generations.incrementAndGet(), Ulid.next(), now);
+        var d = new Dispatch(runId, queueItemId, attempt, functionId, generations.incrementAndGet(), Ulid.next(), now);
         byItem.put(queueItemId, d);
         return d;
     }
@@ -128,6 +133,15 @@ public final class Dispatches {
         } finally {
             d.lock.unlock();
         }
+    }
+
+    /** The calls in flight now by function id (as synced); it walks the calls, which the queue bounds. */
+    public Map<String, Integer> inFlightByFunction() {
+        var out = new HashMap<String, Integer>();
+        for (Dispatch d : byItem.values()) {
+            out.merge(d.functionId, 1, Integer::sum);
+        }
+        return out;
     }
 
     /** The call in flight for a queue item, if any. */

@@ -1,6 +1,8 @@
 package dev.loomstep.devserver.internal;
 
 import dev.loomstep.devserver.api.HttpApi;
+import dev.loomstep.devserver.metrics.DevMetrics;
+import dev.loomstep.devserver.metrics.MetricsEndpoint;
 import dev.loomstep.devserver.auth.ApiAccess;
 import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.devserver.connect.ConnectGateway;
@@ -130,6 +132,7 @@ public final class Wiring implements AutoCloseable {
             }
         });
         api.connect(gateway);
+        api.metrics(new MetricsEndpoint(new DevMetrics(store, queue, dispatches, registry)));
         var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,
                 new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()), new AppCalls(c.maxCallsPerApp()));
         ex.attach(queue);

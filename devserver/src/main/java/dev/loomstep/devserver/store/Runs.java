@@ -36,6 +36,16 @@ final class Runs {
         return sql.queryFirst("SELECT * FROM runs WHERE id = ?", Runs::runRecord, id);
     }
 
+    /** How many runs are in each status; a scan, for the store's opening only. */
+    java.util.Map<RunStatus, Long> countByStatus() throws SQLException {
+        var out = new java.util.EnumMap<RunStatus, Long>(RunStatus.class);
+        for (var row : sql.query("SELECT status, COUNT(*) FROM runs GROUP BY status",
+                rs -> java.util.Map.entry(RunStatus.valueOf(rs.getString(1)), rs.getLong(2)))) {
+            out.put(row.getKey(), row.getValue());
+        }
+        return out;
+    }
+
     /** The status alone: no events or output to decode. */
     Optional<RunStatus> status(String id) throws SQLException {
         return sql.queryFirst("SELECT status FROM runs WHERE id = ?", rs -> RunStatus.valueOf(rs.getString(1)), id);

@@ -33,7 +33,14 @@ public final class Store implements AutoCloseable {
     private final Readers readers;
     private final String description;
     private final SecretBox secrets;
+    private final RunCounts runCounts = new RunCounts();
     private volatile boolean closed;
+
+    /** Hears each commit of the writer: how many units it held and how long the commit itself took. */
+    @FunctionalInterface
+    public interface CommitListener {
+        void committed(int units, long nanos);
+    }
 
     private Store(String url, String description, boolean fullSync, boolean onDisk, SecretBox secrets) throws SQLException {
         this.description = description;
@@ -60,6 +67,7 @@ public final class Store implements AutoCloseable {
             throw e;
         }
         this.writes = new Writer(connection, "loomstep-store-writer");
+        runCounts.set(tx(writer.runs::countByStatus));
     }
 
     /** Opens (creating if needed) the database file, with {@code synchronous=NORMAL}. */
@@ -184,6 +192,16 @@ public final class Store implements AutoCloseable {
         return writes.units();
     }
 
+    /** Runs by status now, from counts kept as runs start and end (no query). */
+    public Map<RunStatus, Long> runCounts() {
+        return runCounts.snapshot();
+    }
+
+    /** Sets who hears each commit (one listener; null for none). */
+    public void onCommit(CommitListener listener) {
+        writes.onCommit(listener);
+    }
+
     /** Units waiting for the writer now. */
     int waiting() {
         return writes.waiting();
@@ -240,7 +258,10 @@ public final class Store implements AutoCloseable {
     // ---------------------------------------------------------------- runs
 
     public void insertRun(RunRecord r) {
-        write(t -> t.runs.insertRun(r));
+        write(t -> {
+            t.runs.insertRun(r);
+            afterCommit(() -> runCounts.inserted(r.status()));
+        });
     }
 
     public Optional<RunRecord> run(String id) {
@@ -285,7 +306,13 @@ public final class Store implements AutoCloseable {
 
     /** Ends a running run; false when it had already ended (then nothing changes). */
     public boolean finishRun(String runId, RunStatus status, JsonNode output, WireError error, long at) {
-        return tx(() -> writer.runs.finishRun(runId, status, output, error, at));
+        return tx(() -> {
+            boolean ended = writer.runs.finishRun(runId, status, output, error, at);
+            if (ended) {
+                afterCommit(() -> runCounts.finished(status));
+            }
+            return ended;
+        });
     }
 
     // ---------------------------------------------------------------- steps
@@ -491,6 +518,7 @@ public final class Store implements AutoCloseable {
                     "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM runs", "DELETE FROM events")) {
                 t.sql.update(sql);
             }
+            afterCommit(() -> runCounts.set(Map.of()));
         });
     }
 

@@ -56,6 +56,7 @@ final class Writer implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean terminated;
     private volatile long commits;
+    private volatile Store.CommitListener commitListener;
     private volatile long units;
 
     Writer(Connection connection, String name) throws SQLException {
@@ -135,6 +136,10 @@ final class Writer implements AutoCloseable {
                 LockSupport.unpark(thread);
             }
         }
+    }
+
+    void onCommit(Store.CommitListener listener) {
+        commitListener = listener;
     }
 
     /** Inside a unit: defers {@code action} until the unit has committed (dropped if it rolls back). */
@@ -280,9 +285,12 @@ final class Writer implements AutoCloseable {
                 fatal = e; // the transaction's state is unknown: none of the batch may count as done
             }
         }
+        long commitNanos = -1;
         if (fatal == null) {
             try {
+                long started = System.nanoTime();
                 connection.commit();
+                commitNanos = System.nanoTime() - started;
             } catch (SQLException | RuntimeException e) {
                 fatal = e;
             }
@@ -297,6 +305,14 @@ final class Writer implements AutoCloseable {
         }
         commits++;
         units += batch.size();
+        Store.CommitListener listener = commitListener;
+        if (listener != null && commitNanos >= 0) {
+            try {
+                listener.committed(batch.size(), commitNanos);
+            } catch (RuntimeException e) {
+                LOG.warn("the commit listener failed; the batch committed regardless", e); // its callers must still wake
+            }
+        }
         for (Unit<?> unit : batch) {
             if (fatal != null) {
                 unit.afterCommit.clear();

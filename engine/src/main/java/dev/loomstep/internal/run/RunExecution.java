@@ -17,6 +17,7 @@ import dev.loomstep.WaitForEvent;
 import dev.loomstep.ai.Ai;
 import dev.loomstep.fetch.FetchRequest;
 import dev.loomstep.fetch.FetchResponse;
+import dev.loomstep.internal.CallObserver;
 import dev.loomstep.internal.broker.Abort;
 import dev.loomstep.internal.broker.Branch;
 import dev.loomstep.internal.broker.Broker;
@@ -70,6 +71,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private Map<String, Integer> stackPositions;
     /** Null unless this request checkpoints (see {@link Checkpoints}). */
     private final Checkpoints checkpoints;
+    /** Hears the verdicts on steps and the function ({@link CallObserver.Call#NONE} when nobody listens). */
+    private final CallObserver.Call observed;
     private final Broker broker = new Broker(this);
     private final Forks forks = new Forks(broker);
     private final Map<String, Integer> repeats = new HashMap<>();
@@ -91,14 +94,7 @@ public final class RunExecution implements Step, Broker.Listener {
 
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
-                 List<String> stack) {
-        this(app, codec, function, input, hooks, middleware, stepId, disableImmediateExecution, maxAttemptsFromExecutor, checkpoints,
-                stack, null);
-    }
-
-    RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
-                 String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
-                 List<String> stack, ReplayProbe probe) {
+                 List<String> stack, CallObserver.Call observed, ReplayProbe probe) {
         this.app = app;
         this.probe = probe;
         this.codec = codec;
@@ -113,6 +109,7 @@ public final class RunExecution implements Step, Broker.Listener {
         this.memoRemaining = steps.size();
         this.checkpoints = checkpoints;
         this.stack = stack == null ? List.of() : stack;
+        this.observed = observed;
     }
 
     /** Runs the function until the answer is decided and returns it. */
@@ -571,7 +568,11 @@ public final class RunExecution implements Step, Broker.Listener {
             callHooks(lock, () -> hooks.transformOutput(out));
         }
         if (out.error != null) {
-            RunLog.stepThrew(input, info, out.error, Answers.isFinal(out.error, lastAttempt()), maxAttempts);
+            boolean fatal = Answers.isFinal(out.error, lastAttempt());
+            RunLog.stepThrew(input, info, out.error, fatal, maxAttempts);
+            observed.stepEnded(info, input.attempt(), fatal ? CallObserver.Verdict.FAILED : CallObserver.Verdict.RETRY);
+        } else {
+            observed.stepEnded(info, input.attempt(), CallObserver.Verdict.SUCCEEDED);
         }
         return out;
     }
@@ -619,10 +620,13 @@ public final class RunExecution implements Step, Broker.Listener {
             error = out.error;
         }
         if (error == null) {
+            observed.functionEnded(CallObserver.Verdict.SUCCEEDED);
             return RunLog.functionEnded(input, null, checkpoints != null ? checkpoints.complete(data)
                     : new CallResult(200, Json.toBytes(data == null ? Json.nodes().nullNode() : data), false, null), maxAttempts);
         }
-        return settled(RunLog.functionEnded(input, error, Errors.functionError(error, lastAttempt()), maxAttempts));
+        CallResult failed = Errors.functionError(error, lastAttempt());
+        observed.functionEnded(failed.noRetry() ? CallObserver.Verdict.FAILED : CallObserver.Verdict.RETRY);
+        return settled(RunLog.functionEnded(input, error, failed, maxAttempts));
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.loomstep.Checkpointing;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
+import dev.loomstep.internal.CallObserver;
 import dev.loomstep.middleware.Middleware;
 import dev.loomstep.middleware.RunHooks;
 import dev.loomstep.protocol.CallRequest;
@@ -21,10 +22,13 @@ public final class Runs {
 
     private Runs() {}
 
-    /** Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}. */
+    /**
+     * Runs one call request of {@code app}'s function {@code fn}; user values go through {@code codec}, and
+     * {@code observed} hears the verdicts ({@link CallObserver.Call#NONE} for none).
+     */
     public static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
-                                  RawRequest raw, CheckpointApi api) {
-        return call(app, codec, fn, fnId, stepId, request, raw, api, null);
+                                  RawRequest raw, CheckpointApi api, CallObserver.Call observed) {
+        return call(app, codec, fn, fnId, stepId, request, raw, api, observed, null);
     }
 
     /**
@@ -36,11 +40,11 @@ public final class Runs {
         if (!request.ctx().disableImmediateExecution()) {
             throw new IllegalArgumentException("a replay must not run step bodies: set ctx.disable_immediate_execution");
         }
-        return call(app, codec, fn, fnId, "step", request, null, null, probe);
+        return call(app, codec, fn, fnId, "step", request, null, null, CallObserver.Call.NONE, probe);
     }
 
     private static CallResult call(Loomstep app, Codec codec, Function<?, ?> fn, String fnId, String stepId, CallRequest request,
-                                   RawRequest raw, CheckpointApi api, ReplayProbe probe) {
+                                   RawRequest raw, CheckpointApi api, CallObserver.Call observed, ReplayProbe probe) {
         long startedAtMillis = System.currentTimeMillis();
         long startedAtNanos = System.nanoTime();
         List<Middleware> middleware = fn.middleware().isEmpty() ? app.middleware() : concat(app.middleware(), fn.middleware());
@@ -67,7 +71,7 @@ public final class Runs {
                     ctx.attempt(), startedAtMillis, startedAtNanos);
         }
         return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
-                checkpoints, ctx.stack().stack(), probe).run();
+                checkpoints, ctx.stack().stack(), observed, probe).run();
     }
 
     private static boolean notBlank(String s) {
