@@ -177,5 +177,18 @@ func basics() []fn {
 			}
 			return Data{"status": res.StatusCode, "body": body}, nil
 		}),
+		// step.Infer: the devserver calls the model (an AIGateway op) with the key; here an OpenAI-style fake.
+		on("infer", func(ctx context.Context, in Input) (any, error) {
+			base, _ := in.Event.Data["base"].(string)
+			key, _ := in.Event.Data["key"].(string)
+			reply, err := step.Infer[Data, Data](ctx, "ask", step.InferOpts[Data]{
+				Opts: step.InferOpenAIOpts(&key, &base),
+				Body: Data{"model": "gpt-4o-mini", "messages": []Data{{"role": "user", "content": "hello from go"}}},
+			})
+			if err != nil {
+				return Data{"error": err.Error()}, nil
+			}
+			return Data{"reply": reply}, nil
+		}),
 	}
 }

@@ -61,7 +61,7 @@ class GoSdkInteropTest {
             go = GoPeerDevServer.start(checkpointing, Map.of(), b -> b);
             api = go.api;
             Api.await(() -> api.get("/v1/apps").get("data"), d -> d.size() == 1, "the Go app to be synced by -u");
-            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 27, "the Go functions to be synced");
+            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 28, "the Go functions to be synced");
         }
 
         @AfterAll
@@ -245,6 +245,16 @@ class GoSdkInteropTest {
             assertEquals("{\"q\":1}", echo.get("body").asText());
             assertEquals("go", echo.get("headers").get("x-trace").asText(), echo.toString());
             assertEquals("Gateway", run.get("steps").get(0).get("op").asText(), run.toString());
+        }
+
+        @Test
+        void goSdkStepInferIsMadeByTheDevserverWithTheKey() {
+            JsonNode run = completed("go/infer", Map.of("base", fakes.origin() + "/openai", "key", FakeModelProviders.KEY));
+
+            JsonNode reply = run.get("output").path("reply");
+            assertEquals("echo: hello from go", reply.at("/choices/0/message/content").asText(), run.toString());
+            assertEquals("AIGateway", run.get("steps").get(0).get("op").asText(), run.toString());
+            assertEquals(List.of("ask"), names(run));
         }
 
         @Test
