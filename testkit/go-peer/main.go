@@ -3,6 +3,7 @@
 //
 //	INNGEST_DEV=http://127.0.0.1:8288 go-peer --port 0
 //	# prints: go-peer ready http://127.0.0.1:<port>/api/inngest inngestgo:v<version>
+//	INNGEST_DEV=http://127.0.0.1:8288 go-peer --connect worker-1   # app goconn over Connect instead
 package main
 
 import (
@@ -20,10 +21,15 @@ import (
 
 func main() {
 	port := flag.Int("port", 0, "loopback port to listen on (0: any free port)")
+	connectID := flag.String("connect", "", "serve app goconn over a Connect worker with this instance id, not over HTTP")
 	flag.Parse()
 	if os.Getenv("INNGEST_DEV") == "" {
 		fmt.Fprintln(os.Stderr, "go-peer: set INNGEST_DEV to the devserver's URL, e.g. INNGEST_DEV=http://127.0.0.1:8288")
 		os.Exit(2)
+	}
+	if *connectID != "" {
+		serveConnect(*connectID)
+		return
 	}
 
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))

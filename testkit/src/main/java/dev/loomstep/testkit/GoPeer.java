@@ -33,6 +33,7 @@ public final class GoPeer implements AutoCloseable {
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final String READY = "go-peer ready ";
+    private static final String CONNECT_READY = "go-connect ready ";
     private static final int KEPT_BUILD_LINES = 5;
 
     /** The build's outcome in this JVM: empty when built, else why not; null before the first try. */
@@ -56,6 +57,17 @@ public final class GoPeer implements AutoCloseable {
         all.putAll(env);
         return new GoPeer(PeerProcess.start("the Go peer", List.of(binary().toString(), "--port", "0"), peerDir(), all,
                 READY, START_TIMEOUT));
+    }
+
+    /**
+     * Builds the peer (once per JVM) and starts it as a Connect worker serving app {@code goconn} to the
+     * devserver at {@code devServerUrl} (it asks {@code POST /v0/connect/start} for its gateway); returns once
+     * its connection is active.
+     */
+    public static GoPeer startConnect(String devServerUrl, String instanceId) {
+        assumeAvailable();
+        return new GoPeer(PeerProcess.start("the Go Connect worker", List.of(binary().toString(), "--connect", instanceId), peerDir(),
+                Map.of("INNGEST_DEV", devServerUrl), CONNECT_READY, START_TIMEOUT));
     }
 
     /**

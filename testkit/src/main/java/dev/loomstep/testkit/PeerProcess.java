@@ -57,7 +57,9 @@ public final class PeerProcess implements AutoCloseable {
     /**
      * Starts {@code command} in {@code dir} (stdout and stderr merged) with {@code env} added to this JVM's
      * environment minus its {@code INNGEST_*} variables, and returns once the process printed a line
-     * starting with {@code readyPrefix} followed by its endpoint URL and that URL answers a GET below 500.
+     * starting with {@code readyPrefix} followed by its endpoint URL and that URL answers a GET below 500
+     * (a worker without an HTTP endpoint prints something else there, e.g. its instance id: then the
+     * ready line is enough).
      *
      * @param what a name for messages, e.g. "the JS peer"
      */
@@ -80,7 +82,9 @@ public final class PeerProcess implements AutoCloseable {
         try {
             String url = ready.get(startTimeout.toSeconds(), TimeUnit.SECONDS);
             var peer = new PeerProcess(what, process, url, output, hook);
-            peer.awaitAnswering(Instant.now().plus(startTimeout));
+            if (url.startsWith("http://") || url.startsWith("https://")) {
+                peer.awaitAnswering(Instant.now().plus(startTimeout));
+            }
             return peer;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -147,7 +151,7 @@ public final class PeerProcess implements AutoCloseable {
                 + "); set -Dloomstep.repoRoot");
     }
 
-    /** The endpoint URL the process printed on its ready line. */
+    /** The endpoint URL the process printed on its ready line (for a worker: the word it printed there). */
     public String baseUrl() {
         return baseUrl;
     }
