@@ -2,22 +2,29 @@ package dev.loomstep.protocol;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * An error as it travels on the wire: {@code {name, message, stack, cause?}}. The cause chain is
- * nested the way the official SDKs serialise {@code Error.cause}.
+ * An error as it travels on the wire: {@code {name, message, stack, cause?, data?}}. The cause chain is
+ * nested the way the official SDKs serialise {@code Error.cause}; {@code data} is what an SDK keeps with
+ * a step's error for itself (inngestgo: the step's other return value, which it reads back when the
+ * error is memoized), kept as sent, as Inngest does.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record WireError(String name, String message, String stack, WireError cause) {
+public record WireError(String name, String message, String stack, WireError cause, JsonNode data) {
 
     public WireError {
         name = name == null || name.isBlank() ? "Error" : name;
         message = message == null ? "" : message;
+    }
+
+    public WireError(String name, String message, String stack, WireError cause) {
+        this(name, message, stack, cause, null);
     }
 
     public static WireError of(String name, String message) {

@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -132,22 +133,52 @@ public final class Registry {
         return records;
     }
 
+    /**
+     * Concurrency as our record takes it, a list of {@code {limit, key, scope}}, from what SDKs send: a
+     * number, one object or a list (JS), or inngestgo's {@code {"fn": [...], "step": [...]}} with scopes
+     * spelled {@code "Fn"} (Inngest reads both shapes and scopes in any case). A {@code fn} limit (Inngest:
+     * held for the whole run) is kept as a per-call limit like the others: see the devserver README.
+     */
+    static JsonNode concurrencyList(JsonNode c) {
+        if (c == null || c.isNull()) {
+            return null;
+        }
+        ArrayNode list = Json.nodes().arrayNode();
+        if (c.isNumber()) {
+            list.addObject().put("limit", c.asInt());
+        } else if (c.isObject() && (c.has("fn") || c.has("step"))) {
+            for (String part : new String[] {"fn", "step"}) {
+                JsonNode limits = c.get(part);
+                if (limits != null && limits.isArray()) {
+                    limits.forEach(list::add);
+                } else if (limits != null && !limits.isNull()) {
+                    throw new IllegalArgumentException("concurrency." + part + " must be a list of limits, got " + limits);
+                }
+            }
+        } else if (c.isObject()) {
+            list.add(c);
+        } else if (c.isArray()) {
+            c.forEach(list::add);
+        } else {
+            return c; // not a shape SDKs send: the strict read below says why
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) instanceof ObjectNode limit && limit.get("scope") != null && limit.get("scope").isTextual()) {
+                limit.put("scope", limit.get("scope").asText().toLowerCase(Locale.ROOT));
+            }
+        }
+        return list;
+    }
+
     private static FunctionConfig functionConfig(String appName, JsonNode fn, boolean connect) {
         if (!fn.isObject()) {
             throw new IllegalArgumentException("app \"" + appName + "\": every function must be a JSON object");
         }
         String id = string(fn, "id", "app \"" + appName + "\": a function");
         ObjectNode copy = ((ObjectNode) fn).deepCopy();
-        // JS and Go send concurrency as a number, an object or a list; our record takes the list form.
-        JsonNode c = copy.get("concurrency");
-        if (c != null && c.isNumber()) {
-            ArrayNode list = Json.nodes().arrayNode();
-            list.addObject().put("limit", c.asInt());
-            copy.set("concurrency", list);
-        } else if (c != null && c.isObject()) {
-            ArrayNode list = Json.nodes().arrayNode();
-            list.add(c);
-            copy.set("concurrency", list);
+        JsonNode concurrency = concurrencyList(copy.get("concurrency"));
+        if (concurrency != null) {
+            copy.set("concurrency", concurrency);
         }
         FunctionConfig config;
         try {

@@ -294,7 +294,10 @@ public final class SdkClient implements AutoCloseable {
             }
             Op op;
             try {
-                op = Op.fromWire(w);
+                // A step's name is its displayName, else its name, as Inngest shows it (inngestgo sends only
+                // name; JS sends both, with the sleep's duration or the awaited event in name).
+                op = Op.fromWire(w.displayName() == null && w.name() != null
+                        ? new WireOp(w.id(), w.op(), w.name(), w.name(), w.opts(), w.data(), w.error()) : w);
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("with an op " + w.op() + " it could not read: " + snippet(Json.toBytes(n)));
             }

@@ -40,6 +40,26 @@ class SdkClientTest {
     }
 
     @Test
+    void readsInngestgoOpsNamedOnlyByNameAndKeepsAStepErrorsData() {
+        // inngestgo 0.16 sends no displayName: the name is the step's id; a step error carries the step's
+        // other return value in error.data, which it reads back when the error is memoized.
+        var answer = (SdkAnswer.Ops) classify(206, """
+                [{"id":"c","op":"Sleep","name":"nap","opts":{"duration":"1s"}},
+                 {"id":"i","op":"InvokeFunction","name":"call-child","opts":{"function_id":"go-child","payload":{"data":{}}}},
+                 {"id":"e","op":"StepFailed","name":"boom","error":{"name":"Step failed","message":"kaput","data":0}}]""", null, null);
+
+        var sleep = (Op.Sleep) answer.ops().get(0);
+        assertEquals("nap", sleep.displayName());
+        assertEquals("1s", sleep.until());
+        assertEquals("call-child", ((Op.InvokeFunction) answer.ops().get(1)).displayName());
+        var failed = (Op.StepFailed) answer.ops().get(2);
+        assertEquals("boom", failed.displayName());
+        assertEquals(0, failed.error().data().asInt(), "error.data kept as sent");
+        assertEquals("{\"name\":\"Step failed\",\"message\":\"kaput\",\"data\":0}",
+                dev.loomstep.protocol.Json.toString(failed.error()));
+    }
+
+    @Test
     void acceptsALoneOpObject() {
         var answer = (SdkAnswer.Ops) classify(206, "{\"id\":\"a\",\"op\":\"StepPlanned\"}", null, null);
         assertInstanceOf(Op.StepPlanned.class, answer.ops().get(0));
