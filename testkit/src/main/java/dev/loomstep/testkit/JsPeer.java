@@ -1,32 +1,19 @@
 package dev.loomstep.testkit;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -49,22 +36,17 @@ public final class JsPeer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final String READY = "js-peer ready ";
-    private static final int KEPT_OUTPUT_LINES = 60;
     /** System property: when {@code true}, a missing peer fails the test instead of skipping it. */
     public static final String REQUIRE_PEER_PROPERTY = "loomstep.requirePeer";
 
-    private final Process process;
+    private final PeerProcess process;
     private final String baseUrl;
     private final HttpClient http;
-    private final Deque<String> output;
-    private final Thread shutdownHook;
 
-    private JsPeer(Process process, String baseUrl, HttpClient http, Deque<String> output, Thread shutdownHook) {
+    private JsPeer(PeerProcess process, HttpClient http) {
         this.process = process;
-        this.baseUrl = baseUrl;
+        this.baseUrl = process.baseUrl();
         this.http = http;
-        this.output = output;
-        this.shutdownHook = shutdownHook;
     }
 
     /** An HTTP answer: status, headers (names lower-cased, first value) and body text. */
@@ -89,39 +71,9 @@ public final class JsPeer implements AutoCloseable {
      */
     public static JsPeer start(Map<String, String> env) {
         assumeAvailable();
-        Path dir = peerDir();
-        var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), "server.js", "--port", "0")
-                .directory(dir.toFile())
-                .redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("INNGEST_"));
-        pb.environment().put("INNGEST_DEV", "1");
-        pb.environment().putAll(env);
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start node in " + dir + ": " + e.getMessage(), e);
-        }
-        Thread hook = new Thread(() -> destroyTree(process), "js-peer-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Deque<String> output = new ConcurrentLinkedDeque<>();
-        CompletableFuture<String> ready = new CompletableFuture<>();
-        Thread.ofVirtual().name("js-peer-output").start(() -> pump(process.getInputStream(), output, ready));
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        try {
-            String url = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            var peer = new JsPeer(process, url, http, output, hook);
-            peer.awaitAnswering(Instant.now().plus(START_TIMEOUT));
-            return peer;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopAfterFailedStart(process, hook);
-            throw new IllegalStateException("interrupted while starting the JS peer", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            stopAfterFailedStart(process, hook);
-            throw new IllegalStateException("the JS peer did not start within " + START_TIMEOUT.toSeconds() + " s; its output:\n"
-                    + lastOutput(output), e);
-        }
+        PeerProcess process = PeerProcess.start("the JS peer", List.of(nodeExecutable().orElseThrow().toString(), "server.js",
+                "--port", "0"), peerDir(), env, READY, START_TIMEOUT);
+        return new JsPeer(process, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
     }
 
     /**
@@ -184,66 +136,7 @@ public final class JsPeer implements AutoCloseable {
     }
 
     private static Optional<Path> nodeExecutable() {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isBlank()) {
-                continue;
-            }
-            for (String name : List.of("node", "node.exe")) {
-                Path candidate = Path.of(dir, name);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return Optional.of(candidate);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Reads the child's output: remembers the last lines for error messages, completes on the ready line. */
-    private static void pump(InputStream in, Deque<String> output, CompletableFuture<String> ready) {
-        try (var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                output.addLast(line);
-                while (output.size() > KEPT_OUTPUT_LINES) {
-                    output.pollFirst();
-                }
-                if (!ready.isDone() && line.startsWith(READY)) {
-                    ready.complete(line.substring(READY.length()).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException e) {
-            // The stream closes when the process dies; the caller reports that through `ready`.
-        }
-        ready.completeExceptionally(new IllegalStateException("the JS peer exited before it was ready"));
-    }
-
-    private static String lastOutput(Deque<String> output) {
-        return output.isEmpty() ? "(no output)" : String.join("\n", output);
-    }
-
-    private void awaitAnswering(Instant deadline) throws InterruptedException {
-        Exception last = null;
-        long pauseMillis = 20;
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the JS peer exited with status " + process.exitValue());
-            }
-            try {
-                // Any answer means it listens: in cloud mode (INNGEST_DEV=0) an unsigned GET is a 401.
-                if (get().status() < 500) {
-                    return;
-                }
-            } catch (UncheckedIOException e) {
-                last = e;
-            }
-            Thread.sleep(pauseMillis);
-            pauseMillis = Math.min(pauseMillis * 2, 500);
-        }
-        throw new IllegalStateException("the JS peer did not answer GET " + baseUrl + " in time", last);
+        return PeerProcess.onPath("node", "node.exe");
     }
 
     /** The endpoint URL, {@code http://127.0.0.1:{port}/api/inngest}. */
@@ -285,7 +178,7 @@ public final class JsPeer implements AutoCloseable {
             });
             return new Response(r.statusCode(), Map.copyOf(h), r.body());
         } catch (IOException e) {
-            throw new UncheckedIOException(method + " " + baseUrl + " failed: " + e.getMessage() + "; peer output:\n" + lastOutput(output), e);
+            throw new UncheckedIOException(method + " " + baseUrl + " failed: " + e.getMessage() + "; peer output:\n" + process.recentOutput(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during " + method + " " + baseUrl, e);
@@ -294,43 +187,13 @@ public final class JsPeer implements AutoCloseable {
 
     /** The peer's recent output (its logs), for assertion messages. */
     public String recentOutput() {
-        return lastOutput(output);
+        return process.recentOutput();
     }
 
     /** Stops the peer and every process it started. */
     @Override
     public void close() {
-        destroyTree(process);
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException e) {
-            // The JVM is already shutting down; the hook runs anyway.
-        }
+        process.close();
         http.close();
-    }
-
-    private static void stopAfterFailedStart(Process process, Thread hook) {
-        destroyTree(process);
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // shutting down
-        }
-    }
-
-    private static void destroyTree(Process process) {
-        Map<Long, ProcessHandle> all = new LinkedHashMap<>();
-        process.descendants().forEach(h -> all.put(h.pid(), h));
-        all.values().forEach(ProcessHandle::destroy);
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                all.values().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
     }
 }
