@@ -67,6 +67,20 @@ def parallel_race(ctx: inngest.ContextSync) -> dict:
     return {"a": both[0], "b": both[1]}
 
 
+@client.create_function(fn_id="parallel-pause", trigger=on("py/parallel-pause"))
+def parallel_pause(ctx: inngest.ContextSync) -> dict:
+    # Wait mode with a sleep in the group: the run goes on (a2) only once the sleep has ended too.
+    def a() -> list:
+        return [ctx.step.run("a1", lambda: "a1"), ctx.step.run("a2", lambda: "a2")]
+
+    def b() -> str:
+        ctx.step.sleep("b-nap", datetime.timedelta(seconds=1))
+        return "b"
+
+    both = ctx.group.parallel((a, b))
+    return {"a": both[0], "b": both[1]}
+
+
 @client.create_function(fn_id="wait", trigger=on("py/wait"))
 def wait(ctx: inngest.ContextSync) -> dict:
     got = ctx.step.wait_for_event(
@@ -166,7 +180,7 @@ def send(ctx: inngest.ContextSync) -> dict:
 
 
 FUNCTIONS = [
-    seq, parallel, parallel_race, wait, wait_quick, child, invoke, failing_child, catching_parent,
+    seq, parallel, parallel_race, parallel_pause, wait, wait_quick, child, invoke, failing_child, catching_parent,
     flaky, throws, throws_nonretriable, catches, fn_throws, fn_nonretriable, send,
 ]
 

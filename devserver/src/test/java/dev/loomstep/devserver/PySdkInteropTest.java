@@ -39,7 +39,7 @@ class PySdkInteropTest {
         dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).sync(peer.baseUrl()).start();
         api = new Api(dev);
         try {
-            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 16, "the Python functions to be synced by -u");
+            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 17, "the Python functions to be synced by -u");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; the Python peer's output:\n" + peer.recentOutput(), e);
         }
@@ -98,6 +98,20 @@ class PySdkInteropTest {
         assertTrue(java.time.Instant.parse(steps.get("b2").get("ended_at").asText())
                         .isBefore(java.time.Instant.parse(steps.get("a1").get("ended_at").asText())),
                 "branch b went on while branch a's step ran: " + run.get("steps"));
+    }
+
+    @Test
+    void pythonSdkParallelGroupInWaitModeGoesOnOnlyOnceItsSleepHasEnded() {
+        JsonNode run = completed("py/parallel-pause");
+
+        assertEquals("{\"a\":[\"a1\",\"a2\"],\"b\":\"b\"}", run.get("output").toString(), run.toString());
+        Map<String, JsonNode> steps = new java.util.HashMap<>();
+        run.get("steps").forEach(s -> steps.put(s.get("name").asText(), s));
+        assertEquals(java.util.Set.of("a1", "a2", "b-nap"), steps.keySet(), run.toString());
+        // As on the Inngest server: a1 and the sleep were planned in one answer, so a2 waits for both.
+        assertTrue(!java.time.Instant.parse(steps.get("a2").get("started_at").asText())
+                        .isBefore(java.time.Instant.parse(steps.get("b-nap").get("ended_at").asText())),
+                "a2 started after the sleep ended: " + run.get("steps"));
     }
 
     @Test
