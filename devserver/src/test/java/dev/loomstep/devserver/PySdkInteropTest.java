@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.PyPeer;
 import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
  * as the Inngest dev server would: synced with {@code -u}, events through {@code /e/{key}}, every op the SDK
  * sends. The Python SDK has no checkpointing: one call per step. Skipped (with the reason) only when python3
  * or the peer's virtual environment is missing ({@link PyPeer#start} fails instead under
- * {@code -Dloomstep.requirePeer=true}, as {@code ./loom test} sets).
+ * {@code -Dloomstep.requirePeer=true}, as {@code ./loom test} sets). Where the SDK and the devserver
+ * differed, and how it was settled: devserver/README.md, "The official Python SDK".
  */
 @Timeout(60)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -53,6 +58,19 @@ class PySdkInteropTest {
         if (peer != null) {
             peer.close();
         }
+    }
+
+    @Test
+    void pythonSdkAppIsSyncedUnderItsNameWithItsSdkAndFramework() {
+        JsonNode apps = api.get("/v1/apps").get("data");
+
+        assertEquals(1, apps.size(), apps.toString());
+        JsonNode app = apps.get(0);
+        assertEquals("py", app.get("id").asText(), "the app name the SDK sends as \"appname\": " + app);
+        assertEquals("py:v0.5.19", app.get("sdk").asText(), app.toString());
+        assertEquals("flask", app.get("framework").asText(), app.toString());
+        assertEquals("synced", app.get("sync_status").asText(), app.toString());
+        assertEquals(peer.baseUrl(), app.get("url").asText(), app.toString());
     }
 
     private JsonNode completed(String event) {
@@ -91,12 +109,10 @@ class PySdkInteropTest {
 
         assertEquals("[\"a1\"]", run.get("output").get("a").toString(), run.toString());
         assertEquals("[\"b1\",\"b2\"]", run.get("output").get("b").toString(), run.toString());
-        Map<String, JsonNode> steps = new java.util.HashMap<>();
-        run.get("steps").forEach(s -> steps.put(s.get("name").asText(), s));
-        assertEquals(java.util.Set.of("a1", "b1", "b2"), steps.keySet(), run.toString());
+        Map<String, JsonNode> steps = byName(run);
+        assertEquals(Set.of("a1", "b1", "b2"), steps.keySet(), run.toString());
         // In wait mode b2 would be planned only once the slow a1 (one second) had ended.
-        assertTrue(java.time.Instant.parse(steps.get("b2").get("ended_at").asText())
-                        .isBefore(java.time.Instant.parse(steps.get("a1").get("ended_at").asText())),
+        assertTrue(at(steps.get("b2"), "ended_at").isBefore(at(steps.get("a1"), "ended_at")),
                 "branch b went on while branch a's step ran: " + run.get("steps"));
     }
 
@@ -105,12 +121,10 @@ class PySdkInteropTest {
         JsonNode run = completed("py/parallel-pause");
 
         assertEquals("{\"a\":[\"a1\",\"a2\"],\"b\":\"b\"}", run.get("output").toString(), run.toString());
-        Map<String, JsonNode> steps = new java.util.HashMap<>();
-        run.get("steps").forEach(s -> steps.put(s.get("name").asText(), s));
-        assertEquals(java.util.Set.of("a1", "a2", "b-nap"), steps.keySet(), run.toString());
+        Map<String, JsonNode> steps = byName(run);
+        assertEquals(Set.of("a1", "a2", "b-nap"), steps.keySet(), run.toString());
         // As on the Inngest server: a1 and the sleep were planned in one answer, so a2 waits for both.
-        assertTrue(!java.time.Instant.parse(steps.get("a2").get("started_at").asText())
-                        .isBefore(java.time.Instant.parse(steps.get("b-nap").get("ended_at").asText())),
+        assertTrue(!at(steps.get("a2"), "started_at").isBefore(at(steps.get("b-nap"), "ended_at")),
                 "a2 started after the sleep ended: " + run.get("steps"));
     }
 
@@ -238,8 +252,18 @@ class PySdkInteropTest {
         assertEquals(ids, step.get("output"), run.toString());
     }
 
+    private static Map<String, JsonNode> byName(JsonNode run) {
+        Map<String, JsonNode> steps = new HashMap<>();
+        run.get("steps").forEach(s -> steps.put(s.get("name").asText(), s));
+        return steps;
+    }
+
+    private static Instant at(JsonNode step, String field) {
+        return Instant.parse(step.get(field).asText());
+    }
+
     private static List<Integer> ints(JsonNode array) {
-        var out = new java.util.ArrayList<Integer>();
+        var out = new ArrayList<Integer>();
         array.forEach(n -> out.add(n.asInt()));
         return out;
     }
