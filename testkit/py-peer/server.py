@@ -49,7 +49,7 @@ def parallel(ctx: inngest.ContextSync) -> dict:
 
 
 def slow(value: str) -> str:
-    time.sleep(1)
+    time.sleep(2)
     return value
 
 

@@ -111,7 +111,7 @@ class PySdkInteropTest {
         assertEquals("[\"b1\",\"b2\"]", run.get("output").get("b").toString(), run.toString());
         Map<String, JsonNode> steps = byName(run);
         assertEquals(Set.of("a1", "b1", "b2"), steps.keySet(), run.toString());
-        // In wait mode b2 would be planned only once the slow a1 (one second) had ended.
+        // In wait mode b2 would be planned only once the slow a1 (two seconds) had ended.
         assertTrue(at(steps.get("b2"), "ended_at").isBefore(at(steps.get("a1"), "ended_at")),
                 "branch b went on while branch a's step ran: " + run.get("steps"));
     }
