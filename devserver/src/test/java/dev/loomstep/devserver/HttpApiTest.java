@@ -126,6 +126,17 @@ class HttpApiTest extends ScriptedDevServerTest {
     }
 
     @Test
+    void takesTheAppNameInAnyCaseAsTheInngestServerDoes() {
+        // The Python SDK sends "appname"; Go's JSON decoding matches the Inngest server's "appName" regardless of case.
+        Api.Response lower = api.request("POST", "/fn/register", "{\"appname\":\"py\",\"url\":\"http://127.0.0.1:9/api/inngest\","
+                + "\"functions\":[{\"id\":\"py-f\",\"triggers\":[{\"event\":\"e\"}],\"steps\":{\"step\":{\"id\":\"step\","
+                + "\"runtime\":{\"type\":\"http\",\"url\":\"http://127.0.0.1:9/api/inngest?fnId=py-f&stepId=step\"}}}}]}");
+
+        assertEquals(200, lower.status(), lower.text());
+        assertEquals("py", api.get("/v1/apps").get("data").get(0).get("id").asText());
+    }
+
+    @Test
     void refusesSyncsWithExpressionsOrSchedulesThatCannotWork() throws Exception {
         try (FakeSdk badExpr = new FakeSdk("bad"); FakeSdk badCron = new FakeSdk("cron")) {
             badExpr.fn("f").on("test/f", "event.data.x ==");

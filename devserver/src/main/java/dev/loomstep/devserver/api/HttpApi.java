@@ -324,7 +324,7 @@ public final class HttpApi {
         } catch (IllegalArgumentException e) {
             // Kept as the app's last sync error only when the body names an app and its URL: an SDK with a bad
             // function config. A body without them is not an app, and lists nothing on GET /v1/apps.
-            JsonNode app = tree.path("appName");
+            JsonNode app = Registry.withAppName(tree).path("appName");
             JsonNode url = tree.path("url");
             if (app.isTextual() && !app.asText().isBlank() && url.isTextual() && url.asText().matches("https?://[^\\s/?#]+.*")) {
                 syncs.failed(app.asText(), url.asText(), e.getMessage(), lifecycle.clock().instant());

@@ -349,6 +349,7 @@ public final class Executor {
             // Parallel work was found: from now on every step runs in its own targeted call.
             store.setDisableImmediate(run.id());
         }
+        lifecycle.pendingPauses().add(run.id(), pausesPlannedWithSteps(ops));
         boolean discover = false;
         boolean plannedSteps = false;
         int attempts = item.attempt() + 1;
@@ -422,6 +423,27 @@ public final class Executor {
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }
+    }
+
+    /**
+     * The pauses of an answer that also planned steps, not in race mode: Inngest continues such a run once all
+     * of them have ended. (A pause's own opts are not kept, so a race is told by its planned steps.)
+     */
+    private static List<String> pausesPlannedWithSteps(List<Op> ops) {
+        boolean planned = false;
+        for (Op op : ops) {
+            if (op instanceof Op.StepPlanned p) {
+                if (raceMode(p.opts()) != null) {
+                    return List.of();
+                }
+                planned = true;
+            }
+        }
+        if (!planned) {
+            return List.of();
+        }
+        return ops.stream().filter(op -> op instanceof Op.Sleep || op instanceof Op.WaitForEvent || op instanceof Op.InvokeFunction
+                || op instanceof Op.WaitForSignal || op instanceof Op.Gateway || op instanceof Op.AIGateway).map(Op::id).toList();
     }
 
     /** The payload that marks a planned step of a race ({@code opts.parallelMode: "race"}), else null. */

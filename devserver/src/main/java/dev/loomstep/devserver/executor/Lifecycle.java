@@ -64,6 +64,7 @@ public final class Lifecycle {
     private final RunWaits waits;
     private final RunEnds runEnds = new RunEnds();
     private final PlannedState planned = new PlannedState();
+    private final PendingPauses pendingPauses = new PendingPauses();
 
     public Lifecycle(Store store, WorkQueue queue, Registry registry, Policies policies) {
         this(store, queue, registry, policies, InstantSource.system());
@@ -113,6 +114,11 @@ public final class Lifecycle {
     /** The state targeted calls of planned fan-outs carry, read once per plan. */
     PlannedState plannedState() {
         return planned;
+    }
+
+    /** Pauses planned together with steps, which a discovery call waits for. */
+    PendingPauses pendingPauses() {
+        return pendingPauses;
     }
 
     /**
@@ -298,6 +304,9 @@ public final class Lifecycle {
      */
     public void enqueueDiscover(String runId) {
         store.txRun(() -> {
+            if (pendingPauses.holdsDiscovery(runId, stepId -> Executor.isMemoized(store, runId, stepId))) {
+                return; // the last of them to end queues it
+            }
             for (QueueItem existing : store.items(runId, Kind.DISCOVER)) {
                 if (!queue.isRunning(existing.id())) {
                     return;
@@ -354,6 +363,7 @@ public final class Lifecycle {
                 queue.forgetRun(runId);
                 waits.released(runId);
                 planned.forget(runId);
+                pendingPauses.forget(runId);
                 runEnds.ended(runId);
             });
             FunctionRecord fn = registry.function(run.functionId());

@@ -81,6 +81,7 @@ public final class Registry {
         if (body == null || !body.isObject()) {
             throw new IllegalArgumentException("the sync body must be a JSON object (the SDK's register request)");
         }
+        body = withAppName(body);
         String appName = string(body, "appName", "the sync body");
         String url = string(body, "url", "the sync body of app \"" + appName + "\"");
         // The devserver calls this URL for every run: anything but an absolute http(s) URL would fail each call later.
@@ -211,6 +212,25 @@ public final class Registry {
     }
 
     /** A required field that must be a non-blank string; otherwise one line naming {@code where} and the field. */
+    /**
+     * The sync body with its app name under {@code appName}: the Python SDK sends it as {@code appname}, which
+     * the Inngest server takes because Go's JSON decoding matches field names regardless of case.
+     */
+    public static JsonNode withAppName(JsonNode body) {
+        if (body == null || !body.isObject() || body.has("appName")) {
+            return body;
+        }
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (name.equalsIgnoreCase("appName")) {
+                ObjectNode copy = ((ObjectNode) body).deepCopy();
+                copy.set("appName", copy.remove(name));
+                return copy;
+            }
+        }
+        return body;
+    }
+
     private static String string(JsonNode node, String field, String where) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
