@@ -1,11 +1,13 @@
 package dev.loomstep.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The official Inngest JS SDK ({@code testkit/js-peer/server.js}, npm {@code inngest} 4.24.0) running as
@@ -96,7 +103,7 @@ public final class JsPeer implements AutoCloseable {
     public static String runScript(String script, String requiredModule, String stdin) {
         assumePackage(requiredModule);
         Path dir = peerDir();
-        var pb = new ProcessBuilder(nodeExecutable().orElseThrow().toString(), script).directory(dir.toFile());
+        var pb = new ProcessBuilder(PeerProcess.onPath("node").orElseThrow().toString(), script).directory(dir.toFile());
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
@@ -105,7 +112,7 @@ public final class JsPeer implements AutoCloseable {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
             if (!p.waitFor(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                destroyTree(p);
+                p.destroyForcibly();
                 throw new IllegalStateException("node " + script + " did not end within " + REQUEST_TIMEOUT.toSeconds() + " s");
             }
             String stdout = new String(out.get(), StandardCharsets.UTF_8);
