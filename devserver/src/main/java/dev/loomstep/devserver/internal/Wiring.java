@@ -12,6 +12,7 @@ import dev.loomstep.devserver.executor.Executor;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.devserver.executor.SdkClient;
 import dev.loomstep.devserver.executor.AppCalls;
 import dev.loomstep.devserver.executor.SdkTransport;
@@ -108,6 +109,7 @@ public final class Wiring implements AutoCloseable {
         queue.maxRunning(c.maxConcurrentCalls());
         this.lifecycle = new Lifecycle(store, queue, registry, policies, c.clock());
         this.client = new SdkClient(c.callTimeout(), keys);
+        this.client.traces(new RunTraces(store, registry));
         var dispatches = new Dispatches();
         var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
         this.api = api;
