@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Sends the spans of Loomstep runs to the executor, as Inngest's SDKs send their extended traces: OTLP/HTTP
@@ -45,6 +46,14 @@ public final class ExecutorSpanProcessor implements SpanProcessor {
 
     /** Sends to the executor {@code config} names ({@link Config#apiOrigin()}), with its signing key. */
     public static ExecutorSpanProcessor of(Config config) {
+        return new ExecutorSpanProcessor(ExecutorSpanExporter.of(() -> config));
+    }
+
+    /**
+     * As {@link #of(Config)}, with the configuration asked for at the first export: for a tracer provider
+     * built before the app (the app's middleware needs the provider), {@code of(() -> app.config())}.
+     */
+    public static ExecutorSpanProcessor of(Supplier<Config> config) {
         return new ExecutorSpanProcessor(ExecutorSpanExporter.of(config));
     }
 

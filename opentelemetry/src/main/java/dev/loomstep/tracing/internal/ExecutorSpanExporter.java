@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,21 +29,32 @@ public final class ExecutorSpanExporter implements SpanExporter {
     public static final String PATH = "/v1/traces/userland";
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorSpanExporter.class);
 
-    private final URI uri;
-    private final String bearer;
-    private final String env;
+    private final Supplier<Config> configs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile Target target;
     private volatile int lastFailure;
 
-    private ExecutorSpanExporter(URI uri, String bearer, String env) {
-        this.uri = uri;
-        this.bearer = bearer;
-        this.env = env;
+    /** Where spans go, resolved from the app's configuration at the first export. */
+    private record Target(URI uri, String bearer, String env) {}
+
+    private ExecutorSpanExporter(Supplier<Config> configs) {
+        this.configs = configs;
     }
 
-    public static ExecutorSpanExporter of(Config config) {
-        return new ExecutorSpanExporter(URI.create(config.apiOrigin() + PATH),
-                config.signingKey() == null ? null : bearer(config.signingKey()), config.env());
+    /** Exports to the executor {@code configs} names, asked once, at the first export (the app may not exist yet). */
+    public static ExecutorSpanExporter of(Supplier<Config> configs) {
+        return new ExecutorSpanExporter(configs);
+    }
+
+    private Target target() {
+        Target t = target;
+        if (t == null) {
+            Config config = configs.get();
+            t = new Target(URI.create(config.apiOrigin() + PATH), config.signingKey() == null ? null : bearer(config.signingKey()),
+                    config.env());
+            target = t;
+        }
+        return t;
     }
 
     /** {@code signkey-{env}-{hex}} → {@code signkey-{env}-{sha256 of the hex-decoded tail}}, as the API expects. */
@@ -66,14 +78,22 @@ public final class ExecutorSpanExporter implements SpanExporter {
         if (spans.isEmpty()) {
             return CompletableResultCode.ofSuccess();
         }
+        Target t;
+        try {
+            t = target();
+        } catch (RuntimeException e) {
+            failed(-2, spans.size() + " span(s) not sent: no executor to send them to (" + e.getMessage() + ")");
+            return CompletableResultCode.ofFailure();
+        }
+        URI uri = t.uri();
         var req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpJson.encode(spans)));
-        if (bearer != null) {
-            req.header("Authorization", "Bearer " + bearer);
+        if (t.bearer() != null) {
+            req.header("Authorization", "Bearer " + t.bearer());
         }
-        if (env != null) {
-            req.header(Headers.ENV, env);
+        if (t.env() != null) {
+            req.header(Headers.ENV, t.env());
         }
         try {
             HttpResponse<String> res = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
