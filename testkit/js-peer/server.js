@@ -530,6 +530,25 @@ const failFastE2e = e2e.createFunction({ id: "fail-fast", retries: 0, triggers: 
 });
 e2eFunctions.push(signalWaitE2e, signalSendE2e, raceE2e, failFastE2e);
 
+// PEER_TRACES=on: app `traced` at /api/traced with the SDK's extended traces (extendedTracesMiddleware: an OTel
+// provider of its own, spans POSTed to INNGEST_API_BASE_URL's /v1/traces/userland); off by default, as the
+// middleware instruments the whole process (devserver/src/test/java/dev/loomstep/devserver/JsSdkTracesInteropTest.java).
+let traced = null;
+const tracedFunctions = [];
+if (process.env.PEER_TRACES === "on") {
+  const { extendedTracesMiddleware } = require("inngest/experimental");
+  traced = new Inngest({ id: "traced", middleware: [extendedTracesMiddleware()], ...clientOptions });
+  tracedFunctions.push(traced.createFunction({ id: "work", triggers: on("traced/work") }, async ({ step, tracer }) => {
+    const n = await step.run("count", () =>
+      tracer.startActiveSpan("js-count", (span) => {
+        span.setAttribute("peer.items", 3);
+        span.end();
+        return 3;
+      }));
+    return { n };
+  }));
+}
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
@@ -545,6 +564,7 @@ const app = express();
 app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
+if (traced) app.use("/api/traced", serve({ client: traced, functions: tracedFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {
   console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest inngest-js:v${version}`);

@@ -11,14 +11,16 @@ import java.util.regex.Pattern;
 
 /**
  * Reads an OTLP {@code ExportTraceServiceRequest} in OTLP/HTTP's JSON encoding (what Inngest's SDKs send
- * as extended traces) into spans filed by run: each span names its run in {@code sdk.run.id}. A span
- * without a run, with malformed ids or times, is rejected (counted), not stored.
+ * as extended traces) into spans filed by run: each span names its run in {@code sdk.run.id}, and is filed
+ * in the trace of the call it was made in ({@code inngest.traceparent}, a root under that call's span). A
+ * span without a run, with malformed ids or times, is rejected (counted), not stored.
  */
 public final class OtlpSpans {
     /** The attribute naming the run a span belongs to (the JS SDK's and Loomstep's). */
     public static final String RUN_ID = "sdk.run.id";
     private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
     private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
+    private static final Pattern CALL = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
 
     private OtlpSpans() {}
 
@@ -74,6 +76,16 @@ public final class OtlpSpans {
         JsonNode runId = attributes.get(RUN_ID);
         if (runId == null || !runId.isTextual() || runId.asText().isBlank()) {
             throw new IllegalArgumentException("span \"" + name + "\" has no " + RUN_ID + " attribute: which run it belongs to is unknown");
+        }
+        // Like Inngest's executor, file the span in the call's trace (the traceparent the SDK parrots back):
+        // the JS SDK starts its call span as a new root; Loomstep's spans are in that trace already.
+        JsonNode sentWith = attributes.get("inngest.traceparent");
+        var call = sentWith == null ? null : CALL.matcher(sentWith.asText());
+        if (call != null && call.matches()) {
+            traceId = call.group(1);
+            if (parent.isEmpty()) {
+                parent = call.group(2);
+            }
         }
         long start = nanos(s, "startTimeUnixNano", name);
         long end = nanos(s, "endTimeUnixNano", name);
