@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loomstep.Config;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.Invoke;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
+import dev.loomstep.connect.LoomstepConnect;
 import dev.loomstep.tracing.ExecutorSpanProcessor;
 import dev.loomstep.tracing.TracingMiddleware;
 import io.opentelemetry.api.OpenTelemetry;
@@ -130,6 +132,40 @@ class TracingEndToEndTest {
         List<JsonNode> child = awaitSpans(childId, List.of("inngest.execution", "capture"));
         for (JsonNode s : child) {
             assertEquals(traceId, s.get("trace_id").asText(), "the invoked run joins the invoker's trace: " + s);
+        }
+    }
+
+    @Test
+    void overConnectTheCallsCarryTheSameTraceContext() {
+        DevServer dev = DevServer.builder().port(0).connectPort(0).inMemory().retryDelayScale(0.001).start();
+        var app = new AtomicReference<Loomstep>();
+        SdkTracerProvider traces = SdkTracerProvider.builder().addSpanProcessor(ExecutorSpanProcessor.of(() -> app.get().config())).build();
+        OpenTelemetry connectOtel = OpenTelemetrySdk.builder().setTracerProvider(traces).build();
+        var fn = Function.builder("weigh").trigger(Trigger.event("conn/weigh")).handler((in, step) -> step.run("scale", Integer.class, () -> 5));
+        app.set(Loomstep.builder("conn-traced").config(Config.from(Map.of("INNGEST_DEV", dev.url()))).middleware(TracingMiddleware.of(connectOtel)).functions(fn).build());
+        LoomstepConnect worker = LoomstepConnect.builder(app.get()).instanceId("traced-1").build();
+        try {
+            worker.connect();
+            var api = new Api(dev);
+            Span request = connectOtel.getTracer("web").spanBuilder("POST /weigh").startSpan();
+            String eventId;
+            try (Scope ignored = request.makeCurrent()) {
+                eventId = app.get().send(Event.of("conn/weigh", Map.of())).get(0);
+            } finally {
+                request.end();
+            }
+            String runId = api.runOf(eventId);
+            api.awaitEnd(runId, "Completed", java.time.Duration.ofSeconds(30), "the run over Connect");
+            List<JsonNode> spans = Api.await(() -> StreamSupport.stream(api.get("/v1/runs/" + runId + "/spans").get("data").spliterator(), false)
+                            .toList(), got -> got.stream().anyMatch(x -> x.get("name").asText().equals("scale")), "the Connect run's spans");
+            JsonNode call = named(spans, "inngest.execution");
+            assertEquals(request.getSpanContext().getTraceId(), call.get("trace_id").asText(), "user_trace_ctx carried the sender's trace");
+            assertEquals(request.getSpanContext().getSpanId(), call.get("parent_span_id").asText());
+            assertEquals("conn-traced", call.get("attributes").get("sdk.app.id").asText());
+        } finally {
+            worker.close();
+            traces.close();
+            dev.close();
         }
     }
 

@@ -109,7 +109,8 @@ public final class Wiring implements AutoCloseable {
         queue.maxRunning(c.maxConcurrentCalls());
         this.lifecycle = new Lifecycle(store, queue, registry, policies, c.clock());
         this.client = new SdkClient(c.callTimeout(), keys);
-        this.client.traces(new RunTraces(store, registry));
+        var traces = new RunTraces(store, registry);
+        this.client.traces(traces);
         var dispatches = new Dispatches();
         var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
         this.api = api;
@@ -130,6 +131,9 @@ public final class Wiring implements AutoCloseable {
                 return api.syncConflict(sync);
             }
         });
+        if (gateway != null) {
+            gateway.traces(traces); // Connect calls carry the same trace context, in the request's user_trace_ctx
+        }
         api.connect(gateway);
         var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,
                 new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()), new AppCalls(c.maxCallsPerApp()));
