@@ -536,8 +536,15 @@ e2eFunctions.push(signalWaitE2e, signalSendE2e, raceE2e, failFastE2e);
 let traced = null;
 const tracedFunctions = [];
 if (process.env.PEER_TRACES === "on") {
+  // The provider first, as the SDK asks ("extendProvider"): its own fallback creates one asynchronously,
+  // and a call that comes before that is not traced.
+  const { trace, context } = require("@opentelemetry/api");
+  const { BasicTracerProvider } = require("@opentelemetry/sdk-trace-base");
+  const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [] }));
   const { extendedTracesMiddleware } = require("inngest/experimental");
-  traced = new Inngest({ id: "traced", middleware: [extendedTracesMiddleware()], ...clientOptions });
+  traced = new Inngest({ id: "traced", middleware: [extendedTracesMiddleware({ behaviour: "extendProvider" })], ...clientOptions });
   tracedFunctions.push(traced.createFunction({ id: "work", triggers: on("traced/work") }, async ({ step, tracer }) => {
     const n = await step.run("count", () =>
       tracer.startActiveSpan("js-count", (span) => {

@@ -40,6 +40,12 @@ public final class RunTraces {
             return size() > CACHED;
         }
     };
+    private final Map<String, List<Map.Entry<String, String>>> headers = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<Map.Entry<String, String>>> eldest) {
+            return size() > CACHED;
+        }
+    };
 
     public RunTraces(Store store, Registry registry) {
         this.store = store;
@@ -63,10 +69,18 @@ public final class RunTraces {
     /**
      * The {@code traceparent} and {@code tracestate} headers of a call of {@code runId}; {@code fnUuid} is the
      * function's id as the call's {@code ctx.fn_id} gives it (Inngest's executor names its function UUID there).
+     * Worked out at the run's first call and cached: a call costs no read of its own.
      */
     public List<Map.Entry<String, String>> headers(String runId, String fnUuid) {
+        synchronized (headers) {
+            List<Map.Entry<String, String>> known = headers.get(runId);
+            if (known != null) {
+                return known;
+            }
+        }
         StringBuilder state = new StringBuilder();
-        String appId = store.run(runId).map(r -> registry.function(r.functionId())).map(FunctionRecord::appId).orElse(null);
+        Optional<RunRecord> run = store.run(runId);
+        String appId = run.map(r -> registry.function(r.functionId())).map(FunctionRecord::appId).orElse(null);
         if (appId != null) {
             state.append("inngest@app=").append(encode(appId)).append(',');
         }
@@ -74,7 +88,13 @@ public final class RunTraces {
             state.append("inngest@fn=").append(encode(fnUuid)).append(',');
         }
         state.append("inngest@traceref=").append(encode("{\"run_id\":\"" + runId + "\"}"));
-        return List.of(Map.entry("traceparent", traceparent(runId, 0)), Map.entry("tracestate", state.toString()));
+        var out = List.of(Map.entry("traceparent", traceparent(runId, 0)), Map.entry("tracestate", state.toString()));
+        if (run.isPresent()) {
+            synchronized (headers) {
+                headers.put(runId, out);
+            }
+        }
+        return out;
     }
 
     /** The traceparent every call of the run carries. */
