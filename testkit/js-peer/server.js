@@ -566,6 +566,32 @@ if (process.env.PEER_ENCRYPTION_KEY) {
   e2eFunctions.push(encCard, encSend, encInvoke);
 }
 
+// PEER_TRACES=on: app `traced` at /api/traced with the SDK's extended traces (extendedTracesMiddleware: an OTel
+// provider of its own, spans POSTed to INNGEST_API_BASE_URL's /v1/traces/userland); off by default, as the
+// middleware instruments the whole process (devserver/src/test/java/dev/loomstep/devserver/JsSdkTracesInteropTest.java).
+let traced = null;
+const tracedFunctions = [];
+if (process.env.PEER_TRACES === "on") {
+  // The provider first, as the SDK asks ("extendProvider"): its own fallback creates one asynchronously,
+  // and a call that comes before that is not traced.
+  const { trace, context } = require("@opentelemetry/api");
+  const { BasicTracerProvider } = require("@opentelemetry/sdk-trace-base");
+  const { AsyncLocalStorageContextManager } = require("@opentelemetry/context-async-hooks");
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [] }));
+  const { extendedTracesMiddleware } = require("inngest/experimental");
+  traced = new Inngest({ id: "traced", middleware: [extendedTracesMiddleware({ behaviour: "extendProvider" })], ...clientOptions });
+  tracedFunctions.push(traced.createFunction({ id: "work", triggers: on("traced/work") }, async ({ step, tracer }) => {
+    const n = await step.run("count", () =>
+      tracer.startActiveSpan("js-count", (span) => {
+        span.setAttribute("peer.items", 3);
+        span.end();
+        return 3;
+      }));
+    return { n };
+  }));
+}
+
 function port() {
   const i = process.argv.indexOf("--port");
   const raw = i >= 0 ? process.argv[i + 1] : process.env.PORT;
@@ -581,6 +607,7 @@ const app = express();
 app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
+if (traced) app.use("/api/traced", serve({ client: traced, functions: tracedFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {
   console.log(`js-peer ready http://127.0.0.1:${server.address().port}/api/inngest inngest-js:v${version}`);

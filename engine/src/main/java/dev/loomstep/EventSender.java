@@ -2,6 +2,7 @@ package dev.loomstep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,15 @@ import java.util.Optional;
 public interface EventSender {
     /** Sends the events and returns their ids, in order. */
     List<String> send(List<Event> events) throws Exception;
+
+    /**
+     * Sends the events with extra HTTP headers on the request that carries them (a W3C {@code traceparent}
+     * a tracing middleware put there, say; see {@link dev.loomstep.middleware.Middleware#beforeSendEvents(List, Map)}).
+     * The default ignores the headers: senders that do not speak HTTP have nowhere to put them.
+     */
+    default List<String> send(List<Event> events, Map<String, String> headers) throws Exception {
+        return send(events);
+    }
 
     /**
      * Sends a signal ({@code POST /v1/signals} of the Inngest API) and returns the id of the run it resumed,

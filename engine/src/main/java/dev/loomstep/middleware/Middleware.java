@@ -2,6 +2,7 @@ package dev.loomstep.middleware;
 
 import dev.loomstep.Event;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Hooks into the life of every run and every event send (the spec's middleware, section 6).
@@ -26,6 +27,15 @@ public interface Middleware {
 
     /** Called before events are sent (by {@code step.sendEvent} or the client); may change the list. */
     default void beforeSendEvents(List<Event> events) {}
+
+    /**
+     * Called before events are sent, with the HTTP headers of the request that will carry them: put a
+     * header there to send it along (a tracing middleware puts the W3C {@code traceparent} of the sending
+     * code, so the runs the events start join its trace). The default calls {@link #beforeSendEvents(List)}.
+     */
+    default void beforeSendEvents(List<Event> events, Map<String, String> headers) {
+        beforeSendEvents(events);
+    }
 
     /** Called after events were sent successfully, with the ids the event API returned. */
     default void afterSendEvents(List<Event> events, List<String> ids) {}

@@ -31,6 +31,10 @@ class ReadmeSnippetsTest {
             import dev.loomstep.examples.AccountCreatedFlow.*;
             import dev.loomstep.test.*;
             import dev.loomstep.undertow.LoomstepServer;
+            import dev.loomstep.tracing.*;
+            import io.opentelemetry.api.OpenTelemetry;
+            import io.opentelemetry.sdk.OpenTelemetrySdk;
+            import io.opentelemetry.sdk.trace.SdkTracerProvider;
             import java.time.*;
             import java.util.*;
             import java.util.concurrent.Callable;

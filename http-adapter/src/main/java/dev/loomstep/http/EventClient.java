@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -48,6 +49,10 @@ public final class EventClient implements EventSender {
 
     private static final Logger log = LoggerFactory.getLogger(EventClient.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** What a caller's extra headers may not replace (lower case). */
+    private static final java.util.Set<String> OWN_HEADERS = java.util.Set.of("content-type", "user-agent",
+            Headers.SDK.toLowerCase(java.util.Locale.ROOT), EVENT_ID_SEED.toLowerCase(java.util.Locale.ROOT),
+            Headers.ENV.toLowerCase(java.util.Locale.ROOT));
 
     private final String origin;
     private final String eventKey;
@@ -100,7 +105,17 @@ public final class EventClient implements EventSender {
      */
     @Override
     public List<String> send(List<Event> events) {
+        return send(events, Map.of());
+    }
+
+    /**
+     * As {@link #send(List)}, with {@code headers} added to the request (a W3C {@code traceparent}, say);
+     * they cannot replace the headers this client sets itself.
+     */
+    @Override
+    public List<String> send(List<Event> events, Map<String, String> headers) {
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(headers, "headers");
         if (events.isEmpty()) {
             return List.of();
         }
@@ -138,6 +153,11 @@ public final class EventClient implements EventSender {
             if (env != null) {
                 req.header(Headers.ENV, env);
             }
+            headers.forEach((name, value) -> {
+                if (!OWN_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    req.header(name, value);
+                }
+            });
             HttpResponse<byte[]> res;
             try {
                 res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -79,6 +79,16 @@ class EventClientTest {
     }
 
     @Test
+    void sendsTheHeadersMiddlewareAddedButNeverInPlaceOfItsOwn() {
+        var api = api(new RecordingServer.Answer(200, "{\"ids\":[\"x\"],\"status\":200}"));
+        client(api).send(List.of(Event.of("a/b", Map.of())), Map.of("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "X-Inngest-Env", "not-mine"));
+        var req = api.requests().get(0);
+        assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", req.header("traceparent"));
+        assertEquals("feature-x", req.header("X-Inngest-Env"), "the client's own header stays");
+    }
+
+    @Test
     void sendsTheSdkAndEnvironmentHeaders() {
         var api = api(new RecordingServer.Answer(200, "{\"ids\":[\"x\"],\"status\":200}"));
         client(api).send(Event.of("a/b", Map.of()));

@@ -12,6 +12,7 @@ import dev.loomstep.http.SdkResponse;
 import dev.loomstep.http.signing.Signatures;
 import dev.loomstep.http.signing.SigningKey;
 import dev.loomstep.protocol.Headers;
+import dev.loomstep.protocol.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -56,6 +57,7 @@ public final class RequestRunner {
         if (!dev && key != null) {
             headers.put(Headers.SIGNATURE, List.of(Signatures.sign(body, key, Instant.now())));
         }
+        traceHeaders(req, headers);
         SdkResponse answer = endpoint.handle(new SdkRequest("POST", url, headers, body));
         return toSdkResponse(req, answer);
     }
@@ -88,6 +90,26 @@ public final class RequestRunner {
             b.setRetryAfter(retryAfter);
         }
         return b.build();
+    }
+
+    /**
+     * The call's trace context, sent by the gateway as {@code user_trace_ctx} (JSON {@code {"traceparent": …,
+     * "tracestate": …}}), becomes the headers an HTTP call carries it in, as the JS worker does; unreadable, none.
+     */
+    static void traceHeaders(GatewayExecutorRequestData req, Map<String, List<String>> headers) {
+        if (req.getUserTraceCtx().isEmpty()) {
+            return;
+        }
+        try {
+            var ctx = Json.mapper().readTree(req.getUserTraceCtx().toByteArray());
+            for (String name : List.of("traceparent", "tracestate")) {
+                if (ctx != null && ctx.path(name).isTextual()) {
+                    headers.put(name, List.of(ctx.get(name).asText()));
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: the call runs without the executor's trace context, as it would without one
+        }
     }
 
     private static int parseVersion(String header) {

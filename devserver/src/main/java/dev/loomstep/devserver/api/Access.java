@@ -12,7 +12,7 @@ import java.net.InetSocketAddress;
 /**
  * The gate in front of every route in production mode, checked before a body is read: an event key on
  * {@code /e/{key}}; the signing key's bearer on the SDKs' API calls ({@code /fn/register},
- * {@code /v0/...}); the REST API and the web UI per {@link ApiAccess}. The checkpoint API checks its
+ * {@code /v0/...}, their extended traces on {@code /v1/traces/userland}); the REST API and the web UI per {@link ApiAccess}. The checkpoint API checks its
  * bearer itself (it answers 401 in dev mode too, when a signing key is given), and {@code /health} is open.
  */
 final class Access implements HttpHandler {
@@ -62,7 +62,7 @@ final class Access implements HttpHandler {
             }
             return "event key not found: send events to /e/{key} with one of this server's event keys (--event-key / INNGEST_EVENT_KEY)";
         }
-        if (path.equals("/fn/register") || path.startsWith("/v0/")) {
+        if (path.equals("/fn/register") || path.startsWith("/v0/") || path.equals("/v1/traces/userland")) {
             if (bearer) {
                 return null;
             }

@@ -11,6 +11,7 @@ import dev.loomstep.devserver.connect.ConnectApi;
 import dev.loomstep.devserver.connect.ConnectGateway;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.store.AppRecord;
 import dev.loomstep.devserver.internal.Ulid;
@@ -129,6 +130,7 @@ public final class HttpApi {
         new FunctionRoutes(lifecycle, runView).addTo(r, this);
         new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
+        new TraceRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
@@ -251,7 +253,7 @@ public final class HttpApi {
         for (int i = 0; i < items.size(); i++) {
             events.add(event(items.get(i), i, items.size(), now));
         }
-        lifecycle.ingest(events);
+        lifecycle.ingest(events, RunTraces.validTraceparent(ex.getRequestHeaders().getFirst("traceparent")));
         ArrayNode ids = Json.nodes().arrayNode();
         events.forEach(e -> ids.add(e.id()));
         ObjectNode out = Json.nodes().objectNode();

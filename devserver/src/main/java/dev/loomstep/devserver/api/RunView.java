@@ -77,6 +77,7 @@ final class RunView {
         for (StepRecord s : store.steps(r.id())) {
             steps.add(step(r, s, details.get(s.id()), attempts.getOrDefault(s.id(), List.of()), childByStep.get(s.id())));
         }
+        o.set("sdk_spans", TraceRoutes.view(store.spans(r.id()))); // the SDK's extended traces, drawn in the waterfall
         return o;
     }
 

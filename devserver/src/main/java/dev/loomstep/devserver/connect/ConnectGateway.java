@@ -14,6 +14,7 @@ import dev.loomstep.connect.protocol.WorkerRequestExtendLeaseAckData;
 import dev.loomstep.connect.protocol.WorkerRequestExtendLeaseData;
 import dev.loomstep.connect.protocol.WorkerStatusData;
 import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.devserver.internal.Ulid;
 import dev.loomstep.protocol.Json;
 import io.undertow.Handlers;
@@ -148,6 +149,11 @@ public final class ConnectGateway implements AutoCloseable {
     String endpoint(String requestHost) {
         String h = requestHost == null || requestHost.isBlank() ? host : requestHost;
         return "ws://" + (h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h) + ":" + port + "/v0/connect";
+    }
+
+    /** Sends each call's trace context as {@code user_trace_ctx}, as Inngest's gateway does (see {@link RunTraces}). */
+    public void traces(RunTraces traces) {
+        requests.traces(traces);
     }
 
     ConnectRequests requests() {

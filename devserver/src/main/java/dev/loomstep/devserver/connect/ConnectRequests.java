@@ -2,6 +2,7 @@ package dev.loomstep.devserver.connect;
 
 import com.google.protobuf.ByteString;
 import dev.loomstep.connect.protocol.GatewayExecutorRequestData;
+import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.connect.protocol.GatewayMessageType;
 import dev.loomstep.connect.protocol.SDKResponse;
 import dev.loomstep.connect.protocol.SDKResponseStatus;
@@ -42,6 +43,13 @@ final class ConnectRequests {
     private final ConnectGateway gateway;
     private final ConnectGateway.Settings settings;
     private final Map<String, PendingRequest> pending = new ConcurrentHashMap<>();
+
+    /** Null until wired: then each call's trace context goes in {@code user_trace_ctx}. */
+    private volatile RunTraces traces;
+
+    void traces(RunTraces traces) {
+        this.traces = traces;
+    }
 
     ConnectRequests(ConnectGateway gateway, ConnectGateway.Settings settings) {
         this.gateway = gateway;
@@ -131,7 +139,7 @@ final class ConnectRequests {
         return best;
     }
 
-    private static GatewayExecutorRequestData request(String appName, SdkTransport.Call call, String requestId, String leaseId) {
+    private GatewayExecutorRequestData request(String appName, SdkTransport.Call call, String requestId, String leaseId) {
         var b = GatewayExecutorRequestData.newBuilder()
                 .setRequestId(requestId)
                 .setAccountId(ACCOUNT_ID)
@@ -148,6 +156,13 @@ final class ConnectRequests {
         }
         if (call.dispatch() != null) {
             b.setJobId(Long.toString(call.dispatch().queueItemId()));
+            RunTraces t = traces;
+            if (t != null) {
+                // {"traceparent": …, "tracestate": …}: what the JS worker reads back as the call's headers
+                var ctx = dev.loomstep.protocol.Json.nodes().objectNode();
+                t.headers(call.dispatch().runId(), call.dispatch().fnId()).forEach(h -> ctx.put(h.getKey(), h.getValue()));
+                b.setUserTraceCtx(ByteString.copyFrom(dev.loomstep.protocol.Json.toBytes(ctx)));
+            }
         }
         return b.build();
     }

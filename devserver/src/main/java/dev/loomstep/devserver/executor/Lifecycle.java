@@ -148,12 +148,23 @@ public final class Lifecycle {
      * already received is ignored.
      */
     public void ingest(List<Event> events) {
+        ingest(events, null);
+    }
+
+    /**
+     * As {@link #ingest(List)}, for events sent with a W3C {@code traceparent} (the sender's span): the runs
+     * they start are calls in the sender's trace ({@link RunTraces}).
+     */
+    public void ingest(List<Event> events, String traceparent) {
         store.txRun(() -> {
             long now = clock.millis();
             for (Event e : events) {
                 if (!store.insertEvent(e, now)) {
                     LOG.debug("event {} ({}) was already received; it triggers nothing again", e.id(), e.name());
                     continue;
+                }
+                if (traceparent != null) {
+                    store.noteEventTrace(e.id(), traceparent);
                 }
                 startRuns(e);
                 resumeWaits(e);

@@ -48,6 +48,8 @@ public final class SdkClient implements AutoCloseable {
     /** Production mode: signs each call ({@code X-Inngest-Signature}), as SDKs in cloud mode ask; null in dev mode. */
     private final ServiceKeys keys;
     private final String serverKind;
+    /** The trace headers of each call (null: none sent); set once while wiring, before any call. */
+    private volatile RunTraces traces;
 
     /** How long a call may take; requests the executor makes for SDKs (step.fetch, ai.infer) get as long. */
     public Duration callTimeout() {
@@ -64,6 +66,11 @@ public final class SdkClient implements AutoCloseable {
         this.serverKind = keys == null ? "dev" : "cloud";
         this.callTimeout = callTimeout;
         this.http = new SdkHttp(Duration.ofSeconds(10), callTimeout);
+    }
+
+    /** Sends each call's {@code traceparent} and {@code tracestate} as {@code traces} says (see {@link RunTraces}). */
+    public void traces(RunTraces traces) {
+        this.traces = traces;
     }
 
     /** Aborts calls in flight and closes the connections. */
@@ -110,6 +117,10 @@ public final class SdkClient implements AutoCloseable {
             if (dispatch != null) {
                 headers.add(Map.entry(REQUEST_ID, dispatch.requestId()));
                 headers.add(Map.entry(GENERATION_ID, Long.toString(dispatch.generation())));
+                RunTraces t = traces;
+                if (t != null) {
+                    headers.addAll(t.headers(dispatch.runId(), dispatch.fnId()));
+                }
             }
             byte[] body = request;
             if (keys != null) {

@@ -14,6 +14,7 @@ import dev.loomstep.devserver.executor.Executor;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Policies;
 import dev.loomstep.devserver.executor.Registry;
+import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.devserver.executor.SdkClient;
 import dev.loomstep.devserver.executor.AppCalls;
 import dev.loomstep.devserver.executor.SdkTransport;
@@ -110,6 +111,8 @@ public final class Wiring implements AutoCloseable {
         queue.maxRunning(c.maxConcurrentCalls());
         this.lifecycle = new Lifecycle(store, queue, registry, policies, c.clock());
         this.client = new SdkClient(c.callTimeout(), keys);
+        var traces = new RunTraces(store, registry);
+        this.client.traces(traces);
         var dispatches = new Dispatches();
         var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
         this.api = api;
@@ -131,6 +134,9 @@ public final class Wiring implements AutoCloseable {
                 return api.syncConflict(sync);
             }
         });
+        if (gateway != null) {
+            gateway.traces(traces); // Connect calls carry the same trace context, in the request's user_trace_ctx
+        }
         api.connect(gateway);
         api.metrics(new MetricsEndpoint(new DevMetrics(store, queue, dispatches, registry)));
         var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,

@@ -10,8 +10,11 @@ import java.util.List;
  * tables and indexes). {@code PRAGMA user_version} records the newest schema the file has seen.
  */
 final class Schema {
-    /** 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows. */
-    static final int VERSION = 2;
+    /**
+     * 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows; 3: the spans
+     * SDKs send for runs and the trace context events came with.
+     */
+    static final int VERSION = 3;
 
     static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
             "flow_held", "flow_windows");
@@ -79,6 +82,15 @@ final class Schema {
           kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, expires_at INTEGER NOT NULL,
           PRIMARY KEY (kind, key))""",
         "CREATE INDEX IF NOT EXISTS flow_windows_by_expiry ON flow_windows(expires_at)",
+        // version 3: tracing (Spans): the spans SDKs send to /v1/traces/userland, by run, and the W3C
+        // traceparent an event was sent with, so the runs it starts join the sender's trace
+        """
+        CREATE TABLE IF NOT EXISTS run_spans (
+          run_id TEXT NOT NULL, span_id TEXT NOT NULL, trace_id TEXT NOT NULL, parent_span_id TEXT, name TEXT NOT NULL,
+          scope TEXT, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, status INTEGER NOT NULL, status_message TEXT,
+          attributes TEXT NOT NULL, PRIMARY KEY (run_id, span_id))""",
+        """
+        CREATE TABLE IF NOT EXISTS event_traces (event_id TEXT PRIMARY KEY, traceparent TEXT NOT NULL)""",
     };
 
     private Schema() {}

@@ -515,7 +515,8 @@ public final class Store implements AutoCloseable {
     public void clearRuns() {
         write(t -> {
             for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
-                    "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM runs", "DELETE FROM events")) {
+                    "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM runs", "DELETE FROM events",
+                    "DELETE FROM run_spans", "DELETE FROM event_traces")) {
                 t.sql.update(sql);
             }
             afterCommit(() -> runCounts.set(Map.of()));
@@ -525,6 +526,32 @@ public final class Store implements AutoCloseable {
     /** Counts rows per table; for diagnostics and tests. */
     public Map<String, Long> counts() {
         return read(Tables::counts);
+    }
+
+    // ---------------------------------------------------------------- traces
+
+    /** Saves spans an SDK sent (all in one unit); a span sent again replaces its first copy. */
+    public void insertSpans(List<SpanRecord> spans) {
+        write(t -> {
+            for (SpanRecord s : spans) {
+                t.spans.insert(s);
+            }
+        });
+    }
+
+    /** The spans SDKs sent for a run, in start order. */
+    public List<SpanRecord> spans(String runId) {
+        return read(t -> t.spans.spans(runId));
+    }
+
+    /** Keeps the W3C traceparent an event was sent with (joins the caller's unit, as the event's insert does). */
+    public void noteEventTrace(String eventId, String traceparent) {
+        write(t -> t.spans.noteEventTrace(eventId, traceparent));
+    }
+
+    /** The W3C traceparent an event was sent with, if it came with one. */
+    public Optional<String> eventTrace(String eventId) {
+        return read(t -> t.spans.eventTrace(eventId));
     }
 
     // ---------------------------------------------------------------- helpers

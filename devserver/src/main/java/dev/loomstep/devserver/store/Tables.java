@@ -14,6 +14,7 @@ final class Tables implements AutoCloseable {
     final QueueItems queue;
     final Pauses pauses;
     final FlowStates flow;
+    final Spans spans;
 
     Tables(Sql sql) {
         this.sql = sql;
@@ -24,6 +25,7 @@ final class Tables implements AutoCloseable {
         this.queue = new QueueItems(sql);
         this.pauses = new Pauses(sql);
         this.flow = new FlowStates(sql);
+        this.spans = new Spans(sql);
     }
 
     Map<String, Long> counts() throws SQLException {

@@ -116,15 +116,16 @@
 
   function waterfall(run, openGroups) {
     const steps = run.steps || [];
+    const spans = run.sdk_spans || []; // the SDK's own spans (spans.js), on the same axis
     const box = h("div", { class: "card timeline", id: "timeline" });
-    if (steps.length === 0) {
+    if (steps.length === 0 && spans.length === 0) {
       box.appendChild(h("p", { class: "empty", id: "timeline-empty" }, "No steps yet."));
       return box;
     }
     const openEnd = ms(run.ended_at) || Date.now();
     const starts = steps.map(s => ms(s.started_at)).filter(x => x);
-    const origin = Math.min(ms(run.run_started_at) || Infinity, ...starts);
-    const end = Math.max(openEnd, ...steps.map(s => ms(s.ended_at) || openEnd));
+    const origin = Math.min(ms(run.run_started_at) || Infinity, ...starts, ...spans.map(s => s.start_ms));
+    const end = Math.max(openEnd, ...steps.map(s => ms(s.ended_at) || openEnd), ...spans.map(s => s.end_ms));
     const axis = { origin: origin, span: Math.max(1, end - origin), openEnd: openEnd };
     box.appendChild(h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(axis.span))));
     for (const g of groups(steps, openEnd)) {
@@ -171,6 +172,7 @@
       });
       box.appendChild(details);
     }
+    if (L.sdkSpans) append(box, [L.sdkSpans(run, axis)]);
     return box;
   }
 
