@@ -45,7 +45,7 @@
     };
   }
 
-  /** Replaces the notice with one message: {text, link, error}. */
+  /** Replaces the notice with one message made of `parts` (text and links); red when it is an error. */
   function say(notice, parts, error) {
     clear(notice).appendChild(h("p", { class: error ? "msg-error" : "msg-ok", "data-test": error ? "action-error" : "action-done" }, parts));
   }

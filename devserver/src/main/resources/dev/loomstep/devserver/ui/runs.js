@@ -37,7 +37,7 @@
     function query(extra) {
       const p = new URLSearchParams({ limit: String(PAGE) });
       if (filter.function) p.set("function", filter.function);
-      else if (filter.app) p.set("function", (appFunctions || []).join(",") || "\u0000none");
+      else if (filter.app) p.set("function", (appFunctions || []).join(","));
       if (statuses.size) p.set("status", STATUSES.filter(x => statuses.has(x)).join(","));
       if (filter.search) p.set("search", filter.search);
       if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
@@ -110,6 +110,12 @@
           if (filter.app && !apps.includes(filter.app)) appSelect.appendChild(h("option", { value: filter.app, selected: true }, filter.app + " (not synced)"));
         }
         appFunctions = fns.data.filter(f => f.app_id === filter.app).map(f => f.id);
+        if (filter.app && !filter.function && appFunctions.length === 0) { // an app with no function synced now
+          latest = [];
+          firstCursor = null;
+          draw();
+          return;
+        }
         const runs = await api("GET", query());
         const ids = fns.data.map(f => f.id + "\u0000" + f.name).join("\u0001");
         if (ids !== knownFns) {
