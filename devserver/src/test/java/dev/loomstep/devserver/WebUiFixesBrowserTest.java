@@ -68,6 +68,13 @@ class WebUiFixesBrowserTest {
             });
             return "ok";
         });
+        // Loomstep runs sequential steps ahead of their checkpoint: one checkpoint then carries several
+        var three = Function.builder("three").trigger(Trigger.event("fix/three")).handler((in, step) -> {
+            for (String id : List.of("s1", "s2", "s3")) {
+                step.run(id, () -> Thread.sleep(30));
+            }
+            return "ok";
+        });
         var holds = Function.builder("holds").trigger(Trigger.event("fix/holds")).handler((in, step) -> {
             step.run("out", Map.class, () -> Map.of("answer", 42, "text", "an output to look at"));
             return step.run("hold", Boolean.class, () -> release.await(60, TimeUnit.SECONDS));
@@ -78,7 +85,7 @@ class WebUiFixesBrowserTest {
         });
         var batched = Function.builder("batched").trigger(Trigger.event("fix/batched"))
                 .batchEvents(BatchEvents.of(3, Duration.ofSeconds(1))).handler((in, step) -> in.events().size());
-        var app = Loomstep.builder("fix").dev(dev.url()).functions(failsOnce, holds, sleeps, batched).build();
+        var app = Loomstep.builder("fix").dev(dev.url()).functions(failsOnce, three, holds, sleeps, batched).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         sdk = new FakeSdk("raw");
@@ -183,6 +190,21 @@ class WebUiFixesBrowserTest {
         chrome.await(By.cssSelector("#timeline [data-test=step-row][data-step-name=second] [data-test=attempt-error]"), "second's failure");
         assertTrue(browser.findElements(By.cssSelector("[data-test=step-group]")).isEmpty(), "no parallel group");
         assertEquals(List.of("first", "second"), stepNames());
+    }
+
+    /** Bug 1: Loomstep's own steps, run one after another and checkpointed together, say when each ran. */
+    @Test
+    void loomstepStepsCheckpointedTogetherAreDrawnInSequence() {
+        String runId = api.runOf(api.send("fix/three", Map.of()));
+        JsonNode run = api.awaitStatus(runId, "Completed");
+        for (String[] pair : List.of(new String[] {"s1", "s2"}, new String[] {"s2", "s3"})) {
+            assertTrue(at(step(run, pair[0]), "ended_at") <= at(step(run, pair[1]), "started_at"),
+                    pair[0] + " ended before " + pair[1] + " started: " + run.get("steps"));
+        }
+        open("#/runs/" + runId);
+        chrome.await(By.cssSelector("#timeline [data-test=step-row][data-step-name=s3]"), "the trace");
+        assertTrue(browser.findElements(By.cssSelector("[data-test=step-group]")).isEmpty(), "no parallel group");
+        assertEquals(List.of("s1", "s2", "s3"), stepNames());
     }
 
     /** Bug 2: ids with "/", "?" or "#" open, replay, and name their function's page. */

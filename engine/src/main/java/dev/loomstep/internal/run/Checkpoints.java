@@ -105,14 +105,14 @@ final class Checkpoints {
      * attempt (as JS, a retried step is answered the classic way, and nothing is buffered), or once a
      * checkpoint failed.
      */
-    boolean continueAfter(Op.StepRun executed) {
+    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing) {
         if (attempt > 0) {
             return false;
         }
         if (buffer.isEmpty()) {
             firstBufferedAtNanos = System.nanoTime();
         }
-        buffer.add(executed.toWire());
+        buffer.add(executed.toWire().withTiming(timing));
         if (inFlight != null && inFlight.isDone()) {
             awaitInFlight();
         }
@@ -145,8 +145,8 @@ final class Checkpoints {
      * A branch step run side by side succeeded: its result leaves with the next checkpoint, sent as soon as
      * none is in flight. Never waits for the network.
      */
-    void offerFromBranch(Op.StepRun executed) {
-        arrived.offer(executed.toWire());
+    void offerFromBranch(Op.StepRun executed, WireOp.Timing timing) {
+        arrived.offer(executed.toWire().withTiming(timing));
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
             CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did
             return;
