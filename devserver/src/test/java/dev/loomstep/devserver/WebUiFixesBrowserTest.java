@@ -75,6 +75,14 @@ class WebUiFixesBrowserTest {
             }
             return "ok";
         });
+        var fan = Function.builder("fan").trigger(Trigger.event("fix/fan")).handler((in, step) -> {
+            var branches = new java.util.ArrayList<java.util.concurrent.Callable<Integer>>();
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                branches.add(() -> step.run("b" + n, Integer.class, () -> n));
+            }
+            return step.parallel(branches).size();
+        });
         var holds = Function.builder("holds").trigger(Trigger.event("fix/holds")).handler((in, step) -> {
             step.run("out", Map.class, () -> Map.of("answer", 42, "text", "an output to look at"));
             return step.run("hold", Boolean.class, () -> release.await(60, TimeUnit.SECONDS));
@@ -85,7 +93,7 @@ class WebUiFixesBrowserTest {
         });
         var batched = Function.builder("batched").trigger(Trigger.event("fix/batched"))
                 .batchEvents(BatchEvents.of(3, Duration.ofSeconds(1))).handler((in, step) -> in.events().size());
-        var app = Loomstep.builder("fix").dev(dev.url()).functions(failsOnce, three, holds, sleeps, batched).build();
+        var app = Loomstep.builder("fix").dev(dev.url()).functions(failsOnce, three, fan, holds, sleeps, batched).build();
         server = LoomstepServer.builder(app).host("127.0.0.1").port(0).start();
         server.sync();
         sdk = new FakeSdk("raw");
@@ -205,6 +213,17 @@ class WebUiFixesBrowserTest {
         chrome.await(By.cssSelector("#timeline [data-test=step-row][data-step-name=s3]"), "the trace");
         assertTrue(browser.findElements(By.cssSelector("[data-test=step-group]")).isEmpty(), "no parallel group");
         assertEquals(List.of("s1", "s2", "s3"), stepNames());
+    }
+
+    /** Bug 1's other side: the branches of a Loomstep fan-out, run side by side, stay one parallel group. */
+    @Test
+    void aLoomstepFanOutStaysOneParallelGroup() {
+        String runId = api.runOf(api.send("fix/fan", Map.of()));
+        api.awaitStatus(runId, "Completed");
+        open("#/runs/" + runId);
+        WebElement group = chrome.await(By.cssSelector("[data-test=step-group]"), "the parallel group");
+        assertEquals("20", group.getAttribute("data-size"), "every branch in one group");
+        assertEquals(1, browser.findElements(By.cssSelector("[data-test=step-group]")).size());
     }
 
     /** Bug 2: ids with "/", "?" or "#" open, replay, and name their function's page. */

@@ -145,8 +145,10 @@ final class Checkpoints {
      * A branch step run side by side succeeded: its result leaves with the next checkpoint, sent as soon as
      * none is in flight. Never waits for the network.
      */
-    void offerFromBranch(Op.StepRun executed, WireOp.Timing timing) {
-        arrived.offer(executed.toWire().withTiming(timing));
+    void offerFromBranch(Op.StepRun executed) {
+        // No timing: branches ran side by side, and at the executor's millisecond a branch body that took
+        // none would look like it ran after its siblings; without timing it spans the checkpoint's interval.
+        arrived.offer(executed.toWire());
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
             CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did
             return;

@@ -218,7 +218,7 @@ public final class RunExecution implements Step, Broker.Listener {
         if (slot.out.error == null) {
             var ran = Answers.stepRun(pending, slot.out.result);
             data = ran.data();
-            checkpoints.offerFromBranch(ran, slot.out.timing());
+            checkpoints.offerFromBranch(ran);
         }
         if (round.ended()) {
             endFanOut(self, round);
