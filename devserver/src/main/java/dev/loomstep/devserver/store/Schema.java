@@ -11,10 +11,11 @@ import java.util.List;
  */
 final class Schema {
     /**
-     * 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows; 3: the runs
-     * list's and events list's indexes, a batch's other events by run, reruns.
+     * 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows; 3: the spans
+     * SDKs send for runs (tracing); 4: the runs list's and events list's indexes, a batch's other events by
+     * run, reruns.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
             "flow_held", "flow_windows");
@@ -82,7 +83,7 @@ final class Schema {
           kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, expires_at INTEGER NOT NULL,
           PRIMARY KEY (kind, key))""",
         "CREATE INDEX IF NOT EXISTS flow_windows_by_expiry ON flow_windows(expires_at)",
-        // version 3: every filter of the runs list is an equality prefix of an index in the list's order, so
+        // version 4: every filter of the runs list is an equality prefix of an index in the list's order, so
         // a page reads its own rows whatever the database holds (RunQuery); (function_id, status) is a prefix
         // of the second, which replaces it
         "CREATE INDEX IF NOT EXISTS runs_by_status_start ON runs(status, COALESCE(started_at, created_at), id)",
@@ -100,7 +101,7 @@ final class Schema {
         "CREATE INDEX IF NOT EXISTS run_reruns_by_original ON run_reruns(rerun_of)",
     };
 
-    /** Fills version 3's run_events from the runs a file written before it holds. */
+    /** Fills version 4's run_events from the runs a file written before it holds. */
     private static final String BACKFILL_RUN_EVENTS = """
             INSERT OR IGNORE INTO run_events(event_id, run_id)
             SELECT json_extract(e.value, '$.id'), runs.id FROM runs, json_each(runs.events) e
@@ -115,7 +116,7 @@ final class Schema {
         try (var rs = s.executeQuery("PRAGMA user_version")) {
             int version = rs.next() ? rs.getInt(1) : 0;
             rs.close();
-            if (version < 3) {
+            if (version < 4) {
                 s.execute(BACKFILL_RUN_EVENTS);
             }
             if (version < VERSION) {

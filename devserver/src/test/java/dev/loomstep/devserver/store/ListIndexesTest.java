@@ -177,13 +177,13 @@ class ListIndexesTest {
 
     @Test
     void aBatchsOtherEventsFindTheirRunInAFileWrittenBeforeTheyWereIndexed() throws Exception {
-        Path db = dir.resolve("v2.db");
+        Path db = dir.resolve("v3.db");
         Store.open(db).close();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
             s.execute("INSERT INTO runs(id, function_id, event_id, events, status, created_at) VALUES ('r1', 'app-fn', 'e1',"
                     + " '[{\"id\":\"e1\",\"name\":\"a\",\"data\":{}},{\"id\":\"e2\",\"name\":\"a\",\"data\":{}}]', 'Completed', 1)");
             s.execute("DELETE FROM run_events");
-            s.execute("PRAGMA user_version = 2");
+            s.execute("PRAGMA user_version = 3");
         }
         try (Store store = Store.open(db)) {
             assertEquals(Schema.VERSION, store.schemaVersion());
