@@ -83,7 +83,8 @@ class UserObjectMapperTest {
         assertEquals("StepRun", op.get("op").asText(), op.toString());
         assertEquals("1250 EUR", op.get("data").asText(), op.toString());
         // snake_case applies to user values only: the op keeps the protocol's camelCase displayName.
-        assertEquals(List.of("id", "op", "name", "displayName", "data"), fieldNames(op), op.toString());
+        assertEquals(List.of("id", "op", "name", "displayName", "data", "timing"), fieldNames(op), op.toString());
+        assertEquals(List.of("a", "b"), fieldNames(op.get("timing")), "when the step ran, as the JS SDK says it");
 
         JsonNode plain = body(call(app(null, checkout), checkout, request())).get(0);
         assertEquals("{\"cents\":1250,\"currency\":\"EUR\"}", plain.get("data").toString(), "without a mapper, Loomstep's own");

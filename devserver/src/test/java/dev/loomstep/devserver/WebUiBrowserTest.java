@@ -105,7 +105,7 @@ class WebUiBrowserTest {
         assertTrue(output.contains("\"total\": 21"), output);
         assertEquals("shop/order.placed", chrome.awaitText(By.id("event-name-shown"), t -> !t.isBlank(), "the triggering event"));
         assertTrue(browser.findElement(By.id("run-event")).getText().contains("\"qty\": 3"));
-        assertTrue(browser.findElements(By.id("cancel-run")).isEmpty(), "no Cancel button on a finished run");
+        assertEquals("true", browser.findElement(By.id("cancel-run")).getDomProperty("disabled"), "Cancel is disabled on a finished run");
 
         chrome.await(By.cssSelector("#timeline [data-test=step-row]"), "the step timeline");
         List<WebElement> steps = browser.findElements(By.cssSelector("#timeline [data-test=step-row]"));
@@ -179,7 +179,7 @@ class WebUiBrowserTest {
                 .findElement(By.xpath(".."))).selectByValue("shop-approval");
         chrome.waiting().withMessage("only approval runs").until(d -> d.findElements(runRow(done)).isEmpty());
         chrome.await(runRow(waiting), "the approval run, still listed");
-        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-status"))).selectByValue("Completed");
+        browser.findElement(By.id("filter-status-Completed")).click();
         chrome.waiting().withMessage("no completed approval runs").until(d -> d.findElements(runRow(waiting)).isEmpty());
         chrome.await(By.id("runs-empty"), "the empty message");
         assertTrue(browser.getCurrentUrl().endsWith("#/runs?function=shop-approval&status=Completed"), browser.getCurrentUrl());
@@ -196,10 +196,11 @@ class WebUiBrowserTest {
         assertEquals("Running", chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Running"::equals, "a running run"));
         chrome.await(By.cssSelector("[data-test=step-row][data-step-name='await-approval'] [data-test=step-op]"), "the waiting step");
         chrome.await(By.id("cancel-run"), "the Cancel button").click();
+        chrome.await(By.id("cancel-confirm"), "the confirmation").click();
 
         chrome.awaitText(By.cssSelector("#run-body [data-test=run-status]"), "Cancelled"::equals, "the run to show Cancelled");
         assertEquals("Cancelled", api.run(runId).get("status").asText());
-        assertTrue(browser.findElements(By.id("cancel-run")).isEmpty(), "no Cancel button once cancelled");
+        assertEquals("true", browser.findElement(By.id("cancel-run")).getDomProperty("disabled"), "Cancel is disabled once cancelled");
         assertTrue(chrome.awaitText(By.cssSelector("[data-test=run-error]"), t -> !t.isBlank(), "the error").contains("cancelled"));
     }
 

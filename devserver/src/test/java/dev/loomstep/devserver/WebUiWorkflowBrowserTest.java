@@ -249,7 +249,7 @@ class WebUiWorkflowBrowserTest {
         browser.findElement(By.id("run-search-go")).click();
         chrome.waiting().withMessage("only the searched run").until(d -> d.findElements(By.cssSelector("[data-test=run-row]")).size() == 1);
         chrome.await(runRow(runId), "the run found by its id");
-        new Select(browser.findElement(By.id("filter-status"))).selectByValue("Failed");
+        browser.findElement(By.id("filter-status-Failed")).click();
         chrome.await(By.id("runs-empty"), "no failed run with that id");
         open("#/runs?function=process-order&range=15m");
         chrome.await(runRow(runId), "a run of the last 15 minutes");
@@ -264,10 +264,15 @@ class WebUiWorkflowBrowserTest {
         assertEquals("loomstep.run-history " + runId + " " + api.get("/v1/runs/" + runId + "/history").get("steps").size(), fetched,
                 "the link gives the run's history");
         chrome.await(By.id("rerun-run"), "Rerun").click();
-        chrome.waiting().withMessage("the new run's page").until(d -> !d.getCurrentUrl().endsWith(runId));
-        String rerun = browser.getCurrentUrl().replaceAll(".*#/runs/", "");
+        WebElement rerunLink = chrome.await(By.id("rerun-link"), "where the rerun is");
+        String rerun = rerunLink.getAttribute("data-run-id");
         JsonNode again = api.awaitStatus(rerun, "Completed");
         assertEquals(eventId, again.get("event_id").asText(), "a rerun runs the same event");
+        assertEquals(runId, again.get("rerun_of").asText(), "the REST API says what it reran");
+        chrome.await(By.cssSelector("#reruns [data-test=rerun][data-run-id='" + rerun + "']"), "the rerun, listed on the old run");
+        rerunLink.click();
+        chrome.awaitText(By.id("run-id"), rerun::equals, "the new run's page");
+        chrome.awaitText(By.id("rerun-of"), runId::equals, "marked as a rerun of the old run");
     }
 
     @Test
@@ -302,6 +307,7 @@ class WebUiWorkflowBrowserTest {
         assertEquals("waiting", text(wait, "wait-outcome"));
         readmeShot("ui-waiting-run");
         chrome.await(By.id("cancel-run"), "Cancel").click();
+        chrome.await(By.id("cancel-confirm"), "the confirmation").click();
         chrome.awaitText(By.cssSelector("[data-test=step-row] [data-test=step-status]"), "cancelled"::equals,
                 "the wait of a cancelled run is no longer waiting");
         assertEquals("cancelled", api.run(waiting).get("steps").get(0).get("status").asText());

@@ -134,7 +134,8 @@ public final class HttpApi {
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
-        return keys == null ? r : new Access(r, keys, access);
+        HttpHandler routed = Rest.routedAsReceived(r);
+        return keys == null ? routed : new Access(routed, keys, access);
     }
 
     public void close() {

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.protocol.Json;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.PathTemplateMatch;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Deque;
+import java.util.regex.Pattern;
 
 /** What every resource's routes share: reading parameters and bodies, and the {@code {data}} envelope. */
 final class Rest {
@@ -26,9 +31,51 @@ final class Rest {
         return v == null || v.isEmpty() || v.peekFirst().isBlank() ? null : v.peekFirst().trim();
     }
 
-    /** A path parameter ({@code /v1/runs/{runId}}). */
+    /**
+     * A path parameter ({@code /v1/runs/{runId}}), decoded once from the request's own bytes: Undertow
+     * keeps {@code %2F} encoded (so an id with a {@code /} still matches its one-segment route) but decodes
+     * the rest, so its value of {@code a%2Fb%3Fc} is neither the id nor its encoding.
+     */
     static String path(HttpServerExchange ex, String name) {
+        PathTemplateMatch match = ex.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
+        if (match != null) {
+            String[] template = match.getMatchedTemplate().split("/", -1);
+            String raw = ex.getRequestURI();
+            int q = raw.indexOf('?');
+            String[] segments = (q < 0 ? raw : raw.substring(0, q)).split("/", -1);
+            for (int i = 0; i < template.length && template.length == segments.length; i++) {
+                if (template[i].equals("{" + name + "}")) {
+                    return percentDecode(segments[i]);
+                }
+            }
+        }
         return ex.getQueryParameters().get(name).getFirst();
+    }
+
+    /**
+     * Routes a request whose path holds an encoded {@code ?} or {@code #} by its path as received: Undertow
+     * decodes them before routing, and its templates then match {@code /v1/events/a%2Fb?c/runs} as
+     * {@code /v1/events/{eventId}}. The route's parameters are read from the same bytes ({@link #path}).
+     */
+    static HttpHandler routedAsReceived(HttpHandler next) {
+        return ex -> {
+            String raw = ex.getRequestURI();
+            if (raw.startsWith("/") && ENCODED_DELIMITER.matcher(raw).find()) {
+                ex.setRelativePath(raw);
+            }
+            next.handleRequest(ex);
+        };
+    }
+
+    private static final Pattern ENCODED_DELIMITER = Pattern.compile("%(3[fF]|23)");
+
+    /** RFC 3986 percent-decoding as UTF-8; a {@code +} stays a plus (it is a space only in forms). */
+    static String percentDecode(String segment) {
+        try {
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("the path segment \"" + segment + "\" is not percent-encoded correctly: " + e.getMessage());
+        }
     }
 
     static int limit(HttpServerExchange ex) {

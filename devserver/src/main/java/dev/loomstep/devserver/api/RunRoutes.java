@@ -143,6 +143,9 @@ final class RunRoutes {
                     + "\" is no longer synced by any app; sync its app to rerun it");
         }
         String newRun = lifecycle.createRun(fn, r.events(), null).orElse(null);
+        if (newRun != null) {
+            store.noteRerun(newRun, r.id());
+        }
         ObjectNode o = Json.nodes().objectNode();
         o.put("run_id", newRun);
         o.put("rerun_of", r.id());

@@ -52,6 +52,9 @@ final class RunView {
     /** The whole run: row, invoked runs and the annotated step timeline. */
     ObjectNode full(RunRecord r) {
         ObjectNode o = row(r);
+        o.put("rerun_of", store.rerunOf(r.id()).orElse(null));
+        ArrayNode reruns = o.putArray("reruns");
+        store.reruns(r.id()).forEach(reruns::add);
         ArrayNode children = o.putArray("invoked_runs");
         Map<String, RunRecord> childByStep = new HashMap<>();
         for (RunRecord c : store.invokedBy(r.id())) {

@@ -65,7 +65,7 @@ public final class Checkpoints {
     }
 
     /** A step of the checkpoint body, checked. */
-    private record Step(String id, String name, JsonNode data, JsonNode opts) {}
+    private record Step(String id, String name, JsonNode data, JsonNode opts, StepTiming timing) {}
 
     /**
      * Validates and commits one async checkpoint. Returns the number of steps newly committed.
@@ -167,8 +167,9 @@ public final class Checkpoints {
                 for (Step s : steps) {
                     ObjectNode memo = Json.nodes().objectNode();
                     memo.set("data", s.data());
+                    // the SDK's own timing; else the step ran after the call's previous checkpoint
                     if (store.memoize(runId, s.id(), s.name(), "StepRun", "completed", memo, null, d.attempt() + 1,
-                            d.lastCheckpointAt(), now)) {
+                            StepTiming.startOr(s.timing(), d.lastCheckpointAt()), StepTiming.endOr(s.timing(), now))) {
                         n++;
                         Gateways.noteWrapInput(store, runId, s.id(), s.opts());
                     }
@@ -217,7 +218,7 @@ public final class Checkpoints {
                 name = s.path("name").asText(null);
             }
             JsonNode data = s.get("data");
-            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts")));
+            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts"), StepTiming.of(s)));
         }
         return out;
     }

@@ -38,7 +38,7 @@ public final class Dispatches {
         private final long startedAt;
         private final ReentrantLock lock = new ReentrantLock();
         private boolean ended;
-        private long lastCheckpointAt;
+        private volatile long lastCheckpointAt; // read by the call's thread once it answered
         /** The run's state as counted for Inngest's 32 MiB limit: the call's, plus what its checkpoints added. */
         private volatile long stateBytes;
 

@@ -203,7 +203,10 @@ public final class Executor {
         if (queue.closing()) {
             return; // a shutdown interrupted or raced the call; the item is redone on the next start
         }
-        commitAnswer(item, run, fn, new SdkClient.Reply(RunState.enforce(reply.answer(), dispatch.stateBytes(), reply.bodyBytes()), reply.requestVersion()), start);
+        // A step the SDK answers with, and gives no timing for, ran after the call's last checkpoint: those
+        // before it ran earlier in the call, so the call's start would draw sequential steps side by side.
+        long ranAfter = Math.max(start, dispatch.lastCheckpointAt());
+        commitAnswer(item, run, fn, new SdkClient.Reply(RunState.enforce(reply.answer(), dispatch.stateBytes(), reply.bodyBytes()), reply.requestVersion()), ranAfter);
         if (timing.shouldCommit()) {
             timing.runId = run.id();
             timing.kind = item.kind().name();
@@ -359,28 +362,32 @@ public final class Executor {
                 case Op.StepRun s -> {
                     ObjectNode memo = Json.nodes().objectNode();
                     memo.set("data", s.data() == null ? Json.nodes().nullNode() : s.data());
+                    StepTiming t = answer.timing(s.id());
                     discover |= store.memoize(run.id(), s.id(), label(s.displayName(), s.name()), "StepRun", "completed",
-                            memo, null, attempts, start, now);
+                            memo, null, attempts, StepTiming.startOr(t, start), StepTiming.endOr(t, now));
                     Gateways.noteWrapInput(store, run.id(), s.id(), s.opts());
                 }
                 case Op.StepError e when answer.noRetry() ->
-                    discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts, start);
+                    discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepFailed", e.error(), attempts,
+                            StepTiming.startOr(answer.timing(e.id()), start));
                 case Op.StepError e -> {
                     if (attempts < fn.maxAttempts() && !isMemoized(store, run.id(), e.id())) {
                         Duration delay = answer.retryAfter() != null ? answer.retryAfter() : backoff.after(item.attempt());
                         LOG.info("run {}: step {} attempt {} of {} failed ({}); retrying in {} ms", run.id(),
                                 label(e.displayName(), e.name()), attempts, fn.maxAttempts(), message(e.error()), delay.toMillis());
                         store.noteStep(run.id(), e.id(), label(e.displayName(), e.name()), "StepRun", "errored", attempts,
-                                e.error(), start);
+                                e.error(), StepTiming.startOr(answer.timing(e.id()), start));
                         store.noteAttempt(new AttemptRecord(run.id(), e.id(), attempts, now, e.error(), now + delay.toMillis()));
                         lifecycle.enqueue(run.id(), Kind.STEP, e.id(), attempts, now + delay.toMillis(),
                                 item.race() ? item.payload() : null);
                     } else {
-                        discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts, start);
+                        discover |= memoizeError(lifecycle, run, e.id(), label(e.displayName(), e.name()), "StepError", e.error(), attempts,
+                                StepTiming.startOr(answer.timing(e.id()), start));
                     }
                 }
                 case Op.StepFailed f ->
-                    discover |= memoizeError(lifecycle, run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts, start);
+                    discover |= memoizeError(lifecycle, run, f.id(), label(f.displayName(), f.name()), "StepFailed", f.error(), attempts,
+                            StepTiming.startOr(answer.timing(f.id()), start));
                 case Op.StepPlanned p -> {
                     if (!isMemoized(store, run.id(), p.id()) && store.item(run.id(), Kind.STEP, p.id()).isEmpty()) {
                         if (!plannedSteps) {

@@ -5,6 +5,7 @@ import dev.loomstep.protocol.Op;
 import dev.loomstep.protocol.WireError;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** What an SDK's answer to a call request means to the executor. */
 public sealed interface SdkAnswer {
@@ -14,9 +15,19 @@ public sealed interface SdkAnswer {
 
     /**
      * 206 with ops; {@code noRetry} is the answer's {@code X-Inngest-No-Retry}, {@code retryAfter} its
-     * {@code Retry-After} (for a {@code StepError}), or null.
+     * {@code Retry-After} (for a {@code StepError}), or null; {@code timings} the ops' own {@code timing} by op id.
      */
-    record Ops(List<Op> ops, boolean noRetry, Duration retryAfter) implements SdkAnswer {}
+    record Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings) implements SdkAnswer {
+        /** Ops without the SDK's step timings. */
+        public Ops(List<Op> ops, boolean noRetry, Duration retryAfter) {
+            this(ops, noRetry, retryAfter, Map.of());
+        }
+
+        /** When the SDK says the op with this id ran, or null. */
+        public StepTiming timing(String opId) {
+            return timings.get(opId);
+        }
+    }
 
     /** A non-retriable failure: the run fails with {@code error}. */
     record Failed(WireError error) implements SdkAnswer {}

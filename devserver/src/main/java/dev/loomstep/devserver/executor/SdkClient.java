@@ -22,6 +22,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -250,12 +251,13 @@ public final class SdkClient implements AutoCloseable {
         Duration retryAfter = parseRetryAfter(retryAfterHeader, Instant.now());
         if (status == 206) {
             List<Op> ops;
+            Map<String, StepTiming> timings = new HashMap<>();
             try {
-                ops = parseOps(body);
+                ops = parseOps(body, timings);
             } catch (IllegalArgumentException e) {
                 return new SdkAnswer.Retry(WireError.of("InvalidResponse", "the SDK answered 206 " + e.getMessage()), retryAfter);
             }
-            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter);
+            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter, timings);
         }
         if (status >= 200 && status < 300) {
             if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
@@ -276,7 +278,7 @@ public final class SdkClient implements AutoCloseable {
     }
 
     /** The ops of a 206 answer; throws with the reason (to follow "the SDK answered 206 ") when they are not. */
-    private static List<Op> parseOps(byte[] body) {
+    private static List<Op> parseOps(byte[] body, Map<String, StepTiming> timings) {
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(body);
@@ -316,6 +318,10 @@ public final class SdkClient implements AutoCloseable {
                 throw new IllegalArgumentException("with a " + w.op() + " op without an id: " + snippet(Json.toBytes(n)));
             }
             ops.add(op);
+            StepTiming timing = StepTiming.of(n);
+            if (timing != null && w.id() != null) {
+                timings.put(w.id(), timing);
+            }
         }
         return ops;
     }

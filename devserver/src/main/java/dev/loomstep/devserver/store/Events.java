@@ -40,8 +40,13 @@ final class Events {
      */
     List<EventRecord> events(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit)
             throws SQLException {
-        var text = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
         var args = new ArrayList<Object>();
+        return sql.query(eventsSql(name, search, internal, beforeAt, beforeId, limit, args), Events::eventRecord, args.toArray());
+    }
+
+    /** The SQL of {@link #events(String, String, boolean, Long, String, int)}, its arguments added to {@code args}; for plan checks too. */
+    static String eventsSql(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit, List<Object> args) {
+        var text = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
         if (!internal) {
             text.append(" AND name NOT LIKE 'inngest/%'");
         }
@@ -62,7 +67,7 @@ final class Events {
         }
         text.append(" ORDER BY received_at DESC, id DESC LIMIT ?");
         args.add(limit);
-        return sql.query(text.toString(), Events::eventRecord, args.toArray());
+        return text.toString();
     }
 
     private static EventRecord eventRecord(ResultSet rs) throws SQLException {

@@ -30,6 +30,28 @@ final class Runs {
                 r.id(), r.functionId(), r.eventId(), Json.toString(r.events()), r.status().name(),
                 json(r.output()), json(r.error()), r.createdAt(), r.startedAt(), r.endedAt(),
                 r.disableImmediate() ? 1 : 0, r.requestVersion(), r.invoker());
+        // a batch's other events find their run by index (runsForEvent, the runs list's search)
+        for (int i = 1; i < r.events().size(); i++) {
+            String eventId = r.events().get(i).id();
+            if (eventId != null) {
+                sql.update("INSERT OR IGNORE INTO run_events(event_id, run_id) VALUES (?,?)", eventId, r.id());
+            }
+        }
+    }
+
+    /** Marks {@code runId} as started by Rerun of {@code original}. */
+    void noteRerun(String runId, String original) throws SQLException {
+        sql.update("INSERT OR REPLACE INTO run_reruns(run_id, rerun_of) VALUES (?,?)", runId, original);
+    }
+
+    /** The run {@code runId} is a rerun of, if Rerun started it. */
+    Optional<String> rerunOf(String runId) throws SQLException {
+        return sql.queryFirst("SELECT rerun_of FROM run_reruns WHERE run_id = ?", rs -> rs.getString(1), runId);
+    }
+
+    /** The runs Rerun started from {@code runId}, oldest first. */
+    List<String> reruns(String runId) throws SQLException {
+        return sql.query("SELECT run_id FROM run_reruns WHERE rerun_of = ? ORDER BY run_id", rs -> rs.getString(1), runId);
     }
 
     Optional<RunRecord> run(String id) throws SQLException {
@@ -68,7 +90,9 @@ final class Runs {
     }
 
     List<RunRecord> runsForEvent(String eventId) throws SQLException {
-        return sql.query("SELECT * FROM runs WHERE event_id = ? ORDER BY created_at, id", Runs::runRecord, eventId);
+        return sql.query("""
+                SELECT * FROM runs WHERE event_id = ? OR id IN (SELECT run_id FROM run_events WHERE event_id = ?)
+                ORDER BY created_at, id""", Runs::runRecord, eventId, eventId);
     }
 
     void markStarted(String runId, long at) throws SQLException {
@@ -88,43 +112,111 @@ final class Runs {
                 status.name(), json(output), json(error), at, runId) == 1;
     }
 
-    /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    /**
+     * A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. Each (status,
+     * function) pair the filters name is read on its own from an index whose equality prefix it is and whose
+     * order is the list's (runs_by_start, runs_by_status_start, runs_by_function_status_start), so every part
+     * reads at most a page of rows whatever the database holds; the parts are merged here. A function filter
+     * alone reads one part per status. A search names at most a few runs, found by their keys.
+     */
     List<RunRecord> runs(RunQuery q) throws SQLException {
-        var text = new StringBuilder("SELECT * FROM runs WHERE 1=1");
-        var args = new ArrayList<Object>();
-        String at = "COALESCE(started_at, created_at)";
-        if (q.statuses() != null && !q.statuses().isEmpty()) {
-            text.append(" AND status IN (").append("?,".repeat(q.statuses().size() - 1)).append("?)");
-            q.statuses().forEach(st -> args.add(st.name()));
+        List<String> statuses = new ArrayList<>();
+        if (q.statuses() != null) {
+            q.statuses().forEach(st -> statuses.add(st.name()));
         }
-        if (q.functionIds() != null && !q.functionIds().isEmpty()) {
-            text.append(" AND function_id IN (").append("?,".repeat(q.functionIds().size() - 1)).append("?)");
-            args.addAll(q.functionIds());
+        List<String> functions = q.functionIds() == null ? List.of() : q.functionIds();
+        if (q.search() != null || (statuses.isEmpty() && functions.isEmpty())) {
+            return runsPage(statuses, functions, q);
+        }
+        if (statuses.isEmpty()) {
+            for (RunStatus st : RunStatus.values()) {
+                statuses.add(st.name());
+            }
+        }
+        if (statuses.size() * Math.max(1, functions.size()) == 1) {
+            return runsPage(statuses, functions, q);
+        }
+        // Several parts: their keys first (from the indexes alone), merged; then the page's rows by id.
+        List<RunQuery.Cursor> keys = new ArrayList<>();
+        for (String st : statuses) {
+            for (String fn : functions.isEmpty() ? java.util.Collections.<String>singletonList(null) : functions) {
+                List<String> fns = fn == null ? List.of() : List.of(fn);
+                keys.addAll(sql.query(runsSql(List.of(st), fns, q, "COALESCE(started_at, created_at) AS at, id"),
+                        rs -> new RunQuery.Cursor(rs.getLong("at"), rs.getString("id")), runsArgs(List.of(st), fns, q).toArray()));
+            }
+        }
+        keys.sort(java.util.Comparator.comparingLong(RunQuery.Cursor::at).thenComparing(RunQuery.Cursor::runId).reversed());
+        List<String> ids = keys.stream().limit(q.limit()).map(RunQuery.Cursor::runId).toList();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        var byId = new java.util.HashMap<String, RunRecord>();
+        for (RunRecord r : sql.query("SELECT * FROM runs WHERE id IN (" + "?,".repeat(ids.size() - 1) + "?)", Runs::runRecord,
+                ids.toArray())) {
+            byId.put(r.id(), r);
+        }
+        return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** One query of {@link #runs(RunQuery)}: these statuses and functions (none: any), the rest of the query's filters. */
+    private List<RunRecord> runsPage(List<String> statuses, List<String> functionIds, RunQuery q) throws SQLException {
+        return sql.query(runsSql(statuses, functionIds, q, "*"), Runs::runRecord, runsArgs(statuses, functionIds, q).toArray());
+    }
+
+    /** The SQL of one query of {@link #runs(RunQuery)} selecting {@code columns}; for the plan checks of tests too. */
+    static String runsSql(List<String> statuses, List<String> functionIds, RunQuery q, String columns) {
+        // Named, not left to the planner: without statistics it takes a time range on the status index over
+        // the function's, whose equality prefix is longer.
+        String index = q.search() != null ? "" : !functionIds.isEmpty() && statuses.size() == 1 && functionIds.size() == 1
+                ? " INDEXED BY runs_by_function_status_start" : functionIds.isEmpty() && statuses.size() == 1
+                ? " INDEXED BY runs_by_status_start" : statuses.isEmpty() && functionIds.isEmpty() ? " INDEXED BY runs_by_start" : "";
+        var text = new StringBuilder("SELECT ").append(columns).append(" FROM runs").append(index).append(" WHERE 1=1");
+        String at = "COALESCE(started_at, created_at)";
+        if (!statuses.isEmpty()) {
+            text.append(" AND status IN (").append("?,".repeat(statuses.size() - 1)).append("?)");
+        }
+        if (!functionIds.isEmpty()) {
+            text.append(" AND function_id IN (").append("?,".repeat(functionIds.size() - 1)).append("?)");
         }
         if (q.from() != null) {
             text.append(" AND ").append(at).append(" >= ?");
-            args.add(q.from());
         }
         if (q.until() != null) {
             text.append(" AND ").append(at).append(" < ?");
-            args.add(q.until());
         }
         if (q.search() != null) {
-            text.append(" AND (id = ? OR event_id = ? OR events LIKE ? ESCAPE '\\')");
-            args.add(q.search());
-            args.add(q.search());
-            // a batched run lists every event id in its events (the first is event_id)
-            args.add("%\"id\":\"" + Sql.likePrefix(q.search()) + "\"%");
+            // the run itself, the run its event started, or a batch that holds the event
+            text.append(" AND id IN (SELECT ? UNION ALL SELECT id FROM runs WHERE event_id = ?"
+                    + " UNION ALL SELECT run_id FROM run_events WHERE event_id = ?)");
         }
         if (q.after() != null) {
             text.append(" AND (").append(at).append(" < ? OR (").append(at).append(" = ? AND id < ?))");
+        }
+        text.append(" ORDER BY ").append(at).append(" DESC, id DESC LIMIT ?");
+        return text.toString();
+    }
+
+    static List<Object> runsArgs(List<String> statuses, List<String> functionIds, RunQuery q) {
+        var args = new ArrayList<Object>(statuses);
+        args.addAll(functionIds);
+        if (q.from() != null) {
+            args.add(q.from());
+        }
+        if (q.until() != null) {
+            args.add(q.until());
+        }
+        if (q.search() != null) {
+            args.add(q.search());
+            args.add(q.search());
+            args.add(q.search());
+        }
+        if (q.after() != null) {
             args.add(q.after().at());
             args.add(q.after().at());
             args.add(q.after().runId());
         }
-        text.append(" ORDER BY ").append(at).append(" DESC, id DESC LIMIT ?");
         args.add(q.limit());
-        return sql.query(text.toString(), Runs::runRecord, args.toArray());
+        return args;
     }
 
     /** The runs a run started with {@code step.invoke}, oldest first. */

@@ -12,9 +12,10 @@ import java.util.List;
 final class Schema {
     /**
      * 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows; 3: the spans
-     * SDKs send for runs and the trace context events came with.
+     * SDKs send for runs (tracing); 4: the runs list's and events list's indexes, a batch's other events by
+     * run, reruns.
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
             "flow_held", "flow_windows");
@@ -91,7 +92,29 @@ final class Schema {
           attributes TEXT NOT NULL, PRIMARY KEY (run_id, span_id))""",
         """
         CREATE TABLE IF NOT EXISTS event_traces (event_id TEXT PRIMARY KEY, traceparent TEXT NOT NULL)""",
+        // version 4: every filter of the runs list is an equality prefix of an index in the list's order, so
+        // a page reads its own rows whatever the database holds (RunQuery); (function_id, status) is a prefix
+        // of the second, which replaces it
+        "CREATE INDEX IF NOT EXISTS runs_by_status_start ON runs(status, COALESCE(started_at, created_at), id)",
+        "CREATE INDEX IF NOT EXISTS runs_by_function_status_start ON runs(function_id, status, COALESCE(started_at, created_at), id)",
+        "DROP INDEX IF EXISTS runs_by_function",
+        // the events list's order, ties by id
+        "CREATE INDEX IF NOT EXISTS events_by_time_id ON events(received_at, id)",
+        "DROP INDEX IF EXISTS events_by_time",
+        // a batch's events after its first (runs.event_id): the runs an event started, found by index
+        """
+        CREATE TABLE IF NOT EXISTS run_events (
+          event_id TEXT NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (event_id, run_id)) WITHOUT ROWID""",
+        // a run started by Rerun, and the run it reran
+        "CREATE TABLE IF NOT EXISTS run_reruns (run_id TEXT PRIMARY KEY, rerun_of TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS run_reruns_by_original ON run_reruns(rerun_of)",
     };
+
+    /** Fills version 4's run_events from the runs a file written before it holds. */
+    private static final String BACKFILL_RUN_EVENTS = """
+            INSERT OR IGNORE INTO run_events(event_id, run_id)
+            SELECT json_extract(e.value, '$.id'), runs.id FROM runs, json_each(runs.events) e
+            WHERE e.key > 0 AND json_extract(e.value, '$.id') IS NOT NULL""";
 
     private Schema() {}
 
@@ -100,7 +123,12 @@ final class Schema {
             s.execute(ddl);
         }
         try (var rs = s.executeQuery("PRAGMA user_version")) {
-            if (rs.next() && rs.getInt(1) < VERSION) {
+            int version = rs.next() ? rs.getInt(1) : 0;
+            rs.close();
+            if (version < 4) {
+                s.execute(BACKFILL_RUN_EVENTS);
+            }
+            if (version < VERSION) {
                 s.execute("PRAGMA user_version = " + VERSION);
             }
         }

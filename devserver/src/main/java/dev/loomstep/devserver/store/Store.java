@@ -288,6 +288,22 @@ public final class Store implements AutoCloseable {
         return read(t -> t.runs.invokedBy(runId));
     }
 
+    /** Marks {@code runId} as started by Rerun of {@code original}. */
+    public void noteRerun(String runId, String original) {
+        write(t -> t.runs.noteRerun(runId, original));
+    }
+
+    /** The run {@code runId} reran, if Rerun started it. */
+    public Optional<String> rerunOf(String runId) {
+        return read(t -> t.runs.rerunOf(runId));
+    }
+
+    /** The runs Rerun started from {@code runId}. */
+    public List<String> reruns(String runId) {
+        return read(t -> t.runs.reruns(runId));
+    }
+
+    /** The runs an event started: as their trigger, or as one of a batch's events. */
     public List<RunRecord> runsForEvent(String eventId) {
         return read(t -> t.runs.runsForEvent(eventId));
     }
@@ -515,8 +531,8 @@ public final class Store implements AutoCloseable {
     public void clearRuns() {
         write(t -> {
             for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
-                    "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM runs", "DELETE FROM events",
-                    "DELETE FROM run_spans", "DELETE FROM event_traces")) {
+                    "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM run_events", "DELETE FROM run_reruns", "DELETE FROM runs",
+                    "DELETE FROM events", "DELETE FROM run_spans", "DELETE FROM event_traces")) {
                 t.sql.update(sql);
             }
             afterCommit(() -> runCounts.set(Map.of()));

@@ -94,11 +94,103 @@ window.Loom = (function () {
   }
 
   /** A JSON value behind a summary with its size, closed unless asked: big outputs do not flood the page. */
-  function collapsedJson(label, value, test, open) {
+  function collapsedJson(label, value, test, open, keep) {
     const text = value === undefined ? "" : JSON.stringify(value, null, 2);
-    return h("details", { class: "payload", "data-test": test + "-box", open: !!open },
+    return h("details", { class: "payload", "data-test": test + "-box", open: !!open, "data-keep": keep || null },
       h("summary", {}, label, " ", h("span", { class: "muted", "data-test": test + "-size" }, "· " + size(text))),
       h("pre", { class: "json", "data-test": test }, text));
+  }
+
+  /**
+   * Redraws `root` with `draw` keeping which of its <details data-keep=KEY> are open: a live page rebuilds
+   * every second, and an output the user opened must stay open.
+   */
+  function keepOpen(root, draw) {
+    const open = new Map();
+    for (const d of root.querySelectorAll("details[data-keep]")) open.set(d.getAttribute("data-keep"), d.open);
+    draw();
+    for (const d of root.querySelectorAll("details[data-keep]")) {
+      const was = open.get(d.getAttribute("data-keep"));
+      if (was !== undefined) d.open = was;
+    }
+  }
+
+  /**
+   * Where JSON text is wrong: null when it parses, else {message, line, column} (1-based). Browsers do not
+   * all say where in JSON.parse's message, so the text is walked here.
+   */
+  function jsonProblem(text) {
+    try {
+      JSON.parse(text);
+      return null;
+    } catch (e) {
+      // fall through: find the position
+    }
+    let i = 0;
+    const fail = msg => { throw { msg: msg, at: i }; };
+    const ws = () => { while (i < text.length && " \t\r\n".includes(text[i])) i++; };
+    const lit = w => { if (text.startsWith(w, i)) i += w.length; else fail("expected a value"); };
+    function str() {
+      i++;
+      while (i < text.length && text[i] !== '"') {
+        if (text[i] === "\\") i++;
+        else if (text.charCodeAt(i) < 0x20) fail("a control character inside a string");
+        i++;
+      }
+      if (i >= text.length) fail("a string that is never closed");
+      i++;
+    }
+    function value() {
+      ws();
+      const c = text[i];
+      if (c === "{") {
+        i++; ws();
+        if (text[i] === "}") { i++; return; }
+        for (;;) {
+          ws();
+          if (text[i] !== '"') fail("expected a property name in double quotes");
+          str(); ws();
+          if (text[i] !== ":") fail("expected ':' after the property name");
+          i++; value(); ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i] === "}") { i++; return; }
+          fail("expected ',' or '}'");
+        }
+      } else if (c === "[") {
+        i++; ws();
+        if (text[i] === "]") { i++; return; }
+        for (;;) {
+          value(); ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i] === "]") { i++; return; }
+          fail("expected ',' or ']'");
+        }
+      } else if (c === '"') str();
+      else if (c === "t") lit("true");
+      else if (c === "f") lit("false");
+      else if (c === "n") lit("null");
+      else {
+        const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+        if (!m) fail(i >= text.length ? "the text ends where a value was expected" : "expected a value");
+        i += m[0].length;
+      }
+    }
+    let problem = { msg: "not valid JSON", at: 0 };
+    try {
+      value(); ws();
+      if (i < text.length) fail("unexpected text after the JSON value");
+    } catch (p) {
+      if (p && p.msg) problem = p;
+    }
+    const before = text.slice(0, problem.at).split("\n");
+    return { message: problem.msg, line: before.length, column: before[before.length - 1].length + 1 };
+  }
+
+  /** JSON text as a value, or an Error saying where it is wrong ("line 2, column 5: expected ..."). */
+  function parseJson(text, what) {
+    const p = jsonProblem(text);
+    if (p) throw new Error(what + " is not valid JSON: line " + p.line + ", column " + p.column + ": " + p.message);
+    return JSON.parse(text);
   }
 
   function statusBadge(status, test) {
@@ -264,12 +356,23 @@ window.Loom = (function () {
     if (gen === generation && chain === pollChain) timer = setTimeout(poll, POLL_MS);
   }
 
+  /** The devserver's version in the footer, asked once. */
+  async function showVersion() {
+    try {
+      const info = await api("GET", "/dev");
+      document.getElementById("version").textContent = info.version ? "v" + info.version : "";
+    } catch (err) {
+      document.getElementById("version").textContent = "(version unknown: " + err.message + ")";
+    }
+  }
+
   window.addEventListener("hashchange", show);
   document.addEventListener("DOMContentLoaded", show);
+  document.addEventListener("DOMContentLoaded", showVersion);
 
   return {
     h, append, clear, link, enc, runHash, eventHash, functionHash, ms, when, duration, relative, runDuration,
-    size, json, collapsedJson, statusBadge, errorText, errorBlock, triggerChip, flowChips, runFlowChips,
+    size, json, collapsedJson, keepOpen, jsonProblem, parseJson, statusBadge, errorText, errorBlock, triggerChip, flowChips, runFlowChips,
     api, actionButton, alertIn, routes, setQuery, poll,
   };
 })();

@@ -68,7 +68,7 @@
           cursor = page.next_cursor;
           draw();
         }, () => root);
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Events"), link("#/send", "Send an event")), form,
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Events"), L.sendButton()), form,
           h("table", { id: "events-table" }, h("thead", {}, h("tr", {}, ["Name", "Id", "Received ▾", "Runs"].map(t => h("th", {}, t)))), tbody),
           h("div", { class: "more" }, more)]);
       },
@@ -113,27 +113,41 @@
     };
   }
 
-  function functionsView() {
-    let tbody;
-    return {
-      nav: "functions",
-      render(root) {
-        tbody = h("tbody", { id: "functions-body" });
-        append(root, [h("h1", {}, "Functions"), h("table", { id: "functions-table" },
-          h("thead", {}, h("tr", {}, ["Function", "App", "Triggers", "Flow control", "Retries"].map(t => h("th", {}, t)))), tbody)]);
-      },
-      async refresh() {
-        const fns = (await api("GET", "/v1/functions")).data;
-        clear(tbody);
-        if (fns.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No functions synced yet.")));
-        for (const f of fns) {
+  function functionsView(q) {
+    let tbody, all = [];
+    const search = h("input", { id: "function-search", type: "search", placeholder: "name, id, app or trigger", size: 34,
+      value: q.get("search") || "", oninput: () => draw() });
+    function draw() {
+      const want = search.value.trim().toLowerCase();
+      const fns = all.filter(f => !want || [f.name, f.id, f.app_id].concat((f.triggers || []).map(t => t.event || t.cron || ""))
+        .some(x => String(x || "").toLowerCase().includes(want)));
+      clear(tbody);
+      if (all.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No functions synced yet.")));
+      else if (fns.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty", id: "functions-none" }, "No function matches.")));
+      for (const f of fns) {
           tbody.appendChild(h("tr", { "data-test": "function", "data-function-id": f.id },
             h("td", {}, link(L.functionHash(f.id), f.name, { "data-test": "function-name" }), h("div", { class: "muted mono" }, f.id)),
             h("td", {}, f.app_id),
             h("td", { "data-test": "function-triggers" }, (f.triggers || []).map(L.triggerChip)),
             h("td", { "data-test": "function-flow" }, L.flowChips(f.config)),
             h("td", {}, String(f.retries))));
-        }
+      }
+    }
+    return {
+      nav: "functions",
+      render(root) {
+        tbody = h("tbody", { id: "functions-body" });
+        append(root, [h("h1", {}, "Functions"), h("form", { class: "filters", onsubmit: e => e.preventDefault() }, search),
+          h("table", { id: "functions-table" },
+            h("thead", {}, h("tr", {}, ["Function", "App", "Triggers", "Flow control", "Retries"].map(t => h("th", {}, t)))), tbody)]);
+      },
+      async refresh() {
+        const fns = (await api("GET", "/v1/functions")).data;
+        const key = JSON.stringify(fns);
+        if (key === this.drawn) return; // unchanged: the filtered rows stay as they are
+        this.drawn = key;
+        all = fns;
+        draw();
       },
     };
   }
@@ -197,15 +211,18 @@
   }
 
   function appsView() {
-    let box;
+    let box, synced;
     return {
       nav: "apps",
       render(root) {
         box = h("div", { id: "apps" });
-        append(root, [h("h1", {}, "Apps"), box]);
+        synced = h("span", { class: "muted", id: "apps-synced" });
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Apps"), synced), box]);
       },
       async refresh() {
         const [apps, fns] = await Promise.all([api("GET", "/v1/apps"), api("GET", "/v1/functions")]);
+        const ok = apps.data.filter(a => a.sync_status !== "error").length;
+        synced.textContent = apps.data.length ? ok + " of " + apps.data.length + " synced" : "";
         clear(box);
         if (apps.data.length === 0) {
           box.appendChild(h("p", { class: "empty", id: "apps-empty" },
@@ -258,55 +275,127 @@
     };
   }
 
+  /**
+   * The send-event form: name, data, user, id and timestamp; the JSON fields say where they are wrong, an
+   * error goes as soon as its field is edited, and "Copy as cURL" gives the same request for a terminal.
+   */
+  function sendForm() {
+    const name = h("input", { id: "event-name", name: "name", required: true, placeholder: "app/user.created", size: 40, autocomplete: "off" });
+    const data = h("textarea", { id: "event-data", name: "data", rows: 8, spellcheck: "false" }, "{}");
+    const user = h("textarea", { id: "event-user", name: "user", rows: 2, spellcheck: "false", placeholder: "{} (optional)" });
+    const ownId = h("input", { id: "event-own-id", name: "id", size: 40, autocomplete: "off", placeholder: "optional: set one to deduplicate" });
+    const ts = h("input", { id: "event-ts", name: "ts", size: 30, autocomplete: "off", placeholder: "optional: epoch ms or 2026-01-02T03:04:05Z" });
+    const out = h("div", { id: "send-result" });
+    const curl = h("pre", { id: "curl-command", hidden: true });
+    const button = h("button", { id: "send-event", type: "submit" }, "Send event");
+    const copy = h("button", { id: "copy-curl", type: "button", class: "secondary" }, "Copy as cURL");
+    const form = h("form", { class: "send card", id: "send-form" },
+      h("label", { for: "event-name" }, "Name"), name,
+      h("label", { for: "event-data" }, "Data (a JSON object)"), data,
+      h("label", { for: "event-user" }, "User (a JSON object, optional)"), user,
+      h("label", { for: "event-own-id" }, "Id"), ownId,
+      h("label", { for: "event-ts" }, "Timestamp"), ts,
+      h("div", {}, button, " ", copy), out, curl);
+    const fail = message => clear(out).appendChild(h("p", { class: "msg-error", id: "send-error" }, message));
+    function event() {
+      const e = { name: name.value.trim() };
+      if (!e.name) throw new Error("Name is required, like app/user.created.");
+      const object = (field, what) => {
+        const v = field.value.trim() === "" ? {} : L.parseJson(field.value, what);
+        if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(what + " must be a JSON object, like {\"id\": 1}.");
+        return v;
+      };
+      e.data = object(data, "Data");
+      if (user.value.trim() !== "") e.user = object(user, "User");
+      if (ownId.value.trim() !== "") e.id = ownId.value.trim();
+      const t = ts.value.trim();
+      if (t !== "") {
+        const millis = /^\d+$/.test(t) ? Number(t) : Date.parse(t);
+        if (isNaN(millis)) throw new Error("Timestamp must be epoch milliseconds or a time like 2026-01-02T03:04:05Z, got \"" + t + "\".");
+        e.ts = millis;
+      }
+      return e;
+    }
+    // a message about what was typed goes as soon as it is edited: it no longer describes the form
+    form.addEventListener("input", () => {
+      const old = out.querySelector("#send-error");
+      if (old) old.remove();
+    });
+    copy.addEventListener("click", () => {
+      let e;
+      try {
+        e = event();
+      } catch (err) {
+        fail(err.message);
+        return;
+      }
+      const quote = x => "'" + x.replace(/'/g, "'\\''") + "'";
+      curl.textContent = "curl -X POST " + quote(location.origin + "/e/" + EVENT_KEY) + " -H 'Content-Type: application/json' --data-raw "
+        + quote(JSON.stringify(e));
+      curl.hidden = false;
+      if (navigator.clipboard) navigator.clipboard.writeText(curl.textContent).catch(() => { /* shown on the page */ });
+    });
+    form.addEventListener("submit", async e => {
+      e.preventDefault();
+      clear(out);
+      let ev;
+      try {
+        ev = event();
+      } catch (err) {
+        fail(err.message);
+        return;
+      }
+      button.disabled = true;
+      try {
+        const res = await api("POST", "/e/" + EVENT_KEY, ev);
+        const id = res.ids[0];
+        append(out, [h("p", {}, "Sent event ",
+          link(L.eventHash(id), id, { id: "sent-event-id", "data-event-id": id, class: "mono" }),
+          " — ", link(L.eventHash(id), "see the runs it started", { id: "sent-event-runs" }))]);
+        L.poll();
+      } catch (err) {
+        fail(err.message);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return { form: form, focus: () => name.focus() };
+  }
+
+  /** "Send event": opens the send form in a dialog over the page (runs and events pages). */
+  function sendButton() {
+    return h("button", { type: "button", id: "open-send", class: "secondary", onclick: () => {
+      const old = document.getElementById("send-dialog");
+      if (old) old.remove();
+      const f = sendForm();
+      const dialog = h("dialog", { id: "send-dialog" },
+        h("div", { class: "title" }, h("h2", {}, "Send an event"),
+          h("button", { type: "button", id: "close-send", class: "secondary", onclick: () => dialog.close() }, "Close")),
+        f.form);
+      dialog.addEventListener("close", () => dialog.remove());
+      window.addEventListener("hashchange", () => dialog.open && dialog.close(), { once: true }); // a link in it was followed
+      document.body.appendChild(dialog);
+      dialog.showModal();
+      f.focus();
+    } }, "Send event");
+  }
+
   function sendView() {
     return {
       nav: "send",
       render(root) {
-        const name = h("input", { id: "event-name", name: "name", required: true, placeholder: "app/user.created", size: 40, autocomplete: "off" });
-        const data = h("textarea", { id: "event-data", name: "data", rows: 8, spellcheck: "false" }, "{}");
-        const out = h("div", { id: "send-result" });
-        const button = h("button", { id: "send-event", type: "submit" }, "Send event");
-        const form = h("form", { class: "send card", id: "send-form" },
-          h("label", { for: "event-name" }, "Name"), name,
-          h("label", { for: "event-data" }, "Data (a JSON object)"), data,
-          h("div", {}, button), out);
-        form.addEventListener("submit", async e => {
-          e.preventDefault();
-          clear(out);
-          let parsed;
-          try {
-            parsed = data.value.trim() === "" ? {} : JSON.parse(data.value);
-          } catch (err) {
-            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, "Data is not valid JSON: " + err.message));
-            return;
-          }
-          if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, "Data must be a JSON object, like {\"id\": 1}."));
-            return;
-          }
-          button.disabled = true;
-          try {
-            const res = await api("POST", "/e/" + EVENT_KEY, { name: name.value.trim(), data: parsed });
-            const id = res.ids[0];
-            append(out, [h("p", {}, "Sent event ",
-              link(L.eventHash(id), id, { id: "sent-event-id", "data-event-id": id, class: "mono" }),
-              " — ", link(L.eventHash(id), "see the runs it started", { id: "sent-event-runs" }))]);
-          } catch (err) {
-            out.appendChild(h("p", { class: "msg-error", id: "send-error" }, err.message));
-          } finally {
-            button.disabled = false;
-          }
-        });
-        append(root, [h("h1", {}, "Send an event"), form]);
-        name.focus();
+        const f = sendForm();
+        append(root, [h("h1", {}, "Send an event"), f.form]);
+        f.focus();
       },
     };
   }
 
   L.drawEvent = drawEvent;
+  L.sendButton = sendButton;
   L.routes["events"] = (id, q) => eventsView(q);
   L.routes["events/:id"] = id => eventView(id);
-  L.routes["functions"] = () => functionsView();
+  L.routes["functions"] = (id, q) => functionsView(q);
   L.routes["functions/:id"] = id => functionView(id);
   L.routes["apps"] = () => appsView();
   L.routes["send"] = () => sendView();

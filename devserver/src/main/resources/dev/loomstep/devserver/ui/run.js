@@ -14,6 +14,8 @@
   function runView(runId) {
     let body, eventBox, eventShown = null, drawn = null;
     const openGroups = new Map(); // group key -> {open, shown}, kept across redraws
+    // What Cancel and Rerun answered: outside the body, which is rebuilt each second on a running run
+    const notice = h("div", { id: "run-notice" });
     return {
       nav: "runs",
       render(root) {
@@ -22,6 +24,7 @@
         append(root, [
           h("p", {}, link("#/runs", "← all runs")),
           h("h1", {}, "Run ", h("span", { class: "mono", id: "run-id" }, runId)),
+          notice,
           body,
           h("h2", {}, "Triggering event"),
           h("div", { class: "card" }, eventBox),
@@ -32,7 +35,7 @@
         const key = JSON.stringify(run);
         if (run.status === "Running" || key !== drawn) {
           drawn = key; // a finished run is drawn once, so open details and selections stay put
-          drawRun(body, run, openGroups);
+          L.keepOpen(body, () => drawRun(body, run, openGroups, notice));
         }
         if (eventShown !== run.event_id) {
           eventShown = run.event_id;
@@ -42,18 +45,45 @@
     };
   }
 
-  function drawRun(body, run, openGroups) {
-    const cancel = run.status === "Running"
-      ? L.actionButton({ id: "cancel-run", class: "danger" }, "Cancel run", async () => {
-        await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/cancel", "{}");
-        L.poll();
-      }, () => body)
-      : null;
+  /** Replaces the notice with one message made of `parts` (text and links); red when it is an error. */
+  function say(notice, parts, error) {
+    clear(notice).appendChild(h("p", { class: error ? "msg-error" : "msg-ok", "data-test": error ? "action-error" : "action-done" }, parts));
+  }
+
+  function drawRun(body, run, openGroups, notice) {
+    const ended = run.status !== "Running";
+    // Cancel asks first, and stays on the page once the run ended, disabled, so the page does not jump.
+    const cancel = h("button", { type: "button", id: "cancel-run", class: "danger", disabled: ended,
+      title: ended ? "the run has ended (" + run.status + ")" : "stop the run at its next step",
+      onclick: () => {
+        const yes = L.actionButton({ id: "cancel-confirm", class: "danger" }, "Yes, cancel it", async () => {
+          try {
+            await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/cancel", "{}");
+            say(notice, ["Run cancelled."]);
+          } catch (err) {
+            say(notice, [err.message], true);
+          }
+          L.poll();
+        }, () => notice);
+        const no = h("button", { type: "button", id: "cancel-abort", class: "secondary", onclick: () => clear(notice) }, "Keep it running");
+        clear(notice).appendChild(h("div", { class: "card confirm", id: "cancel-confirmation" },
+          h("p", {}, "Cancel this run? Its current step finishes; no further step runs."), yes, " ", no));
+      } }, "Cancel run");
     const rerun = L.actionButton({ id: "rerun-run", class: "secondary" }, "Rerun", async () => {
-      const res = (await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/rerun", "{}")).data;
-      if (!res.run_id) throw new Error(res.message);
-      location.hash = L.runHash(res.run_id);
-    }, () => body);
+      let res;
+      try {
+        res = (await api("POST", "/v1/runs/" + L.enc(run.run_id) + "/rerun", "{}")).data;
+      } catch (err) {
+        say(notice, ["Rerun failed: " + err.message], true);
+        return;
+      }
+      if (!res.run_id) {
+        say(notice, ["No rerun started: " + res.message], true);
+        return;
+      }
+      say(notice, ["Rerun started as run ", link(L.runHash(res.run_id), res.run_id, { id: "rerun-link", class: "mono", "data-run-id": res.run_id })]);
+    }, () => notice);
+    const reruns = run.reruns || [];
     // The run's history file for the replay check (loomstep-test's Replayer); a link, so the browser saves it.
     const history = h("a", { id: "download-history", href: "/v1/runs/" + L.enc(run.run_id) + "/history",
       download: "run-" + run.run_id + "-history.json", title: "The run's steps as JSON, to replay against changed code" },
@@ -69,6 +99,10 @@
       h("dt", {}, "Started"), h("dd", {}, when(run.run_started_at)),
       h("dt", {}, "Ended"), h("dd", {}, when(run.ended_at)),
       h("dt", {}, "Duration"), h("dd", { id: "run-duration" }, duration(L.runDuration(run))),
+      run.rerun_of ? [h("dt", {}, "Rerun of"), h("dd", { class: "mono" },
+        link(L.runHash(run.rerun_of), run.rerun_of, { id: "rerun-of" }))] : null,
+      reruns.length ? [h("dt", {}, "Reruns"), h("dd", { class: "mono", id: "reruns" },
+        reruns.map(id => h("div", {}, link(L.runHash(id), id, { "data-test": "rerun", "data-run-id": id }))))] : null,
       run.parent_run_id ? [h("dt", {}, "Invoked by"), h("dd", { class: "mono" },
         link(L.runHash(run.parent_run_id), run.parent_run_id, { id: "parent-run" }))] : null,
       children.length ? [h("dt", {}, "Invoked"), h("dd", { id: "invoked-runs" }, children.map(c => h("div", {},
@@ -193,7 +227,7 @@
     // the failed attempts list every error already; a step's own error is shown when there is no such list
     const result = s.error !== null && s.error !== undefined && !(s.attempt_errors || []).length
       ? L.errorBlock(s.error, "step-error")
-      : s.output !== null && s.output !== undefined ? L.collapsedJson("Output", s.output, "step-output") : null;
+      : s.output !== null && s.output !== undefined ? L.collapsedJson("Output", s.output, "step-output", false, "output:" + s.id) : null;
     return h("div", { class: "step", "data-test": "step-row", "data-step-id": s.id, "data-step-name": s.name || s.id, "data-status": s.status },
       h("div", {},
         h("div", { class: "name", "data-test": "step-name", title: s.id }, s.name || s.id),
@@ -208,6 +242,12 @@
 
   /** What a sleep, a wait or an invoke is (or was) waiting for; what a fetch or an AI step asked and got. */
   function what(s) {
+    if (s.sleep && (s.status === "cancelled" || s.status === "not run")) {
+      // it never woke: say when it stopped, and when it would have woken
+      return h("p", { class: "detail", "data-test": "step-sleep" }, s.status === "cancelled" ? "cancelled " : "stopped ",
+        h("span", { "data-test": "sleep-ended", title: s.ended_at || "" }, when(s.ended_at)),
+        " while sleeping until ", h("span", { "data-test": "wake-at", title: s.sleep.wake_at || "" }, when(s.sleep.wake_at)));
+    }
     if (s.sleep) {
       return h("p", { class: "detail", "data-test": "step-sleep" }, s.status === "waiting" ? "sleeping until " : "slept until ",
         h("span", { "data-test": "wake-at", title: s.sleep.wake_at || "" }, when(s.sleep.wake_at)),

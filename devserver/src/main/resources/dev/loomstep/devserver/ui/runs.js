@@ -28,12 +28,17 @@
   function runsView(q) {
     const filter = {
       function: q.get("function") || "", status: q.get("status") || "", search: q.get("search") || "", range: q.get("range") || "",
+      app: q.get("app") || "",
     };
-    let tbody, fnSelect, more, count, knownFns = "", older = [], cursor = null, firstCursor = null;
+    const statuses = new Set(filter.status.split(",").filter(x => STATUSES.includes(x)));
+    const live = q.get("live") !== "off";
+    let tbody, fnSelect, appSelect, more, count, knownFns = "", knownApps = "", older = [], cursor = null, firstCursor = null;
+    let appFunctions = null; // the function ids of the app filter's app, once known
     function query(extra) {
       const p = new URLSearchParams({ limit: String(PAGE) });
       if (filter.function) p.set("function", filter.function);
-      if (filter.status) p.set("status", filter.status);
+      else if (filter.app) p.set("function", (appFunctions || []).join(","));
+      if (statuses.size) p.set("status", STATUSES.filter(x => statuses.has(x)).join(","));
       if (filter.search) p.set("search", filter.search);
       if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
       for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
@@ -46,7 +51,7 @@
       clear(tbody);
       if (rows.length === 0) {
         tbody.appendChild(h("tr", {}, h("td", { colspan: 5, class: "empty", id: "runs-empty" },
-          filter.function || filter.status || filter.search || filter.range ? "No runs match the filters." : "No runs yet: send an event.")));
+          filter.function || filter.status || filter.search || filter.range || filter.app ? "No runs match the filters." : "No runs yet: send an event.")));
       }
       for (const r of rows) tbody.appendChild(runRow(r, true));
       const next = older.length ? cursor : firstCursor;
@@ -59,15 +64,25 @@
         fnSelect = h("select", { id: "filter-function", onchange: e => L.setQuery({ function: e.target.value }) },
           h("option", { value: "" }, "all functions"));
         if (filter.function) fnSelect.appendChild(h("option", { value: filter.function, selected: true }, filter.function));
-        const stSelect = h("select", { id: "filter-status", onchange: e => L.setQuery({ status: e.target.value }) },
-          h("option", { value: "" }, "all statuses"),
-          STATUSES.map(s => h("option", { value: s, selected: filter.status === s }, s)));
+        appSelect = h("select", { id: "filter-app", onchange: e => L.setQuery({ app: e.target.value }) },
+          h("option", { value: "" }, "all apps"));
+        if (filter.app) appSelect.appendChild(h("option", { value: filter.app, selected: true }, filter.app));
+        // several statuses at once: one checkbox each, none checked means all
+        const stBox = h("span", { id: "filter-status", class: "checks", role: "group", "aria-label": "Status" },
+          STATUSES.map(st => h("label", {}, h("input", { type: "checkbox", id: "filter-status-" + st, value: st, checked: statuses.has(st),
+            onchange: e => {
+              if (e.target.checked) statuses.add(st); else statuses.delete(st);
+              L.setQuery({ status: STATUSES.filter(x => statuses.has(x)).join(",") });
+            } }), " " + st)));
+        const liveBox = h("label", { title: "refresh the newest page every second" },
+          h("input", { type: "checkbox", id: "runs-live", checked: live, onchange: e => L.setQuery({ live: e.target.checked ? "" : "off" }) }),
+          " auto-refresh");
         const rangeSelect = h("select", { id: "filter-range", onchange: e => L.setQuery({ range: e.target.value }) },
           RANGES.map(([v, t]) => h("option", { value: v, selected: filter.range === v }, t)));
         const search = h("input", { id: "run-search", type: "search", placeholder: "run id or event id", value: filter.search, size: 30 });
         const form = h("form", { class: "filters", id: "runs-filters" },
           search, h("button", { type: "submit", id: "run-search-go" }, "Search"),
-          h("label", {}, "Function ", fnSelect), h("label", {}, "Status ", stSelect), h("label", {}, "Started ", rangeSelect));
+          h("label", {}, "App ", appSelect), h("label", {}, "Function ", fnSelect), stBox, h("label", {}, "Started ", rangeSelect), liveBox);
         form.addEventListener("submit", e => {
           e.preventDefault();
           L.setQuery({ search: search.value.trim() });
@@ -81,11 +96,27 @@
           cursor = page.next_cursor;
           draw();
         }, () => root);
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Runs"), count), form, runsTable("runs-table", tbody, true),
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Runs"), count, L.sendButton()), form, runsTable("runs-table", tbody, true),
           h("div", { class: "more" }, more)]);
       },
       async refresh() {
-        const [runs, fns] = await Promise.all([api("GET", query()), api("GET", "/v1/functions")]);
+        if (!live && tbody.childElementCount > 0) return; // paused: the page stays as it is until refreshed or resumed
+        const fns = await api("GET", "/v1/functions");
+        const apps = [...new Set(fns.data.map(f => f.app_id))].sort();
+        if (apps.join("\u0001") !== knownApps) {
+          knownApps = apps.join("\u0001");
+          clear(appSelect).appendChild(h("option", { value: "" }, "all apps"));
+          for (const a of apps) appSelect.appendChild(h("option", { value: a, selected: a === filter.app }, a));
+          if (filter.app && !apps.includes(filter.app)) appSelect.appendChild(h("option", { value: filter.app, selected: true }, filter.app + " (not synced)"));
+        }
+        appFunctions = fns.data.filter(f => f.app_id === filter.app).map(f => f.id);
+        if (filter.app && !filter.function && appFunctions.length === 0) { // an app with no function synced now
+          latest = [];
+          firstCursor = null;
+          draw();
+          return;
+        }
+        const runs = await api("GET", query());
         const ids = fns.data.map(f => f.id + "\u0000" + f.name).join("\u0001");
         if (ids !== knownFns) {
           knownFns = ids;
@@ -93,6 +124,7 @@
           clear(fnSelect).appendChild(h("option", { value: "" }, "all functions"));
           let found = !keep;
           for (const f of fns.data) {
+            if (filter.app && f.app_id !== filter.app) continue;
             const own = f.id.startsWith(f.app_id + "-") ? f.id.slice(f.app_id.length + 1) : null;
             const selected = keep === f.id || keep === own;
             found = found || selected;

@@ -9,6 +9,7 @@ import dev.loomstep.protocol.CallResult;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.Op;
 import dev.loomstep.protocol.WireError;
+import dev.loomstep.protocol.WireOp;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,14 +26,14 @@ final class Answers {
         StepInfo info = step.info();
         Throwable error = out.error;
         if (error == null) {
-            return ops(List.of(stepRun(step, out.result)), null);
+            return ops(List.of(stepRun(step, out.result)), null, out.timing());
         }
         WireError wire = Errors.toWire(error);
         if (isFinal(error, lastAttempt)) {
-            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null);
+            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null, out.timing());
         }
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
-        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter);
+        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter, out.timing());
     }
 
     /** Whether a step error fails the step for good rather than asking the executor for a retry. */
@@ -42,9 +43,14 @@ final class Answers {
 
     /** A 206 with {@code ops}; a single step error or failure carries the retry verdict. */
     static CallResult ops(List<Op> ops, String retryAfter) {
+        return ops(ops, retryAfter, null);
+    }
+
+    /** {@link #ops(List, String)}, the single executed step's op carrying when it ran. */
+    private static CallResult ops(List<Op> ops, String retryAfter, WireOp.Timing timing) {
         var wire = new ArrayList<Object>(ops.size());
         for (Op op : ops) {
-            wire.add(op.toWire());
+            wire.add(timing == null ? op.toWire() : op.toWire().withTiming(timing));
         }
         Op only = ops.size() == 1 ? ops.get(0) : null;
         boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;

@@ -105,14 +105,14 @@ final class Checkpoints {
      * attempt (as JS, a retried step is answered the classic way, and nothing is buffered), or once a
      * checkpoint failed.
      */
-    boolean continueAfter(Op.StepRun executed) {
+    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing) {
         if (attempt > 0) {
             return false;
         }
         if (buffer.isEmpty()) {
             firstBufferedAtNanos = System.nanoTime();
         }
-        buffer.add(executed.toWire());
+        buffer.add(executed.toWire().withTiming(timing));
         if (inFlight != null && inFlight.isDone()) {
             awaitInFlight();
         }
@@ -146,6 +146,8 @@ final class Checkpoints {
      * none is in flight. Never waits for the network.
      */
     void offerFromBranch(Op.StepRun executed) {
+        // No timing: branches ran side by side, and at the executor's millisecond a branch body that took
+        // none would look like it ran after its siblings; without timing it spans the checkpoint's interval.
         arrived.offer(executed.toWire());
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
             CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did

@@ -9,6 +9,9 @@ final class Output implements OutputContext {
     private final StepInfo step;
     JsonNode result;
     Throwable error;
+    /** When the body ran, in epoch milliseconds (0 when it did not run here); sent as the op's timing. */
+    long startedAtMillis;
+    long endedAtMillis;
 
     Output(StepInfo step, JsonNode result, Throwable error) {
         this.step = step;
@@ -21,4 +24,9 @@ final class Output implements OutputContext {
     @Override public void result(JsonNode replacement) { result = replacement; error = null; }
     @Override public Throwable error() { return error; }
     @Override public void error(Throwable replacement) { error = replacement; }
+
+    /** The timing to send with this step's op, or null when the body did not run here. */
+    dev.loomstep.protocol.WireOp.Timing timing() {
+        return startedAtMillis == 0 ? null : dev.loomstep.protocol.WireOp.Timing.ofMillis(startedAtMillis, endedAtMillis);
+    }
 }

@@ -507,7 +507,7 @@ public final class RunExecution implements Step, Broker.Listener {
             Output out = runBody(pending, null);
             if (checkpoints != null && out.error == null) {
                 var ran = Answers.stepRun(pending, out.result);
-                if (checkpoints.continueAfter(ran)) {
+                if (checkpoints.continueAfter(ran, out.timing())) {
                     // Executed in place and recorded: the function's own code goes on in this request.
                     functionExecuting = true;
                     hooks.beforeExecution(null);
@@ -554,6 +554,8 @@ public final class RunExecution implements Step, Broker.Listener {
         Throwable error = null;
         ReentrantLock lock = hooks.isEmpty() ? null : hookLock;
         callHooks(lock, () -> hooks.beforeExecution(info));
+        long started = System.currentTimeMillis();
+        long ended;
         try {
             data = codec.write(body.call());
         } catch (Abort a) {
@@ -561,9 +563,12 @@ public final class RunExecution implements Step, Broker.Listener {
         } catch (Throwable t) {
             error = t;
         } finally {
+            ended = System.currentTimeMillis();
             callHooks(lock, () -> hooks.afterExecution(info));
         }
         var out = new Output(info, data, error);
+        out.startedAtMillis = started;
+        out.endedAtMillis = ended;
         if (!hooks.isEmpty()) {
             callHooks(lock, () -> hooks.transformOutput(out));
         }

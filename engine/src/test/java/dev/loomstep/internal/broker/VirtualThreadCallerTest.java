@@ -80,7 +80,7 @@ class VirtualThreadCallerTest {
             CallResult platform = app.call("app-seq", "step", request, null);
             CallResult virtual = onVirtualThread(() -> app.call("app-seq", "step", request, null));
             assertEquals(platform.status(), virtual.status());
-            assertEquals(Calls.body(platform), Calls.body(virtual));
+            assertEquals(untimed(Calls.body(platform)), untimed(Calls.body(virtual)));
         }
         CallRequest fan = Calls.request().build();
         CallResult platform = app.call("app-fan", "step", fan, null);
@@ -134,5 +134,16 @@ class VirtualThreadCallerTest {
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             return executor.submit(work).get();
         }
+    }
+
+    /** The ops without their timing: when a step ran differs from one call to the next. */
+    private static com.fasterxml.jackson.databind.JsonNode untimed(com.fasterxml.jackson.databind.JsonNode body) {
+        var copy = body.deepCopy();
+        copy.forEach(op -> {
+            if (op instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.remove("timing");
+            }
+        });
+        return copy;
     }
 }
