@@ -66,6 +66,10 @@ public final class HttpApi {
     private final SyncStatus syncs = new SyncStatus();
     private volatile dev.loomstep.devserver.executor.AppHealth appHealth;
     private final RunView runView;
+    private final RunRoutes runs;
+    private final FunctionRoutes functions;
+    private final AppRoutes apps;
+    private volatile HttpHandler mcp;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
     private final ApiAccess access;
@@ -98,6 +102,19 @@ public final class HttpApi {
         this.registry = lifecycle.registry();
         this.store = lifecycle.store();
         this.runView = new RunView(lifecycle);
+        this.runs = new RunRoutes(lifecycle, runView);
+        this.functions = new FunctionRoutes(lifecycle, runView);
+        this.apps = new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth);
+    }
+
+    /** The REST API's operations with plain arguments, for callers that are not HTTP routes (the MCP tools). */
+    public DevApi operations() {
+        return new DevApi(this, runs, functions, apps);
+    }
+
+    /** Serves {@code handler} at {@code /mcp}, behind the same gate as the REST API; call before {@link #handler()}. */
+    public void mcp(HttpHandler handler) {
+        this.mcp = handler;
     }
 
     public HttpHandler handler() {
@@ -118,11 +135,15 @@ public final class HttpApi {
                 .post("/v0/connect/start", blocking(this::connectStart))
                 .post("/v0/connect/flush", blocking(this::connectFlush));
         // The REST API, one class per resource.
-        new RunRoutes(lifecycle, runView).addTo(r, this);
+        runs.addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
-        new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
+        functions.addTo(r, this);
+        apps.addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
+        if (mcp != null) {
+            // MCP's Streamable HTTP answers every method on one path itself (POST, and 405 for GET and DELETE).
+            r.add("POST", "/mcp", mcp).add("GET", "/mcp", mcp).add("DELETE", "/mcp", mcp);
+        }
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
@@ -228,7 +249,11 @@ public final class HttpApi {
     private Object events(HttpServerExchange ex, byte[] body) {
         Deque<String> keys = ex.getQueryParameters().get("key");
         checkEventKey(keys == null || keys.isEmpty() ? "" : keys.getFirst());
-        JsonNode tree = Rest.parseJson(body, "events");
+        return send(Rest.parseJson(body, "events"));
+    }
+
+    /** Validates and ingests one event or an array of them, all or none: {@code {ids, status}}. */
+    ObjectNode send(JsonNode tree) {
         List<JsonNode> items = new ArrayList<>();
         if (tree.isArray()) {
             tree.forEach(items::add);
