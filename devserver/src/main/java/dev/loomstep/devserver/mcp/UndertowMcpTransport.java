@@ -1,5 +1,9 @@
 package dev.loomstep.devserver.mcp;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.protocol.Json;
 import io.modelcontextprotocol.common.McpTransportContext;
@@ -35,6 +39,9 @@ final class UndertowMcpTransport implements McpStatelessServerTransport, HttpHan
     private static final Logger LOG = LoggerFactory.getLogger(UndertowMcpTransport.class);
     /** MCP messages are small; an event's data is the largest thing a tool takes. */
     static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
+
+    /** Strict: one JSON value and nothing after it. */
+    private static final ObjectReader STRICT = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final McpJsonMapper json;
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
@@ -95,11 +102,16 @@ final class UndertowMcpTransport implements McpStatelessServerTransport, HttpHan
     private void handle(HttpServerExchange ex, byte[] body) {
         McpSchema.JSONRPCMessage message;
         try {
+            JsonNode tree = STRICT.readTree(body);
+            if (tree == null || !tree.isObject() || !"2.0".equals(tree.path("jsonrpc").asText(null))) {
+                reply(ex, 400, McpSchema.ErrorCodes.INVALID_REQUEST, "expected one JSON-RPC 2.0 message: an object with"
+                        + " \"jsonrpc\": \"2.0\" (batches are not part of MCP's Streamable HTTP since 2025-06-18)");
+                return;
+            }
             message = McpSchema.deserializeJsonRpcMessage(json, new String(body, StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
-            // The SDK's message quotes the whole body: answer its first line, cut.
-            reply(ex, 400, McpSchema.ErrorCodes.PARSE_ERROR,
-                    "expected one JSON-RPC 2.0 request or notification: " + firstLine(e.getMessage()));
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : "not a request, a notification or a response";
+            reply(ex, 400, McpSchema.ErrorCodes.PARSE_ERROR, "expected one JSON-RPC 2.0 message: " + firstLine(why));
             return;
         }
         McpTransportContext context = McpTransportContext.EMPTY;
