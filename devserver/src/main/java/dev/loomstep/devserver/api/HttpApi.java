@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * The devserver's HTTP API on Undertow: the web UI ({@code /}), the event API ({@code POST /e/{key}}), syncs
  * ({@code POST /fn/register}), health, and the REST API over runs, events, functions and apps. Every
  * handler runs on a virtual thread (the IO threads only dispatch), and every failure is answered here,
- * in one place, as one line of JSON: {@code {"error": "...", "status": N}}.
+ * in one place, as one line of JSON: {@code {"error": "...", "status": N}}. The MCP endpoint it is given
+ * ({@link #mcp}) is mounted at {@code /mcp} behind the same gate, and answers in JSON-RPC itself.
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
