@@ -235,6 +235,8 @@ class McpEndToEndTest {
         HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode(), "stateless: no stream to open");
         assertEquals("POST", get.headers().firstValue("Allow").orElse(null));
+        HttpResponse<String> delete = HTTP.send(HttpRequest.newBuilder(URI.create(url)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, delete.statusCode(), "stateless: no session to end");
         HttpResponse<String> garbage = post(url, "{not json", Map.of());
         assertEquals(400, garbage.statusCode());
         assertTrue(garbage.body().contains("JSON-RPC"), garbage.body());
