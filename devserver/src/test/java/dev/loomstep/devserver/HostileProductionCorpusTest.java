@@ -98,7 +98,7 @@ class HostileProductionCorpusTest {
         Gen<String> routes = Gen.of("POST /fn/register", "GET /v1/runs", "GET /v1/runs/x", "POST /v1/runs/x/cancel",
                 "POST /v1/runs/x/rerun", "DELETE /v1/runs/x", "GET /v1/events", "POST /v1/events/x/replay", "GET /v1/functions",
                 "POST /v1/functions/x/invoke", "GET /v1/apps", "POST /v1/apps/x/resync", "GET /v0/runs/x/batch",
-                "GET /v0/runs/x/actions", "DELETE /v0/runs/x", "GET /dev", "GET /", "GET /ui/core.js", "GET /nope");
+                "GET /v0/runs/x/actions", "DELETE /v0/runs/x", "GET /dev", "GET /", "GET /ui/core.js", "GET /nope", "POST /mcp", "GET /mcp");
         Gen<String> badAuth = Gen.oneOf(
                 Gen.of("", "Bearer", "Bearer ", "Basic " + KEY, "bearer" + KEY, KEY, "Bearer " + ProductionModeTest.OTHER_KEY,
                         "Bearer signkey-prod-" + "0".repeat(64), "Bearer " + KEY.toUpperCase(), "Bearer " + KEY + "x",

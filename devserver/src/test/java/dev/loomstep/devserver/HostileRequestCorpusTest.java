@@ -276,6 +276,40 @@ class HostileRequestCorpusTest {
                 Gen.weighted(3, ui), Gen.weighted(1, transport("/v1/checkpoint/" + runId + "/async")));
     }
 
+    // ---------------------------------------------------------------- MCP
+
+    private static final String MCP_CALL = """
+            {"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"send_event","arguments":{"name":"test/go","data":{"n":1}}}}""";
+
+    /**
+     * {@code /mcp}: a body that is not one JSON-RPC 2.0 message, a method the stateless endpoint does not
+     * take, a web page's origin, a lying Content-Length: each refused before any tool runs (the tool call
+     * itself, well-formed, would send an event).
+     */
+    @TestFactory
+    Stream<DynamicTest> theMcpEndpointRefusesWhatIsNotOneJsonRpcMessageFromThisMachine() {
+        return Corpus.tries(mcp(), this::check);
+    }
+
+    private Gen<Request> mcp() {
+        java.util.Objects.requireNonNull(runId, "the devserver starts before the corpus is generated");
+        Gen<byte[]> bodies = Gen.oneOf(malformedJson(MCP_CALL), mistyped(MCP_CALL, Map.of("jsonrpc", "string")),
+                Gen.of("[]", "1", "null", "{}", "\"x\"", "[" + MCP_CALL + "]", MCP_CALL.replace("2.0", "1.0"),
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", "{\"jsonrpc\":\"2.0\"}")
+                        .map(b -> b.getBytes(StandardCharsets.UTF_8)));
+        Gen<Request> foreign = Gen.of("https://evil.example", "http://localhost.evil.example", "null", "http://10.0.0.1:8288", "::")
+                .map(origin -> {
+                    Map<String, String> h = json();
+                    h.put("Origin", origin);
+                    return new Request("POST", "/mcp", h, MCP_CALL.getBytes(StandardCharsets.UTF_8));
+                });
+        return Gen.frequencyOf(
+                Gen.weighted(6, bodies.flatMap(b -> post("POST", "/mcp", Gen.just(b)))),
+                Gen.weighted(2, foreign),
+                Gen.weighted(1, HostileInput.method("POST").map(m -> new Request(m, "/mcp", json(), MCP_CALL.getBytes(StandardCharsets.UTF_8)))),
+                Gen.weighted(1, transport("/mcp")));
+    }
+
     // ---------------------------------------------------------------- shared
 
     /** Transport-level lies: a Content-Length over the limit, one that is not a number, a body in a GET's clothing. */

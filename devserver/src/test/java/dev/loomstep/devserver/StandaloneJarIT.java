@@ -115,6 +115,12 @@ class StandaloneJarIT {
         // The SQLite driver and its native library load from the jar: an event is stored and read back.
         String id = api.send("jar/smoke", Map.of("ok", true));
         assertEquals("jar/smoke", api.get("/v1/events/" + id).path("data").path("name").asText(), "the event is stored");
+        // The MCP endpoint's SDK is in the jar (Reactor, the JSON schema validator that checks a tool's arguments).
+        Api.Response mcp = api.request("POST", "/mcp", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                + "\"params\":{\"name\":\"send_event\",\"arguments\":{\"name\":\"jar/mcp\"}}}");
+        assertEquals(200, mcp.status(), mcp.text());
+        assertEquals(false, mcp.json().path("result").path("isError").asBoolean(true), mcp.text());
+        assertEquals(1, api.get("/v1/events?name=jar/mcp").path("data").size(), "the tool sent the event");
         // The web UI's files are in the jar.
         Api.Response ui = api.request("GET", "/", null);
         assertEquals(200, ui.status());

@@ -46,6 +46,11 @@ final class AppRoutes {
     }
 
     private Object list(HttpServerExchange ex, byte[] body) {
+        return list();
+    }
+
+    /** Every app with its sync status, as {@code GET /v1/apps} answers. */
+    ObjectNode list() {
         Map<String, Long> counts = new HashMap<>();
         lifecycle.registry().functions().forEach(f -> counts.merge(f.appId(), 1L, Long::sum));
         ArrayNode a = Json.nodes().arrayNode();

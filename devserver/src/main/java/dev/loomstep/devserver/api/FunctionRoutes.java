@@ -34,6 +34,11 @@ final class FunctionRoutes {
     }
 
     private Object list(HttpServerExchange ex, byte[] body) {
+        return list();
+    }
+
+    /** Every synced function, as {@code GET /v1/functions} answers. */
+    ObjectNode list() {
         ArrayNode a = Json.nodes().arrayNode();
         lifecycle.registry().functions().forEach(f -> a.add(Views.function(f)));
         return data(a);
@@ -41,7 +46,10 @@ final class FunctionRoutes {
 
     /** A function by its composite id ({@code shop-process-order}) or its own id within its app ({@code process-order}). */
     private FunctionRecord function(HttpServerExchange ex) {
-        String id = path(ex, "functionId");
+        return function(path(ex, "functionId"));
+    }
+
+    private FunctionRecord function(String id) {
         FunctionRecord exact = lifecycle.registry().function(id);
         if (exact != null) {
             return exact;
@@ -74,7 +82,12 @@ final class FunctionRoutes {
      */
     private Object invoke(HttpServerExchange ex, byte[] body) {
         FunctionRecord f = function(ex);
-        JsonNode in = body.length == 0 ? Json.nodes().objectNode() : Rest.parseJson(body, "invoke");
+        return invoke(f.id(), body.length == 0 ? Json.nodes().objectNode() : Rest.parseJson(body, "invoke"));
+    }
+
+    /** Invokes the function ({@code functionId} as {@code /v1/functions/{id}/invoke} takes it) with {@code {data, user}}. */
+    ObjectNode invoke(String functionId, JsonNode in) {
+        FunctionRecord f = function(functionId);
         if (!in.isObject()) {
             throw ApiException.badRequest("invoke: expected {\"data\": {...}}, got " + in.getNodeType());
         }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * The devserver's HTTP API on Undertow: the web UI ({@code /}), the event API ({@code POST /e/{key}}), syncs
  * ({@code POST /fn/register}), health, and the REST API over runs, events, functions and apps. Every
  * handler runs on a virtual thread (the IO threads only dispatch), and every failure is answered here,
- * in one place, as one line of JSON: {@code {"error": "...", "status": N}}.
+ * in one place, as one line of JSON: {@code {"error": "...", "status": N}}. The MCP endpoint it is given
+ * ({@link #mcp}) is mounted at {@code /mcp} behind the same gate, and answers in JSON-RPC itself.
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -68,6 +69,10 @@ public final class HttpApi {
     private volatile dev.loomstep.devserver.executor.AppHealth appHealth;
     private volatile java.util.function.Consumer<String> inspectAfterSync;
     private final RunView runView;
+    private final RunRoutes runs;
+    private final FunctionRoutes functions;
+    private final AppRoutes apps;
+    private volatile HttpHandler mcp;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
     private final ApiAccess access;
@@ -102,6 +107,19 @@ public final class HttpApi {
         this.registry = lifecycle.registry();
         this.store = lifecycle.store();
         this.runView = new RunView(lifecycle);
+        this.runs = new RunRoutes(lifecycle, runView);
+        this.functions = new FunctionRoutes(lifecycle, runView);
+        this.apps = new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth);
+    }
+
+    /** The REST API's operations with plain arguments, for callers that are not HTTP routes (the MCP tools). */
+    public DevApi operations() {
+        return new DevApi(this, runs, functions, apps);
+    }
+
+    /** Serves {@code handler} at {@code /mcp}, behind the same gate as the REST API; call before {@link #handler()}. */
+    public void mcp(HttpHandler handler) {
+        this.mcp = handler;
     }
 
     public HttpHandler handler() {
@@ -125,12 +143,16 @@ public final class HttpApi {
             r.get("/metrics", metrics);
         }
         // The REST API, one class per resource.
-        new RunRoutes(lifecycle, runView).addTo(r, this);
+        runs.addTo(r, this);
         new EventRoutes(lifecycle, runView).addTo(r, this);
-        new FunctionRoutes(lifecycle, runView).addTo(r, this);
-        new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
+        functions.addTo(r, this);
+        apps.addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         new TraceRoutes(lifecycle).addTo(r, this);
+        if (mcp != null) {
+            // MCP's Streamable HTTP answers every method on one path itself (POST, and 405 for GET and DELETE).
+            r.add("POST", "/mcp", mcp).add("GET", "/mcp", mcp).add("DELETE", "/mcp", mcp);
+        }
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
@@ -237,7 +259,11 @@ public final class HttpApi {
     private Object events(HttpServerExchange ex, byte[] body) {
         Deque<String> keys = ex.getQueryParameters().get("key");
         checkEventKey(keys == null || keys.isEmpty() ? "" : keys.getFirst());
-        JsonNode tree = Rest.parseJson(body, "events");
+        return send(Rest.parseJson(body, "events"));
+    }
+
+    /** Validates and ingests one event or an array of them, all or none: {@code {ids, status}}. */
+    ObjectNode send(JsonNode tree) {
         List<JsonNode> items = new ArrayList<>();
         if (tree.isArray()) {
             tree.forEach(items::add);

@@ -47,8 +47,14 @@ final class RunRoutes {
     }
 
     private Object list(HttpServerExchange ex, byte[] body) {
+        String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
+        return list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
+                param(ex, "cursor"), Rest.limit(ex));
+    }
+
+    /** A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several, comma-separated. */
+    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit) {
         List<RunStatus> statuses = new ArrayList<>();
-        String s = param(ex, "status");
         if (s != null) {
             for (String one : s.split(",")) {
                 RunStatus st = RunStatus.parse(one.trim());
@@ -59,21 +65,16 @@ final class RunRoutes {
                 statuses.add(st);
             }
         }
-        String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
-        Long from = Rest.time(ex, "from");
-        Long until = Rest.time(ex, "until");
         if (from != null && until != null && from >= until) {
             throw ApiException.badRequest("from must be before until");
         }
         RunQuery.Cursor after = null;
-        String c = param(ex, "cursor");
         if (c != null) {
             String[] parts = Rest.parseCursor(c);
             after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
         }
-        int limit = Rest.limit(ex);
         List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
-                param(ex, "search"), after, limit + 1));
+                search, after, limit + 1));
         ArrayNode a = Json.nodes().arrayNode();
         runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
         String next = null;
@@ -108,12 +109,20 @@ final class RunRoutes {
     }
 
     private RunRecord run(HttpServerExchange ex) {
-        String id = path(ex, "runId");
+        return run(path(ex, "runId"));
+    }
+
+    private RunRecord run(String id) {
         return store.run(id).orElseThrow(() -> ApiException.notFound("no run with id \"" + id + "\""));
     }
 
     private Object get(HttpServerExchange ex, byte[] body) {
-        return data(view.full(run(ex)));
+        return get(path(ex, "runId"));
+    }
+
+    /** The run with its steps, as {@code GET /v1/runs/{id}} answers it. */
+    ObjectNode get(String runId) {
+        return data(view.full(run(runId)));
     }
 
     /** The run as a {@link RunHistory} file for the replay check (loomstep-test's {@code Replayer}), bare, not in {@code data}. */
@@ -125,7 +134,12 @@ final class RunRoutes {
     }
 
     private Object cancel(HttpServerExchange ex, byte[] body) {
-        RunRecord r = run(ex);
+        return cancel(path(ex, "runId"));
+    }
+
+    /** Cancels a running run (409 for an ended one) and answers it as it is then. */
+    ObjectNode cancel(String runId) {
+        RunRecord r = run(runId);
         // Every ended run answers 409 alike, a cancelled one included: a second cancel changed nothing.
         if (r.status() != RunStatus.Running) {
             throw new ApiException(409, "run \"" + r.id() + "\" already ended as " + r.status() + "; only running runs can be cancelled");
@@ -136,7 +150,12 @@ final class RunRoutes {
 
     /** A new run of the same function with the same events (through flow control, like a new event). */
     private Object rerun(HttpServerExchange ex, byte[] body) {
-        RunRecord r = run(ex);
+        return rerun(path(ex, "runId"));
+    }
+
+    /** A new run of the run's function with its events: {@code {run_id, rerun_of}}. */
+    ObjectNode rerun(String runId) {
+        RunRecord r = run(runId);
         FunctionRecord fn = lifecycle.registry().function(r.functionId());
         if (fn == null) {
             throw new ApiException(409, "function \"" + r.functionId() + "\" of run \"" + r.id()

@@ -17,6 +17,7 @@ import dev.loomstep.devserver.executor.Registry;
 import dev.loomstep.devserver.executor.RunTraces;
 import dev.loomstep.devserver.executor.SdkClient;
 import dev.loomstep.devserver.executor.AppCalls;
+import dev.loomstep.devserver.mcp.McpEndpoint;
 import dev.loomstep.devserver.executor.SdkTransport;
 import dev.loomstep.devserver.queue.WorkQueue;
 import dev.loomstep.devserver.store.AppRecord;
@@ -75,6 +76,7 @@ public final class Wiring implements AutoCloseable {
     private Lifecycle lifecycle;
     private SdkClient client;
     private HttpApi api;
+    private McpEndpoint mcp;
     /** Null when Connect is off. */
     private ConnectGateway gateway;
     private Undertow undertow;
@@ -151,6 +153,8 @@ public final class Wiring implements AutoCloseable {
             queue.offer(item);
         }
         queue.start();
+        this.mcp = new McpEndpoint(api.operations(), lifecycle);
+        api.mcp(mcp.handler());
         var handler = api.handler();
         this.undertow = listen(c.port(), c.host(), handler);
         this.port = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
@@ -252,6 +256,9 @@ public final class Wiring implements AutoCloseable {
         }
         if (client != null) {
             client.close();
+        }
+        if (mcp != null) {
+            mcp.close();
         }
         if (api != null) {
             api.close();
