@@ -259,11 +259,19 @@ public final class HttpApi {
     private Object events(HttpServerExchange ex, byte[] body) {
         Deque<String> keys = ex.getQueryParameters().get("key");
         checkEventKey(keys == null || keys.isEmpty() ? "" : keys.getFirst());
-        return send(Rest.parseJson(body, "events"));
+        return send(Rest.parseJson(body, "events"), RunTraces.validTraceparent(ex.getRequestHeaders().getFirst("traceparent")));
     }
 
-    /** Validates and ingests one event or an array of them, all or none: {@code {ids, status}}. */
+    /** As {@link #send(JsonNode, String)} with no trace context (the MCP tool's events). */
     ObjectNode send(JsonNode tree) {
+        return send(tree, null);
+    }
+
+    /**
+     * Validates and ingests one event or an array of them, all or none: {@code {ids, status}}. The runs they
+     * start join {@code traceparent}'s trace when it is a valid W3C one (else null: their own).
+     */
+    ObjectNode send(JsonNode tree, String traceparent) {
         List<JsonNode> items = new ArrayList<>();
         if (tree.isArray()) {
             tree.forEach(items::add);
@@ -280,7 +288,7 @@ public final class HttpApi {
         for (int i = 0; i < items.size(); i++) {
             events.add(event(items.get(i), i, items.size(), now));
         }
-        lifecycle.ingest(events, RunTraces.validTraceparent(ex.getRequestHeaders().getFirst("traceparent")));
+        lifecycle.ingest(events, traceparent);
         ArrayNode ids = Json.nodes().arrayNode();
         events.forEach(e -> ids.add(e.id()));
         ObjectNode out = Json.nodes().objectNode();
