@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.JsPeer;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -61,15 +60,14 @@ class JsSdkSignedCheckpointTest {
     }
 
     private Api start(String peerKey) throws Exception {
-        int port;
-        try (var s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String origin = "http://127.0.0.1:" + port;
+        // The devserver first, on a port of its own: a port picked free and bound later may be taken meanwhile.
+        dev = DevServer.builder().port(0).inMemory().retryDelayScale(0.001).signingKey(KEY).start();
+        String origin = dev.url().endsWith("/") ? dev.url().substring(0, dev.url().length() - 1) : dev.url();
         peer = JsPeer.start(Map.of("INNGEST_API_BASE_URL", origin, "INNGEST_EVENT_API_BASE_URL", origin,
                 "INNGEST_SIGNING_KEY", peerKey));
-        dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).signingKey(KEY).sync(peer.baseUrl()).start();
         Api api = new Api(dev);
+        JsPeer.Response synced = peer.put(null, Map.of());
+        assertEquals(200, synced.status(), synced.toString());
         Api.await(() -> api.get("/v1/functions").get("data"), d -> d.findValuesAsText("id").contains("peer-seq"), "the JS app synced");
         return api;
     }
