@@ -58,6 +58,8 @@ public final class SdkEndpoint {
     public static final String STEP_ID_HEADER = "X-Inngest-Step-Id";
 
     private static final Logger log = LoggerFactory.getLogger(SdkEndpoint.class);
+    /** Where the last successful out-of-band sync came from and went to (its URL and the executor), for its log line. */
+    private final java.util.concurrent.atomic.AtomicReference<String> lastSync = new java.util.concurrent.atomic.AtomicReference<>();
     /** Both ways out of cloud mode without a key, in the startup warning and in every refusal. */
     static final String MISSING_KEY_FIX = "for local development choose dev mode with INNGEST_DEV=1 in the environment or "
             + "Loomstep.builder(..).dev(null) (a dev server at http://localhost:8288; pass another URL to .dev(..)); "
@@ -312,7 +314,15 @@ public final class SdkEndpoint {
         try {
             SyncResult result = registrar.register(config.apiOrigin(), registerBody(url, deployId), deployId,
                     req.header(Headers.SERVER_KIND), framework);
-            log.info("synced app \"{}\" at {} with {} (modified: {})", app.appId(), url, config.apiOrigin(), result.modified());
+            // Inngest's dev server re-syncs a registered app every few seconds: an unchanged sync from where the
+            // last one came is DEBUG, so the app's log keeps one line per change, not one per poll.
+            String where = url + " with " + config.apiOrigin();
+            boolean sameAsLast = where.equals(lastSync.getAndSet(where));
+            if (result.modified() || !sameAsLast) {
+                log.info("synced app \"{}\" at {} (modified: {})", app.appId(), where, result.modified());
+            } else {
+                log.debug("synced app \"{}\" at {} again (unchanged)", app.appId(), where);
+            }
             body.put("message", result.message());
             body.put("modified", result.modified());
             return turn.ok(200, body, headers);

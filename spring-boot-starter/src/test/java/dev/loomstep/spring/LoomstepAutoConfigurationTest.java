@@ -243,6 +243,36 @@ class LoomstepAutoConfigurationTest {
         }
     }
 
+    /** Inngest's dev server re-syncs a registered app every few seconds: the app logs a sync once, not once per poll. */
+    @Test
+    void anUnchangedResyncIsNotLoggedAgainButAChangeIs() throws Exception {
+        String loggingSystem = System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+        try (var log = LogCapture.attach("dev.loomstep.http")) {
+            spring = start(dev.url());
+            Runnable put = () -> {
+                try {
+                    var r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/inngest")).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            };
+            put.run();
+            put.run();
+            put.run();
+            var synced = log.at("INFO").stream().filter(l -> l.message().startsWith("synced app")).toList();
+            assertEquals(1, synced.size(), "the start-up sync (or the first PUT) alone: " + log.lines());
+            assertTrue(log.at("DEBUG").stream().anyMatch(l -> l.message().contains("again (unchanged)")), log.lines().toString());
+        } finally {
+            if (loggingSystem == null) {
+                System.clearProperty("org.springframework.boot.logging.LoggingSystem");
+            } else {
+                System.setProperty("org.springframework.boot.logging.LoggingSystem", loggingSystem);
+            }
+        }
+    }
+
     String base() {
         return "http://127.0.0.1:" + ((WebServerApplicationContext) spring).getWebServer().getPort();
     }
