@@ -30,7 +30,9 @@ public class PlainBootApp {
         } catch (ClassNotFoundException e) {
             micrometer = false;
         }
-        System.out.println("plain-app ready; micrometer " + (micrometer ? "present" : "absent") + "; middleware beans "
-                + context.getBeanNamesForType(Middleware.class).length);
+        // The middleware beans by class (the tracing auto-configuration adds one when the OTel API is there).
+        var middleware = java.util.Arrays.stream(context.getBeanNamesForType(Middleware.class))
+                .map(name -> context.getType(name).getSimpleName()).sorted().toList();
+        System.out.println("plain-app ready; micrometer " + (micrometer ? "present" : "absent") + "; middleware beans " + middleware);
     }
 }
