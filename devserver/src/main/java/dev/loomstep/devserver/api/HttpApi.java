@@ -131,6 +131,7 @@ public final class HttpApi {
         new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth).addTo(r, this);
         new SignalRoutes(lifecycle).addTo(r, this);
         new TraceRoutes(lifecycle).addTo(r, this);
+        new MetadataRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
