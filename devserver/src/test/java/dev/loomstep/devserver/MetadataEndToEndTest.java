@@ -137,6 +137,21 @@ class MetadataEndToEndTest {
         assertTrue(e.getMessage().contains("no run with id"), e.getMessage());
     }
 
+    @Test
+    void inProductionModeTheRouteNeedsTheSigningKeyWhichTheAppsClientSends() {
+        String key = "signkey-prod-6f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        try (DevServer prod = DevServer.builder().production().port(0).inMemory().signingKey(key).eventKey("k")
+                .apiAccess(dev.loomstep.devserver.auth.ApiAccess.KEY).start()) {
+            Api.Response open = new Api(prod).request("POST", "/v1/runs/01JNOSUCHRUN0000000000000A/metadata", "{\"metadata\":[]}");
+            assertEquals(401, open.status(), open.text());
+            var client = dev.loomstep.http.EventClient.of(dev.loomstep.Config.from(Map.of("INNGEST_BASE_URL", prod.url(),
+                    "INNGEST_SIGNING_KEY", key, "INNGEST_EVENT_KEY", "k")));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(EventSendException.class, () -> dev.loomstep.metadata.RunMetadata
+                    .of(client, dev.loomstep.protocol.Json.mapper(), "01JNOSUCHRUN0000000000000A").set(Map.of("a", 1)));
+            assertEquals(404, e.status(), "past the gate with the app's bearer: " + e.getMessage());
+        }
+    }
+
     private void post(String runId, String body, int status) {
         Api.Response r = api.request("POST", "/v1/runs/" + runId + "/metadata", body);
         assertEquals(status, r.status(), r.text());
