@@ -87,6 +87,9 @@ class MetadataEndToEndTest {
         JsonNode cost = find(api.run(runId).path("metadata"), "run", "userland.cost").path("values");
         assertEquals(3.5, cost.path("usd").asDouble(), cost::toString);
         assertEquals("large", cost.path("model").asText());
+        post(runId, "{\"metadata\":[{\"kind\":\"userland.count\",\"op\":\"add\",\"values\":{\"n\":1}},"
+                + "{\"kind\":\"userland.count\",\"op\":\"add\",\"values\":{\"n\":2}}]}", 200);
+        assertEquals("{\"n\":3}", find(api.run(runId).path("metadata"), "run", "userland.count").path("values").toString());
         post(runId, "{\"metadata\":[{\"kind\":\"userland.cost\",\"op\":\"delete\",\"values\":{\"model\":null}}]}", 200);
         JsonNode after = api.run(runId).path("metadata");
         assertFalse(find(after, "run", "userland.cost").path("values").has("model"), after::toString);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.store.MetadataChecks;
 import dev.loomstep.devserver.store.MetadataRecord;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
@@ -12,10 +13,8 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code POST /v1/runs/{runId}/metadata} with {@code {target: {run_id, step_id, step_index, step_attempt},
@@ -25,13 +24,6 @@ import java.util.Set;
  * limits it: 64 KB per update (413), 1 MB per run (413). {@link #attach} shows it in {@code GET /v1/runs/{runId}}.
  */
 final class MetadataRoutes {
-    private static final int MAX_KIND = 128;
-    private static final long MAX_UPDATE_BYTES = 64 * 1024;
-    private static final Set<String> OPS = Set.of("set", "merge", "delete", "add");
-    /** The {@code inngest.*} kinds SDKs may write; the rest of that prefix is Inngest's own. */
-    private static final Set<String> INNGEST_KINDS = Set.of("inngest.ai", "inngest.http", "inngest.http.timing",
-            "inngest.response_headers", "inngest.warnings", "inngest.experiment", "inngest.score");
-
     private final Lifecycle lifecycle;
     private final Store store;
 
@@ -82,7 +74,12 @@ final class MetadataRoutes {
         }
         List<Store.MetadataUpdate> updates = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            updates.add(update(list.get(i), "metadata[" + i + "]", stepId, stepIndex, attempt < 0 ? null : attempt));
+            try {
+                updates.add(MetadataChecks.read(list.get(i), "metadata[" + i + "]", stepId == null ? "" : StepIds.hash(stepId, stepIndex),
+                        stepId, stepId == null ? null : stepIndex, attempt < 0 ? null : attempt));
+            } catch (MetadataChecks.Invalid e) {
+                throw new ApiException(e.status(), e.getMessage());
+            }
         }
         store.run(runId).orElseThrow(() -> ApiException.notFound("no run with id \"" + runId + "\""));
         if (!store.applyMetadata(runId, updates, lifecycle.clock().millis())) {
@@ -90,42 +87,6 @@ final class MetadataRoutes {
                     + MetadataRecord.MAX_RUN_BYTES + " bytes of metadata");
         }
         return Json.nodes().objectNode();
-    }
-
-    private static Store.MetadataUpdate update(JsonNode u, String where, String stepId, int stepIndex, Integer attempt) {
-        if (!u.isObject()) {
-            throw bad(where + " is {\"kind\", \"op\", \"values\"}; got " + oneLine(u));
-        }
-        JsonNode kind = u.path("kind");
-        if (!kind.isTextual() || kind.asText().isBlank()) {
-            throw bad(where + ".kind is a non-empty string (\"userland.<name>\" for your own); got " + oneLine(kind));
-        }
-        String k = kind.asText();
-        if (k.length() > MAX_KIND) {
-            throw bad(where + ".kind is longer than " + MAX_KIND + " characters");
-        }
-        if (k.startsWith("inngest.") && !INNGEST_KINDS.contains(k)) {
-            throw bad(where + ".kind \"" + k + "\" is reserved: SDKs may write " + String.join(", ", INNGEST_KINDS.stream().sorted().toList())
-                    + " of the inngest.* kinds; use userland.<name> for your own");
-        }
-        JsonNode op = u.path("op");
-        String o = op.isMissingNode() || op.isNull() ? "merge" : op.asText();
-        if (!op.isMissingNode() && !op.isNull() && !op.isTextual() || !OPS.contains(o)) {
-            throw bad(where + ".op is one of set, merge, delete, add; got " + oneLine(op));
-        }
-        JsonNode values = u.path("values");
-        if (!values.isObject()) {
-            throw bad(where + ".values is a JSON object; got " + oneLine(values));
-        }
-        long size = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
-            var e = it.next();
-            size += e.getKey().length() + Json.toBytes(e.getValue()).length;
-        }
-        if (size > MAX_UPDATE_BYTES) {
-            throw new ApiException(413, "Metadata span exceeds maximum size of 64KB: " + where + " holds " + size + " bytes");
-        }
-        return new Store.MetadataUpdate(stepId, stepIndex, attempt, k, o, (ObjectNode) values, size);
     }
 
     /**
@@ -141,15 +102,16 @@ final class MetadataRoutes {
             }
         }
         for (MetadataRecord m : all) {
-            ObjectNode o = Json.nodes().objectNode().put("scope", m.stepId() == null ? "run" : "step");
-            if (m.stepId() != null) {
-                o.put("step_id", m.stepId()).put("step_index", m.stepIndex()).put("step_attempt", m.attempt());
+            boolean onStep = !m.stepHash().isEmpty();
+            ObjectNode o = Json.nodes().objectNode().put("scope", onStep ? "step" : "run");
+            if (onStep) {
+                o.put("step", m.stepHash()).put("step_id", m.stepId()).put("step_index", m.stepIndex()).put("step_attempt", m.attempt());
             }
             o.put("kind", m.kind()).set("values", m.values());
             o.put("updated_at", Views.time(m.updatedAt()));
             onRun.add(o);
-            if (m.stepId() != null) {
-                ArrayNode a = byStep.get(StepIds.hash(m.stepId(), m.stepIndex()));
+            if (onStep) {
+                ArrayNode a = byStep.get(m.stepHash());
                 if (a != null) {
                     a.add(o.deepCopy());
                 }

@@ -573,7 +573,7 @@ public final class Store implements AutoCloseable {
     // ---------------------------------------------------------------- metadata
 
     /** One metadata update, as {@code POST /v1/runs/{runId}/metadata} or an op carries it. */
-    public record MetadataUpdate(String stepId, int stepIndex, Integer attempt, String kind, String op,
+    public record MetadataUpdate(String stepHash, String stepId, Integer stepIndex, Integer attempt, String kind, String op,
                                  com.fasterxml.jackson.databind.node.ObjectNode values, long size) {}
 
     /**
@@ -590,7 +590,7 @@ public final class Store implements AutoCloseable {
                 return false;
             }
             for (MetadataUpdate u : updates) {
-                writer.metadata.apply(runId, u.stepId(), u.stepIndex(), u.attempt(), u.kind(), u.op(), u.values(), u.size(), now);
+                writer.metadata.apply(runId, u, now);
             }
             return true;
         });
