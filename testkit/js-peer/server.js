@@ -603,10 +603,30 @@ function port() {
   return n;
 }
 
+// A third app, `meta`, served at /api/meta: run and step metadata (experimental in JS 4.24, so behind its
+// middleware). Inside step.run, inngest.metadata…set() rides on the step's op (`metadata: [{kind, scope, op,
+// values}]`); step.metadata(id) is a step of its own carrying run-scoped metadata; outside a step it is a
+// POST /v1/runs/{runId}/metadata to INNGEST_API_BASE_URL.
+const { metadataMiddleware } = require("inngest/experimental");
+const meta = new Inngest({ id: "meta", ...clientOptions, middleware: [metadataMiddleware()] });
+const metaFunctions = [
+  meta.createFunction({ id: "tagged", triggers: on("meta/tagged") }, async ({ step, runId }) => {
+    const cents = await step.run("charge", async () => {
+      await meta.metadata.set({ gateway: "stripe" }, "payments"); // this step's, on its op
+      await meta.metadata.run().set({ status: "charging" }, "progress"); // the run's, on the step's op
+      return 1250;
+    });
+    await step.metadata("tag").set({ customer: "ada" }); // the run's, on step "tag"'s op
+    await meta.metadata.run(runId).set({ cents }, "totals"); // the run's, through the REST API
+    return cents;
+  }),
+];
+
 const app = express();
 app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
+app.use("/api/meta", serve({ client: meta, functions: metaFunctions }));
 if (traced) app.use("/api/traced", serve({ client: traced, functions: tracedFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {

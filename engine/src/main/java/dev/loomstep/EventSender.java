@@ -35,6 +35,15 @@ public interface EventSender {
                 + "use loomstep-http's EventClient, or implement EventSender.sendSignal");
     }
 
+    /**
+     * Sends a metadata update ({@code POST /v1/runs/{runId}/metadata} of the Inngest API, the body as
+     * {@link dev.loomstep.metadata.RunMetadata#request} builds it). Senders that only know the event API refuse.
+     */
+    default void sendMetadata(String runId, JsonNode body) throws Exception {
+        throw new UnsupportedOperationException("this event sender (" + getClass().getName() + ") cannot send metadata; "
+                + "use loomstep-http's EventClient, or implement EventSender.sendMetadata");
+    }
+
     /** Creates the default sender for a client's configuration. */
     interface Provider {
         EventSender create(Config config, String sdkVersionHeader);

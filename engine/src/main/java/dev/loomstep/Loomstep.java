@@ -189,6 +189,19 @@ public final class Loomstep {
         return engine.sendSignal(signal, data);
     }
 
+    /**
+     * The metadata of run {@code runId} (this app's or another's), sent through the Inngest API's
+     * {@code POST /v1/runs/{runId}/metadata}; see {@link dev.loomstep.metadata.RunMetadata}.
+     *
+     * <pre>{@code
+     * app.metadata(ctx.runId()).set(Map.of("status", "charging"));
+     * app.metadata(ctx.runId()).step("charge").set(Map.of("gateway", "stripe"));
+     * }</pre>
+     */
+    public dev.loomstep.metadata.RunMetadata metadata(String runId) {
+        return dev.loomstep.metadata.RunMetadata.of(eventSender, objectMapper(), runId);
+    }
+
     /** Builds a {@link Loomstep}; configuration starts from the environment. */
     public static final class Builder {
         private final String appId;

@@ -206,6 +206,19 @@ public final class EventClient implements EventSender {
         return signals.send(signal, data);
     }
 
+    /**
+     * Sends a metadata update through the Inngest API ({@code POST {apiOrigin}/v1/runs/{runId}/metadata}),
+     * authorised like signals; see {@link dev.loomstep.metadata.RunMetadata}.
+     */
+    @Override
+    public void sendMetadata(String runId, JsonNode body) {
+        if (signals == null) {
+            throw new IllegalStateException("this EventClient was built without a configuration, so it does not know the API "
+                    + "to send metadata to; build it with EventClient.builder().config(config)");
+        }
+        signals.sendMetadata(runId, body);
+    }
+
     private void pause(int retry, EventSendException why) {
         long base = initialBackoff.toMillis() << Math.min(retry - 1, 20);
         long delay = Math.min(maxBackoff.toMillis(), base + ThreadLocalRandom.current().nextLong(initialBackoff.toMillis() + 1));

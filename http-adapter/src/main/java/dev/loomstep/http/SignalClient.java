@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Sends signals to the Inngest API ({@code POST {apiOrigin}/v1/signals} with {@code {signal, data}}),
+ * Sends signals ({@code POST {apiOrigin}/v1/signals} with {@code {signal, data}}) and metadata updates
+ * ({@code POST {apiOrigin}/v1/runs/{runId}/metadata}) to the Inngest API,
  * authorised like the SDK's other API calls (the signing key's bearer token, then the fallback's). The
  * API answers {@code {"data": {"run_id"}}} for the run it resumed and 404 when no run waits for the
  * signal, which is not an error: the signal is dropped, as the JS SDK treats it. One attempt, like JS:
@@ -46,7 +47,7 @@ final class SignalClient {
             body.set("data", data);
         }
         String url = stripSlash(config.apiOrigin()) + "/v1/signals";
-        HttpResponse<byte[]> res = post(URI.create(url), Json.toBytes(body), signal);
+        HttpResponse<byte[]> res = post(URI.create(url), Json.toBytes(body), "signal \"" + signal + "\"");
         int status = res.statusCode();
         if (status == 404) {
             return Optional.empty();
@@ -67,7 +68,25 @@ final class SignalClient {
         return Optional.of(runId.asText());
     }
 
-    private HttpResponse<byte[]> post(URI uri, byte[] body, String signal) {
+    /**
+     * Sends a metadata update ({@code POST {apiOrigin}/v1/runs/{runId}/metadata}); any answer but 2xx is
+     * thrown with the API's error line. One attempt, like JS.
+     */
+    void sendMetadata(String runId, JsonNode body) {
+        String url = stripSlash(config.apiOrigin()) + "/v1/runs/" + java.net.URLEncoder.encode(runId, StandardCharsets.UTF_8)
+                + "/metadata";
+        HttpResponse<byte[]> res = post(URI.create(url), Json.toBytes(body), "metadata for run " + runId);
+        int status = res.statusCode();
+        if (status < 200 || status >= 300) {
+            JsonNode answer = parse(res.body());
+            String detail = answer != null && answer.path("error").isTextual() ? answer.get("error").asText()
+                    : new String(res.body(), 0, Math.min(res.body().length, 300), StandardCharsets.UTF_8);
+            throw new EventSendException("the metadata API at " + url + " refused the update with " + status + ": "
+                    + Registrar.oneLine(detail), status, null);
+        }
+    }
+
+    private HttpResponse<byte[]> post(URI uri, byte[] body, String what) {
         List<String> t = tokens;
         if (t == null) {
             tokens = t = ApiTokens.of(config);
@@ -88,11 +107,11 @@ final class SignalClient {
             try {
                 res = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new EventSendException("cannot send signal \"" + signal + "\": " + uri + " did not answer ("
+                throw new EventSendException("cannot send " + what + ": " + uri + " did not answer ("
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", -1, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new EventSendException("interrupted while sending signal \"" + signal + "\"", -1, e);
+                throw new EventSendException("interrupted while sending " + what, -1, e);
             }
             if (res.statusCode() != 401 && res.statusCode() != 403) {
                 break;

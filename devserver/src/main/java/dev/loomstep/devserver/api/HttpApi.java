@@ -153,6 +153,7 @@ public final class HttpApi {
             // MCP's Streamable HTTP answers every method on one path itself (POST, and 405 for GET and DELETE).
             r.add("POST", "/mcp", mcp).add("GET", "/mcp", mcp).add("DELETE", "/mcp", mcp);
         }
+        new MetadataRoutes(lifecycle).addTo(r, this);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));

@@ -81,6 +81,7 @@ final class RunView {
             steps.add(step(r, s, details.get(s.id()), attempts.getOrDefault(s.id(), List.of()), childByStep.get(s.id())));
         }
         o.set("sdk_spans", TraceRoutes.view(store.spans(r.id()))); // the SDK's extended traces, drawn in the waterfall
+        MetadataRoutes.attach(o, store.metadata(r.id()));
         return o;
     }
 

@@ -31,6 +31,7 @@ final class WebUi {
             "run.js", load("run.js", "text/javascript; charset=utf-8"),
             "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
             "spans.js", load("spans.js", "text/javascript; charset=utf-8"),
+            "metadata.js", load("metadata.js", "text/javascript; charset=utf-8"),
             "app.css", load("app.css", "text/css; charset=utf-8"),
             "favicon.svg", load("favicon.svg", "image/svg+xml"));
 

@@ -65,7 +65,7 @@ public final class Checkpoints {
     }
 
     /** A step of the checkpoint body, checked. */
-    private record Step(String id, String name, JsonNode data, JsonNode opts, StepTiming timing) {}
+    private record Step(String id, String name, JsonNode data, JsonNode opts, StepTiming timing, JsonNode metadata) {}
 
     /**
      * Validates and commits one async checkpoint. Returns the number of steps newly committed.
@@ -172,6 +172,7 @@ public final class Checkpoints {
                             StepTiming.startOr(s.timing(), d.lastCheckpointAt()), StepTiming.endOr(s.timing(), now))) {
                         n++;
                         Gateways.noteWrapInput(store, runId, s.id(), s.opts());
+                        OpMetadata.record(store, runId, s.id(), s.metadata(), now);
                     }
                 }
                 return n;
@@ -218,7 +219,7 @@ public final class Checkpoints {
                 name = s.path("name").asText(null);
             }
             JsonNode data = s.get("data");
-            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts"), StepTiming.of(s)));
+            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts"), StepTiming.of(s), s.get("metadata")));
         }
         return out;
     }

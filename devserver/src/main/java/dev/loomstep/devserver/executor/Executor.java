@@ -357,6 +357,7 @@ public final class Executor {
         boolean plannedSteps = false;
         int attempts = item.attempt() + 1;
         long now = lifecycle.clock().millis();
+        answer.metadata().forEach((opId, metadata) -> OpMetadata.record(store, run.id(), opId, metadata, now));
         for (Op op : ops) {
             switch (op) {
                 case Op.StepRun s -> {

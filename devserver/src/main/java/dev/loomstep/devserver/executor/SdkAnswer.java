@@ -15,12 +15,19 @@ public sealed interface SdkAnswer {
 
     /**
      * 206 with ops; {@code noRetry} is the answer's {@code X-Inngest-No-Retry}, {@code retryAfter} its
-     * {@code Retry-After} (for a {@code StepError}), or null; {@code timings} the ops' own {@code timing} by op id.
+     * {@code Retry-After} (for a {@code StepError}), or null; {@code timings} the ops' own {@code timing} by op id;
+     * {@code metadata} the ops' {@code metadata} arrays by op id ({@link OpMetadata}).
      */
-    record Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings) implements SdkAnswer {
+    record Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings,
+               Map<String, JsonNode> metadata) implements SdkAnswer {
         /** Ops without the SDK's step timings. */
         public Ops(List<Op> ops, boolean noRetry, Duration retryAfter) {
             this(ops, noRetry, retryAfter, Map.of());
+        }
+
+        /** Ops without metadata. */
+        public Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings) {
+            this(ops, noRetry, retryAfter, timings, Map.of());
         }
 
         /** When the SDK says the op with this id ran, or null. */

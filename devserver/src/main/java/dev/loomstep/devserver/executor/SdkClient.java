@@ -252,12 +252,13 @@ public final class SdkClient implements AutoCloseable {
         if (status == 206) {
             List<Op> ops;
             Map<String, StepTiming> timings = new HashMap<>();
+            Map<String, JsonNode> metadata = new HashMap<>();
             try {
-                ops = parseOps(body, timings);
+                ops = parseOps(body, timings, metadata);
             } catch (IllegalArgumentException e) {
                 return new SdkAnswer.Retry(WireError.of("InvalidResponse", "the SDK answered 206 " + e.getMessage()), retryAfter);
             }
-            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter, timings);
+            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter, timings, metadata);
         }
         if (status >= 200 && status < 300) {
             if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
@@ -278,7 +279,7 @@ public final class SdkClient implements AutoCloseable {
     }
 
     /** The ops of a 206 answer; throws with the reason (to follow "the SDK answered 206 ") when they are not. */
-    private static List<Op> parseOps(byte[] body, Map<String, StepTiming> timings) {
+    private static List<Op> parseOps(byte[] body, Map<String, StepTiming> timings, Map<String, JsonNode> metadata) {
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(body);
@@ -321,6 +322,9 @@ public final class SdkClient implements AutoCloseable {
             StepTiming timing = StepTiming.of(n);
             if (timing != null && w.id() != null) {
                 timings.put(w.id(), timing);
+            }
+            if (n.path("metadata").isArray() && w.id() != null) {
+                metadata.put(w.id(), n.get("metadata"));
             }
         }
         return ops;

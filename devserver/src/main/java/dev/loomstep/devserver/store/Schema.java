@@ -108,6 +108,13 @@ final class Schema {
         // a run started by Rerun, and the run it reran
         "CREATE TABLE IF NOT EXISTS run_reruns (run_id TEXT PRIMARY KEY, rerun_of TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS run_reruns_by_original ON run_reruns(rerun_of)",
+        // run and step metadata (Metadata), one row per (run, step, kind), step_hash "" for the run's own; a
+        // new table only, which an older file gains as it opens, so the version stays
+        """
+        CREATE TABLE IF NOT EXISTS run_metadata (
+          run_id TEXT NOT NULL, step_hash TEXT NOT NULL, step_id TEXT, step_index INTEGER, attempt INTEGER,
+          kind TEXT NOT NULL, vals TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          PRIMARY KEY (run_id, step_hash, kind)) WITHOUT ROWID""",
     };
 
     /** Fills version 4's run_events from the runs a file written before it holds. */

@@ -532,7 +532,7 @@ public final class Store implements AutoCloseable {
         write(t -> {
             for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
                     "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM run_events", "DELETE FROM run_reruns", "DELETE FROM runs",
-                    "DELETE FROM events", "DELETE FROM run_spans", "DELETE FROM event_traces")) {
+                    "DELETE FROM events", "DELETE FROM run_spans", "DELETE FROM event_traces", "DELETE FROM run_metadata")) {
                 t.sql.update(sql);
             }
             afterCommit(() -> runCounts.set(Map.of()));
@@ -568,6 +568,37 @@ public final class Store implements AutoCloseable {
     /** The W3C traceparent an event was sent with, if it came with one. */
     public Optional<String> eventTrace(String eventId) {
         return read(t -> t.spans.eventTrace(eventId));
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /** One metadata update, as {@code POST /v1/runs/{runId}/metadata} or an op carries it. */
+    public record MetadataUpdate(String stepHash, String stepId, Integer stepIndex, Integer attempt, String kind, String op,
+                                 com.fasterxml.jackson.databind.node.ObjectNode values, long size) {}
+
+    /**
+     * Applies the updates in one unit, all or none: false (and nothing written) when they would take the
+     * run past {@link MetadataRecord#MAX_RUN_BYTES}.
+     */
+    public boolean applyMetadata(String runId, List<MetadataUpdate> updates, long now) {
+        return tx(() -> {
+            long total = writer.metadata.runBytes(runId);
+            for (MetadataUpdate u : updates) {
+                total += u.size();
+            }
+            if (total > MetadataRecord.MAX_RUN_BYTES) {
+                return false;
+            }
+            for (MetadataUpdate u : updates) {
+                writer.metadata.apply(runId, u, now);
+            }
+            return true;
+        });
+    }
+
+    /** A run's metadata: its own, then its steps', each by kind. */
+    public List<MetadataRecord> metadata(String runId) {
+        return read(t -> t.metadata.of(runId));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -15,6 +15,7 @@ final class Tables implements AutoCloseable {
     final Pauses pauses;
     final FlowStates flow;
     final Spans spans;
+    final Metadata metadata;
 
     Tables(Sql sql) {
         this.sql = sql;
@@ -26,6 +27,7 @@ final class Tables implements AutoCloseable {
         this.pauses = new Pauses(sql);
         this.flow = new FlowStates(sql);
         this.spans = new Spans(sql);
+        this.metadata = new Metadata(sql);
     }
 
     Map<String, Long> counts() throws SQLException {

@@ -122,6 +122,7 @@
       : null;
     clear(body);
     append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, history, cancel, rerun), facts, flow), result, callAttempts,
+      L.runMetadata(run),
       h("h2", {}, "Trace"), waterfall(run, openGroups)]);
   }
 
@@ -237,7 +238,7 @@
         h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
           s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null)),
       h("div", {}, h("div", { class: "track" }, bar(axis, start, stop, "bar op-" + s.op + " st-" + String(s.status).replace(/ /g, "-"), s.status)),
-        what(s), attempts(s), result));
+        what(s), attempts(s), L.stepMetadata(s), result));
   }
 
   /** What a sleep, a wait or an invoke is (or was) waiting for; what a fetch or an AI step asked and got. */
