@@ -35,6 +35,7 @@ class ReadmeSnippetsTest {
             import io.opentelemetry.api.OpenTelemetry;
             import io.opentelemetry.sdk.OpenTelemetrySdk;
             import io.opentelemetry.sdk.trace.SdkTracerProvider;
+            import java.nio.file.Path;
             import java.time.*;
             import java.util.*;
             import java.util.concurrent.Callable;
