@@ -302,8 +302,21 @@ const signalSend = inngest.createFunction({ id: "signal-send", triggers: on("pee
   return { runId: sent.runId ?? null };
 });
 
+// Zero and negative durations (a deadline already passed): JS sends "" for each, where Loomstep sends "0s"
+// (see engine/README.md); a negative one must not fail the call.
+const durations = inngest.createFunction({ id: "durations", triggers: on("peer/durations") }, async ({ step }) => {
+  const [, , got, signal, result] = await Promise.all([
+    step.sleep("zero", 0),
+    step.sleep("negative", -5000),
+    step.waitForEvent("w-negative", { event: "peer/never", timeout: -5000 }),
+    step.waitForSignal("s-zero", { signal: "peer/s-zero", timeout: 0 }),
+    step.invoke("i-negative", { function: referenceFunction({ functionId: "child" }), data: { v: 1 }, timeout: -5000 }),
+  ]);
+  return { got, signal, result };
+});
+
 const functions = [
-  subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  durations, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];
