@@ -224,6 +224,13 @@ const fetches = inngest.createFunction({ id: "fetch", triggers: on("peer/fetch")
   return { status: res.status, order: await res.json(), ping: await ping.text(), pingStatus: ping.status };
 });
 
+// step.fetch with a mixed-case host and a lower-case method: JS names the step after the lower-cased
+// hostname and sends the method as typed (Loomstep upper-cases it; see engine/README.md).
+const fetchCase = inngest.createFunction({ id: "fetch-case", triggers: on("peer/fetch-case") }, async ({ step }) => {
+  const res = await step.fetch("http://Shop.TEST/Orders", { method: "post", body: "{}" });
+  return { status: res.status };
+});
+
 // step.ai.infer with each provider format the JS SDK has (an AIGateway op each), then step.ai.wrap.
 const ai = inngest.createFunction({ id: "ai", triggers: on("peer/ai") }, async ({ step }) => {
   const { openai, anthropic, gemini } = step.ai.models;
@@ -316,7 +323,7 @@ const durations = inngest.createFunction({ id: "durations", triggers: on("peer/d
 });
 
 const functions = [
-  durations, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];

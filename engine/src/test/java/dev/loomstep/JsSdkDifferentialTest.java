@@ -362,6 +362,31 @@ class JsSdkDifferentialTest {
         }
     }
 
+    /**
+     * {@code step.fetch("http://Shop.TEST/Orders", method "post")}: both name the step after the lower-cased
+     * host ({@code "step.fetch: shop.test"}, so the hashed id is the same); JS sends the method as typed
+     * ({@code "post"}), Loomstep upper-cased, as the Fetch standard normalises it (engine/README.md).
+     */
+    @Test
+    void aFetchStepIsNamedAfterTheLowerCasedHostAsJsDoes() throws IOException {
+        String body = Fixtures.body("fetch-case/empty");
+        JsPeer.Response js = peer.call(APP + "-fetch-case", "step", body);
+        CallResult ours = app.call(APP + "-fetch-case", "step", Json.mapper().readValue(body, CallRequest.class), null);
+        String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+        String context = "\n  JS: " + js.status() + " " + js.body() + "\n  Loomstep: " + ours.status() + " " + oursText;
+        assertEquals(206, js.status(), context);
+        assertEquals(206, ours.status(), context);
+        JsonNode j = Json.mapper().readTree(js.body()).get(0);
+        JsonNode o = Json.mapper().readTree(oursText).get(0);
+        assertEquals("step.fetch: shop.test", j.path("displayName").asText(), context);
+        assertEquals(j.path("displayName").asText(), o.path("displayName").asText(), context);
+        assertEquals(Fixtures.sha1Hex("step.fetch: shop.test"), o.path("id").asText(), context);
+        assertEquals(j.path("id").asText(), o.path("id").asText(), context);
+        assertEquals(j.path("opts").path("url").asText(), o.path("opts").path("url").asText(), context);
+        assertEquals("post", j.path("opts").path("method").asText(), "JS sends the method as typed: " + context);
+        assertEquals("POST", o.path("opts").path("method").asText(), "Loomstep normalises it: " + context);
+    }
+
     @Test
     void unknownFunctionIdFailsWith500AsTheJsSdkDoes() throws IOException {
         String body = Fixtures.body("returns/empty");

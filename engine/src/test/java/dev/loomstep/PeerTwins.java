@@ -170,6 +170,8 @@ public final class PeerTwins {
             FetchResponse ping = step.fetch(FetchRequest.get("http://status.test/ping"));
             return Map.of("status", res.statusCode(), "order", res.json(JsonNode.class), "ping", ping.body(), "pingStatus", ping.statusCode());
         });
+        var fetchCase = Function.builder("fetch-case").trigger(Trigger.event("peer/fetch-case")).handler((in, step) ->
+                Map.of("status", step.fetch(FetchRequest.of("post", "http://Shop.TEST/Orders").body("{}")).statusCode()));
         var ai = Function.builder("ai").trigger(Trigger.event("peer/ai")).handler((in, step) -> {
             var hi = List.of(Map.of("role", "user", "content", "hi"));
             JsonNode gpt = step.ai().infer("gpt", AiModel.openai("gpt-4o-mini").apiKey("sk-peer").baseUrl("http://llm.test/v1"),
@@ -249,7 +251,7 @@ public final class PeerTwins {
             Optional<String> runId = step.sendSignal("tell", "peer/approve-1", Map.of("ok", true));
             return nullable("runId", runId.orElse(null));
         });
-        return List.of(durations, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+        return List.of(durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
                 fetches, ai, failFast, race, signalWait, signalSend, raceTimeout);
     }
