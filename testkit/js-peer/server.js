@@ -224,6 +224,13 @@ const fetches = inngest.createFunction({ id: "fetch", triggers: on("peer/fetch")
   return { status: res.status, order: await res.json(), ping: await ping.text(), pingStatus: ping.status };
 });
 
+// step.fetch with a mixed-case host and a lower-case method: JS names the step after the lower-cased
+// hostname and sends the method as typed (Loomstep upper-cases it; see engine/README.md).
+const fetchCase = inngest.createFunction({ id: "fetch-case", triggers: on("peer/fetch-case") }, async ({ step }) => {
+  const res = await step.fetch("http://Shop.TEST/Orders", { method: "post", body: "{}" });
+  return { status: res.status };
+});
+
 // step.ai.infer with each provider format the JS SDK has (an AIGateway op each), then step.ai.wrap.
 const ai = inngest.createFunction({ id: "ai", triggers: on("peer/ai") }, async ({ step }) => {
   const { openai, anthropic, gemini } = step.ai.models;
@@ -302,8 +309,21 @@ const signalSend = inngest.createFunction({ id: "signal-send", triggers: on("pee
   return { runId: sent.runId ?? null };
 });
 
+// Zero and negative durations (a deadline already passed): JS sends "" for each, where Loomstep sends "0s"
+// (see engine/README.md); a negative one must not fail the call.
+const durations = inngest.createFunction({ id: "durations", triggers: on("peer/durations") }, async ({ step }) => {
+  const [, , got, signal, result] = await Promise.all([
+    step.sleep("zero", 0),
+    step.sleep("negative", -5000),
+    step.waitForEvent("w-negative", { event: "peer/never", timeout: -5000 }),
+    step.waitForSignal("s-zero", { signal: "peer/s-zero", timeout: 0 }),
+    step.invoke("i-negative", { function: referenceFunction({ functionId: "child" }), data: { v: 1 }, timeout: -5000 }),
+  ]);
+  return { got, signal, result };
+});
+
 const functions = [
-  subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];

@@ -117,8 +117,9 @@ public final class Checkpointing {
 
     /**
      * How many executed steps may wait while a checkpoint is in flight before the run waits for its
-     * acknowledgement; 16 by default. Zero ({@link #jsDefaults()}, as close to the JS SDK as pipelining
-     * allows): when the next checkpoint is due the run waits for the one in flight. With {@code n > 0} the run keeps executing,
+     * acknowledgement; 16 by default. Zero ({@link #jsDefaults()}, the JS SDK's behaviour): each step
+     * waits for its checkpoint's acknowledgement before the next one runs, so a checkpoint the executor
+     * refuses (while it is retried, and after) stops the run there. With {@code n > 0} the run keeps executing,
      * buffering up to {@code n} steps that go out together as soon as the checkpoint in flight is
      * acknowledged (or with the request's answer): fewer round trips per run, at the price of up to
      * {@code n} more steps a crash or a stale dispatch can make run again. The run never answers, sleeps

@@ -83,6 +83,11 @@ public final class Drive {
             for (String stepId : planned) {
                 CallResult t = app.call(fnId, stepId, call.attempt(0).build(), null, mode == Mode.CHECKPOINTING ? api : null);
                 answers.add(t);
+                if (t.status() != 206) {
+                    // The function ended in that call (a fail-fast sibling's failure is memoized): as JS, it answers
+                    // the function's error rather than run the step, and the executor ends the run with it.
+                    return new Outcome(t.status(), Calls.body(t), answers, List.copyOf(api.received));
+                }
                 for (JsonNode op : Calls.body(t)) {
                     if (op.path("op").asText().equals("StepRun") || op.path("op").asText().equals("StepFailed")) {
                         call.raw(op.get("id").asText(), memo(Json.mapper().convertValue(op, WireOp.class)));

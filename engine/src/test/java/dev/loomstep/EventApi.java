@@ -88,6 +88,9 @@ final class EventApi implements AutoCloseable {
                 if (r.statusCode() == 404) {
                     return Optional.empty();
                 }
+                if (r.statusCode() != 200) { // as the HTTP adapter's SignalClient: a refused signal fails the step
+                    throw new IllegalStateException("signal API answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
+                }
                 return Optional.of(Json.mapper().readTree(r.body()).path("data").path("run_id").asText());
             }
         };
@@ -128,7 +131,7 @@ final class EventApi implements AutoCloseable {
         failStatus = 0;
     }
 
-    /** Makes the event endpoint reject every send with {@code status} (0 to accept again). */
+    /** Makes the event and signal endpoints reject every send with {@code status} (0 to accept again). */
     void failWith(int status) {
         failStatus = status;
     }
@@ -165,6 +168,11 @@ final class EventApi implements AutoCloseable {
             String name = body.path("signal").asText();
             String sdk = String.valueOf(ex.getRequestHeaders().getFirst("X-Inngest-Sdk"));
             received.add(new Received(sdk, "signal:" + name, body.path("data")));
+            int fail = failStatus;
+            if (fail != 0) {
+                respond(ex, fail, "{\"error\":\"signal API is failing on purpose\",\"status\":" + fail + "}");
+                return;
+            }
             if (name.endsWith("/nobody")) {
                 respond(ex, 404, "{\"error\":\"No signal found\",\"data\":null,\"status\":404}");
                 return;

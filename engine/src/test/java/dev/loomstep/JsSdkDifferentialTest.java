@@ -289,6 +289,104 @@ class JsSdkDifferentialTest {
         }
     }
 
+    /**
+     * Zero and negative durable waits (a sleep, a waitForEvent, waitForSignal and invoke timeout): JS 4.24 sends
+     * {@code ""} for each, Loomstep {@code "0s"}. For a sleep and a waitForEvent Inngest reads both as "now"; for
+     * a waitForSignal or invoke timeout it reads {@code ""} as no timeout (a year), so JS turns "time out at once"
+     * into a year-long wait; Loomstep keeps the meaning (engine/README.md). A negative duration is a zero one: the
+     * call answers its ops (206) as JS's does, never a retried 500.
+     */
+    @Test
+    void zeroAndNegativeWaitsAreReportedAsJsDoesButAsZeroSeconds() throws IOException {
+        String body = Fixtures.body("durations/empty");
+        JsPeer.Response js = peer.call(APP + "-durations", "step", body);
+        CallResult ours = app.call(APP + "-durations", "step", Json.mapper().readValue(body, CallRequest.class), null);
+        String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+        String context = "\n  JS: " + js.status() + " " + js.body() + "\n  Loomstep: " + ours.status() + " " + oursText;
+        assertEquals(206, js.status(), context);
+        assertEquals(206, ours.status(), context);
+        JsonNode jsOps = Json.mapper().readTree(js.body());
+        JsonNode ourOps = Json.mapper().readTree(oursText);
+        assertEquals(List.of("Sleep", "Sleep", "WaitForEvent", "WaitForSignal", "InvokeFunction"), jsOps.findValuesAsText("op"), context);
+        assertEquals(jsOps.findValuesAsText("op"), ourOps.findValuesAsText("op"), context);
+        for (int i = 0; i < jsOps.size(); i++) {
+            assertEquals(jsOps.get(i).path("id").asText(), ourOps.get(i).path("id").asText(), "id of op " + i + ": " + context);
+        }
+        // Where JS writes the duration: the sleeps' name, the others' opts.timeout.
+        String[] where = {"name", "name", "timeout", "timeout", "timeout"};
+        for (int i = 0; i < where.length; i++) {
+            JsonNode j = jsOps.get(i);
+            JsonNode o = ourOps.get(i);
+            String jsWait = i < 2 ? j.path("name").asText() : j.path("opts").path("timeout").asText();
+            String ourWait = i < 2 ? o.path("name").asText() : o.path("opts").path("timeout").asText();
+            assertEquals("", jsWait, "JS sends \"\" (" + where[i] + " of op " + i + "): " + context);
+            assertEquals("0s", ourWait, "Loomstep sends \"0s\" (" + where[i] + " of op " + i + "): " + context);
+        }
+    }
+
+    /**
+     * A sendEvent or sendSignal step whose request failed: both SDKs answer the executed op with the error
+     * (StepError while retries remain, StepFailed on the last attempt) and keep its opts, {@code type} (and the
+     * {@code signal}), so an executor still knows what kind of step failed. The messages are each SDK's own.
+     */
+    @Test
+    void aFailedSendKeepsItsOptsAsJsDoes() throws IOException {
+        for (String name : List.of("send/empty", "signal-send/empty")) {
+            for (boolean last : List.of(false, true)) {
+                eventApi.clear();
+                eventApi.failWith(500);
+                Fixtures.Case c = Fixtures.get(name);
+                ObjectNode request = (ObjectNode) Json.mapper().readTree(c.body());
+                if (last) {
+                    ((ObjectNode) request.path("ctx")).put("max_attempts", 1);
+                }
+                String body = request.toString();
+                JsPeer.Response js = peer.call(c.fnId(APP), c.stepId(), body);
+                CallResult ours = app.call(c.fnId(APP), c.stepId(), Json.mapper().readValue(body, CallRequest.class), null);
+                eventApi.clear();
+                String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+                String context = name + (last ? " on the last attempt" : "") + "\n  JS: " + js.status() + " " + js.body()
+                        + "\n  Loomstep: " + ours.status() + " " + oursText;
+                assertEquals(206, js.status(), context);
+                assertEquals(js.status(), ours.status(), context);
+                JsonNode j = Json.mapper().readTree(js.body()).get(0);
+                JsonNode o = Json.mapper().readTree(oursText).get(0);
+                assertEquals(last ? "StepFailed" : "StepError", j.path("op").asText(), context);
+                assertEquals(j.path("op").asText(), o.path("op").asText(), context);
+                assertEquals(j.path("id").asText(), o.path("id").asText(), context);
+                assertEquals(j.path("name").asText(), o.path("name").asText(), context);
+                assertTrue(j.path("opts").hasNonNull("type"), "JS keeps opts.type: " + context);
+                assertEquals(j.path("opts"), o.path("opts"), "opts differ: " + context);
+                assertEquals(last, ours.noRetry(), context);
+            }
+        }
+    }
+
+    /**
+     * {@code step.fetch("http://Shop.TEST/Orders", method "post")}: both name the step after the lower-cased
+     * host ({@code "step.fetch: shop.test"}, so the hashed id is the same); JS sends the method as typed
+     * ({@code "post"}), Loomstep upper-cased, as the Fetch standard normalises it (engine/README.md).
+     */
+    @Test
+    void aFetchStepIsNamedAfterTheLowerCasedHostAsJsDoes() throws IOException {
+        String body = Fixtures.body("fetch-case/empty");
+        JsPeer.Response js = peer.call(APP + "-fetch-case", "step", body);
+        CallResult ours = app.call(APP + "-fetch-case", "step", Json.mapper().readValue(body, CallRequest.class), null);
+        String oursText = new String(ours.body(), StandardCharsets.UTF_8);
+        String context = "\n  JS: " + js.status() + " " + js.body() + "\n  Loomstep: " + ours.status() + " " + oursText;
+        assertEquals(206, js.status(), context);
+        assertEquals(206, ours.status(), context);
+        JsonNode j = Json.mapper().readTree(js.body()).get(0);
+        JsonNode o = Json.mapper().readTree(oursText).get(0);
+        assertEquals("step.fetch: shop.test", j.path("displayName").asText(), context);
+        assertEquals(j.path("displayName").asText(), o.path("displayName").asText(), context);
+        assertEquals(Fixtures.sha1Hex("step.fetch: shop.test"), o.path("id").asText(), context);
+        assertEquals(j.path("id").asText(), o.path("id").asText(), context);
+        assertEquals(j.path("opts").path("url").asText(), o.path("opts").path("url").asText(), context);
+        assertEquals("post", j.path("opts").path("method").asText(), "JS sends the method as typed: " + context);
+        assertEquals("POST", o.path("opts").path("method").asText(), "Loomstep normalises it: " + context);
+    }
+
     @Test
     void unknownFunctionIdFailsWith500AsTheJsSdkDoes() throws IOException {
         String body = Fixtures.body("returns/empty");

@@ -170,6 +170,8 @@ public final class PeerTwins {
             FetchResponse ping = step.fetch(FetchRequest.get("http://status.test/ping"));
             return Map.of("status", res.statusCode(), "order", res.json(JsonNode.class), "ping", ping.body(), "pingStatus", ping.statusCode());
         });
+        var fetchCase = Function.builder("fetch-case").trigger(Trigger.event("peer/fetch-case")).handler((in, step) ->
+                Map.of("status", step.fetch(FetchRequest.of("post", "http://Shop.TEST/Orders").body("{}")).statusCode()));
         var ai = Function.builder("ai").trigger(Trigger.event("peer/ai")).handler((in, step) -> {
             var hi = List.of(Map.of("role", "user", "content", "hi"));
             JsonNode gpt = step.ai().infer("gpt", AiModel.openai("gpt-4o-mini").apiKey("sk-peer").baseUrl("http://llm.test/v1"),
@@ -196,6 +198,23 @@ public final class PeerTwins {
                     () -> step.waitForEvent("w", WaitForEvent.of("peer/never").timeout(Duration.ofMillis(250))).orElse(null),
                     () -> step.invoke("call", JsonNode.class, Invoke.function("child").data(Map.of("v", 1)).timeout(Duration.ofMillis(1500)))));
             return nullable("got", parts.get(2), "result", parts.get(3));
+        });
+        var durations = Function.builder("durations").trigger(Trigger.event("peer/durations")).handler((in, step) -> {
+            List<Object> parts = step.parallel(List.<java.util.concurrent.Callable<Object>>of(
+                    () -> {
+                        step.sleep("zero", Duration.ZERO);
+                        return null;
+                    },
+                    () -> {
+                        step.sleep("negative", Duration.ofSeconds(-5));
+                        return null;
+                    },
+                    () -> step.waitForEvent("w-negative", WaitForEvent.of("peer/never").timeout(Duration.ofSeconds(-5))).orElse(null),
+                    () -> step.waitForSignal("s-zero", JsonNode.class, WaitForSignal.of("peer/s-zero").timeout(Duration.ZERO)).orElse(null),
+                    () -> step.invoke("i-negative", JsonNode.class, Invoke.function("child").data(Map.of("v", 1)).timeout(Duration.ofSeconds(-5)))));
+            var out = nullable("got", parts.get(2), "signal", parts.get(3));
+            out.put("result", parts.get(4));
+            return out;
         });
         var failFast = Function.builder("fail-fast").trigger(Trigger.event("peer/fail-fast")).handler((in, step) -> {
             List<Integer> ab = step.parallel(List.<java.util.concurrent.Callable<Integer>>of(
@@ -232,7 +251,7 @@ public final class PeerTwins {
             Optional<String> runId = step.sendSignal("tell", "peer/approve-1", Map.of("ok", true));
             return nullable("runId", runId.orElse(null));
         });
-        return List.of(subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+        return List.of(durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
                 fetches, ai, failFast, race, signalWait, signalSend, raceTimeout);
     }

@@ -82,9 +82,12 @@ public final class FetchRequest {
         return body;
     }
 
-    /** The URL's host: the JS SDK names a fetch step {@code "step.fetch: {host}"}. */
+    /**
+     * The URL's host name, lower-case and without the port, as a WHATWG URL's {@code hostname}: the JS SDK
+     * names a fetch step {@code "step.fetch: {hostname}"}, so {@code http://Shop.Test/} hashes as JS's does.
+     */
     public String host() {
-        return URI.create(url).getHost();
+        return URI.create(url).getHost().toLowerCase(Locale.ROOT);
     }
 
     private static String checkUrl(String url) {

@@ -29,11 +29,22 @@ final class Answers {
             return ops(List.of(stepRun(step, out.result)), null, out.timing());
         }
         WireError wire = Errors.toWire(error);
+        // As the JS SDK, the error op is the executed op with an error: it keeps the step's opts (a sendEvent's or
+        // sendSignal's type and signal, an ai.wrap's input, a race's parallelMode), so the executor and its UI
+        // still know what kind of step failed.
         if (isFinal(error, lastAttempt)) {
-            return ops(List.of(new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire)), null, out.timing());
+            var failed = new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire);
+            return failure(failed.toWire(), step, null, out.timing(), true);
         }
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
-        return ops(List.of(new Op.StepError(info.hashedId(), step.opName(), info.id(), wire)), retryAfter, out.timing());
+        var erred = new Op.StepError(info.hashedId(), step.opName(), info.id(), wire);
+        return failure(erred.toWire(), step, retryAfter, out.timing(), false);
+    }
+
+    private static CallResult failure(WireOp wire, PendingStep step, String retryAfter, WireOp.Timing timing, boolean noRetry) {
+        WireOp withOpts = new WireOp(wire.id(), wire.op(), wire.name(), wire.displayName(), step.executedOpts(), wire.data(), wire.error());
+        Object body = List.of(timing == null ? withOpts : withOpts.withTiming(timing));
+        return new CallResult(206, Json.toBytes(body), noRetry, retryAfter, true);
     }
 
     /** Whether a step error fails the step for good rather than asking the executor for a retry. */

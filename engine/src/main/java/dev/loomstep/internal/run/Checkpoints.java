@@ -127,6 +127,11 @@ final class Checkpoints {
         if (due && (inFlight == null || buffer.size() > options.runAhead())) {
             send();
         }
+        if (options.runAhead() == 0) {
+            // No run-ahead (jsDefaults): as JS, the next step runs only once this checkpoint is acknowledged,
+            // so a refused one (however long its retries take) stops the run here.
+            awaitInFlight();
+        }
         return failure == null;
     }
 

@@ -88,7 +88,8 @@ public final class RunExecution implements Step, Broker.Listener {
     private boolean rootDone;
     private Object rootResult;
     private Throwable rootFailure;
-    private CallResult targetAnswer;
+    /** The targeted step's branch, parked on it until the function stops elsewhere (see {@link #quiescent}). */
+    private Branch targetBranch;
     /** The fan-out whose branch steps run side by side right now; set before they are woken. */
     private FanOut fanOut;
 
@@ -147,8 +148,7 @@ public final class RunExecution implements Step, Broker.Listener {
     public void quiescent() {
         endFunctionExecution();
         if (target != null) {
-            CallResult r = targetAnswer != null ? targetAnswer : Answers.ops(List.of(new Op.StepNotFound(target)), null);
-            decide(null, r);
+            answerTargeted();
             return;
         }
         if (memoRemaining > 0 && probe == null && !broker.abandonedAny()) { // a replay check reports drift itself
@@ -180,6 +180,26 @@ public final class RunExecution implements Step, Broker.Listener {
             ops.add(((PendingStep) Broker.opOf(b)).reported());
         }
         decide(null, settled(Answers.ops(ops, null)));
+    }
+
+    /**
+     * A targeted call, once every branch finished or parked: as the JS SDK, a function that ended without
+     * the targeted step (a race it lost was decided, or a fail-fast sibling failed for good) answers its
+     * result and the step is not run; otherwise the found step runs now; a step never reached is
+     * {@code StepNotFound}.
+     */
+    private void answerTargeted() {
+        if (rootDone) {
+            if (!memoizationDone) {
+                memoizationDone = true;
+                hooks.afterMemoization();
+            }
+            decide(null, functionResult());
+        } else if (targetBranch != null && broker.parked().contains(targetBranch)) {
+            broker.execute(targetBranch);
+        } else {
+            decide(null, Answers.ops(List.of(new Op.StepNotFound(target)), null));
+        }
     }
 
     /** The code stopped with memoized state unused: it no longer fits the run (see {@link Drift}). */
@@ -493,8 +513,13 @@ public final class RunExecution implements Step, Broker.Listener {
         var info = new StepInfo(id, hashed, kind.label);
         var pending = PendingStep.of(info, kind, opFactory == null ? null : opFactory.create(hashed), body, runOpts, self.inRace());
         if (target != null) {
-            if (hashed.equals(target) && kind.executes() && targetAnswer == null) {
-                targetAnswer = execute(pending);
+            if (hashed.equals(target) && kind.executes() && targetBranch == null) {
+                // Not run yet: the other branches go first, so a function they end never runs it.
+                targetBranch = self;
+                if (broker.park(self, pending) == Branch.Signal.EXECUTE) {
+                    decide(self, execute(pending));
+                }
+                throw Abort.INSTANCE;
             }
             broker.park(self, null);
             throw Abort.INSTANCE;
