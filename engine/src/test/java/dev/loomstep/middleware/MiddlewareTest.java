@@ -151,6 +151,51 @@ class MiddlewareTest {
         assertEquals(1, o.requests(), "the rewritten memo is used: no step runs");
     }
 
+    /** A middleware that throws is the step's (or the function's) error, answered as such: the call never hangs. */
+    @org.junit.jupiter.api.Timeout(value = 20, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"beforeExecution", "afterExecution", "transformOutput"})
+    void aThrowingStepHookIsTheStepsErrorAndTheCallIsAnswered(String hook) {
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> step.run("a", Integer.class, () -> 1));
+        var app = builder().middleware(throwingIn(hook, true)).functions(fn).build();
+        CallResult r = app.call("app-f", "step", request().build(), null);
+        assertEquals(206, r.status(), new String(r.body()));
+        JsonNode op = body(r).get(0);
+        assertEquals("StepError", op.get("op").asText(), op.toString());
+        assertTrue(op.toString().contains("middleware " + hook + " failed"), op.toString());
+    }
+
+    @org.junit.jupiter.api.Timeout(value = 20, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    @Test
+    void aThrowingTransformOutputOfTheFunctionIsTheFunctionsErrorAndTheCallIsAnswered() {
+        var fn = Function.builder("f").trigger(Trigger.event("x")).handler((input, step) -> "done");
+        var app = builder().middleware(throwingIn("transformOutput", false)).functions(fn).build();
+        CallResult r = app.call("app-f", "step", request().build(), null);
+        assertEquals(500, r.status(), new String(r.body()));
+        assertTrue(new String(r.body()).contains("middleware transformOutput failed"), new String(r.body()));
+    }
+
+    private static Middleware throwingIn(String hook, boolean steps) {
+        return new Middleware() {
+            @Override
+            public RunHooks onRun(RunContext run) {
+                return new RunHooks() {
+                    void maybe(String name, boolean isStep) {
+                        if (name.equals(hook) && isStep == steps) {
+                            throw new IllegalStateException("middleware " + name + " failed");
+                        }
+                    }
+
+                    public void beforeExecution(StepInfo s) { maybe("beforeExecution", s != null); }
+
+                    public void afterExecution(StepInfo s) { maybe("afterExecution", s != null); }
+
+                    public void transformOutput(OutputContext output) { maybe("transformOutput", output.step() != null); }
+                };
+            }
+        };
+    }
+
     @ParameterizedTest
     @EnumSource(Drive.Mode.class)
     void middlewareMayTurnAnErrorIntoAResultAfterSteps(Drive.Mode mode) {

@@ -578,24 +578,36 @@ public final class RunExecution implements Step, Broker.Listener {
         JsonNode data = null;
         Throwable error = null;
         ReentrantLock lock = hooks.isEmpty() ? null : hookLock;
-        callHooks(lock, () -> hooks.beforeExecution(info));
+        // A middleware hook that throws is the step's error (its body then does not run, or its result is
+        // dropped): the request answers it like any step error instead of leaving the call unanswered.
+        error = hookFailure(lock, () -> hooks.beforeExecution(info));
         long started = System.currentTimeMillis();
         long ended;
         try {
-            data = codec.write(body.call());
+            if (error == null) {
+                data = codec.write(body.call());
+            }
         } catch (Abort a) {
             throw a;
         } catch (Throwable t) {
             error = t;
         } finally {
             ended = System.currentTimeMillis();
-            callHooks(lock, () -> hooks.afterExecution(info));
+            Throwable after = hookFailure(lock, () -> hooks.afterExecution(info));
+            if (error == null && after != null) {
+                error = after;
+                data = null;
+            }
         }
         var out = new Output(info, data, error);
         out.startedAtMillis = started;
         out.endedAtMillis = ended;
         if (!hooks.isEmpty()) {
-            callHooks(lock, () -> hooks.transformOutput(out));
+            Throwable transform = hookFailure(lock, () -> hooks.transformOutput(out));
+            if (transform != null) {
+                out.result = null;
+                out.error = transform;
+            }
         }
         if (out.error != null) {
             boolean fatal = Answers.isFinal(out.error, lastAttempt());
@@ -605,6 +617,18 @@ public final class RunExecution implements Step, Broker.Listener {
             observed.stepEnded(info, input.attempt(), CallObserver.Verdict.SUCCEEDED);
         }
         return out;
+    }
+
+    /** Calls the hooks (see {@link #callHooks}); what one of them threw, or null. */
+    private static Throwable hookFailure(ReentrantLock lock, Runnable call) {
+        try {
+            callHooks(lock, call);
+            return null;
+        } catch (Abort a) {
+            throw a;
+        } catch (RuntimeException | Error e) {
+            return e;
+        }
     }
 
     private static void callHooks(ReentrantLock lock, Runnable call) {
@@ -645,9 +669,15 @@ public final class RunExecution implements Step, Broker.Listener {
         }
         if (!hooks.isEmpty()) {
             var out = new Output(null, data, error);
-            hooks.transformOutput(out);
-            data = out.result;
-            error = out.error;
+            try {
+                hooks.transformOutput(out);
+                data = out.result;
+                error = out.error;
+            } catch (RuntimeException e) {
+                // As for a step's hooks: the middleware's failure is the function's error, answered as one.
+                data = null;
+                error = e;
+            }
         }
         if (error == null) {
             observed.functionEnded(CallObserver.Verdict.SUCCEEDED);
