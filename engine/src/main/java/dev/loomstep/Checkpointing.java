@@ -37,11 +37,16 @@ public final class Checkpointing {
      * takes ops in one answer, so a fan-out of that size runs all at once.
      */
     static final int DEFAULT_PARALLEL_STEPS = 1000;
+    /**
+     * How long the default lets an executed step's result wait for company when no checkpoint is in flight:
+     * short enough that a crash repeats little, long enough that a quick run's steps leave in one checkpoint.
+     */
+    static final Duration DEFAULT_LINGER = Duration.ofMillis(20);
     /** JS 4.24's defaults (each step checkpointed as soon as it ran, no interval, re-enter after 10 s), running ahead. */
     private static final Checkpointing DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), DEFAULT_RUN_AHEAD,
-            DEFAULT_PARALLEL_STEPS);
-    private static final Checkpointing JS_DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0, 0);
-    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0, 0);
+            DEFAULT_PARALLEL_STEPS, DEFAULT_LINGER);
+    private static final Checkpointing JS_DEFAULTS = new Checkpointing(true, 1, Duration.ZERO, Duration.ofSeconds(10), 0, 0, Duration.ZERO);
+    private static final Checkpointing OFF = new Checkpointing(false, 1, Duration.ZERO, Duration.ZERO, 0, 0, Duration.ZERO);
 
     private final boolean enabled;
     private final int bufferedSteps;
@@ -49,9 +54,11 @@ public final class Checkpointing {
     private final Duration maxRuntime;
     private final int runAhead;
     private final int parallelSteps;
+    private final Duration linger;
 
     private Checkpointing(boolean enabled, int bufferedSteps, Duration maxInterval, Duration maxRuntime, int runAhead,
-                          int parallelSteps) {
+                          int parallelSteps, Duration linger) {
+        this.linger = linger;
         this.enabled = enabled;
         this.bufferedSteps = bufferedSteps;
         this.maxInterval = maxInterval;
@@ -144,10 +151,25 @@ public final class Checkpointing {
         return parallelSteps;
     }
 
+    /**
+     * How long an executed step's result may wait for company before a checkpoint takes it, when no
+     * checkpoint is in flight; 20 ms by default, used only with {@link #runAhead()} above zero. The run
+     * does not wait: it goes on with the next step, and the waiting results leave together when the linger
+     * is over (a timer sends them even while a long step body runs), when {@code runAhead} more steps wait,
+     * or right away when the run answers (ends, sleeps, waits, fails a step). So a run of quick steps costs
+     * one checkpoint plus its answer instead of a first checkpoint with its first step alone and a second
+     * with the rest, and the answer never waits for the linger; a crash may repeat the steps that ran in
+     * the last {@code linger}. The results of a fan-out's branches run side by side wait the same way.
+     * Zero: a step's result leaves as soon as nothing is in flight.
+     */
+    public Duration linger() {
+        return linger;
+    }
+
     @Override
     public String toString() {
         return enabled ? "Checkpointing[bufferedSteps=" + bufferedSteps + ", maxInterval=" + maxInterval + ", maxRuntime=" + maxRuntime
-                + (runAhead == 0 ? "" : ", runAhead=" + runAhead) + ", parallelSteps=" + parallelSteps + "]"
+                + (runAhead == 0 ? "" : ", runAhead=" + runAhead + ", linger=" + linger) + ", parallelSteps=" + parallelSteps + "]"
                 : "Checkpointing[off]";
     }
 
@@ -158,8 +180,15 @@ public final class Checkpointing {
         private Duration maxRuntime = DEFAULTS.maxRuntime;
         private int runAhead = DEFAULTS.runAhead;
         private int parallelSteps = DEFAULTS.parallelSteps;
+        private Duration linger = DEFAULTS.linger;
 
         private Builder() {}
+
+        /** See {@link Checkpointing#linger()}; zero sends each result as soon as nothing is in flight. */
+        public Builder linger(Duration d) {
+            linger = nonNegative(d, "linger");
+            return this;
+        }
 
         /** Steps per checkpoint, at least 1. */
         public Builder bufferedSteps(int n) {
@@ -201,7 +230,7 @@ public final class Checkpointing {
         }
 
         public Checkpointing build() {
-            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime, runAhead, parallelSteps);
+            return new Checkpointing(true, bufferedSteps, maxInterval, maxRuntime, runAhead, parallelSteps, linger);
         }
 
         private static Duration nonNegative(Duration d, String what) {

@@ -63,6 +63,11 @@ class CheckpointingTest {
         return Loomstep.builder("app").config(Config.from(Map.of("INNGEST_DEV", "1")));
     }
 
+    /** Whether the app's checkpointing lets a quick run's steps wait for company ({@code linger > 0}). */
+    boolean lingers() {
+        return true;
+    }
+
     /** Whether the app's checkpointing runs a fan-out's branch steps in the request ({@code parallelSteps > 0}). */
     boolean fanOutsInCall() {
         return true;
@@ -83,7 +88,8 @@ class CheckpointingTest {
         assertEquals(List.of(1, 1, 1), List.of(ran("a"), ran("b"), ran("c")));
         // Classic: a, b, the sleep, c, the result. Checkpointing: a and b then the sleep; c then the end.
         assertEquals(mode == Mode.CLASSIC ? 5 : 2, o.requests());
-        assertEquals(mode == Mode.CLASSIC ? 0 : 3, o.checkpoints().size());
+        // With a linger, a and b leave together before the sleep; without, a alone and then b.
+        assertEquals(mode == Mode.CLASSIC ? 0 : lingers() ? 2 : 3, o.checkpoints().size());
     }
 
     @ParameterizedTest
@@ -252,7 +258,7 @@ class CheckpointingTest {
         assertEquals(1 + 2 + 3, o.result().get("sum").asInt(), "the function reads each step's unsealed result: " + o.result());
         assertTrue(unsealed.containsAll(List.of("a", "b", "c")), unsealed.toString());
         if (mode == Mode.CHECKPOINTING) {
-            assertEquals(3, o.checkpoints().get(2).steps().get(0).data().get("sealed").asInt(), "the checkpoint carries the sealed result");
+            assertEquals(3, o.checkpoints().getLast().steps().getLast().data().get("sealed").asInt(), "the checkpoint carries the sealed result");
         }
     }
 
@@ -293,7 +299,7 @@ class CheckpointingTest {
         }
         assertEquals(0, open, hooks.toString());
         if (mode == Mode.CHECKPOINTING) {
-            assertEquals(30, o.checkpoints().get(2).steps().get(0).data().asInt(), "the checkpoint carries the rewritten result");
+            assertEquals(30, o.checkpoints().getLast().steps().getLast().data().asInt(), "the checkpoint carries the rewritten result");
         }
     }
 
@@ -351,19 +357,21 @@ class CheckpointingTest {
         assertEquals(206, r.status());
         assertEquals("Sleep", body(r).get(0).get("op").asText());
         assertEquals(1, body(r).size());
-        assertEquals(2, api.received.size());
+        // With a linger a and b, both quick, leave together when the run reaches its sleep; without, a
+        // leaves alone as soon as it ran and b once a is acknowledged.
+        assertEquals(lingers() ? 1 : 2, api.received.size());
         AsyncCheckpoint first = api.received.get(0);
         assertEquals("01RUN", first.runId());
         assertEquals("fn-uuid", first.fnId());
         assertEquals("qi-1", first.qiId());
         assertEquals("req-7", first.requestId());
         assertEquals(3, first.generationId());
-        assertEquals(first.requestStartedAt(), api.received.get(1).requestStartedAt());
+        assertEquals(first.requestStartedAt(), api.received.getLast().requestStartedAt());
         assertTrue(first.ts() >= first.requestStartedAt());
         assertEquals(StepIds.sha1Hex("a"), first.steps().get(0).id());
         assertEquals("StepRun", first.steps().get(0).op());
         assertEquals(1, first.steps().get(0).data().asInt());
-        assertEquals("b", api.received.get(1).steps().get(0).name());
+        assertEquals("b", api.received.getLast().steps().getLast().name());
         assertEquals("/v1/checkpoint/01RUN/async", first.path());
         JsonNode wire = Json.toTree(first);
         assertEquals(List.of("run_id", "fn_id", "qi_id", "request_id", "generation_id", "request_started_at", "steps", "ts"),
@@ -434,7 +442,8 @@ class CheckpointingTest {
         var release = new CountDownLatch(1);
         var bRan = new CountDownLatch(1);
         var acked = new AtomicInteger();
-        var app = app(Function.builder("two").trigger(Trigger.event("test/event")).handler((input, step) -> {
+        var app = app(Function.builder("two").trigger(Trigger.event("test/event"))
+                .checkpointing(Checkpointing.builder().linger(Duration.ZERO).build()).handler((input, step) -> {
             step.run("a", Integer.class, () -> 1);
             step.run("b", Integer.class, () -> {
                 bRan.countDown();
@@ -466,17 +475,19 @@ class CheckpointingTest {
     @Test
     void withRunAheadTheRunKeepsExecutingWhileACheckpointIsInFlightAndSendsTheRestTogetherBeforeItsEnd() throws Exception {
         runsAheadOfAHeldCheckpoint(Function.builder("ahead").trigger(Trigger.event("test/event"))
-                .checkpointing(Checkpointing.builder().runAhead(8).build()), builder());
+                .checkpointing(Checkpointing.builder().runAhead(8).linger(Duration.ZERO).build()), builder(), 0);
     }
 
     @Test
     void byDefaultTheRunKeepsExecutingWhileACheckpointIsInFlight() throws Exception {
-        // Loomstep's default, not the JS SDK's: neither the function nor the app sets checkpointing.
+        // Loomstep's default, not the JS SDK's: neither the function nor the app sets checkpointing. s1 takes
+        // longer than the default linger, so s0 leaves alone when its linger is over, while s1 still runs.
         runsAheadOfAHeldCheckpoint(Function.builder("ahead").trigger(Trigger.event("test/event")),
-                Loomstep.builder("app").config(Config.from(Map.of("INNGEST_DEV", "1"))));
+                Loomstep.builder("app").config(Config.from(Map.of("INNGEST_DEV", "1"))),
+                Checkpointing.defaults().linger().toMillis() * 3);
     }
 
-    private void runsAheadOfAHeldCheckpoint(Function.Builder builder, Loomstep.Builder appBuilder) throws Exception {
+    private void runsAheadOfAHeldCheckpoint(Function.Builder builder, Loomstep.Builder appBuilder, long s1Millis) throws Exception {
         var release = new CountDownLatch(1);
         var lastRan = new CountDownLatch(1);
         var received = new CopyOnWriteArrayList<List<String>>();
@@ -485,7 +496,12 @@ class CheckpointingTest {
                     int sum = 0;
                     for (int i = 0; i < 4; i++) {
                         int n = i;
-                        sum += step.run("s" + i, Integer.class, () -> n);
+                        sum += step.run("s" + i, Integer.class, () -> {
+                            if (n == 1) {
+                                Thread.sleep(s1Millis);
+                            }
+                            return n;
+                        });
                     }
                     lastRan.countDown();
                     return sum;
@@ -513,11 +529,80 @@ class CheckpointingTest {
     }
 
     @Test
+    void aQuickRunsStepsLeaveInOneCheckpointAndItsAnswerDoesNotWaitForTheLinger() throws Exception {
+        var received = new CopyOnWriteArrayList<List<String>>();
+        var fn = Function.builder("quick").trigger(Trigger.event("test/event"))
+                .checkpointing(Checkpointing.builder().linger(Duration.ofHours(1)).build())
+                .handler((input, step) -> {
+                    int sum = 0;
+                    for (int i = 0; i < 5; i++) {
+                        int n = i;
+                        sum += step.run("s" + i, Integer.class, () -> n);
+                    }
+                    return sum;
+                });
+        var answer = new java.util.concurrent.CompletableFuture<CallResult>();
+        Thread.ofVirtual().start(() -> answer.complete(app(fn).call("app-quick", "step", checkpointable().build(), null,
+                cp -> received.add(cp.steps().stream().map(op -> op.name()).toList()))));
+        CallResult r = answer.get(30, TimeUnit.SECONDS); // an hour's linger would never end in time
+        assertEquals(List.of(List.of("s0", "s1", "s2", "s3", "s4")), received, "one checkpoint for the whole run");
+        assertEquals(1, body(r).size());
+        assertEquals("RunComplete", body(r).get(0).get("op").asText());
+        assertEquals(10, body(r).get(0).get("data").asInt());
+    }
+
+    @Test
+    void aStepLeftWaitingLeavesWhenItsLingerIsOverWhileLongStepsRun() throws Exception {
+        var received = new CopyOnWriteArrayList<List<String>>();
+        var firstReceived = new CountDownLatch(1);
+        var secondReceived = new CountDownLatch(1);
+        var ackFirst = new CountDownLatch(1);
+        var sawFirst = new java.util.concurrent.atomic.AtomicBoolean();
+        var sawSecond = new java.util.concurrent.atomic.AtomicBoolean();
+        var fn = Function.builder("long").trigger(Trigger.event("test/event"))
+                .checkpointing(Checkpointing.builder().linger(Duration.ofMillis(30)).build())
+                .handler((input, step) -> {
+                    step.run("s0", Integer.class, () -> 0);
+                    // s0 waits for company; none comes while s1 runs, so its linger's timer sends it.
+                    step.run("s1", Integer.class, () -> {
+                        sawFirst.set(firstReceived.await(10, TimeUnit.SECONDS));
+                        return 1;
+                    });
+                    // s1 waited behind s0's checkpoint; it leaves once that is acknowledged, while s2 runs.
+                    step.run("s2", Integer.class, () -> {
+                        ackFirst.countDown();
+                        sawSecond.set(secondReceived.await(10, TimeUnit.SECONDS));
+                        return 2;
+                    });
+                    return 3;
+                });
+        var answer = new java.util.concurrent.CompletableFuture<CallResult>();
+        Thread.ofVirtual().start(() -> answer.complete(app(fn).call("app-long", "step", checkpointable().build(), null, cp -> {
+            received.add(cp.steps().stream().map(op -> op.name()).toList());
+            if (received.size() == 1) {
+                firstReceived.countDown();
+                try {
+                    ackFirst.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                secondReceived.countDown();
+            }
+        })));
+        CallResult r = answer.get(30, TimeUnit.SECONDS);
+        assertTrue(sawFirst.get(), "s0 was checkpointed while s1 ran");
+        assertTrue(sawSecond.get(), "s1 was checkpointed while s2 ran");
+        assertEquals(List.of(List.of("s0"), List.of("s1"), List.of("s2")), received);
+        assertEquals("RunComplete", body(r).get(0).get("op").asText());
+    }
+
+    @Test
     void withRunAheadTheRunWaitsOnceThatManyStepsWaitAndThenSendsThemTogether() throws Exception {
         var release = new CountDownLatch(1);
         var received = new CopyOnWriteArrayList<List<String>>();
         var fn = Function.builder("ahead2").trigger(Trigger.event("test/event"))
-                .checkpointing(Checkpointing.builder().runAhead(2).build())
+                .checkpointing(Checkpointing.builder().runAhead(2).linger(Duration.ZERO).build())
                 .handler((input, step) -> {
                     for (int i = 0; i < 5; i++) {
                         int n = i;

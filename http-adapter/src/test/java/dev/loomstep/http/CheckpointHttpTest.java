@@ -96,7 +96,7 @@ class CheckpointHttpTest {
         TestHttp.Reply r = call(server.url(), seqCall(RUN));
         assertEquals(206, r.status(), r.body());
         assertEquals("Sleep", r.json().get(0).get("op").asText());
-        assertEquals(2, api.requests().size());
+        assertEquals(1, api.requests().size(), "a and b, quicker than the linger, leave together when the run reaches its sleep");
         for (RecordingServer.Recorded req : api.requests()) {
             assertEquals("POST", req.method());
             assertEquals("/v1/checkpoint/" + RUN + "/async", req.pathAndQuery());
@@ -113,6 +113,7 @@ class CheckpointHttpTest {
         assertTrue(first.get("request_started_at").asLong() > 0 && first.get("ts").asLong() >= first.get("request_started_at").asLong());
         assertEquals(StepIds.sha1Hex("a"), first.get("steps").get(0).get("id").asText());
         assertEquals(1, first.get("steps").get(0).get("data").asInt());
+        assertEquals(StepIds.sha1Hex("b"), first.get("steps").get(1).get("id").asText());
     }
 
     @Test
@@ -167,8 +168,16 @@ class CheckpointHttpTest {
         TestHttp.Reply js = call(peer.baseUrl(), seqCall(RUN));
         List<JsonNode> jsCheckpoints = checkpoints(api);
         api.clear();
-        TestHttp.Reply ours = call(serve(api, Checkpointing.defaults()).url(), seqCall(RUN));
+        // jsDefaults is JS's one checkpoint per step; the default sends the same steps, fewer checkpoints (below).
+        TestHttp.Reply ours = call(serve(api, Checkpointing.jsDefaults()).url(), seqCall(RUN));
         List<JsonNode> ourCheckpoints = checkpoints(api);
+        api.clear();
+        TestHttp.Reply batched = call(serve(api, Checkpointing.defaults()).url(), seqCall(RUN));
+        List<JsonNode> batchedCheckpoints = checkpoints(api);
+        assertEquals(essentials(js.json(), false), essentials(batched.json(), false), "the default's answer differs");
+        assertEquals(essentials(flatSteps(jsCheckpoints), true), essentials(flatSteps(batchedCheckpoints), true),
+                "the default checkpoints the same steps in the same order");
+        assertTrue(batchedCheckpoints.size() < jsCheckpoints.size(), "quick steps leave together by default");
 
         assertEquals(js.status(), ours.status(), js.body() + "\n" + ours.body());
         assertEquals(essentials(js.json(), false), essentials(ours.json(), false), "the answers differ");
@@ -182,6 +191,12 @@ class CheckpointHttpTest {
             assertTrue(o.get("request_started_at").isIntegralNumber() && o.get("ts").isIntegralNumber());
             assertEquals(essentials(j.get("steps"), true), essentials(o.get("steps"), true), "checkpoint " + i);
         }
+    }
+
+    static JsonNode flatSteps(List<JsonNode> checkpoints) {
+        var all = Json.nodes().arrayNode();
+        checkpoints.forEach(c -> all.addAll((com.fasterxml.jackson.databind.node.ArrayNode) c.get("steps")));
+        return all;
     }
 
     /** The fields an executor reads from each op; JS internals (userland, timing, …) and Loomstep's opts.duration left out. */

@@ -19,15 +19,16 @@ import java.util.concurrent.Callable;
  * on a free loopback port and syncs itself with the devserver at {@code --dev}; or, in mode
  * {@code connect}, is served by a {@link LoomstepConnect} worker over the devserver's Connect gateway.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|connect|default [--steps 10]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|nolinger|connect|default [--steps 10]</pre>
  * ({@code checkpointing}: the JS SDK's one checkpoint per step, {@code Checkpointing.jsDefaults()}; {@code ahead}:
  * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)};
+ * {@code nolinger}: the default with {@code linger(0)}, each step's result sent as soon as nothing is in flight (the default before linger);
  * {@code connect}: Loomstep's default too, over Connect instead of HTTP; {@code default}: no checkpointing setting at
  * all, whatever the SDK's default is when it runs)
  * Prints {@code loomstep-app ready <url>} once synced (the gateway's API URL for {@code connect}).
  */
 public final class E2eApp {
-    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, CONNECT, DEFAULT }
+    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, NOLINGER, CONNECT, DEFAULT }
 
     private E2eApp() {}
 
@@ -47,7 +48,7 @@ public final class E2eApp {
             }
         }
         if (dev == null || mode == null) {
-            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|connect|default are required");
+            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|nolinger|connect|default are required");
         }
         int count = steps;
         var fn = Function.builder("steps").trigger(Trigger.event("bench/run")).handler((input, step) -> {
@@ -76,6 +77,7 @@ public final class E2eApp {
             case CLASSIC -> builder.checkpointing(Checkpointing.off());
             case CHECKPOINTING -> builder.checkpointing(Checkpointing.jsDefaults());
             case AHEAD, CONNECT -> builder.checkpointing(Checkpointing.defaults());
+            case NOLINGER -> builder.checkpointing(Checkpointing.builder().linger(java.time.Duration.ZERO).build());
             case DEFAULT -> { } // the SDK's own default, as a user who sets nothing gets
         }
         Loomstep app = builder.build();

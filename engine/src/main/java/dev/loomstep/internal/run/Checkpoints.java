@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
  * <p>At most one checkpoint is in flight: the run's thread hands it to a virtual thread of its own and
  * goes on with the next step (pipelining), and waits for its acknowledgement only when it sends the
  * next one (after {@link Checkpointing#runAhead()} more steps) or is about to answer. So the answer
- * never relies on a step the executor has not acknowledged. Touched only by the run's baton holder,
- * like the rest of the run's state, except while a fan-out's branch steps run side by side
- * ({@link #openFanOut}): then their results arrive on a lock-free queue from many threads, and whichever
- * thread finds the lock free sends what has arrived as soon as no checkpoint is in flight, so batches
- * form by themselves while the branches still run.
+ * never relies on a step the executor has not acknowledged. With run-ahead, a step that finds nothing
+ * in flight waits up to {@link Checkpointing#linger()} for company before a checkpoint takes it (a timer
+ * sends it then, even while the next step's body still runs): a quick run then ends with one checkpoint
+ * of all its steps instead of one with the first step alone and one with the rest, and the answer never
+ * waits for the timer. State is guarded by one lock: the run's baton holder takes it at each step's end,
+ * the timer when it fires; while a fan-out's branch steps run side by side ({@link #openFanOut}) their
+ * results arrive on a lock-free queue from many threads, and whichever thread finds the lock free sends
+ * what has arrived as soon as no checkpoint is in flight, so batches form by themselves while the
+ * branches still run.
  */
 final class Checkpoints {
     private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
@@ -58,26 +62,30 @@ final class Checkpoints {
     /** Sent in the checkpoint in flight, not yet acknowledged. */
     private List<WireOp> sending = List.of();
     private CompletableFuture<Void> inFlight;
-    private Throwable failure;
+    private volatile Throwable failure;
+    /** How long a sequential step's result waits for company when no checkpoint is in flight (0: none). */
+    private final long lingerNanos;
+    /** The buffer (by its first step's time) a linger timer is armed for; 0: none. */
+    private long lingerArmedFor;
 
     /**
      * Results of branch steps run side by side, from their threads, until the fan-out closes. JCTools'
      * atomic flavour: its Unsafe one would make every app on JDK 24+ print sun.misc.Unsafe warnings.
      */
     private final MpscUnboundedAtomicArrayQueue<WireOp> arrived = new MpscUnboundedAtomicArrayQueue<>(256);
-    /** Held by the one thread that touches this object's state while a fan-out is open. */
-    private final ReentrantLock fanOutLock = new ReentrantLock();
+    /** Held by the one thread that touches this object's state (run thread, linger timer, fan-out flusher). */
+    private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean fanOutOpen;
     /**
-     * When the oldest result not yet sent arrived (0: none waits). A fan-out's results wait up to
-     * {@link #LINGER} for company before a checkpoint takes them: a round of quick bodies then ends with
+     * When the oldest result not yet sent arrived (0: none waits). A fan-out's results wait up to the
+     * fan-out linger for company before a checkpoint takes them: a round of quick bodies then ends with
      * one checkpoint of all its results instead of a first one with the first result alone and a second
      * with the rest after it (a round trip more on the run's critical path), while slow bodies' results
-     * still leave every {@code LINGER} or so.
+     * still leave every linger or so.
      */
     private final java.util.concurrent.atomic.AtomicLong waitingSince = new java.util.concurrent.atomic.AtomicLong();
-    private static final long LINGER = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
-    private static final Executor AFTER_LINGER = CompletableFuture.delayedExecutor(LINGER, java.util.concurrent.TimeUnit.NANOSECONDS);
+    private final long fanOutLingerNanos;
+    private final Executor afterFanOutLinger;
 
     Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
                 Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
@@ -91,6 +99,9 @@ final class Checkpoints {
         this.attempt = attempt;
         this.startedAtMillis = startedAtMillis;
         this.startedAtNanos = startedAtNanos;
+        this.lingerNanos = options.runAhead() == 0 ? 0 : options.linger().toNanos();
+        this.fanOutLingerNanos = options.linger().toNanos();
+        this.afterFanOutLinger = CompletableFuture.delayedExecutor(fanOutLingerNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** Whether the request may still execute a new step in place ({@code maxRuntime} not reached). */
@@ -109,30 +120,67 @@ final class Checkpoints {
         if (attempt > 0) {
             return false;
         }
-        if (buffer.isEmpty()) {
-            firstBufferedAtNanos = System.nanoTime();
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            if (buffer.isEmpty()) {
+                firstBufferedAtNanos = now;
+            }
+            buffer.add(executed.toWire().withTiming(timing));
+            if (inFlight != null && inFlight.isDone()) {
+                awaitInFlight();
+            }
+            if (failure != null) {
+                return false;
+            }
+            long interval = options.maxInterval().toNanos();
+            boolean due = buffer.size() >= options.bufferedSteps()
+                    || (interval > 0 && now - firstBufferedAtNanos >= interval);
+            // Nothing in flight: with a linger, the step waits for company (a timer sends it once the linger
+            // is over, if no step end or answer did before), unless the run may not go on without sending.
+            boolean lingering = lingerNanos > 0 && now - firstBufferedAtNanos < lingerNanos
+                    && buffer.size() <= options.runAhead();
+            if (due && lingering && lingerArmedFor != firstBufferedAtNanos) {
+                long episode = firstBufferedAtNanos;
+                lingerArmedFor = episode;
+                // On a virtual thread: the timer may have to wait for the lock.
+                CompletableFuture.runAsync(() -> lingerElapsed(episode), CompletableFuture.delayedExecutor(
+                        episode + lingerNanos - now, java.util.concurrent.TimeUnit.NANOSECONDS, SENDERS));
+            }
+            // With one in flight, a due checkpoint waits for it (send() joins it first) unless the run may
+            // still go on: then the buffer leaves with the next step that finds the flight acknowledged.
+            if (due && ((inFlight == null && !lingering) || buffer.size() > options.runAhead())) {
+                send();
+            }
+            if (options.runAhead() == 0) {
+                // No run-ahead (jsDefaults): as JS, the next step runs only once this checkpoint is acknowledged,
+                // so a refused one (however long its retries take) stops the run here.
+                awaitInFlight();
+            }
+            return failure == null;
+        } finally {
+            lock.unlock();
         }
-        buffer.add(executed.toWire().withTiming(timing));
-        if (inFlight != null && inFlight.isDone()) {
-            awaitInFlight();
-        }
-        if (failure != null) {
-            return false;
-        }
-        long interval = options.maxInterval().toNanos();
-        boolean due = buffer.size() >= options.bufferedSteps()
-                || (interval > 0 && System.nanoTime() - firstBufferedAtNanos >= interval);
-        // With one in flight, a due checkpoint waits for it (send() joins it first) unless the run may
-        // still go on: then the buffer leaves with the next step that finds the flight acknowledged.
-        if (due && (inFlight == null || buffer.size() > options.runAhead())) {
+    }
+
+    /**
+     * A sequential step's linger is over: what is buffered leaves now (or as soon as the checkpoint in
+     * flight is acknowledged), even while the run's thread is inside a long step body.
+     */
+    private void lingerElapsed(long episode) {
+        lock.lock();
+        try {
+            if (fanOutOpen || failure != null || buffer.isEmpty() || firstBufferedAtNanos != episode) {
+                return; // sent already, or a new buffer with its own timer; a fan-out flushes by itself
+            }
+            if (inFlight != null && !inFlight.isDone()) {
+                inFlight.whenCompleteAsync((ok, error) -> lingerElapsed(episode), SENDERS); // never on the completing thread: it may hold the lock's owner in join()
+                return;
+            }
             send();
+        } finally {
+            lock.unlock();
         }
-        if (options.runAhead() == 0) {
-            // No run-ahead (jsDefaults): as JS, the next step runs only once this checkpoint is acknowledged,
-            // so a refused one (however long its retries take) stops the run here.
-            awaitInFlight();
-        }
-        return failure == null;
     }
 
     /** Whether this request may run a fan-out's branch steps side by side, and how many at once (0: no). */
@@ -142,8 +190,13 @@ final class Checkpoints {
 
     /** Branch step results may now arrive from many threads through {@link #offerFromBranch}. */
     void openFanOut() {
-        waitingSince.set(0);
-        fanOutOpen = true;
+        lock.lock();
+        try {
+            waitingSince.set(0);
+            fanOutOpen = true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -155,7 +208,7 @@ final class Checkpoints {
         // none would look like it ran after its siblings; without timing it spans the checkpoint's interval.
         arrived.offer(executed.toWire());
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
-            CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did
+            CompletableFuture.runAsync(this::flushArrived, afterFanOutLinger); // sends it then, if nothing else did
             return;
         }
         flushArrived();
@@ -167,29 +220,29 @@ final class Checkpoints {
      * must answer through {@link #settle}.
      */
     boolean closeFanOut() {
-        fanOutLock.lock();
+        lock.lock();
         try {
             fanOutOpen = false;
             waitingSince.set(0);
             arrived.drain(buffer::add);
+            if (inFlight != null && inFlight.isDone()) {
+                awaitInFlight();
+            }
+            if (failure == null && inFlight == null && !buffer.isEmpty()) {
+                send();
+            }
+            return failure == null;
         } finally {
-            fanOutLock.unlock();
+            lock.unlock();
         }
-        if (inFlight != null && inFlight.isDone()) {
-            awaitInFlight();
-        }
-        if (failure == null && inFlight == null && !buffer.isEmpty()) {
-            send();
-        }
-        return failure == null;
     }
 
     /** Sends what arrived if no checkpoint is in flight; whoever gets the lock does it, nobody waits. */
     private void flushArrived() {
-        if (fanOutLock.isHeldByCurrentThread()) {
+        if (lock.isHeldByCurrentThread()) {
             return; // an acknowledgement that came back at once, inside send(): the caller goes on
         }
-        while (fanOutOpen && fanOutLock.tryLock()) {
+        while (fanOutOpen && lock.tryLock()) {
             try {
                 if (!fanOutOpen) {
                     return;
@@ -199,10 +252,10 @@ final class Checkpoints {
                     awaitInFlight();
                 }
                 if (!buffer.isEmpty() && waitingSince.compareAndSet(0, System.nanoTime())) {
-                    CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // results no timer waits for yet
+                    CompletableFuture.runAsync(this::flushArrived, afterFanOutLinger); // results no timer waits for yet
                 }
                 long since = waitingSince.get();
-                boolean lingered = since != 0 && System.nanoTime() - since >= LINGER;
+                boolean lingered = since != 0 && System.nanoTime() - since >= fanOutLingerNanos;
                 if (failure == null && inFlight == null && !buffer.isEmpty() && lingered) {
                     send(); // at most MAX_BATCH: the rest leaves with the next acknowledgement
                     // What stays (past MAX_BATCH, or arrived meanwhile) has waited long enough already.
@@ -211,7 +264,7 @@ final class Checkpoints {
                     inFlight.whenComplete((ok, error) -> flushArrived());
                 }
             } finally {
-                fanOutLock.unlock();
+                lock.unlock();
             }
             // A result offered while the lock was held found it taken: look again so it is not left behind.
             if (arrived.isEmpty()) {
@@ -227,11 +280,16 @@ final class Checkpoints {
      * and calls again; if it was stale, the request stops as JS does.
      */
     CallResult settle(CallResult classic) {
-        while (failure == null && !buffer.isEmpty()) {
-            send();
+        lock.lock();
+        try {
+            while (failure == null && !buffer.isEmpty()) {
+                send();
+            }
+            awaitInFlight();
+            return failure == null ? classic : fallback(null);
+        } finally {
+            lock.unlock();
         }
-        awaitInFlight();
-        return failure == null ? classic : fallback(null);
     }
 
     /** The answer when the function returned {@code data}: {@code RunComplete}, once every step is acknowledged. */
@@ -239,18 +297,23 @@ final class Checkpoints {
         // RunComplete travels alone: the Inngest executor takes several ops in one answer for a parallel
         // plan and queues a discovery call for each StepRun while RunComplete finalizes the run, so those
         // calls later fail against a finished run. The buffered steps are checkpointed first.
-        while (failure == null && !buffer.isEmpty()) {
-            send();
+        lock.lock();
+        try {
+            while (failure == null && !buffer.isEmpty()) {
+                send();
+            }
+            awaitInFlight();
+            if (failure instanceof StaleDispatchException) {
+                return fallback(null);
+            }
+            var done = new Op.RunComplete(RUN_COMPLETE_ID, data == null ? Json.nodes().nullNode() : data).toWire();
+            if (failure != null) {
+                return fallback(done);
+            }
+            return new CallResult(206, Json.toBytes(List.of(done)), false, null, false);
+        } finally {
+            lock.unlock();
         }
-        awaitInFlight();
-        if (failure instanceof StaleDispatchException) {
-            return fallback(null);
-        }
-        var done = new Op.RunComplete(RUN_COMPLETE_ID, data == null ? Json.nodes().nullNode() : data).toWire();
-        if (failure != null) {
-            return fallback(done);
-        }
-        return new CallResult(206, Json.toBytes(List.of(done)), false, null, false);
     }
 
     private CallResult fallback(WireOp last) {
