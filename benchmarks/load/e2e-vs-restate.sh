@@ -6,6 +6,7 @@
 #   Loomstep checkpointing  the same, the app checkpointing as the JS SDK does (Checkpointing.jsDefaults(): one per step)
 #   Loomstep run-ahead      the same, the app on Loomstep's default (Checkpointing.defaults(): runAhead 16)
 #   Loomstep no linger      the default with linger(0): each step's result leaves as soon as nothing is in flight
+#   Loomstep traced/metered the default with OpenTelemetry tracing (spans exported to the devserver) / Micrometer meters
 #   Loomstep connect        the same devserver's Connect gateway + the app (Loomstep's default checkpointing) served by a
 #                           LoomstepConnect worker over one outbound WebSocket instead of HTTP (E2eApp --mode connect)
 #   inngest-js              the same devserver + the official JS SDK app (load/js-e2e-app.js; its defaults)
@@ -17,7 +18,7 @@
 # round: completed runs/s, p50, p99, and the ratios to Restate. Results: target/results/e2e-vs-restate.{md,tsv}
 #
 #   benchmarks/load/e2e-vs-restate.sh [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3]
-#                                     [--systems classic,checkpointing,ahead,nolinger,connect,js,restate,dbos] [--steps 10]
+#                                     [--systems classic,checkpointing,ahead,nolinger,traced,metered,connect,js,restate,dbos] [--steps 10]
 #                                     [--dbos-pool 10]
 #   smoke test: benchmarks/load/e2e-vs-restate.sh --rounds 1,10 --runs 20 --warmup-seconds 1
 set -euo pipefail
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for s in ${systems//,/ }; do
-  case "$s" in classic|checkpointing|ahead|nolinger|connect|js|restate|dbos) ;; *) die "unknown system $s (classic, checkpointing, ahead, nolinger, connect, js, restate, dbos)" ;; esac
+  case "$s" in classic|checkpointing|ahead|nolinger|traced|metered|connect|js|restate|dbos) ;; *) die "unknown system $s (classic, checkpointing, ahead, nolinger, traced, metered, connect, js, restate, dbos)" ;; esac
 done
 want() { [[ ",$systems," == *",$1,"* ]]; }
 
@@ -85,12 +86,13 @@ driver() { # $1 = system name, then --target ...
     || die "the load driver failed on $name"
 }
 
-loomstep() { # $1 = classic|checkpointing|ahead|nolinger|connect
+loomstep() { # $1 = classic|checkpointing|ahead|nolinger|traced|metered|connect
   start_devserver "$1"
   start_loomstep_app "$1" --steps "$steps"
   local name
   case "$1" in ahead) name="default (checkpointing, runAhead 16, linger 20 ms)" ;; checkpointing) name="checkpointing, jsDefaults" ;;
-    nolinger) name="default with linger 0" ;;
+    nolinger) name="default with linger 0" ;; traced) name="default, traced (OpenTelemetry, spans to the devserver)" ;;
+    metered) name="default, metered (Micrometer)" ;;
     connect) name="default over Connect" ;; *) name=$1 ;; esac
   driver "Loomstep $name" --target devserver "$dev_url"
   stop_all
@@ -144,6 +146,8 @@ if want classic; then loomstep classic; fi
 if want checkpointing; then loomstep checkpointing; fi
 if want ahead; then loomstep ahead; fi
 if want nolinger; then loomstep nolinger; fi
+if want traced; then loomstep traced; fi
+if want metered; then loomstep metered; fi
 if want connect; then loomstep connect; fi
 if want js; then js; fi
 if want restate; then restate; fi

@@ -1,5 +1,8 @@
 package dev.loomstep.benchmarks.e2e;
 
+import dev.loomstep.metrics.LoomstepMetrics;
+import dev.loomstep.tracing.ExecutorSpanProcessor;
+import dev.loomstep.tracing.TracingMiddleware;
 import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
@@ -19,16 +22,19 @@ import java.util.concurrent.Callable;
  * on a free loopback port and syncs itself with the devserver at {@code --dev}; or, in mode
  * {@code connect}, is served by a {@link LoomstepConnect} worker over the devserver's Connect gateway.
  *
- * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|nolinger|connect|default [--steps 10]</pre>
+ * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev URL --mode classic|checkpointing|ahead|nolinger|traced|metered|connect|default [--steps 10]</pre>
  * ({@code checkpointing}: the JS SDK's one checkpoint per step, {@code Checkpointing.jsDefaults()}; {@code ahead}:
  * Loomstep's default, {@code Checkpointing.defaults()}, the run going on while a checkpoint is in flight, {@code runAhead(16)};
  * {@code nolinger}: the default with {@code linger(0)}, each step's result sent as soon as nothing is in flight (the default before linger);
+ * {@code traced}: the default with {@code TracingMiddleware} on an OpenTelemetry SDK whose only span processor is
+ * {@code ExecutorSpanProcessor}, so every run's spans go to the devserver as a traced app's would;
+ * {@code metered}: the default with {@code LoomstepMetrics} on a Micrometer {@code SimpleMeterRegistry};
  * {@code connect}: Loomstep's default too, over Connect instead of HTTP; {@code default}: no checkpointing setting at
  * all, whatever the SDK's default is when it runs)
  * Prints {@code loomstep-app ready <url>} once synced (the gateway's API URL for {@code connect}).
  */
 public final class E2eApp {
-    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, NOLINGER, CONNECT, DEFAULT }
+    enum Mode { CLASSIC, CHECKPOINTING, AHEAD, NOLINGER, TRACED, METERED, CONNECT, DEFAULT }
 
     private E2eApp() {}
 
@@ -48,7 +54,7 @@ public final class E2eApp {
             }
         }
         if (dev == null || mode == null) {
-            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|nolinger|connect|default are required");
+            throw new IllegalArgumentException("--dev URL and --mode classic|checkpointing|ahead|nolinger|traced|metered|connect|default are required");
         }
         int count = steps;
         var fn = Function.builder("steps").trigger(Trigger.event("bench/run")).handler((input, step) -> {
@@ -73,14 +79,25 @@ public final class E2eApp {
             return sum;
         });
         Loomstep.Builder builder = Loomstep.builder("bench").dev(dev).functions(fn, fanout);
+        var built = new java.util.concurrent.atomic.AtomicReference<Loomstep>();
         switch (mode) {
             case CLASSIC -> builder.checkpointing(Checkpointing.off());
             case CHECKPOINTING -> builder.checkpointing(Checkpointing.jsDefaults());
             case AHEAD, CONNECT -> builder.checkpointing(Checkpointing.defaults());
             case NOLINGER -> builder.checkpointing(Checkpointing.builder().linger(java.time.Duration.ZERO).build());
+            case TRACED -> {
+                var traces = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                        .addSpanProcessor(ExecutorSpanProcessor.of(() -> built.get().config()))
+                        .build();
+                var otel = io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(traces).build();
+                builder.checkpointing(Checkpointing.defaults()).middleware(TracingMiddleware.of(otel));
+            }
+            case METERED -> builder.checkpointing(Checkpointing.defaults())
+                    .middleware(new LoomstepMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
             case DEFAULT -> { } // the SDK's own default, as a user who sets nothing gets
         }
         Loomstep app = builder.build();
+        built.set(app);
         if (mode == Mode.CONNECT) {
             var worker = LoomstepConnect.builder(app).instanceId("bench-1").build();
             worker.connect();
