@@ -1,13 +1,13 @@
 package dev.loomstep.benchmarks.e2e;
 
-import dev.loomstep.metrics.LoomstepMetrics;
-import dev.loomstep.tracing.ExecutorSpanProcessor;
-import dev.loomstep.tracing.TracingMiddleware;
 import dev.loomstep.Checkpointing;
 import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.connect.LoomstepConnect;
+import dev.loomstep.metrics.LoomstepMetrics;
+import dev.loomstep.tracing.ExecutorSpanProcessor;
+import dev.loomstep.tracing.TracingMiddleware;
 import dev.loomstep.undertow.LoomstepServer;
 import java.util.ArrayList;
 import java.util.concurrent.Callable;
