@@ -2,6 +2,7 @@ package dev.loomstep.spring;
 
 import static dev.loomstep.spring.DevServerRest.awaitRun;
 import static dev.loomstep.spring.DevServerRest.get;
+import static dev.loomstep.spring.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +15,7 @@ import dev.loomstep.Trigger;
 import dev.loomstep.connect.ConnectionState;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.EventClient;
+import dev.loomstep.testkit.Teardown;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,12 +91,7 @@ class LoomstepConnectAutoConfigurationTest {
     @AfterEach
     void stop() {
         Gate.release.countDown();
-        if (spring != null) {
-            spring.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(spring, dev);
     }
 
     ConfigurableApplicationContext start(WebApplicationType type, String devServerUrl, String... more) {
@@ -215,15 +211,5 @@ class LoomstepConnectAutoConfigurationTest {
             Thread.sleep(50);
         }
         throw new AssertionError("health never got there within 60 s: " + last);
-    }
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(what + ": not within 60 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

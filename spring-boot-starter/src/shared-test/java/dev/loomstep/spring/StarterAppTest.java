@@ -1,6 +1,7 @@
 package dev.loomstep.spring;
 
 import dev.loomstep.devserver.DevServer;
+import dev.loomstep.testkit.Teardown;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -28,10 +29,7 @@ abstract class StarterAppTest {
 
     @AfterEach
     void stop() {
-        if (spring != null) {
-            spring.close();
-        }
-        dev.close();
+        Teardown.closeAll(spring, dev);
     }
 
     /** {@code app} with the starter against {@code devServerUrl}, its health endpoint showing every detail. */
