@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,12 +27,7 @@ class ConnectWebUiBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, dev);
     }
 
     @Test

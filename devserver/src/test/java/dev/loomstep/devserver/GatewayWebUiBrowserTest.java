@@ -11,14 +11,15 @@ import dev.loomstep.ai.AiModel;
 import dev.loomstep.fetch.FetchRequest;
 import dev.loomstep.testkit.FakeModelProviders;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -53,23 +54,11 @@ class GatewayWebUiBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fixture != null) {
-            fixture.close();
-        }
-        if (fakes != null) {
-            fakes.close();
-        }
+        Teardown.closeAll(chrome, fixture, fakes);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        if (chrome != null) {
-            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-        }
-    }
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     @Test
     void theRunPageShowsTheFetchTheModelCallsTokensAndTheWrappedInput() {

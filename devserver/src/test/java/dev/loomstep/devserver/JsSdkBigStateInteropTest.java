@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.testkit.JsPeer;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -39,31 +37,16 @@ class JsSdkBigStateInteropTest {
 
     @Timeout(300)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    abstract static class Scenarios {
-        private final boolean checkpointing;
-        JsPeerDevServer js;
-        DevServer dev;
-        JsPeer peer;
-        Api api;
+    abstract static class Scenarios extends JsPeerScenarios {
 
         Scenarios(boolean checkpointing) {
-            this.checkpointing = checkpointing;
+            super(checkpointing);
         }
 
         @BeforeAll
         void start() throws Exception {
-            js = JsPeerDevServer.start(checkpointing, Map.of(), false, b -> b);
-            dev = js.dev;
-            peer = js.peer;
-            api = js.api;
+            startJs(Map.of(), false, b -> b);
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 4, "the JS e2e functions to be synced");
-        }
-
-        @AfterAll
-        void stop() {
-            if (js != null) {
-                js.close();
-            }
         }
 
         /** Polls until the run ends (tens of MiB take a while); on a mismatch, says what it saw without the data. */

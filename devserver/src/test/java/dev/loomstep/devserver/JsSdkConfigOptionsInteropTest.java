@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.testkit.JsPeer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -22,27 +20,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class JsSdkConfigOptionsInteropTest {
+class JsSdkConfigOptionsInteropTest extends JsPeerScenarios {
     final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
-    JsPeerDevServer js;
-    DevServer dev;
-    JsPeer peer;
-    Api api;
+
+    JsSdkConfigOptionsInteropTest() {
+        super(null); // the SDK's default checkpointing
+    }
 
     @BeforeAll
     void start() throws Exception {
-        js = JsPeerDevServer.start(null, Map.of(), false, b -> b.clock(clock));
-        dev = js.dev;
-        peer = js.peer;
-        api = js.api;
+        startJs(Map.of(), false, b -> b.clock(clock));
         Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 4, "the JS e2e functions to be synced");
-    }
-
-    @AfterAll
-    void stop() {
-        if (js != null) {
-            js.close();
-        }
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.FakeModelProviders;
-import dev.loomstep.testkit.JsPeer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,25 +39,17 @@ class JsSdkGatewayInteropTest {
 
     @Timeout(60)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    abstract static class Scenarios {
-        private final boolean checkpointing;
+    abstract static class Scenarios extends JsPeerScenarios {
         FakeModelProviders fakes;
-        JsPeerDevServer js;
-        DevServer dev;
-        JsPeer peer;
-        Api api;
 
         Scenarios(boolean checkpointing) {
-            this.checkpointing = checkpointing;
+            super(checkpointing);
         }
 
         @BeforeAll
         void start() throws Exception {
             fakes = FakeModelProviders.start();
-            js = JsPeerDevServer.start(checkpointing, Map.of("PEER_FAKES_ORIGIN", fakes.origin()), false, b -> b);
-            dev = js.dev;
-            peer = js.peer;
-            api = js.api;
+            startJs(Map.of("PEER_FAKES_ORIGIN", fakes.origin()), false, b -> b);
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.toString().contains("e2e-gw-ask"), "the JS app to be synced by -u");
         }
 
@@ -69,9 +60,6 @@ class JsSdkGatewayInteropTest {
 
         @AfterAll
         void stop() {
-            if (js != null) {
-                js.close();
-            }
             if (fakes != null) {
                 fakes.close();
             }

@@ -8,7 +8,6 @@ import dev.loomstep.testkit.JsPeer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -42,34 +41,19 @@ class JsSdkInteropTest {
 
     @Timeout(60)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    abstract static class Scenarios {
-        private final boolean checkpointing;
+    abstract static class Scenarios extends JsPeerScenarios {
         /** The devserver's clock: 2030-01-01T00:10Z, ticking; the cron test moves it to the next hours. */
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
-        JsPeerDevServer js;
-        DevServer dev;
-        JsPeer peer;
-        Api api;
 
         Scenarios(boolean checkpointing) {
-            this.checkpointing = checkpointing;
+            super(checkpointing);
         }
 
         @BeforeAll
         void start() throws Exception {
-            js = JsPeerDevServer.start(checkpointing, Map.of(), true, b -> b.clock(clock));
-            dev = js.dev;
-            peer = js.peer;
-            api = js.api;
+            startJs(Map.of(), true, b -> b.clock(clock));
             Api.await(() -> api.get("/v1/apps").get("data"), d -> d.size() == 2, "both JS apps to be synced by -u");
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() >= 25, "the JS functions to be synced");
-        }
-
-        @AfterAll
-        void stop() {
-            if (js != null) {
-                js.close();
-            }
         }
 
         @Test

@@ -3,10 +3,8 @@ package dev.loomstep.devserver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loomstep.testkit.JsPeer;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -37,33 +35,18 @@ class JsSdkSignalsAndRaceTest {
 
     @Timeout(60)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    abstract static class Scenarios {
-        private final boolean checkpointing;
+    abstract static class Scenarios extends JsPeerScenarios {
         final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:10:00Z"));
-        JsPeerDevServer js;
-        DevServer dev;
-        JsPeer peer;
-        Api api;
 
         Scenarios(boolean checkpointing) {
-            this.checkpointing = checkpointing;
+            super(checkpointing);
         }
 
         @BeforeAll
         void start() throws Exception {
-            js = JsPeerDevServer.start(checkpointing, Map.of(), false, b -> b.clock(clock));
-            dev = js.dev;
-            peer = js.peer;
-            api = js.api;
+            startJs(Map.of(), false, b -> b.clock(clock));
             Api.await(() -> api.get("/v1/functions").get("data"), d -> d.findValuesAsText("id").contains("e2e-fail-fast"),
                     "the JS e2e functions to be synced");
-        }
-
-        @AfterAll
-        void stop() {
-            if (js != null) {
-                js.close();
-            }
         }
 
         private String waitingRun(String id, boolean quick) {

@@ -7,6 +7,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,12 +47,7 @@ class MetadataBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fx != null) {
-            fx.close();
-        }
+        Teardown.closeAll(chrome, fx);
     }
 
     @Test

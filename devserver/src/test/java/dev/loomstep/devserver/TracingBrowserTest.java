@@ -9,6 +9,7 @@ import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
 import dev.loomstep.testkit.JsPeer;
+import dev.loomstep.testkit.Teardown;
 import dev.loomstep.tracing.ExecutorSpanProcessor;
 import dev.loomstep.tracing.TracingMiddleware;
 import io.opentelemetry.api.OpenTelemetry;
@@ -75,15 +76,7 @@ class TracingBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (provider != null) {
-            provider.close();
-        }
-        if (fx != null) {
-            fx.close();
-        }
+        Teardown.closeAll(chrome, provider, fx);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import dev.loomstep.undertow.LoomstepServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -28,15 +29,7 @@ class WebUiAppHealthBrowserTest {
 
     @AfterEach
     void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, server, dev);
     }
 
     @Test

@@ -13,15 +13,16 @@ import dev.loomstep.RetryAfterException;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -66,21 +67,12 @@ class WebUiBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fixture != null) {
-            fixture.close();
-        }
+        Teardown.closeAll(chrome, fixture);
     }
 
     /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
-    @AfterEach
-    void screenshot(TestInfo test) {
-        if (chrome != null) {
-            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-        }
-    }
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static void open(String hash) {
         chrome.open(dev.url() + "/" + hash);

@@ -12,16 +12,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.protocol.StepIds;
 import dev.loomstep.protocol.WireOp;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -79,23 +80,11 @@ class WebUiFanOutBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (sdk != null) {
-            sdk.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, sdk, dev);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        if (chrome != null) {
-            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-        }
-    }
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     @Test
     void theRunsJsonRouteServesTenThousandBranches() {

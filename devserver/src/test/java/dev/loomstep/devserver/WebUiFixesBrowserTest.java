@@ -13,6 +13,7 @@ import dev.loomstep.Trigger;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import dev.loomstep.undertow.LoomstepServer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -122,18 +123,7 @@ class WebUiFixesBrowserTest {
     @AfterAll
     static void stop() {
         release.countDown();
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (sdk != null) {
-            sdk.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, server, sdk, dev);
     }
 
     @AfterEach

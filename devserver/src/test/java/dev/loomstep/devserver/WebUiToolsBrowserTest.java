@@ -10,17 +10,18 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import dev.loomstep.undertow.LoomstepServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -68,26 +69,11 @@ class WebUiToolsBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (sdk != null) {
-            sdk.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, server, sdk, dev);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        if (chrome != null) {
-            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-        }
-    }
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static void open(String hash) {
         chrome.open(dev.url() + "/" + hash);

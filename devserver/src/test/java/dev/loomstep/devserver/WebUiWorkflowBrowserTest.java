@@ -14,10 +14,12 @@ import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.flow.Concurrency;
 import dev.loomstep.flow.Debounce;
 import dev.loomstep.flow.Throttle;
-import dev.loomstep.undertow.LoomstepServer;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.testkit.HeadlessChromium;
 import dev.loomstep.testkit.JsPeer;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
+import dev.loomstep.undertow.LoomstepServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +30,10 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -97,26 +98,11 @@ class WebUiWorkflowBrowserTest {
     @AfterAll
     static void stop() {
         release.countDown();
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
-        if (peer != null) {
-            peer.close();
-        }
+        Teardown.closeAll(chrome, server, dev, peer);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        if (chrome != null) {
-            chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-        }
-    }
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static void open(String hash) {
         chrome.open(dev.url() + "/" + hash);

@@ -2,6 +2,7 @@ package dev.loomstep.spring;
 
 import static dev.loomstep.spring.DevServerRest.awaitRun;
 import static dev.loomstep.spring.DevServerRest.get;
+import static dev.loomstep.spring.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,10 +16,8 @@ import dev.loomstep.Trigger;
 import dev.loomstep.connect.ConnectionState;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.metrics.LoomstepMetrics;
+import dev.loomstep.testkit.Teardown;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,12 +52,7 @@ class LoomstepMetricsAutoConfigurationTest {
 
     @AfterEach
     void stop() {
-        if (spring != null) {
-            spring.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(spring, dev);
     }
 
     ConfigurableApplicationContext start(WebApplicationType type, String... more) {
@@ -127,15 +121,5 @@ class LoomstepMetricsAutoConfigurationTest {
     private static double count(MeterRegistry registry, String name) {
         var counter = registry.find(name).tags("app", "shop", "function", "greet").counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(what + ": not within 60 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

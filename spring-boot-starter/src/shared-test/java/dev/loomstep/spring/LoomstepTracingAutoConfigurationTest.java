@@ -11,6 +11,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.devserver.DevServer;
+import dev.loomstep.testkit.Teardown;
 import dev.loomstep.tracing.TracingMiddleware;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -66,12 +67,7 @@ class LoomstepTracingAutoConfigurationTest {
 
     @AfterEach
     void stop() {
-        if (spring != null) {
-            spring.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(spring, dev);
     }
 
     @Test

@@ -3,31 +3,28 @@ package dev.loomstep.spring;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
-import org.springframework.boot.health.actuate.endpoint.AdditionalHealthEndpointPath;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroup;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
-import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroupsPostProcessor;
-import org.springframework.boot.health.actuate.endpoint.HttpCodeStatusMapper;
-import org.springframework.boot.health.actuate.endpoint.StatusAggregator;
+import ${loomstep.boot.health.endpoint}.AdditionalHealthEndpointPath;
+import ${loomstep.boot.health.endpoint}.HealthEndpointGroup;
+import ${loomstep.boot.health.endpoint}.HealthEndpointGroups;
+import ${loomstep.boot.health.endpoint}.HealthEndpointGroupsPostProcessor;
+import ${loomstep.boot.health.endpoint}.HttpCodeStatusMapper;
+import ${loomstep.boot.health.endpoint}.StatusAggregator;
 
 /**
  * Makes {@code /actuator/health/loomstep} answer under Spring Boot's defaults. Boot serves a single
  * component's path only when the health endpoint shows components ({@code show-components} or
  * {@code show-details}, both {@code never} by default), so the indicator's own path was a 404; a health
- * group's path is always served. This adds a group {@code loomstep} holding the {@code loomstepApp}
- * indicator (Boot 4 refuses a group and a contributor of the same name), with the main endpoint's
- * status mapping and its rules for showing details: by default it answers {@code {"status":"UP"}}
- * (200) or {@code DOWN} (503), and the details (sync error, connection state) appear where the
- * endpoint shows them ({@code management.endpoint.health.show-details}). A group {@code loomstep} of
- * the application's own configuration is left as it is.
+ * group's path is always served. This adds a group {@code loomstep} holding the Loomstep indicator
+ * ({@link LoomstepAutoConfiguration#HEALTH_COMPONENT}), with the main endpoint's status mapping and its
+ * rules for showing details: by default it answers {@code {"status":"UP"}} (200) or {@code DOWN} (503),
+ * and the details (sync error, connection state) appear where the endpoint shows them
+ * ({@code management.endpoint.health.show-details}). A group {@code loomstep} of the application's own
+ * configuration is left as it is.
+ *
+ * <p>A template: each starter's build writes it out with the package of its Boot's health API.
  */
 final class LoomstepHealthGroup implements HealthEndpointGroupsPostProcessor {
     static final String NAME = "loomstep";
-    /**
-     * The indicator's name ({@code loomstepAppHealthIndicator}'s): Boot 4 refuses a contributor named
-     * like a group, so it cannot be {@code loomstep} as under Boot 3.
-     */
-    static final String MEMBER = "loomstepApp";
 
     @Override
     public HealthEndpointGroups postProcessHealthEndpointGroups(HealthEndpointGroups groups) {
@@ -46,7 +43,7 @@ final class LoomstepHealthGroup implements HealthEndpointGroupsPostProcessor {
     private record Group(HealthEndpointGroup primary) implements HealthEndpointGroup {
         @Override
         public boolean isMember(String name) {
-            return MEMBER.equals(name);
+            return LoomstepAutoConfiguration.HEALTH_COMPONENT.equals(name);
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.loomstep.spring;
 
 import dev.loomstep.Loomstep;
-import org.springframework.boot.actuate.health.AbstractHealthIndicator;
-import org.springframework.boot.actuate.health.Health;
+import ${loomstep.boot.health.contributor}.AbstractHealthIndicator;
+import ${loomstep.boot.health.contributor}.Health;
 
 /**
  * The app's sync with its executor: UP once synced, DOWN with the executor's answer when the last sync

@@ -2,8 +2,10 @@ package dev.loomstep.spring;
 
 import static dev.loomstep.spring.DevServerRest.awaitRun;
 import static dev.loomstep.spring.DevServerRest.get;
+import static dev.loomstep.spring.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,8 +15,7 @@ import dev.loomstep.Trigger;
 import dev.loomstep.connect.ConnectionState;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.EventClient;
-import dev.loomstep.protocol.Json;
-import java.net.ServerSocket;
+import dev.loomstep.testkit.Teardown;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,29 +26,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Spring Boot 4, {@code loomstep.connect.enabled=true}: a real Spring Boot 4 application (without a web server, or on
+ * {@code loomstep.connect.enabled=true}: a real Spring Boot application (without a web server, or on
  * Tomcat) whose Function beans are served by the LoomstepConnect worker over the real devserver's
  * Connect gateway (a free port) on loopback: runs complete, closing the context drains a step in flight,
- * and the health indicator follows the worker's connection.
+ * and the health indicator follows the worker's connection. Run by both starters (Boot 3 and Boot 4),
+ * the indicator read through each one's {@code BootHealthApi}.
  */
 @Timeout(120)
-class LoomstepBoot4ConnectAutoConfigurationTest {
+class LoomstepConnectAutoConfigurationTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     record Greeting(String name) {}
@@ -94,12 +91,7 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
     @AfterEach
     void stop() {
         Gate.release.countDown();
-        if (spring != null) {
-            spring.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(spring, dev);
     }
 
     ConfigurableApplicationContext start(WebApplicationType type, String devServerUrl, String... more) {
@@ -116,7 +108,7 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
     void aNonWebApplicationServesItsFunctionsOverConnectAndTheirRunsComplete() throws Exception {
         dev = DevServer.builder().port(0).connectPort(0).inMemory().start();
         spring = start(WebApplicationType.NONE, dev.url(), "loomstep.connect.instance-id=worker-1", "loomstep.connect.max-concurrency=4");
-        assertFalse(spring instanceof WebServerApplicationContext, "no web server");
+        assertNull(WebServerPort.of(spring), "no web server");
         var worker = spring.getBean(LoomstepConnectWorker.class);
         await("the worker is connected", () -> worker.state() == ConnectionState.ACTIVE);
         assertTrue(spring.getBeansOfType(LoomstepSync.class).isEmpty(), "no HTTP sync when Connect serves the app");
@@ -139,10 +131,10 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
         JsonNode run = awaitRun(dev, eventId, "Completed");
         assertEquals("hello ada", run.path("output").asText(), run.toString());
 
-        Health health = spring.getBean("loomstepAppHealthIndicator", HealthIndicator.class).health();
-        assertEquals(Status.UP, health.getStatus(), health.toString());
-        assertEquals("ACTIVE", health.getDetails().get("state"), health.toString());
-        assertEquals("connect", health.getDetails().get("servedBy"), health.toString());
+        IndicatorHealth health = IndicatorHealth.of(spring).get();
+        assertEquals("UP", health.status(), health.toString());
+        assertEquals("ACTIVE", health.details().get("state"), health.toString());
+        assertEquals("connect", health.details().get("servedBy"), health.toString());
     }
 
     @Test
@@ -151,7 +143,7 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
         dev = DevServer.builder().port(0).connectPort(0).inMemory().start();
         spring = start(WebApplicationType.NONE, dev.url());
         var worker = spring.getBean(LoomstepConnectWorker.class);
-        var health = spring.getBean("loomstepAppHealthIndicator", HealthIndicator.class);
+        var health = IndicatorHealth.of(spring);
         await("the worker is connected", () -> worker.state() == ConnectionState.ACTIVE);
         String eventId = spring.getBean(EventClient.class).send(Event.of("shop/slow", new Greeting("grace"))).get(0);
         assertTrue(Gate.started.await(30, TimeUnit.SECONDS), "the step started");
@@ -159,7 +151,7 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
         var closing = spring;
         CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
         await("the worker drains", () -> worker.state() == ConnectionState.PAUSED);
-        assertEquals(Status.OUT_OF_SERVICE, health.health().getStatus());
+        assertEquals("OUT_OF_SERVICE", health.get().status());
         assertFalse(closed.isDone(), "the context waits for the step in flight");
 
         Gate.release.countDown();
@@ -173,30 +165,27 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
 
     @Test
     void theHealthEndpointFollowsTheWorkerFromNoGatewayToConnectedToLost() throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = StarterAppTest.closedPort();
         String devUrl = "http://127.0.0.1:" + port;
         spring = start(WebApplicationType.SERVLET, devUrl, "loomstep.connect.connect-timeout=1s");
-        String base = "http://127.0.0.1:" + ((WebServerApplicationContext) spring).getWebServer().getPort();
+        String base = StarterAppTest.base(spring);
 
-        JsonNode down = awaitHealth(base, h -> h.path("components").path("loomstepApp").path("details").has("connectError"));
+        JsonNode down = awaitHealth(base, h -> IndicatorHealth.detailsIn(h).has("connectError"));
         assertEquals("DOWN", down.path("status").asText(), down.toString());
-        assertEquals("connect", down.path("components").path("loomstepApp").path("details").path("servedBy").asText(), down.toString());
+        assertEquals("connect", IndicatorHealth.detailsIn(down).path("servedBy").asText(), down.toString());
         var endpoint = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/inngest")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, endpoint.statusCode(), "Connect replaces the HTTP endpoint: " + endpoint.body());
 
         // The gateway comes up after the app: the worker's next try connects.
         dev = DevServer.builder().port(port).connectPort(0).inMemory().start();
         JsonNode up = awaitHealth(base, h -> "UP".equals(h.path("status").asText()));
-        assertEquals("ACTIVE", up.path("components").path("loomstepApp").path("details").path("state").asText(), up.toString());
-        assertFalse(up.path("components").path("loomstepApp").path("details").has("connectError"), up.toString());
+        assertEquals("ACTIVE", IndicatorHealth.detailsIn(up).path("state").asText(), up.toString());
+        assertFalse(IndicatorHealth.detailsIn(up).has("connectError"), up.toString());
 
         dev.close();
         dev = null;
         JsonNode lost = awaitHealth(base, h -> "DOWN".equals(h.path("status").asText()));
-        assertEquals("RECONNECTING", lost.path("components").path("loomstepApp").path("details").path("state").asText(), lost.toString());
+        assertEquals("RECONNECTING", IndicatorHealth.detailsIn(lost).path("state").asText(), lost.toString());
     }
 
     @Test
@@ -205,11 +194,10 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
         spring = new SpringApplicationBuilder(WorkerApp.class).web(WebApplicationType.NONE).properties(
                 "loomstep.app-id=shop", "loomstep.dev=false", "loomstep.signing-key=signkey-branch-0123456789abcdef",
                 "loomstep.connect.enabled=true").run();
-        var health = spring.getBean("loomstepAppHealthIndicator", HealthIndicator.class);
-        Health h = health.health();
-        assertEquals(Status.DOWN, h.getStatus(), h.toString());
-        assertTrue(String.valueOf(h.getDetails().get("connectError")).contains("INNGEST_ENV"), h.toString());
-        assertEquals("NOT_STARTED", h.getDetails().get("state"), h.toString());
+        IndicatorHealth h = IndicatorHealth.of(spring).get();
+        assertEquals("DOWN", h.status(), h.toString());
+        assertTrue(String.valueOf(h.details().get("connectError")).contains("INNGEST_ENV"), h.toString());
+        assertEquals("NOT_STARTED", h.details().get("state"), h.toString());
     }
 
     JsonNode awaitHealth(String base, java.util.function.Predicate<JsonNode> until) throws Exception {
@@ -223,16 +211,5 @@ class LoomstepBoot4ConnectAutoConfigurationTest {
             Thread.sleep(50);
         }
         throw new AssertionError("health never got there within 60 s: " + last);
-    }
-
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(what + ": not within 60 s");
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.loomstep.spring;
 
 import dev.loomstep.Loomstep;
-import org.springframework.boot.health.contributor.AbstractHealthIndicator;
-import org.springframework.boot.health.contributor.Health;
+import ${loomstep.boot.health.contributor}.AbstractHealthIndicator;
+import ${loomstep.boot.health.contributor}.Health;
 
 /** The Connect worker's health ({@code ConnectHealth} says what each status means), under this Boot's health API. */
 public final class LoomstepConnectHealthIndicator extends AbstractHealthIndicator {
