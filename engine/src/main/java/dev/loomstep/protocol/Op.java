@@ -193,8 +193,8 @@ public sealed interface Op
             case StepError -> new StepError(w.id(), w.name(), w.displayName(), w.error());
             case StepFailed -> new StepFailed(w.id(), w.name(), w.displayName(), w.error());
             case StepPlanned -> new StepPlanned(w.id(), w.name(), w.displayName(), w.opts());
-            case Sleep -> new Sleep(w.id(), w.displayName(), text(opts, "duration", w.name()));
-            case WaitForEvent -> new WaitForEvent(w.id(), w.displayName(), text(opts, "event", w.name()),
+            case Sleep -> new Sleep(w.id(), w.displayName(), nonBlank(opts, "duration", w.name()));
+            case WaitForEvent -> new WaitForEvent(w.id(), w.displayName(), nonBlank(opts, "event", w.name()),
                     text(opts, "timeout", null), text(opts, "if", null), text(opts, "match", null));
             case InvokeFunction -> new InvokeFunction(w.id(), w.displayName(), text(opts, "function_id", null),
                     opts.get("payload"), text(opts, "timeout", null));
@@ -210,6 +210,12 @@ public sealed interface Op
     private static String text(JsonNode opts, String field, String fallback) {
         JsonNode v = opts.get(field);
         return v == null || v.isNull() ? fallback : v.asText();
+    }
+
+    /** As Inngest reads a sleep's duration and a wait's event: an empty one falls back to the op's name. */
+    private static String nonBlank(JsonNode opts, String field, String fallback) {
+        String v = text(opts, field, null);
+        return v == null || v.isEmpty() ? fallback : v;
     }
 
     private static ObjectNode emptyOpts() {

@@ -484,6 +484,11 @@ public final class Executor {
         return store.step(runId, stepId).map(StepRecord::memoized).orElse(false);
     }
 
+    /** Inngest's deadline for a waitForSignal or invoke sent without a timeout: a year from now (epoch millis). */
+    static long defaultDeadline(long now) {
+        return Instant.ofEpochMilli(now).atZone(java.time.ZoneOffset.UTC).plusYears(1).toInstant().toEpochMilli();
+    }
+
     /** A sleep's end: a time string from now, or an RFC 3339 instant. */
     static long wakeTime(String until, long now) {
         if (until == null || until.isBlank()) {

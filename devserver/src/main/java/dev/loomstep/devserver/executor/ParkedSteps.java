@@ -37,7 +37,8 @@ final class ParkedSteps {
         }
         long until;
         try {
-            until = Executor.wakeTime(s.until(), now);
+            // As Inngest: a sleep with no duration (JS sends "" for a zero or negative one) wakes at once.
+            until = s.until() == null || s.until().isBlank() ? now : Executor.wakeTime(s.until(), now);
         } catch (IllegalArgumentException e) {
             lifecycle.fail(run.id(), WireError.of("InvalidSleep", "step " + Executor.label(s.displayName(), null) + ": " + e.getMessage()));
             return;
@@ -56,7 +57,8 @@ final class ParkedSteps {
                     + " names no event (expected opts.event or name)"));
             return;
         }
-        long expires = Long.MAX_VALUE;
+        // As Inngest: no timeout (JS sends "" for a zero or negative one) times the wait out at once.
+        long expires = now;
         if (w.timeout() != null && !w.timeout().isBlank()) {
             try {
                 expires = Executor.wakeTime(w.timeout(), now);
@@ -87,7 +89,8 @@ final class ParkedSteps {
             return Executor.memoizeError(lifecycle, run, i.id(), name, "InvokeFunction",
                     WireError.of("Error", "could not invoke function \"" + i.functionId() + "\": no synced app has it"), 1, now);
         }
-        long expires = Long.MAX_VALUE;
+        // As Inngest: no timeout (JS sends "" for a zero or negative one) is its default of one year.
+        long expires = Executor.defaultDeadline(now);
         if (i.timeout() != null && !i.timeout().isBlank()) {
             try {
                 expires = Executor.wakeTime(i.timeout(), now);

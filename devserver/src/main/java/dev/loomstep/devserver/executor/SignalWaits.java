@@ -47,7 +47,9 @@ public final class SignalWaits {
         }
         long expires;
         try {
-            expires = Executor.wakeTime(w.timeout(), now);
+            // As Inngest: no timeout (JS sends "" for a zero or negative one) is its default of one year.
+            expires = w.timeout() == null || w.timeout().isBlank() ? Executor.defaultDeadline(now)
+                    : Executor.wakeTime(w.timeout(), now);
         } catch (IllegalArgumentException e) {
             lifecycle.fail(run.id(), WireError.of("InvalidWaitForSignal", "waitForSignal step " + step
                     + " needs a timeout such as \"1h\", got " + (w.timeout() == null ? "none" : "\"" + w.timeout() + "\"")));
