@@ -70,6 +70,15 @@ func limits() []fn {
 		}).with(func(o *inngestgo.FunctionOpts) {
 			o.Singleton = &inngestgo.ConfigSingleton{Key: inngestgo.StrPtr("event.data.user"), Mode: enums.SingletonModeSkip}
 		}),
+		// A new event cancels the active run (here: asleep for an hour) and starts its own.
+		on("replacing", func(ctx context.Context, in Input) (any, error) {
+			if in.Event.Data["sleep"] == true {
+				step.Sleep(ctx, "long", time.Hour)
+			}
+			return Data{"n": in.Event.Data["n"]}, nil
+		}).with(func(o *inngestgo.FunctionOpts) {
+			o.Singleton = &inngestgo.ConfigSingleton{Mode: enums.SingletonModeCancel}
+		}),
 		// A run still going 1 s after it started is cancelled (here: stuck in an hour's sleep).
 		on("timeboxed", func(ctx context.Context, in Input) (any, error) {
 			step.Sleep(ctx, "long", time.Hour)

@@ -196,6 +196,17 @@ class GoSdkFlowControlInteropTest {
         }
 
         @Test
+        void goSdkSingletonInCancelModeCancelsTheActiveRunForTheNewOne() {
+            String old = api.runOf(api.send("go/replacing", Map.of("n", 1, "sleep", true)));
+            Api.await(() -> api.run(old).get("steps"), s -> s.size() == 1, "the first run to sleep");
+            String replacement = api.runOf(api.send("go/replacing", Map.of("n", 2, "sleep", false)));
+
+            JsonNode cancelled = api.awaitStatus(old, "Cancelled");
+            assertTrue(cancelled.get("error").get("message").asText().contains("singleton"), cancelled.toString());
+            assertEquals(2, api.awaitStatus(replacement, "Completed").get("output").get("n").asInt());
+        }
+
+        @Test
         void goSdkFinishTimeoutCancelsARunStuckInALongSleep() {
             String runId = api.runOf(api.send("go/timeboxed", Map.of()));
 

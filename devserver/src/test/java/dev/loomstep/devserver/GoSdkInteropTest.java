@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class GoSdkInteropTest {
     /** How many functions app {@code go} syncs ({@code testkit/go-peer}). */
-    static final int GO_FUNCTIONS = 35;
+    static final int GO_FUNCTIONS = 36;
 
     @Nested
     class WithCheckpointing extends Scenarios {
