@@ -49,7 +49,8 @@ func flow() []fn {
 			opts:    inngestgo.FunctionOpts{ID: "hourly"},
 			trigger: inngestgo.CronTrigger("0 * * * *"),
 			run: func(ctx context.Context, in Input) (any, error) {
-				return Data{"name": in.Event.Name, "cron": in.Event.Data["cron"]}, nil
+				at, _ := step.Run(ctx, "tick", func(ctx context.Context) (int64, error) { return in.Event.Timestamp, nil })
+				return Data{"name": in.Event.Name, "cron": in.Event.Data["cron"], "ts": at}, nil
 			},
 		},
 	}

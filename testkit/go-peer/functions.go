@@ -51,7 +51,7 @@ func value(ctx context.Context, id string, v int) int {
 }
 
 func functions() []fn {
-	return append(append(basics(), failures()...), flow()...)
+	return append(append(append(basics(), failures()...), flow()...), limits()...)
 }
 
 // basics: steps, sleep, waits, invoke, parallel, send, signals, fetch.

@@ -1,6 +1,7 @@
 # The official Inngest Python SDK (PyPI `inngest`, pinned in requirements.txt) serving app `py` on Flask,
 # for the devserver's interop tests (devserver/src/test/java/dev/loomstep/devserver/PySdkInteropTest.java):
-# steps, a repeated step id, sleep, waitForEvent, invoke, group.parallel, retries and NonRetriableError.
+# steps, a repeated step id, sleep, waitForEvent, invoke, group.parallel, retries and NonRetriableError, and
+# batching, a rate limit, cancel and on_failure.
 #
 #   .venv/bin/python server.py [--port N]     (0 or absent picks a free port)
 #
@@ -179,9 +180,50 @@ def send(ctx: inngest.ContextSync) -> dict:
     return {"ids": ids}
 
 
+# Options as the Python SDK syncs them (its own spelling: maxSize, if, durations as "2s"/"1m").
+
+
+@client.create_function(
+    fn_id="batched", trigger=on("py/batched"),
+    batch_events=inngest.Batch(max_size=3, timeout=datetime.timedelta(seconds=2), key="event.data.user"),
+)
+def batched(ctx: inngest.ContextSync) -> dict:
+    ns = ctx.step.run("collect", lambda: [e.data["n"] for e in ctx.events])
+    return {"size": len(ctx.events), "ns": ns}
+
+
+@client.create_function(
+    fn_id="rate-limited", trigger=on("py/rate-limited"),
+    rate_limit=inngest.RateLimit(limit=1, period=datetime.timedelta(minutes=1), key="event.data.user"),
+)
+def rate_limited(ctx: inngest.ContextSync) -> dict:
+    return {"n": ctx.step.run("count", lambda: ctx.event.data["n"])}
+
+
+@client.create_function(
+    fn_id="cancellable", trigger=on("py/cancellable"),
+    cancel=[inngest.Cancel(event="py/cancel", if_exp="event.data.id == async.data.id")],
+)
+def cancellable(ctx: inngest.ContextSync) -> dict:
+    ctx.step.sleep("long", datetime.timedelta(hours=1))
+    return {"slept": True}
+
+
+def doomed_failure(ctx: inngest.ContextSync) -> dict:
+    # The SDK syncs this as a function of its own, "doomed-failure", on inngest/function.failed.
+    error = ctx.event.data["error"]
+    return {"handled": error["message"], "failed": ctx.event.data["function_id"]}
+
+
+@client.create_function(fn_id="doomed", trigger=on("py/doomed"), retries=1, on_failure=doomed_failure)
+def doomed(ctx: inngest.ContextSync) -> None:
+    ctx.step.run("always", kaput)
+
+
 FUNCTIONS = [
     seq, parallel, parallel_race, parallel_pause, wait, wait_quick, child, invoke, failing_child, catching_parent,
     flaky, throws, throws_nonretriable, catches, fn_throws, fn_nonretriable, send,
+    batched, rate_limited, cancellable, doomed,
 ]
 
 

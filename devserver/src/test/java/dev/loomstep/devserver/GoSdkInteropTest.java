@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code -Dloomstep.requirePeer=true}, as {@code ./loom test} sets).
  */
 class GoSdkInteropTest {
+    /** How many functions app {@code go} syncs ({@code testkit/go-peer}). */
+    static final int GO_FUNCTIONS = 36;
 
     @Nested
     class WithCheckpointing extends Scenarios {
@@ -61,7 +63,7 @@ class GoSdkInteropTest {
             go = GoPeerDevServer.start(checkpointing, Map.of(), b -> b);
             api = go.api;
             Api.await(() -> api.get("/v1/apps").get("data"), d -> d.size() == 1, "the Go app to be synced by -u");
-            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 28, "the Go functions to be synced");
+            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == GO_FUNCTIONS, "the Go functions to be synced");
         }
 
         @AfterAll

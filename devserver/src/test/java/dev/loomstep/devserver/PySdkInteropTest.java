@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The devserver drives the official Inngest Python SDK (PyPI inngest 0.5.19 on Flask, {@code testkit/py-peer})
  * as the Inngest dev server would: synced with {@code -u}, events through {@code /e/{key}}, every op the SDK
- * sends. The Python SDK has no checkpointing: one call per step. Skipped (with the reason) only when python3
+ * sends, and the options it syncs in its own spelling (batching, a rate limit, cancel, on_failure). The
+ * Python SDK has no checkpointing: one call per step. Skipped (with the reason) only when python3
  * or the peer's virtual environment is missing ({@link PyPeer#start} fails instead under
  * {@code -Dloomstep.requirePeer=true}, as {@code ./loom test} sets). Where the SDK and the devserver
  * differed, and how it was settled: devserver/README.md, "The official Python SDK".
@@ -44,7 +45,7 @@ class PySdkInteropTest {
         dev = DevServer.builder().port(port).inMemory().retryDelayScale(0.001).sync(peer.baseUrl()).start();
         api = new Api(dev);
         try {
-            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 17, "the Python functions to be synced by -u");
+            Api.await(() -> api.get("/v1/functions").get("data"), d -> d.size() == 22, "the Python functions to be synced by -u");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; the Python peer's output:\n" + peer.recentOutput(), e);
         }
@@ -250,6 +251,64 @@ class PySdkInteropTest {
         JsonNode step = run.get("steps").get(0);
         assertEquals(List.of("two", "StepRun"), List.of(step.get("name").asText(), step.get("op").asText()), run.toString());
         assertEquals(ids, step.get("output"), run.toString());
+    }
+
+    @Test
+    void pythonSdkBatchRunsAFullBatchOfItsKeyAtOnceAndAPartialOneAtItsTimeout() {
+        String first = api.send("py/batched", Map.of("user", "ada", "n", 1));
+        String lone = api.send("py/batched", Map.of("user", "bob", "n", 2));
+        api.send("py/batched", Map.of("user", "ada", "n", 3));
+        api.send("py/batched", Map.of("user", "ada", "n", 4));
+
+        JsonNode full = api.awaitStatus(api.runOf(first), "Completed");
+        JsonNode partial = api.awaitStatus(api.runOf(lone), "Completed");
+
+        assertEquals(List.of(1, 3, 4), ints(full.get("output").get("ns")), "ctx.events, in order, without bob's: " + full);
+        assertEquals(3, full.get("output").get("size").asInt(), full.toString());
+        assertEquals(List.of("collect"), full.get("steps").findValuesAsText("name"), full.toString());
+        assertEquals(List.of(2), ints(partial.get("output").get("ns")), partial.toString());
+        long waited = java.time.Duration.between(Instant.parse(full.get("run_started_at").asText()),
+                Instant.parse(partial.get("run_started_at").asText())).toMillis();
+        assertTrue(waited >= 1500, "bob's batch of one waited for its 2 s timeout; it started " + waited + " ms after ada's");
+    }
+
+    @Test
+    void pythonSdkRateLimitDropsTheEventsOverTheLimitOfTheirKey() {
+        String first = api.send("py/rate-limited", Map.of("user", "ada", "n", 1));
+        String over = api.send("py/rate-limited", Map.of("user", "ada", "n", 2));
+        String otherKey = api.send("py/rate-limited", Map.of("user", "bob", "n", 3));
+
+        assertEquals(1, api.awaitStatus(api.runOf(first), "Completed").get("output").get("n").asInt());
+        assertEquals(3, api.awaitStatus(api.runOf(otherKey), "Completed").get("output").get("n").asInt(), "bob has his own limit");
+        assertEquals(0, api.get("/v1/events/" + over + "/runs").get("data").size(), "ada's second event within the minute: no run");
+    }
+
+    @Test
+    void pythonSdkCancelEventCancelsOnlyTheRunItMatches() {
+        String one = api.runOf(api.send("py/cancellable", Map.of("id", 1)));
+        String two = api.runOf(api.send("py/cancellable", Map.of("id", 2)));
+        for (String runId : List.of(one, two)) {
+            Api.await(() -> api.run(runId).get("steps"), s -> s.size() == 1, "Python run " + runId + " to sleep");
+        }
+
+        String cancel = api.send("py/cancel", Map.of("id", 1));
+
+        JsonNode cancelled = api.awaitStatus(one, "Cancelled");
+        assertTrue(cancelled.get("error").get("message").asText().contains(cancel), cancelled.toString());
+        assertEquals(List.of("long"), cancelled.get("steps").findValuesAsText("name"), cancelled.toString());
+        assertEquals("Running", api.run(two).get("status").asText(), "a cancel event for id 1 leaves id 2 alone");
+        api.request("DELETE", "/v1/runs/" + two, null);
+    }
+
+    @Test
+    void pythonSdkOnFailureHandlerRunsAsItsOwnFunctionWhenTheRunFails() {
+        JsonNode run = api.awaitStatus(api.runOf(api.send("py/doomed", Map.of())), "Failed");
+        JsonNode handler = Api.await(() -> api.get("/v1/runs?function=py-doomed-failure&status=Completed").get("data"),
+                d -> d.size() == 1, "the Python on_failure handler's run").get(0);
+
+        assertEquals(2, run.get("steps").get(0).get("attempts").asInt(), "retries=1 means two attempts: " + run);
+        assertEquals("kaput", handler.get("output").get("handled").asText(), handler.toString());
+        assertEquals("py-doomed", handler.get("output").get("failed").asText(), handler.toString());
     }
 
     private static Map<String, JsonNode> byName(JsonNode run) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The official Inngest Python SDK ({@code testkit/py-peer/server.py}, PyPI {@code inngest} 0.5.19 on Flask)
- * running as a child process on a free loopback port, in dev mode, serving app {@code py}. Its virtual
+ * running as a child process on a free loopback port, in dev mode, serving app {@code py}; or its asyncio
+ * variant ({@code async_server.py}, app {@code py-async} on FastAPI): {@link #startAsync}. Its virtual
  * environment ({@code testkit/py-peer/.venv}, git-ignored) is made by {@code ./loom test}.
  *
  * <pre>{@code
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.Assumptions;
 public final class PyPeer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final String READY = "py-peer ready ";
+    private static final String ASYNC_READY = "py-async-peer ready ";
+    /** The packages of requirements.txt the two servers import. */
+    private static final List<String> PACKAGES = List.of("inngest", "flask", "fastapi", "uvicorn");
 
     private final PeerProcess process;
 
@@ -49,6 +53,21 @@ public final class PyPeer implements AutoCloseable {
         devMode.putAll(env);
         return new PyPeer(PeerProcess.start("the Python peer", List.of(venvPython().toString(), "-u", "server.py", "--port", "0"),
                 peerDir(), devMode, READY, START_TIMEOUT));
+    }
+
+    /**
+     * Starts {@code async_server.py} instead: app {@code py-async}, every function a coroutine, served by
+     * FastAPI under uvicorn. {@code env} as for {@link #start}; {@code INNGEST_STREAMING=force} makes the SDK
+     * stream every answer (201, keepalive spaces, then a JSON envelope with the real status and body).
+     */
+    public static PyPeer startAsync(Map<String, String> env) {
+        assumeAvailable();
+        var devMode = new java.util.HashMap<String, String>();
+        devMode.put("INNGEST_DEV", "1");
+        devMode.putAll(env);
+        return new PyPeer(PeerProcess.start("the async Python peer",
+                List.of(venvPython().toString(), "-u", "async_server.py", "--port", "0"), peerDir(), devMode, ASYNC_READY,
+                START_TIMEOUT));
     }
 
     /**
@@ -78,18 +97,21 @@ public final class PyPeer implements AutoCloseable {
             return Optional.of(PeerProcess.onPath("python3").isEmpty() ? "python3 is not on PATH"
                     : "its virtual environment is not made (no " + venvPython() + ")");
         }
-        if (!sdkInstalled(dir.resolve(".venv/lib"))) {
-            return Optional.of("the inngest package is not installed in " + dir.resolve(".venv"));
+        for (String pkg : PACKAGES) {
+            if (!installed(dir.resolve(".venv/lib"), pkg)) {
+                return Optional.of("the " + pkg + " package is not installed in " + dir.resolve(".venv")
+                        + " (made from an older requirements.txt?)");
+            }
         }
         return Optional.empty();
     }
 
-    private static boolean sdkInstalled(Path lib) {
+    private static boolean installed(Path lib, String pkg) {
         if (!Files.isDirectory(lib)) {
             return false;
         }
         try (Stream<Path> pythons = Files.list(lib)) {
-            return pythons.anyMatch(p -> Files.isRegularFile(p.resolve("site-packages/inngest/__init__.py")));
+            return pythons.anyMatch(p -> Files.isRegularFile(p.resolve("site-packages/" + pkg + "/__init__.py")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + lib, e);
         }

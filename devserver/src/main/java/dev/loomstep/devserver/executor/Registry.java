@@ -9,6 +9,7 @@ import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
 import dev.loomstep.protocol.SyncRequest.FunctionConfig;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -63,6 +64,9 @@ public final class Registry {
 
     private static ObjectMapper strictMapper() {
         ObjectMapper m = Json.mapper().copy();
+        // Inngest reads the config with Go's encoding/json, which matches keys in any case, and inngestgo 0.16
+        // relies on it: it syncs "Singleton" (its field has no JSON name). Read as Inngest does, not dropped.
+        m.setConfig(m.getDeserializationConfig().with(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES));
         m.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

@@ -29,7 +29,8 @@ import java.util.Map;
 /**
  * Makes call requests to SDK endpoints and classifies the answers the way the Inngest executor does:
  * 2xx → done, 206 → ops, an error with {@code X-Inngest-No-Retry: true} → failed, anything else
- * (5xx, 4xx without No-Retry, timeouts, connection errors, bodies that are not the protocol) → retry.
+ * (5xx, 4xx without No-Retry, timeouts, connection errors, bodies that are not the protocol) → retry. A
+ * streamed answer (201 and an envelope: {@link StreamedAnswer}) is classified by the answer it holds.
  */
 public final class SdkClient implements AutoCloseable {
     /** Execution version sent until the SDK has said which one it uses: "the SDK decides". */
@@ -143,6 +144,14 @@ public final class SdkClient implements AutoCloseable {
             }
             WireError error = WireError.of("ConnectionError", "could not reach the SDK at " + url + ": " + describe(e));
             return new Reply(new SdkAnswer.Unanswered(error), null);
+        }
+        if (response.status() == StreamedAnswer.STATUS) {
+            try {
+                response = StreamedAnswer.unwrap(response);
+            } catch (IllegalArgumentException e) {
+                return new Reply(new SdkAnswer.Retry(WireError.of("InvalidResponse", "the SDK streamed an answer " + e.getMessage()),
+                        null), parseVersion(response.header(Headers.REQ_VERSION)), response.body().length);
+            }
         }
         SdkAnswer answer = classify(response.status(), response.body(),
                 response.header(Headers.NO_RETRY), response.header(Headers.RETRY_AFTER));
