@@ -125,6 +125,7 @@ final class RunView {
             o.putNull("error"); // an earlier attempt's error; it is in attempt_errors
         }
         o.set("attempt_errors", attemptErrors(failed));
+        o.put("reused_from", text(detail, "reused_from")); // memoized by Rerun from a step, from that run
         if (open && "errored".equals(s.status())) {
             store.item(run.id(), QueueItem.Kind.STEP, s.id()).or(() -> store.item(run.id(), QueueItem.Kind.GATEWAY, s.id()))
                     .ifPresent(i -> o.put("next_attempt_at", Views.time(i.dueAt())));

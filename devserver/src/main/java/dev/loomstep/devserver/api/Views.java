@@ -63,6 +63,9 @@ final class Views {
         o.put("attempts", s.attempts());
         o.set("output", output(s));
         o.set("error", s.error() == null ? Json.nodes().nullNode() : Json.toTree(s.error()));
+        if (s.input() != null) {
+            o.set("input", s.input()); // Rerun from a step with edited input, until the step runs
+        }
         return o;
     }
 

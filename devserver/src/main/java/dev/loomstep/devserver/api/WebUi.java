@@ -29,6 +29,7 @@ final class WebUi {
             "core.js", load("core.js", "text/javascript; charset=utf-8"),
             "runs.js", load("runs.js", "text/javascript; charset=utf-8"),
             "run.js", load("run.js", "text/javascript; charset=utf-8"),
+            "rerun.js", load("rerun.js", "text/javascript; charset=utf-8"),
             "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
             "spans.js", load("spans.js", "text/javascript; charset=utf-8"),
             "metadata.js", load("metadata.js", "text/javascript; charset=utf-8"),

@@ -352,6 +352,14 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * Gives a step that has not run yet the input it runs with ({@code {"input": [...]}} in the call's
+     * {@code steps}, outside the stack): Rerun from a step with edited input. Memoizing the step replaces it.
+     */
+    public void noteStepInput(String runId, String stepId, String name, String op, JsonNode input) {
+        write(t -> t.steps.noteInput(runId, stepId, name, op, input));
+    }
+
+    /**
      * Memoizes a step: saves {@code memo} (what the SDK gets back in {@code steps}) and appends the
      * step to the run's stack. False when the step was already memoized (then nothing changes).
      */

@@ -236,7 +236,11 @@
           L.statusBadge(s.status, "step-status")),
         h("div", { class: "meta" }, "started ", when(s.started_at)),
         h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
-          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null)),
+          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null),
+        s.reused_from ? h("div", { class: "meta", "data-test": "step-reused" }, "reused from run ",
+          link(L.runHash(s.reused_from), s.reused_from, { class: "mono" })) : null,
+        s.input !== undefined ? h("div", { class: "meta", "data-test": "step-input" }, "runs with input ", h("code", {}, JSON.stringify(s.input))) : null,
+        L.rerunFromButton ? h("div", { class: "meta" }, L.rerunFromButton(run, s)) : null),
       h("div", {}, h("div", { class: "track" }, bar(axis, start, stop, "bar op-" + s.op + " st-" + String(s.status).replace(/ /g, "-"), s.status)),
         what(s), attempts(s), L.stepMetadata(s), result));
   }
