@@ -430,6 +430,7 @@ public final class Executor {
                         run.id(), o.raw().op(), o.id());
             }
         }
+        Races.note(store, run.id(), answer.raced());
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }

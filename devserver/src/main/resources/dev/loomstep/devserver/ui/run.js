@@ -39,10 +39,25 @@
         }
         if (eventShown !== run.event_id) {
           eventShown = run.event_id;
-          L.drawEvent(eventBox, run.event_id);
+          if ((run.batch_events || []).length > 1) {
+            drawBatch(eventBox, run.batch_events);
+          } else {
+            L.drawEvent(eventBox, run.event_id);
+          }
         }
       },
     };
+  }
+
+  /** A batch run's trigger panel: every event of the batch, each with its name, id, time and data. */
+  function drawBatch(box, events) {
+    clear(box);
+    append(box, [h("p", { id: "batch-count" }, "A batch of " + events.length + " events:"),
+      h("ol", { id: "batch-events" }, events.map(e => h("li", { "data-test": "batch-event", "data-event-id": e.id },
+        h("span", { "data-test": "batch-event-name" }, e.name), " · ",
+        link(L.eventHash(e.id), e.id, { class: "mono" }),
+        e.ts ? h("span", { class: "muted" }, " · " + when(new Date(e.ts).toISOString())) : null,
+        L.collapsedJson("Data", e.data === undefined ? {} : e.data, "batch-event-data", false, "batch:" + e.id))))]);
   }
 
   /** Replaces the notice with one message made of `parts` (text and links); red when it is an error. */
@@ -99,6 +114,8 @@
       h("dt", {}, "Started"), h("dd", {}, when(run.run_started_at)),
       h("dt", {}, "Ended"), h("dd", {}, when(run.ended_at)),
       h("dt", {}, "Duration"), h("dd", { id: "run-duration" }, duration(L.runDuration(run))),
+      (run.races || []).flatMap(x => [h("dt", {}, "Race"), h("dd", { "data-test": "race-winner", "data-race": x.race },
+        x.winner_step_id ? ["won by ", h("strong", {}, x.winner_name || x.winner_step_id)] : ended ? "no branch finished" : "racing")]),
       run.rerun_of ? [h("dt", {}, "Rerun of"), h("dd", { class: "mono" },
         link(L.runHash(run.rerun_of), run.rerun_of, { id: "rerun-of" }))] : null,
       reruns.length ? [h("dt", {}, "Reruns"), h("dd", { class: "mono", id: "reruns" },
@@ -233,7 +250,9 @@
       h("div", {},
         h("div", { class: "name", "data-test": "step-name", title: s.id }, s.name || s.id),
         h("div", { class: "meta" }, h("span", { "data-test": "step-op" }, s.op || "?"), " · ",
-          L.statusBadge(s.status, "step-status")),
+          L.statusBadge(s.status, "step-status"),
+          s.race ? [" · ", h("span", { class: "race race-" + s.race, "data-test": "step-race" },
+            s.race === "won" ? "won the race" : s.race === "lost" ? "lost the race" : s.race)] : null),
         h("div", { class: "meta" }, "started ", when(s.started_at)),
         h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
           s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null),
@@ -267,6 +286,15 @@
           w.outcome === "waiting" ? " (" + L.relative(w.timeout_at) + ")" : ""] : " (no timeout)",
         " — ", h("span", { class: "outcome outcome-" + w.outcome, "data-test": "wait-outcome" }, w.outcome.replace("_", " ")),
         w.matched_event_id ? [" by ", link(L.eventHash(w.matched_event_id), w.matched_event_id, { class: "mono", "data-test": "wait-matched" })] : null);
+    }
+    if (s.signal) {
+      const g = s.signal;
+      return h("p", { class: "detail", "data-test": "step-signal" }, "waits for signal ",
+        h("code", { "data-test": "signal-name" }, g.signal || "?"),
+        g.timeout_at ? [" until ", h("span", { "data-test": "signal-deadline", title: g.timeout_at }, when(g.timeout_at)),
+          g.outcome === "waiting" ? " (" + L.relative(g.timeout_at) + ")" : ""] : null,
+        " — ", h("span", { class: "outcome outcome-" + g.outcome, "data-test": "signal-outcome" }, g.outcome.replace("_", " ")),
+        g.outcome === "received" ? [" with ", h("code", { "data-test": "signal-data" }, JSON.stringify(g.data))] : null);
     }
     if (s.invoke) {
       const i = s.invoke;
