@@ -52,12 +52,30 @@ final class RunRoutes {
 
     private Object list(HttpServerExchange ex, byte[] body) {
         String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
-        return list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
-                param(ex, "cursor"), Rest.limit(ex));
+        String field = param(ex, "time_field");
+        RunQuery.TimeField timeField = field == null ? RunQuery.TimeField.STARTED : RunQuery.TimeField.parse(field);
+        if (timeField == null) {
+            throw ApiException.badRequest("time_field must be queued, started or ended; got \"" + field + "\"");
+        }
+        ObjectNode page = list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
+                param(ex, "cursor"), Rest.limit(ex), timeField);
+        if ("true".equals(param(ex, "count"))) {
+            page.put("total", store.countRuns(lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"),
+                    param(ex, "search"), timeField)));
+        }
+        return page;
+    }
+
+    private RunQuery lastQuery(String s, String fn, Long from, Long until, String search, RunQuery.TimeField timeField) {
+        return new RunQuery(statuses(s), fn == null ? null : functionIds(fn), from, until, search, null, 1, timeField);
     }
 
     /** A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several, comma-separated. */
     ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit) {
+        return list(s, fn, from, until, search, c, limit, RunQuery.TimeField.STARTED);
+    }
+
+    private static List<RunStatus> statuses(String s) {
         List<RunStatus> statuses = new ArrayList<>();
         if (s != null) {
             for (String one : s.split(",")) {
@@ -69,6 +87,12 @@ final class RunRoutes {
                 statuses.add(st);
             }
         }
+        return statuses;
+    }
+
+    /** As {@link #list(String, String, Long, Long, String, String, int)}, the time range bounding {@code timeField}. */
+    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit, RunQuery.TimeField timeField) {
+        List<RunStatus> statuses = statuses(s);
         if (from != null && until != null && from >= until) {
             throw ApiException.badRequest("from must be before until");
         }
@@ -78,7 +102,7 @@ final class RunRoutes {
             after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
         }
         List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
-                search, after, limit + 1));
+                search, after, limit + 1, timeField));
         ArrayNode a = Json.nodes().arrayNode();
         runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
         String next = null;

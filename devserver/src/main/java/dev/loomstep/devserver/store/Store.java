@@ -279,6 +279,20 @@ public final class Store implements AutoCloseable {
     }
 
     /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    /**
+     * How many runs match {@code q} (its cursor and limit ignored). Without filters, or by status alone, from
+     * the counts kept in memory; otherwise counted from the list's indexes.
+     */
+    public long countRuns(RunQuery q) {
+        boolean noFunctions = q.functionIds() == null || q.functionIds().isEmpty();
+        if (noFunctions && q.search() == null && q.from() == null && q.until() == null) {
+            Map<RunStatus, Long> counts = runCounts.snapshot();
+            return q.statuses() == null || q.statuses().isEmpty() ? counts.values().stream().mapToLong(Long::longValue).sum()
+                    : q.statuses().stream().distinct().mapToLong(st -> counts.getOrDefault(st, 0L)).sum();
+        }
+        return read(t -> t.runs.count(q));
+    }
+
     public List<RunRecord> runs(RunQuery q) {
         return read(t -> t.runs.runs(q));
     }
