@@ -34,7 +34,7 @@ class WebUiRunsListBrowserTest {
     static FakeSdk sdk;
     static Api api;
     static HeadlessChromium chrome;
-    static String done1, done2, sleeping;
+    static String ann, bob, done1, done2, sleeping;
     static Instant beforeAll, betweenThem;
 
     @BeforeAll
@@ -47,6 +47,10 @@ class WebUiRunsListBrowserTest {
         sdk.fn("sleeps").on("list/sleeps").handler(c -> ops(sleepJs("nap", "1h")));
         sdk.sync(dev);
         beforeAll = Instant.now().minusSeconds(1);
+        ann = api.runOf(api.send("list/works", Map.of("user", "ann", "n", 3)));
+        bob = api.runOf(api.send("list/works", Map.of("user", "bob", "n", 5)));
+        api.awaitStatus(ann, "Completed");
+        api.awaitStatus(bob, "Completed");
         done1 = api.runOf(api.send("list/works", Map.of()));
         done2 = api.runOf(api.send("list/works", Map.of()));
         api.awaitStatus(done1, "Completed");
@@ -93,13 +97,13 @@ class WebUiRunsListBrowserTest {
     void theTotalIsExactAndFollowsTheFilters() {
         JsonNode page = api.get("/v1/runs?limit=1&count=true");
         assertEquals(1, page.get("data").size());
-        assertEquals(3, page.get("total").asLong(), page.toString());
-        assertEquals(2, api.get("/v1/runs?limit=1&count=true&function=works").get("total").asLong());
+        assertEquals(5, page.get("total").asLong(), page.toString());
+        assertEquals(4, api.get("/v1/runs?limit=1&count=true&function=works").get("total").asLong());
         assertEquals(1, api.get("/v1/runs?limit=1&count=true&status=Running").get("total").asLong());
         open("#/runs?limit=1");
-        chrome.awaitText(By.id("runs-total"), "· 3 in all"::equals, "the total");
+        chrome.awaitText(By.id("runs-total"), "· 5 in all"::equals, "the total");
         open("#/runs?status=Completed");
-        chrome.awaitText(By.id("runs-total"), "· 2 in all"::equals, "the total of completed runs");
+        chrome.awaitText(By.id("runs-total"), "· 4 in all"::equals, "the total of completed runs");
     }
 
     @Test
@@ -110,7 +114,7 @@ class WebUiRunsListBrowserTest {
         assertEquals(List.of(sleeping), ids(api.get("/v1/runs?from=" + from)));
         assertEquals(List.of(sleeping), ids(api.get("/v1/runs?time_field=queued&from=" + from)));
         assertEquals(List.of(), ids(api.get("/v1/runs?time_field=ended&from=" + from)));
-        assertEquals(List.of(done2, done1), ids(api.get("/v1/runs?time_field=ended&from=" + beforeAll + "&until=" + from)));
+        assertEquals(List.of(done2, done1, bob, ann), ids(api.get("/v1/runs?time_field=ended&from=" + beforeAll + "&until=" + from)));
         Api.Response bad = api.request("GET", "/v1/runs?time_field=finished", null);
         assertEquals(400, bad.status());
         assertEquals("time_field must be queued, started or ended; got \"finished\"", bad.json().get("error").asText());
@@ -123,8 +127,8 @@ class WebUiRunsListBrowserTest {
         js("document.getElementById('filter-from').value = arguments[0];", localOf(beforeAll));
         js("document.getElementById('filter-until').value = arguments[0];", localOf(betweenThem));
         chrome.await(By.id("filter-range-apply"), "Apply range").click();
-        chrome.waiting().withMessage("only the runs that ended in the range").until(d -> shownRuns().equals(List.of(done2, done1)));
-        chrome.awaitText(By.id("runs-total"), "· 2 in all"::equals, "their total");
+        chrome.waiting().withMessage("only the runs that ended in the range").until(d -> shownRuns().equals(List.of(done2, done1, bob, ann)));
+        chrome.awaitText(By.id("runs-total"), "· 4 in all"::equals, "their total");
         String hash = (String) js("return location.hash");
         assertTrue(hash.contains("field=ended") && hash.contains("from=") && hash.contains("until="), hash);
     }
@@ -169,6 +173,37 @@ class WebUiRunsListBrowserTest {
         assertEquals(1, chrome.driver().findElements(By.cssSelector("[data-test=run-inline-row]")).size());
         chrome.await(runRow(done1), "the run").findElement(By.cssSelector("[data-test=run-expand]")).click();
         chrome.waiting().withMessage("closed").until(d -> d.findElements(By.cssSelector("[data-test=run-inline-row]")).isEmpty());
+    }
+
+    @Test
+    void anExpressionSearchesTheRunsEventOutputAndStatusAndABadOneIsOneClearLine() {
+        assertEquals(List.of(ann), ids(api.get("/v1/runs?expression=" + enc("event.data.user == \"ann\""))));
+        assertEquals(List.of(bob), ids(api.get("/v1/runs?expression=" + enc("event.data.n > 4 && output == 7"))));
+        assertEquals(List.of(sleeping), ids(api.get("/v1/runs?expression=" + enc("run.status == \"Running\""))));
+        JsonNode paged = api.get("/v1/runs?limit=1&expression=" + enc("has(event.data.user)"));
+        assertEquals(List.of(bob), ids(paged));
+        assertEquals(List.of(ann), ids(api.get("/v1/runs?limit=1&expression=" + enc("has(event.data.user)") + "&cursor="
+                + paged.get("next_cursor").asText())));
+        Api.Response bad = api.request("GET", "/v1/runs?expression=" + enc("event.data.user =="), null);
+        assertEquals(400, bad.status(), bad.text());
+        assertTrue(bad.json().get("error").asText().startsWith("expression: invalid expression \"event.data.user ==\": "), bad.text());
+
+        open("#/runs");
+        chrome.await(runRow(ann), "the runs");
+        WebElement box = chrome.await(By.id("run-expression"), "the expression box");
+        box.sendKeys("event.data.user == \"bob\"", org.openqa.selenium.Keys.ENTER);
+        chrome.waiting().withMessage("bob's run alone").until(d -> shownRuns().equals(List.of(bob)));
+        box = chrome.await(By.id("run-expression"), "the expression box");
+        box.clear();
+        box.sendKeys("event.data.user ==", org.openqa.selenium.Keys.ENTER);
+        String error = chrome.awaitText(By.id("run-expression-error"), t -> !t.isBlank(), "the expression's error");
+        assertTrue(error.startsWith("expression: invalid expression \"event.data.user ==\": "), error);
+        assertTrue(shownRuns().isEmpty());
+        assertTrue(chrome.driver().findElements(By.cssSelector("[data-test=view-error]")).isEmpty(), "one error, not two");
+    }
+
+    static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     static List<String> ids(JsonNode page) {

@@ -30,12 +30,14 @@ final class RunRoutes {
     private final Store store;
     private final RunView view;
     private final Reruns reruns;
+    private final ExpressionSearch expressions;
 
     RunRoutes(Lifecycle lifecycle, RunView view) {
         this.lifecycle = lifecycle;
         this.store = lifecycle.store();
         this.view = view;
         this.reruns = new Reruns(lifecycle);
+        this.expressions = new ExpressionSearch(store, view);
     }
 
     void addTo(RoutingHandler r, HttpApi api) {
@@ -56,6 +58,22 @@ final class RunRoutes {
         RunQuery.TimeField timeField = field == null ? RunQuery.TimeField.STARTED : RunQuery.TimeField.parse(field);
         if (timeField == null) {
             throw ApiException.badRequest("time_field must be queued, started or ended; got \"" + field + "\"");
+        }
+        String expression = param(ex, "expression");
+        if (expression != null && !expression.isBlank()) {
+            var search = ExpressionSearch.compile(expression);
+            RunQuery q = lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"), timeField);
+            RunQuery.Cursor after = null;
+            if (param(ex, "cursor") != null) {
+                String[] parts = Rest.parseCursor(param(ex, "cursor"));
+                after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
+            }
+            ObjectNode page = expressions.page(new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), after,
+                    Rest.limit(ex), timeField), search);
+            if ("true".equals(param(ex, "count"))) {
+                page.putNull("total"); // an expression is no index's: counting it would read every run
+            }
+            return page;
         }
         ObjectNode page = list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
                 param(ex, "cursor"), Rest.limit(ex), timeField);

@@ -68,12 +68,14 @@
     const filter = {
       function: q.get("function") || "", status: q.get("status") || "", search: q.get("search") || "", range: q.get("range") || "",
       app: q.get("app") || "", field: q.get("field") || "started", from: q.get("from") || "", until: q.get("until") || "",
+      expression: q.get("expression") || "",
     };
+    let expressionError = null; // a bad expression is said once, and not asked again until it changes
     let columns = shownColumns();
     const expanded = new Map(); // run id -> the inline view's box, kept across refreshes
     const statuses = new Set(filter.status.split(",").filter(x => STATUSES.includes(x)));
     const live = q.get("live") !== "off";
-    let tbody, fnSelect, appSelect, more, count, total, knownFns = "", knownApps = "", older = [], cursor = null, firstCursor = null;
+    let tbody, fnSelect, appSelect, more, count, total, exprError, knownFns = "", knownApps = "", older = [], cursor = null, firstCursor = null;
     let appFunctions = null; // the function ids of the app filter's app, once known
     function query(extra) {
       const p = new URLSearchParams({ limit: String(PAGE) });
@@ -81,6 +83,7 @@
       else if (filter.app) p.set("function", (appFunctions || []).join(","));
       if (statuses.size) p.set("status", STATUSES.filter(x => statuses.has(x)).join(","));
       if (filter.search) p.set("search", filter.search);
+      if (filter.expression) p.set("expression", filter.expression);
       if (filter.from) p.set("from", filter.from);
       else if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
       if (filter.until) p.set("until", filter.until);
@@ -95,7 +98,7 @@
       clear(tbody);
       if (rows.length === 0) {
         tbody.appendChild(h("tr", {}, h("td", { colspan: columns.length + 1, class: "empty", id: "runs-empty" },
-          filter.function || filter.status || filter.search || filter.range || filter.app || filter.from || filter.until
+          filter.function || filter.status || filter.search || filter.range || filter.app || filter.from || filter.until || filter.expression
             ? "No runs match the filters." : "No runs yet: send an event.")));
       }
       for (const r of rows) {
@@ -155,13 +158,16 @@
             } }), " " + label.replace(" ▾", ""))));
         const header = () => h("thead", {}, h("tr", {}, h("th", {}, "Run"), columns.map(c => h("th", { "data-column": c[0] }, c[1]))));
         const search = h("input", { id: "run-search", type: "search", placeholder: "run id or event id", value: filter.search, size: 30 });
+        const expression = h("input", { id: "run-expression", type: "search", size: 40, value: filter.expression, spellcheck: "false",
+          placeholder: "CEL: event.data.user == \"ann\" && output.total > 3",
+          title: "CEL over the run's event, output and run (run.status, run.function_id); Enter searches" });
         const form = h("form", { class: "filters", id: "runs-filters" },
-          search, h("button", { type: "submit", id: "run-search-go" }, "Search"),
+          search, expression, h("button", { type: "submit", id: "run-search-go" }, "Search"),
           h("label", {}, "App ", appSelect), h("label", {}, "Function ", fnSelect), stBox,
           h("span", { class: "time-filter" }, fieldSelect, " ", rangeSelect, " or ", fromInput, " – ", untilInput, " ", applyRange), liveBox, picker);
         form.addEventListener("submit", e => {
           e.preventDefault();
-          L.setQuery({ search: search.value.trim() });
+          L.setQuery({ search: search.value.trim(), expression: expression.value.trim() });
         });
         tbody = h("tbody", { id: "runs-body" });
         count = h("span", { class: "muted", id: "runs-count" });
@@ -173,7 +179,8 @@
           draw();
         }, () => root);
         total = h("span", { class: "muted", id: "runs-total" });
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Runs"), count, total, L.sendButton()), form,
+        exprError = h("p", { class: "msg-error", id: "run-expression-error", hidden: true });
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Runs"), count, total, L.sendButton()), form, exprError,
           h("table", { id: "runs-table", class: "runs" }, header(), tbody),
           h("div", { class: "more" }, more)]);
       },
@@ -194,8 +201,21 @@
           draw();
           return;
         }
-        const runs = await api("GET", query({ count: "true" }));
-        total.textContent = "· " + runs.total + " in all";
+        if (expressionError) return;
+        let runs;
+        try {
+          runs = await api("GET", query({ count: "true" }));
+        } catch (err) {
+          if (!filter.expression || !err.message.startsWith("expression:")) throw err;
+          expressionError = err.message;
+          exprError.textContent = err.message;
+          exprError.hidden = false;
+          latest = [];
+          firstCursor = null;
+          draw();
+          return;
+        }
+        total.textContent = runs.total === null || runs.total === undefined ? "" : "· " + runs.total + " in all";
         for (const box of expanded.values()) box.refresh();
         const ids = fns.data.map(f => f.id + "\u0000" + f.name).join("\u0001");
         if (ids !== knownFns) {
