@@ -255,6 +255,12 @@ public final class Store implements AutoCloseable {
         return read(t -> t.events.events(name, search, internal, beforeAt, beforeId, limit));
     }
 
+    /** As above, only the events received at or after {@code from} and before {@code until} (epoch ms; each may be null). */
+    public List<EventRecord> events(String name, String search, boolean internal, Long from, Long until, Long beforeAt,
+                                    String beforeId, int limit) {
+        return read(t -> t.events.events(name, search, internal, from, until, beforeAt, beforeId, limit));
+    }
+
     // ---------------------------------------------------------------- runs
 
     public void insertRun(RunRecord r) {

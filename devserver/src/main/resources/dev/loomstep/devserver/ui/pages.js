@@ -1,4 +1,4 @@
-// The events stream and an event's page (Replay), the functions and a function's page (Invoke),
+// An event's page (Replay), the functions and a function's page (Invoke),
 // the apps (sync status, Resync) and the send-event form.
 "use strict";
 
@@ -26,59 +26,6 @@
     } catch (err) {
       append(box, [h("span", { class: "mono" }, eventId), " ", h("span", { class: "muted" }, "(" + err.message + ")")]);
     }
-  }
-
-  function eventsView(q) {
-    const search = q.get("search") || "";
-    const internal = q.get("internal") === "true";
-    let tbody, more, older = [], cursor = null, firstCursor = null, latest = [];
-    const url = extra => "/v1/events?" + new URLSearchParams(Object.assign({ limit: "100", include_runs: "true" },
-      search ? { search: search } : {}, internal ? {} : { internal: "false" }, extra || {}));
-    function draw() {
-      const seen = new Set(latest.map(e => e.id));
-      const rows = latest.concat(older.filter(e => !seen.has(e.id)));
-      clear(tbody);
-      if (rows.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 4, class: "empty", id: "events-empty" },
-        search ? "No event has that id or a name starting with it." : "No events yet.")));
-      for (const e of rows) {
-        tbody.appendChild(h("tr", { "data-test": "event-row", "data-event-id": e.id, "data-event-name": e.name },
-          h("td", { "data-test": "event-name" }, link(L.eventHash(e.id), e.name)),
-          h("td", { class: "id" }, link(L.eventHash(e.id), e.id, { "data-test": "event-link" })),
-          h("td", {}, when(e.received_at || (e.ts ? new Date(e.ts).toISOString() : null))),
-          h("td", { "data-test": "event-runs" }, (e.runs || []).length === 0 ? h("span", { class: "muted" }, "none")
-            : e.runs.map(r => link(L.runHash(r.run_id), r.function_id, { class: "chip run-chip status-" + r.status, title: r.status + " · " + r.run_id })))));
-      }
-      more.hidden = !(older.length ? cursor : firstCursor);
-    }
-    return {
-      nav: "events",
-      render(root) {
-        const input = h("input", { id: "event-search", type: "search", placeholder: "event id or name", value: search, size: 34 });
-        const form = h("form", { class: "filters" }, input, h("button", { type: "submit", id: "event-search-go" }, "Search"),
-          h("label", {}, h("input", { type: "checkbox", id: "events-internal", checked: internal,
-            onchange: e => L.setQuery({ internal: e.target.checked ? "true" : "" }) }), " show inngest/… events"));
-        form.addEventListener("submit", e => {
-          e.preventDefault();
-          L.setQuery({ search: input.value.trim() });
-        });
-        tbody = h("tbody", { id: "events-body" });
-        more = L.actionButton({ id: "events-more", class: "secondary" }, "Load older events", async () => {
-          const page = await api("GET", url({ cursor: older.length ? cursor : firstCursor }));
-          older = older.concat(page.data);
-          cursor = page.next_cursor;
-          draw();
-        }, () => root);
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Events"), L.sendButton()), form,
-          h("table", { id: "events-table" }, h("thead", {}, h("tr", {}, ["Name", "Id", "Received ▾", "Runs"].map(t => h("th", {}, t)))), tbody),
-          h("div", { class: "more" }, more)]);
-      },
-      async refresh() {
-        const page = await api("GET", url());
-        latest = page.data;
-        firstCursor = page.next_cursor;
-        draw();
-      },
-    };
   }
 
   function eventView(eventId) {
@@ -393,7 +340,6 @@
 
   L.drawEvent = drawEvent;
   L.sendButton = sendButton;
-  L.routes["events"] = (id, q) => eventsView(q);
   L.routes["events/:id"] = id => eventView(id);
   L.routes["functions"] = (id, q) => functionsView(q);
   L.routes["functions/:id"] = id => functionView(id);

@@ -265,6 +265,8 @@
     return box;
   }
 
+  L.isoOf = isoOf;
+  L.localOf = localOf;
   L.runRow = runRow;
   L.runsTable = runsTable;
   L.routes["runs"] = (id, q) => runsView(q);
