@@ -218,6 +218,11 @@ public final class Store implements AutoCloseable {
         write(t -> t.apps.upsertApp(app));
     }
 
+    /** Removes an app and its functions (its runs stay); false when there was no such app. */
+    public boolean deleteApp(String appId) {
+        return tx(() -> writer.apps.deleteApp(appId));
+    }
+
     public List<AppRecord> apps() {
         return read(t -> t.apps.apps());
     }
