@@ -56,7 +56,12 @@ class WebUiRunDetailsBrowserTest {
                                 .map(e -> "event").orElse("no event"))));
         var batches = Function.builder("batches").trigger(Trigger.event("rd/batched"))
                 .batchEvents(BatchEvents.of(3, Duration.ofMinutes(1))).handler((in, step) -> in.events().size());
-        fixture = LoomstepDevServer.builder("rd").start(approves, races, batches);
+        var longRun = Function.builder("long-run").trigger(Trigger.event("rd/long")).handler((in, step) -> {
+            int a = step.run("quick", Integer.class, () -> 1);
+            step.sleep("pause", Duration.ofMillis(1_500));
+            return step.run("after", Integer.class, () -> a + 1);
+        });
+        fixture = LoomstepDevServer.builder("rd").start(approves, races, batches, longRun);
         api = fixture.api;
         chrome = HeadlessChromium.start();
     }
@@ -134,6 +139,33 @@ class WebUiRunDetailsBrowserTest {
         assertEquals("won by short-nap", chrome.awaitText(By.cssSelector("[data-test=race-winner]"), t -> !t.isBlank(), "the race's winner"));
         assertEquals("won the race", chrome.driver().findElement(By.cssSelector("[data-step-name=short-nap] [data-test=step-race]")).getText());
         assertEquals("lost the race", chrome.driver().findElement(By.cssSelector("[data-step-name=never] [data-test=step-race]")).getText());
+    }
+
+    static double barWidth(String stepName) {
+        String w = chrome.driver().findElement(By.cssSelector("[data-step-name='" + stepName + "'] .track .bar")).getAttribute("style");
+        var m = java.util.regex.Pattern.compile("width: ([0-9.]+)%").matcher(w);
+        assertTrue(m.find(), w);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void theTraceZoomsToAShortStepOfALongRunAndBack() {
+        String runId = api.runOf(api.send("rd/long", Map.of()));
+        api.awaitStatus(runId, "Completed");
+        open("#/runs/" + runId);
+        chrome.await(By.cssSelector("[data-step-name=quick] .track .bar"), "the quick step's bar");
+        double whole = barWidth("quick");
+        assertTrue(whole < 5, "a 1 ms step is a sliver of a 1.5 s run: " + whole);
+        assertTrue(chrome.driver().findElement(By.id("zoom-reset")).getAttribute("disabled") != null, "nothing to reset yet");
+        chrome.await(By.cssSelector("[data-step-name=quick] [data-test=step-zoom]"), "Zoom to step").click();
+        chrome.waiting().withMessage("the quick step fills the zoomed trace").until(d -> barWidth("quick") > 50);
+        assertTrue(chrome.driver().findElement(By.id("zoom-window")).getText().startsWith("showing "));
+        chrome.await(By.id("zoom-out"), "Zoom out").click();
+        chrome.waiting().withMessage("zoomed out").until(d -> barWidth("quick") < 60 && barWidth("quick") > 10);
+        chrome.await(By.id("zoom-reset"), "Whole run").click();
+        chrome.waiting().withMessage("the whole run again").until(d -> Math.abs(barWidth("quick") - whole) < 0.01);
+        chrome.await(By.id("zoom-in"), "Zoom in").click();
+        chrome.waiting().withMessage("half the run").until(d -> d.findElement(By.id("zoom-window")).getText().startsWith("showing "));
     }
 
     @Test
