@@ -57,7 +57,10 @@ class WebUiRunDetailsBrowserTest {
         var batches = Function.builder("batches").trigger(Trigger.event("rd/batched"))
                 .batchEvents(BatchEvents.of(3, Duration.ofMinutes(1))).handler((in, step) -> in.events().size());
         var longRun = Function.builder("long-run").trigger(Trigger.event("rd/long")).handler((in, step) -> {
-            int a = step.run("quick", Integer.class, () -> 1);
+            int a = step.run("quick", Integer.class, () -> {
+                Thread.sleep(30); // short beside the run, but long enough for a bar of its own
+                return 1;
+            });
             step.sleep("pause", Duration.ofMillis(1_500));
             return step.run("after", Integer.class, () -> a + 1);
         });
@@ -155,7 +158,7 @@ class WebUiRunDetailsBrowserTest {
         open("#/runs/" + runId);
         chrome.await(By.cssSelector("[data-step-name=quick] .track .bar"), "the quick step's bar");
         double whole = barWidth("quick");
-        assertTrue(whole < 5, "a 1 ms step is a sliver of a 1.5 s run: " + whole);
+        assertTrue(whole < 5, "a 30 ms step is a sliver of a 1.5 s run: " + whole);
         assertTrue(chrome.driver().findElement(By.id("zoom-reset")).getAttribute("disabled") != null, "nothing to reset yet");
         chrome.await(By.cssSelector("[data-step-name=quick] [data-test=step-zoom]"), "Zoom to step").click();
         chrome.waiting().withMessage("the quick step fills the zoomed trace").until(d -> barWidth("quick") > 50);
