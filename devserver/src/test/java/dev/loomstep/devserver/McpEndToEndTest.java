@@ -195,6 +195,18 @@ class McpEndToEndTest {
     }
 
     @Test
+    void rerunsFromAStepReusingTheStepsBeforeIt() {
+        String first = call("send_event", Map.of("name", "mcp/greet", "data", Map.of("name", "Ada")))
+                .get("runs").get(0).get("run_id").asText();
+        api.awaitStatus(first, "Completed");
+        JsonNode rerun = call("rerun", Map.of("run_id", first, "from_step", "hello")).get("data");
+        assertEquals("hello", rerun.get("from_step").asText());
+        JsonNode again = api.awaitStatus(rerun.get("run_id").asText(), "Completed");
+        assertEquals("hello Ada", again.get("output").get("greeting").asText());
+        assertTrue(refused("rerun", Map.of("run_id", first, "from_step", "nope")).contains("has no step with id or name \"nope\""));
+    }
+
+    @Test
     void listsTheSyncedFunctionsAndApps() {
         JsonNode functions = call("list_functions", Map.of()).get("data");
         assertTrue(functions.findValuesAsText("id").containsAll(

@@ -40,9 +40,104 @@ final class AppRoutes {
         this.serverKind = serverKind;
     }
 
+    private HttpApi api;
+
     void addTo(RoutingHandler r, HttpApi api) {
+        this.api = api;
         r.get("/v1/apps", api.blocking(this::list))
+                .post("/v1/apps", api.blocking(this::add))
+                .put("/v1/apps/{appId}", api.blocking(this::changeUrl))
+                .delete("/v1/apps/{appId}", api.blocking(this::delete))
                 .post("/v1/apps/{appId}/resync", api.blocking(this::resync));
+    }
+
+    /** {@code POST /v1/apps {"url": "..."}}: asks the app at that URL to sync (a PUT to it); answers the app it synced as. */
+    private Object add(HttpServerExchange ex, byte[] body) throws InterruptedException {
+        String url = url(body, "add app");
+        java.util.Set<String> before = new java.util.HashSet<>();
+        lifecycle.store().apps().forEach(a -> before.add(a.id() + "\u0000" + a.syncedAt()));
+        String problem = put(url);
+        if (problem != null) {
+            throw new ApiException(502, problem);
+        }
+        AppRecord app = lifecycle.store().apps().stream().filter(a -> url.equals(a.url())).findFirst()
+                .or(() -> lifecycle.store().apps().stream().filter(a -> !before.contains(a.id() + "\u0000" + a.syncedAt()))
+                        .max(java.util.Comparator.comparingLong(AppRecord::syncedAt)))
+                .orElseThrow(() -> new ApiException(502, "the app at " + url + " answered the PUT but did not sync"));
+        return data(view(app, functionCount(app.id())));
+    }
+
+    /**
+     * {@code PUT /v1/apps/{id} {"url": "..."}}: the app is now served at another URL: the devserver asks it
+     * there to sync, and calls it there from then on (even when the SDK syncs with the URL it believes it has).
+     */
+    private Object changeUrl(HttpServerExchange ex, byte[] body) throws InterruptedException {
+        String id = path(ex, "appId");
+        String url = url(body, "change app URL");
+        AppRecord old = lifecycle.store().apps().stream().filter(a -> a.id().equals(id)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("no app with id \"" + id + "\""));
+        if (old.connect()) {
+            throw ApiException.badRequest("app \"" + id + "\" is served by Connect workers: it has no URL to change");
+        }
+        String problem = put(url);
+        if (problem != null) {
+            syncs.failed(id, url, problem, lifecycle.clock().instant());
+            throw new ApiException(502, problem);
+        }
+        AppRecord synced = lifecycle.store().apps().stream().filter(a -> a.id().equals(id)).findFirst().orElse(old);
+        AppRecord now = synced;
+        if (!url.equals(synced.url())) {
+            // The functions keep the URL they were synced with; the app's and theirs move together.
+            var moved = new AppRecord(synced.id(), url, synced.sdk(), synced.framework(), synced.appVersion(), synced.syncedAt());
+            var functions = lifecycle.registry().functions().stream().filter(f -> f.appId().equals(id))
+                    .map(f -> f.movedTo(synced.url(), url)).toList();
+            api.commitSync(new dev.loomstep.devserver.executor.Registry.Sync(moved, functions));
+            now = moved;
+        }
+        return data(view(now, functionCount(id)));
+    }
+
+    /** {@code DELETE /v1/apps/{id}}: the app and its functions go; their runs stay. */
+    private Object delete(HttpServerExchange ex, byte[] body) {
+        String id = path(ex, "appId");
+        if (!api.deleteApp(id)) {
+            throw ApiException.notFound("no app with id \"" + id + "\"");
+        }
+        return data(Json.nodes().objectNode().put("deleted", id));
+    }
+
+    private long functionCount(String appId) {
+        return lifecycle.registry().functions().stream().filter(f -> f.appId().equals(appId)).count();
+    }
+
+    /** The {@code url} of a body {@code {"url": "http(s)://..."}}, or a 400 saying what is wrong. */
+    private static String url(byte[] body, String what) {
+        var in = Rest.parseJson(body, what);
+        String url = in.path("url").asText("").trim();
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw ApiException.badRequest(what + ": \"url\" must be the app's serve URL, like http://localhost:3000/api/inngest; got \""
+                    + url + "\"");
+        }
+        return url;
+    }
+
+    /** Asks the app at {@code url} to sync (a PUT, as {@code -u} does); null when it answered 2xx, else why not. */
+    private String put(String url) throws InterruptedException {
+        try {
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .header("X-Inngest-Server-Kind", serverKind).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return res.statusCode() / 100 == 2 ? null : "PUT " + url + " answered HTTP " + res.statusCode() + ": "
+                    + res.body().strip().lines().findFirst().orElse("(no body)");
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return "cannot reach " + url + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
     }
 
     private Object list(HttpServerExchange ex, byte[] body) {
@@ -111,16 +206,7 @@ final class AppRoutes {
         if (url == null) {
             throw ApiException.notFound("no app with id \"" + id + "\"");
         }
-        String problem;
-        try {
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                    .header("X-Inngest-Server-Kind", serverKind).PUT(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            problem = res.statusCode() / 100 == 2 ? null : "PUT " + url + " answered HTTP " + res.statusCode() + ": "
-                    + res.body().strip().lines().findFirst().orElse("(no body)");
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            problem = "cannot reach " + url + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
+        String problem = put(url);
         if (problem != null) {
             syncs.failed(id, url, problem, lifecycle.clock().instant());
             throw new ApiException(502, problem);

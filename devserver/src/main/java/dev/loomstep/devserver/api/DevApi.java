@@ -56,6 +56,11 @@ public final class DevApi {
         return runs.rerun(runId);
     }
 
+    /** {@code POST /v1/runs/{id}/rerun} with {@code {"from_step": {"step_id": fromStep}}} (a plain rerun when null). */
+    public ObjectNode rerun(String runId, String fromStep) {
+        return runs.rerun(runId, fromStep, null);
+    }
+
     /** {@code GET /v1/functions}. */
     public ObjectNode functions() {
         return functions.list();

@@ -41,7 +41,8 @@ final class EventRoutes {
 
     /**
      * Newest first; {@code name} (exact), {@code search} (an id, or the start of a name),
-     * {@code internal=false} (without {@code inngest/...} events), {@code include_runs=true}, {@code cursor}, {@code limit}.
+     * {@code internal=false} (without {@code inngest/...} events), {@code from}/{@code until} (received at or after,
+     * before), {@code include_runs=true}, {@code cursor}, {@code limit}.
      */
     private Object list(HttpServerExchange ex, byte[] body) {
         Long beforeAt = null;
@@ -53,8 +54,13 @@ final class EventRoutes {
             beforeId = parts[1];
         }
         int limit = Rest.limit(ex);
+        Long from = Rest.time(ex, "from");
+        Long until = Rest.time(ex, "until");
+        if (from != null && until != null && from >= until) {
+            throw ApiException.badRequest("from must be before until");
+        }
         List<EventRecord> events = store.events(param(ex, "name"), param(ex, "search"),
-                !"false".equals(param(ex, "internal")), beforeAt, beforeId, limit + 1);
+                !"false".equals(param(ex, "internal")), from, until, beforeAt, beforeId, limit + 1);
         boolean withRuns = "true".equals(param(ex, "include_runs"));
         ArrayNode a = Json.nodes().arrayNode();
         for (EventRecord e : events.stream().limit(limit).toList()) {

@@ -66,6 +66,15 @@ final class FunctionRoutes {
     private Object get(HttpServerExchange ex, byte[] body) {
         FunctionRecord f = function(ex);
         ObjectNode o = Views.function(f);
+        // Its onFailure handler: the function triggered by inngest/function.failed for this function's id
+        // (how the SDKs register one), so the config shows what runs when it fails.
+        ArrayNode handlers = o.putArray("failure_handlers");
+        for (FunctionRecord h : lifecycle.registry().functions()) {
+            if (h.config().triggers() != null && h.config().triggers().stream().anyMatch(t -> Lifecycle.FAILED.equals(t.event())
+                    && t.expression() != null && (t.expression().contains("'" + f.id() + "'") || t.expression().contains("\"" + f.id() + "\"")))) {
+                handlers.addObject().put("id", h.id()).put("name", h.name()).put("retries", h.maxAttempts() - 1);
+            }
+        }
         ArrayNode held = o.putArray("held_events");
         for (FlowControl.Held h : lifecycle.policies().flowControl().held(f.id())) {
             ObjectNode x = held.addObject().put("kind", h.kind()).put("key", h.key()).put("due_at", h.dueAt().toString());

@@ -420,6 +420,25 @@ public final class HttpApi {
     }
 
     /**
+     * Removes an app and its functions, as the UI's Delete does: their crons stop and new events start
+     * none of their runs; runs already made stay. False when there was no such app (nor a failed sync of it).
+     */
+    public boolean deleteApp(String appId) {
+        syncLock.lock();
+        try {
+            List<String> removed = registry.functions().stream().filter(f -> f.appId().equals(appId)).map(FunctionRecord::id).toList();
+            boolean existed = store.deleteApp(appId);
+            boolean failed = syncs.failure(appId).isPresent();
+            registry.reload();
+            lifecycle.scheduleCrons(removed);
+            syncs.synced(appId);
+            return existed || failed;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /**
      * Why {@code sync} may not replace the app of the same id, or null: an HTTP app and Connect workers with
      * one app id would silently take each other's functions. An HTTP sync may take over an app whose workers
      * have all gone; a worker never takes over an HTTP app. The refusal is logged and kept as the app's last

@@ -4,9 +4,11 @@ import static dev.loomstep.devserver.api.Rest.data;
 import static dev.loomstep.devserver.api.Rest.param;
 import static dev.loomstep.devserver.api.Rest.path;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.executor.Reruns;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.RunQuery;
 import dev.loomstep.devserver.store.RunRecord;
@@ -27,11 +29,15 @@ final class RunRoutes {
     private final Lifecycle lifecycle;
     private final Store store;
     private final RunView view;
+    private final Reruns reruns;
+    private final ExpressionSearch expressions;
 
     RunRoutes(Lifecycle lifecycle, RunView view) {
         this.lifecycle = lifecycle;
         this.store = lifecycle.store();
         this.view = view;
+        this.reruns = new Reruns(lifecycle);
+        this.expressions = new ExpressionSearch(store, view);
     }
 
     void addTo(RoutingHandler r, HttpApi api) {
@@ -48,12 +54,46 @@ final class RunRoutes {
 
     private Object list(HttpServerExchange ex, byte[] body) {
         String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
-        return list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
-                param(ex, "cursor"), Rest.limit(ex));
+        String field = param(ex, "time_field");
+        RunQuery.TimeField timeField = field == null ? RunQuery.TimeField.STARTED : RunQuery.TimeField.parse(field);
+        if (timeField == null) {
+            throw ApiException.badRequest("time_field must be queued, started or ended; got \"" + field + "\"");
+        }
+        String expression = param(ex, "expression");
+        if (expression != null && !expression.isBlank()) {
+            var search = ExpressionSearch.compile(expression);
+            RunQuery q = lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"), timeField);
+            RunQuery.Cursor after = null;
+            if (param(ex, "cursor") != null) {
+                String[] parts = Rest.parseCursor(param(ex, "cursor"));
+                after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
+            }
+            ObjectNode page = expressions.page(new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), after,
+                    Rest.limit(ex), timeField), search);
+            if ("true".equals(param(ex, "count"))) {
+                page.putNull("total"); // an expression is no index's: counting it would read every run
+            }
+            return page;
+        }
+        ObjectNode page = list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
+                param(ex, "cursor"), Rest.limit(ex), timeField);
+        if ("true".equals(param(ex, "count"))) {
+            page.put("total", store.countRuns(lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"),
+                    param(ex, "search"), timeField)));
+        }
+        return page;
+    }
+
+    private RunQuery lastQuery(String s, String fn, Long from, Long until, String search, RunQuery.TimeField timeField) {
+        return new RunQuery(statuses(s), fn == null ? null : functionIds(fn), from, until, search, null, 1, timeField);
     }
 
     /** A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several, comma-separated. */
     ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit) {
+        return list(s, fn, from, until, search, c, limit, RunQuery.TimeField.STARTED);
+    }
+
+    private static List<RunStatus> statuses(String s) {
         List<RunStatus> statuses = new ArrayList<>();
         if (s != null) {
             for (String one : s.split(",")) {
@@ -65,6 +105,12 @@ final class RunRoutes {
                 statuses.add(st);
             }
         }
+        return statuses;
+    }
+
+    /** As {@link #list(String, String, Long, Long, String, String, int)}, the time range bounding {@code timeField}. */
+    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit, RunQuery.TimeField timeField) {
+        List<RunStatus> statuses = statuses(s);
         if (from != null && until != null && from >= until) {
             throw ApiException.badRequest("from must be before until");
         }
@@ -74,7 +120,7 @@ final class RunRoutes {
             after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
         }
         List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
-                search, after, limit + 1));
+                search, after, limit + 1, timeField));
         ArrayNode a = Json.nodes().arrayNode();
         runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
         String next = null;
@@ -148,26 +194,61 @@ final class RunRoutes {
         return data(view.full(store.run(r.id()).orElse(r)));
     }
 
-    /** A new run of the same function with the same events (through flow control, like a new event). */
+    /**
+     * A new run of the same function with the same events (through flow control, like a new event). An optional
+     * body {@code {"from_step": {"step_id": "...", "input": [...]}}} reruns from that step: the steps before it are reused.
+     */
     private Object rerun(HttpServerExchange ex, byte[] body) {
-        return rerun(path(ex, "runId"));
+        String fromStep = null;
+        JsonNode input = null;
+        if (body.length > 0) {
+            JsonNode in = Rest.parseJson(body, "rerun");
+            JsonNode from = in.isObject() ? in.get("from_step") : null;
+            if (!in.isObject() || (from != null && !from.isNull() && !from.isObject())) {
+                throw ApiException.badRequest("rerun: expected {} or {\"from_step\": {\"step_id\": \"...\", \"input\": [...]}}");
+            }
+            if (from != null && !from.isNull()) {
+                JsonNode id = from.get("step_id");
+                if (id == null || !id.isTextual() || id.asText().isBlank()) {
+                    throw ApiException.badRequest("rerun: from_step.step_id must be a step's id or name");
+                }
+                fromStep = id.asText();
+                input = from.get("input");
+                if (input != null && input.isNull()) {
+                    input = null;
+                }
+                if (input != null && !input.isArray()) {
+                    throw ApiException.badRequest("rerun: from_step.input must be a JSON array (the step's arguments), got "
+                            + input.getNodeType());
+                }
+            }
+        }
+        return rerun(path(ex, "runId"), fromStep, input);
     }
 
     /** A new run of the run's function with its events: {@code {run_id, rerun_of}}. */
     ObjectNode rerun(String runId) {
+        return rerun(runId, null, null);
+    }
+
+    /** As {@link #rerun(String)}, from a step (its id or name) when {@code fromStep} is set, that step with {@code input} when set. */
+    ObjectNode rerun(String runId, String fromStep, JsonNode input) {
         RunRecord r = run(runId);
         FunctionRecord fn = lifecycle.registry().function(r.functionId());
         if (fn == null) {
             throw new ApiException(409, "function \"" + r.functionId() + "\" of run \"" + r.id()
                     + "\" is no longer synced by any app; sync its app to rerun it");
         }
-        String newRun = lifecycle.createRun(fn, r.events(), null).orElse(null);
-        if (newRun != null) {
-            store.noteRerun(newRun, r.id());
+        String newRun;
+        try {
+            newRun = reruns.rerun(fn, r, fromStep, input).orElse(null);
+        } catch (Reruns.BadStep e) {
+            throw ApiException.badRequest("rerun: " + e.getMessage());
         }
         ObjectNode o = Json.nodes().objectNode();
         o.put("run_id", newRun);
         o.put("rerun_of", r.id());
+        o.put("from_step", fromStep);
         if (newRun == null) {
             o.put("message", "flow control started no run now (rate limit, idempotency, singleton, debounce or batch);"
                     + " see the devserver's log");

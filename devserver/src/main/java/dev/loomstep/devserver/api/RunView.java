@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.devserver.executor.Lifecycle;
+import dev.loomstep.devserver.executor.Races;
 import dev.loomstep.devserver.store.AttemptRecord;
 import dev.loomstep.devserver.store.FunctionRecord;
 import dev.loomstep.devserver.store.PauseRecord;
@@ -77,8 +78,24 @@ final class RunView {
         }
         callAttempts(o, r, callAttempts);
         ArrayNode steps = o.putArray("steps");
-        for (StepRecord s : store.steps(r.id())) {
-            steps.add(step(r, s, details.get(s.id()), attempts.getOrDefault(s.id(), List.of()), childByStep.get(s.id())));
+        List<StepRecord> records = store.steps(r.id());
+        Map<String, String> winners = Races.winners(records, details);
+        Map<String, String> names = new HashMap<>();
+        for (StepRecord s : records) {
+            names.put(s.id(), s.name());
+            ObjectNode step = step(r, s, details.get(s.id()), attempts.getOrDefault(s.id(), List.of()), childByStep.get(s.id()));
+            String race = text(details.get(s.id()), "race");
+            if (race != null && winners.containsKey(race)) {
+                String winner = winners.get(race);
+                step.put("race", winner == null ? (r.status().finished() ? "undecided" : "racing") : winner.equals(s.id()) ? "won" : "lost");
+            }
+            steps.add(step);
+        }
+        ArrayNode races = o.putArray("races");
+        winners.forEach((race, winner) -> races.addObject().put("race", race).put("winner_step_id", winner)
+                .put("winner_name", winner == null ? null : names.get(winner)));
+        if (r.events().size() > 1) {
+            o.set("batch_events", Json.toTree(r.events())); // every event of a batch, for the trigger panel
         }
         o.set("sdk_spans", TraceRoutes.view(store.spans(r.id()))); // the SDK's extended traces, drawn in the waterfall
         MetadataRoutes.attach(o, store.metadata(r.id()));
@@ -125,9 +142,13 @@ final class RunView {
             o.putNull("error"); // an earlier attempt's error; it is in attempt_errors
         }
         o.set("attempt_errors", attemptErrors(failed));
+        o.put("reused_from", text(detail, "reused_from")); // memoized by Rerun from a step, from that run
         if (open && "errored".equals(s.status())) {
             store.item(run.id(), QueueItem.Kind.STEP, s.id()).or(() -> store.item(run.id(), QueueItem.Kind.GATEWAY, s.id()))
                     .ifPresent(i -> o.put("next_attempt_at", Views.time(i.dueAt())));
+        }
+        if (s.memoized() && isWait(s) && (s.memo() == null || s.memo().isNull())) {
+            o.put("status", "timed out"); // resumed by its timeout with null: it did not complete its wait
         }
         switch (s.op() == null ? "" : s.op()) {
             case "Sleep" -> {
@@ -138,6 +159,7 @@ final class RunView {
                 o.putObject("sleep").put("wake_at", Views.time(wake));
             }
             case "WaitForEvent" -> o.set("wait", waitView(run, s, detail, open));
+            case "WaitForSignal" -> o.set("signal", signalView(run, s, detail, open));
             case "InvokeFunction" -> o.set("invoke", invokeView(s, detail, child, open));
             case "Gateway" -> o.set("fetch", detail == null ? Json.nodes().objectNode() : detail);
             case "AIGateway" -> o.set("ai", detail == null ? Json.nodes().objectNode().put("type", "step.ai.infer")
@@ -174,6 +196,31 @@ final class RunView {
             }
         } else {
             w.put("outcome", open ? "waiting" : "not matched");
+        }
+        return w;
+    }
+
+    private static boolean isWait(StepRecord s) {
+        return "WaitForEvent".equals(s.op()) || "WaitForSignal".equals(s.op());
+    }
+
+    /** A {@code waitForSignal}: its signal, deadline and outcome (waiting, received with the data, timed out). */
+    private ObjectNode signalView(RunRecord run, StepRecord s, JsonNode detail, boolean open) {
+        ObjectNode w = Json.nodes().objectNode();
+        PauseRecord pause = open ? store.pause(run.id(), s.id()).orElse(null) : null;
+        String signal = text(detail, "signal") != null ? text(detail, "signal") : pause == null ? null : pause.eventName();
+        Long timeoutAt = detail != null && detail.hasNonNull("timeout_at") ? Long.valueOf(detail.get("timeout_at").asLong())
+                : pause == null ? null : Long.valueOf(pause.expiresAt());
+        w.put("signal", signal);
+        w.put("timeout_at", Views.time(timeoutAt));
+        if (s.memoized()) {
+            JsonNode got = s.memo() == null ? null : s.memo().get("data");
+            boolean received = got != null && got.isObject();
+            w.put("outcome", received ? "received" : "timed_out");
+            w.set("data", received && got.has("data") ? got.get("data") : Json.nodes().nullNode());
+        } else {
+            w.put("outcome", open ? "waiting" : "not received");
+            w.putNull("data");
         }
         return w;
     }

@@ -29,6 +29,8 @@ final class Views {
             o.put("app_id", fn.appId());
         }
         o.put("event_id", r.eventId());
+        o.put("event_name", r.events().isEmpty() ? null : r.events().get(0).name()); // the runs list's Trigger column
+        o.put("event_count", r.events().size());
         o.put("status", r.status().name());
         o.put("queued_at", time(r.createdAt()));
         o.put("run_started_at", time(r.startedAt()));
@@ -63,6 +65,9 @@ final class Views {
         o.put("attempts", s.attempts());
         o.set("output", output(s));
         o.set("error", s.error() == null ? Json.nodes().nullNode() : Json.toTree(s.error()));
+        if (s.input() != null) {
+            o.set("input", s.input()); // Rerun from a step with edited input, until the step runs
+        }
         return o;
     }
 

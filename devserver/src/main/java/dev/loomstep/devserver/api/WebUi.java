@@ -24,16 +24,18 @@ final class WebUi {
 
     private record Asset(String contentType, byte[] bytes) {}
 
-    private final Map<String, Asset> assets = Map.of(
-            "index.html", load("index.html", "text/html; charset=utf-8"),
-            "core.js", load("core.js", "text/javascript; charset=utf-8"),
-            "runs.js", load("runs.js", "text/javascript; charset=utf-8"),
-            "run.js", load("run.js", "text/javascript; charset=utf-8"),
-            "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
-            "spans.js", load("spans.js", "text/javascript; charset=utf-8"),
-            "metadata.js", load("metadata.js", "text/javascript; charset=utf-8"),
-            "app.css", load("app.css", "text/css; charset=utf-8"),
-            "favicon.svg", load("favicon.svg", "image/svg+xml"));
+    private final Map<String, Asset> assets = Map.ofEntries(
+            Map.entry("index.html", load("index.html", "text/html; charset=utf-8")),
+            Map.entry("core.js", load("core.js", "text/javascript; charset=utf-8")),
+            Map.entry("runs.js", load("runs.js", "text/javascript; charset=utf-8")),
+            Map.entry("run.js", load("run.js", "text/javascript; charset=utf-8")),
+            Map.entry("rerun.js", load("rerun.js", "text/javascript; charset=utf-8")),
+            Map.entry("events.js", load("events.js", "text/javascript; charset=utf-8")),
+            Map.entry("pages.js", load("pages.js", "text/javascript; charset=utf-8")),
+            Map.entry("spans.js", load("spans.js", "text/javascript; charset=utf-8")),
+            Map.entry("metadata.js", load("metadata.js", "text/javascript; charset=utf-8")),
+            Map.entry("app.css", load("app.css", "text/css; charset=utf-8")),
+            Map.entry("favicon.svg", load("favicon.svg", "image/svg+xml")));
 
     private static Asset load(String name, String contentType) {
         try (InputStream in = WebUi.class.getResourceAsStream(BASE + name)) {

@@ -258,6 +258,8 @@ public final class Executor {
             if (s.memoized()) {
                 steps.put(s.id(), s.memo() == null ? Json.nodes().nullNode() : s.memo());
                 stack.add(s.id());
+            } else if (s.input() != null) {
+                steps.put(s.id(), s.memo()); // {"input": [...]}: the SDK runs the step with it
             }
         }
         // ctx.fn_id and ctx.qi_id (with the request/generation headers, added by the client) are what let
@@ -428,6 +430,7 @@ public final class Executor {
                         run.id(), o.raw().op(), o.id());
             }
         }
+        Races.note(store, run.id(), answer.raced());
         if (discover) {
             lifecycle.enqueueDiscover(run.id());
         }

@@ -104,6 +104,9 @@ final class PlannedState {
                     }
                     k.writeString(step.id());
                     n++;
+                } else if (step.input() != null) {
+                    s.writeFieldName(step.id());
+                    Json.mapper().writeTree(s, step.memo());
                 }
             }
             s.writeEndObject();

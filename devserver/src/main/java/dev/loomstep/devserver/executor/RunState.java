@@ -142,7 +142,7 @@ final class RunState {
         // The function's end was computed from the output the run cannot keep: drop it, so that the run goes
         // on from the failed step (the SDK then sees the step's error) instead of completing with it.
         out.removeIf(op -> op instanceof Op.RunComplete);
-        return new SdkAnswer.Ops(out, ops.noRetry(), ops.retryAfter(), ops.timings(), ops.metadata());
+        return new SdkAnswer.Ops(out, ops.noRetry(), ops.retryAfter(), ops.timings(), ops.metadata(), ops.raced());
     }
 
     static WireError tooLarge(Op.StepRun run, int size) {

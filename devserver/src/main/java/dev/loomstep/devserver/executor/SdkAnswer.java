@@ -16,10 +16,17 @@ public sealed interface SdkAnswer {
     /**
      * 206 with ops; {@code noRetry} is the answer's {@code X-Inngest-No-Retry}, {@code retryAfter} its
      * {@code Retry-After} (for a {@code StepError}), or null; {@code timings} the ops' own {@code timing} by op id;
-     * {@code metadata} the ops' {@code metadata} arrays by op id ({@link OpMetadata}).
+     * {@code metadata} the ops' {@code metadata} arrays by op id ({@link OpMetadata}); {@code raced} the ids of the
+     * ops that race one another ({@code opts.parallelMode: "race"}), in answer order.
      */
     record Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings,
-               Map<String, JsonNode> metadata) implements SdkAnswer {
+               Map<String, JsonNode> metadata, List<String> raced) implements SdkAnswer {
+        /** Ops whose opts do not say which of them race ({@code opts.parallelMode: "race"}). */
+        public Ops(List<Op> ops, boolean noRetry, Duration retryAfter, Map<String, StepTiming> timings,
+                   Map<String, JsonNode> metadata) {
+            this(ops, noRetry, retryAfter, timings, metadata, List.of());
+        }
+
         /** Ops without the SDK's step timings. */
         public Ops(List<Op> ops, boolean noRetry, Duration retryAfter) {
             this(ops, noRetry, retryAfter, Map.of());

@@ -262,12 +262,13 @@ public final class SdkClient implements AutoCloseable {
             List<Op> ops;
             Map<String, StepTiming> timings = new HashMap<>();
             Map<String, JsonNode> metadata = new HashMap<>();
+            List<String> raced = new ArrayList<>();
             try {
-                ops = parseOps(body, timings, metadata);
+                ops = parseOps(body, timings, metadata, raced);
             } catch (IllegalArgumentException e) {
                 return new SdkAnswer.Retry(WireError.of("InvalidResponse", "the SDK answered 206 " + e.getMessage()), retryAfter);
             }
-            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter, timings, metadata);
+            return new SdkAnswer.Ops(ops, noRetry && retryAfter == null, retryAfter, timings, metadata, raced);
         }
         if (status >= 200 && status < 300) {
             if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
@@ -288,7 +289,8 @@ public final class SdkClient implements AutoCloseable {
     }
 
     /** The ops of a 206 answer; throws with the reason (to follow "the SDK answered 206 ") when they are not. */
-    private static List<Op> parseOps(byte[] body, Map<String, StepTiming> timings, Map<String, JsonNode> metadata) {
+    private static List<Op> parseOps(byte[] body, Map<String, StepTiming> timings, Map<String, JsonNode> metadata,
+                                     List<String> raced) {
         JsonNode tree;
         try {
             tree = Json.mapper().readTree(body);
@@ -334,6 +336,9 @@ public final class SdkClient implements AutoCloseable {
             }
             if (n.path("metadata").isArray() && w.id() != null) {
                 metadata.put(w.id(), n.get("metadata"));
+            }
+            if (w.id() != null && "race".equals(n.path("opts").path("parallelMode").asText(null))) {
+                raced.add(w.id());
             }
         }
         return ops;

@@ -172,7 +172,7 @@ public final class CelCompiler {
         }
     }
 
-    private static String describe(CelValidationResult result) {
+    static String describe(CelValidationResult result) {
         CelIssue first = result.getErrors().get(0);
         String where = first.getSourceLocation().getLine() > 0
                 ? " (line " + first.getSourceLocation().getLine() + ", column " + (first.getSourceLocation().getColumn() + 1) + ")"

@@ -82,7 +82,12 @@ final class DevTools {
                         + " hooks fire. A run that has already ended is refused.", RUN_ID, false,
                         a -> api.cancel(a.required("run_id"))),
                 tool("rerun", "Start a new run of a run's function with the same triggering events; answers the new run's"
-                        + " id. The old run is left as it is.", RUN_ID, false, a -> api.rerun(a.required("run_id"))),
+                        + " id. The old run is left as it is. With from_step (a step's id or name), the new run reuses the"
+                        + " steps the old run finished before that step and runs it and the rest again.", """
+                        {"type": "object", "additionalProperties": false, "required": ["run_id"], "properties": {
+                          "run_id": {"type": "string", "minLength": 1, "description": "The run's id (a ULID)."},
+                          "from_step": {"type": "string", "minLength": 1, "description": "Optional: rerun from this step (its id or name, as get_run shows it)."}}}""",
+                        false, a -> api.rerun(a.required("run_id"), a.optional("from_step"))),
                 tool("list_functions", "The functions synced to the devserver: id, name, app, triggers (events, crons)"
                         + " and configuration (retries, concurrency, flow control).", NONE, true, a -> api.functions()),
                 tool("list_apps", "The apps synced to the devserver: id, URL or Connect workers, function count, sync"

@@ -22,6 +22,12 @@ final class Apps {
                 app.id(), app.url(), app.sdk(), app.framework(), app.appVersion(), app.syncedAt());
     }
 
+    /** Removes an app and its functions; false when there was no such app. */
+    boolean deleteApp(String appId) throws SQLException {
+        sql.update("DELETE FROM functions WHERE app_id = ?", appId);
+        return sql.update("DELETE FROM apps WHERE id = ?", appId) > 0;
+    }
+
     List<AppRecord> apps() throws SQLException {
         return sql.query("SELECT * FROM apps ORDER BY id", rs -> new AppRecord(
                 rs.getString("id"), rs.getString("url"), rs.getString("sdk"), rs.getString("framework"),

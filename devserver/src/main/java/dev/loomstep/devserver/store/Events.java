@@ -40,13 +40,33 @@ final class Events {
      */
     List<EventRecord> events(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit)
             throws SQLException {
+        return events(name, search, internal, null, null, beforeAt, beforeId, limit);
+    }
+
+    /** As {@link #events(String, String, boolean, Long, String, int)}, only those received at or after {@code from} and before {@code until} (each may be null). */
+    List<EventRecord> events(String name, String search, boolean internal, Long from, Long until, Long beforeAt, String beforeId,
+                             int limit) throws SQLException {
         var args = new ArrayList<Object>();
-        return sql.query(eventsSql(name, search, internal, beforeAt, beforeId, limit, args), Events::eventRecord, args.toArray());
+        return sql.query(eventsSql(name, search, internal, from, until, beforeAt, beforeId, limit, args), Events::eventRecord,
+                args.toArray());
     }
 
     /** The SQL of {@link #events(String, String, boolean, Long, String, int)}, its arguments added to {@code args}; for plan checks too. */
     static String eventsSql(String name, String search, boolean internal, Long beforeAt, String beforeId, int limit, List<Object> args) {
+        return eventsSql(name, search, internal, null, null, beforeAt, beforeId, limit, args);
+    }
+
+    static String eventsSql(String name, String search, boolean internal, Long from, Long until, Long beforeAt, String beforeId,
+                            int limit, List<Object> args) {
         var text = new StringBuilder("SELECT body, received_at FROM events WHERE 1=1");
+        if (from != null) {
+            text.append(" AND received_at >= ?");
+            args.add(from);
+        }
+        if (until != null) {
+            text.append(" AND received_at < ?");
+            args.add(until);
+        }
         if (!internal) {
             text.append(" AND name NOT LIKE 'inngest/%'");
         }

@@ -158,6 +158,39 @@ final class Runs {
         return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
     }
 
+    /**
+     * How many runs match the query (its cursor and limit ignored): one count per (status, function) part,
+     * each from the same index as its page, so the count reads index entries only, never a run's row.
+     */
+    long count(RunQuery q) throws SQLException {
+        RunQuery all = new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), null, Integer.MAX_VALUE, q.timeField());
+        List<String> statuses = new ArrayList<>();
+        if (q.statuses() != null) {
+            q.statuses().forEach(st -> statuses.add(st.name()));
+        }
+        List<String> functions = q.functionIds() == null ? List.of() : q.functionIds();
+        if (q.search() != null || (statuses.isEmpty() && functions.isEmpty())) {
+            return countPart(statuses, functions, all);
+        }
+        if (statuses.isEmpty()) {
+            for (RunStatus st : RunStatus.values()) {
+                statuses.add(st.name());
+            }
+        }
+        long n = 0;
+        for (String st : statuses) {
+            for (String fn : functions.isEmpty() ? java.util.Collections.<String>singletonList(null) : functions) {
+                n += countPart(List.of(st), fn == null ? List.of() : List.of(fn), all);
+            }
+        }
+        return n;
+    }
+
+    private long countPart(List<String> statuses, List<String> functionIds, RunQuery q) throws SQLException {
+        String text = "SELECT COUNT(*) FROM (" + runsSql(statuses, functionIds, q, "id") + ")";
+        return sql.queryFirst(text, rs -> rs.getLong(1), runsArgs(statuses, functionIds, q).toArray()).orElse(0L);
+    }
+
     /** One query of {@link #runs(RunQuery)}: these statuses and functions (none: any), the rest of the query's filters. */
     private List<RunRecord> runsPage(List<String> statuses, List<String> functionIds, RunQuery q) throws SQLException {
         return sql.query(runsSql(statuses, functionIds, q, "*"), Runs::runRecord, runsArgs(statuses, functionIds, q).toArray());
@@ -178,10 +211,19 @@ final class Runs {
         if (!functionIds.isEmpty()) {
             text.append(" AND function_id IN (").append("?,".repeat(functionIds.size() - 1)).append("?)");
         }
+        String field = q.timeField().column;
         if (q.from() != null) {
-            text.append(" AND ").append(at).append(" >= ?");
+            text.append(" AND ").append(field).append(" >= ?");
         }
         if (q.until() != null) {
+            text.append(" AND ").append(field).append(" < ?");
+        }
+        // What another time's range says of the start, so the index's range still bounds the read: a run
+        // starts after it was queued and ends after it started.
+        if (q.from() != null && q.timeField() == RunQuery.TimeField.QUEUED) {
+            text.append(" AND ").append(at).append(" >= ?");
+        }
+        if (q.until() != null && q.timeField() == RunQuery.TimeField.ENDED) {
             text.append(" AND ").append(at).append(" < ?");
         }
         if (q.search() != null) {
@@ -203,6 +245,12 @@ final class Runs {
             args.add(q.from());
         }
         if (q.until() != null) {
+            args.add(q.until());
+        }
+        if (q.from() != null && q.timeField() == RunQuery.TimeField.QUEUED) {
+            args.add(q.from());
+        }
+        if (q.until() != null && q.timeField() == RunQuery.TimeField.ENDED) {
             args.add(q.until());
         }
         if (q.search() != null) {

@@ -27,4 +27,9 @@ public record StepRecord(
     public boolean memoized() {
         return seq != null;
     }
+
+    /** The input a step that has not run yet is to run with (Rerun from a step with edited input), or null. */
+    public JsonNode input() {
+        return seq == null && memo != null && memo.isObject() && memo.has("input") ? memo.get("input") : null;
+    }
 }

@@ -43,6 +43,16 @@ final class Steps {
                 runId, stepId, name, op, status, json(error), attempts, startedAt);
     }
 
+    /** A step that has not run yet, with the input it is to run with: {@code memo} {@code {"input": [...]}}, no place in the stack. */
+    void noteInput(String runId, String stepId, String name, String op, JsonNode input) throws SQLException {
+        var memo = Json.nodes().objectNode();
+        memo.set("input", input);
+        sql.update("""
+                INSERT INTO steps(run_id, id, name, op, status, memo, attempts) VALUES (?,?,?,?,'planned',?,0)
+                ON CONFLICT(run_id, id) DO UPDATE SET memo = excluded.memo WHERE steps.seq IS NULL""",
+                runId, stepId, name, op, Json.toString(memo));
+    }
+
     /**
      * Memoizes a step after the run's last memoized one; false (and nothing changed) when it is memoized
      * already. One statement: a fan-out's checkpoint memoizes hundreds of steps in one unit, so the

@@ -218,6 +218,11 @@ public final class Store implements AutoCloseable {
         write(t -> t.apps.upsertApp(app));
     }
 
+    /** Removes an app and its functions (its runs stay); false when there was no such app. */
+    public boolean deleteApp(String appId) {
+        return tx(() -> writer.apps.deleteApp(appId));
+    }
+
     public List<AppRecord> apps() {
         return read(t -> t.apps.apps());
     }
@@ -255,6 +260,12 @@ public final class Store implements AutoCloseable {
         return read(t -> t.events.events(name, search, internal, beforeAt, beforeId, limit));
     }
 
+    /** As above, only the events received at or after {@code from} and before {@code until} (epoch ms; each may be null). */
+    public List<EventRecord> events(String name, String search, boolean internal, Long from, Long until, Long beforeAt,
+                                    String beforeId, int limit) {
+        return read(t -> t.events.events(name, search, internal, from, until, beforeAt, beforeId, limit));
+    }
+
     // ---------------------------------------------------------------- runs
 
     public void insertRun(RunRecord r) {
@@ -279,6 +290,20 @@ public final class Store implements AutoCloseable {
     }
 
     /** A page of runs (see {@link RunQuery}), newest first by {@link RunQuery#sortTime}. */
+    /**
+     * How many runs match {@code q} (its cursor and limit ignored). Without filters, or by status alone, from
+     * the counts kept in memory; otherwise counted from the list's indexes.
+     */
+    public long countRuns(RunQuery q) {
+        boolean noFunctions = q.functionIds() == null || q.functionIds().isEmpty();
+        if (noFunctions && q.search() == null && q.from() == null && q.until() == null) {
+            Map<RunStatus, Long> counts = runCounts.snapshot();
+            return q.statuses() == null || q.statuses().isEmpty() ? counts.values().stream().mapToLong(Long::longValue).sum()
+                    : q.statuses().stream().distinct().mapToLong(st -> counts.getOrDefault(st, 0L)).sum();
+        }
+        return read(t -> t.runs.count(q));
+    }
+
     public List<RunRecord> runs(RunQuery q) {
         return read(t -> t.runs.runs(q));
     }
@@ -349,6 +374,14 @@ public final class Store implements AutoCloseable {
     public void noteStep(String runId, String stepId, String name, String op, String status, int attempts,
                          WireError error, long startedAt) {
         write(t -> t.steps.noteStep(runId, stepId, name, op, status, attempts, error, startedAt));
+    }
+
+    /**
+     * Gives a step that has not run yet the input it runs with ({@code {"input": [...]}} in the call's
+     * {@code steps}, outside the stack): Rerun from a step with edited input. Memoizing the step replaces it.
+     */
+    public void noteStepInput(String runId, String stepId, String name, String op, JsonNode input) {
+        write(t -> t.steps.noteInput(runId, stepId, name, op, input));
     }
 
     /**

@@ -1,4 +1,4 @@
-// The events stream and an event's page (Replay), the functions and a function's page (Invoke),
+// An event's page (Replay), the functions and a function's page (Invoke),
 // the apps (sync status, Resync) and the send-event form.
 "use strict";
 
@@ -26,59 +26,6 @@
     } catch (err) {
       append(box, [h("span", { class: "mono" }, eventId), " ", h("span", { class: "muted" }, "(" + err.message + ")")]);
     }
-  }
-
-  function eventsView(q) {
-    const search = q.get("search") || "";
-    const internal = q.get("internal") === "true";
-    let tbody, more, older = [], cursor = null, firstCursor = null, latest = [];
-    const url = extra => "/v1/events?" + new URLSearchParams(Object.assign({ limit: "100", include_runs: "true" },
-      search ? { search: search } : {}, internal ? {} : { internal: "false" }, extra || {}));
-    function draw() {
-      const seen = new Set(latest.map(e => e.id));
-      const rows = latest.concat(older.filter(e => !seen.has(e.id)));
-      clear(tbody);
-      if (rows.length === 0) tbody.appendChild(h("tr", {}, h("td", { colspan: 4, class: "empty", id: "events-empty" },
-        search ? "No event has that id or a name starting with it." : "No events yet.")));
-      for (const e of rows) {
-        tbody.appendChild(h("tr", { "data-test": "event-row", "data-event-id": e.id, "data-event-name": e.name },
-          h("td", { "data-test": "event-name" }, link(L.eventHash(e.id), e.name)),
-          h("td", { class: "id" }, link(L.eventHash(e.id), e.id, { "data-test": "event-link" })),
-          h("td", {}, when(e.received_at || (e.ts ? new Date(e.ts).toISOString() : null))),
-          h("td", { "data-test": "event-runs" }, (e.runs || []).length === 0 ? h("span", { class: "muted" }, "none")
-            : e.runs.map(r => link(L.runHash(r.run_id), r.function_id, { class: "chip run-chip status-" + r.status, title: r.status + " · " + r.run_id })))));
-      }
-      more.hidden = !(older.length ? cursor : firstCursor);
-    }
-    return {
-      nav: "events",
-      render(root) {
-        const input = h("input", { id: "event-search", type: "search", placeholder: "event id or name", value: search, size: 34 });
-        const form = h("form", { class: "filters" }, input, h("button", { type: "submit", id: "event-search-go" }, "Search"),
-          h("label", {}, h("input", { type: "checkbox", id: "events-internal", checked: internal,
-            onchange: e => L.setQuery({ internal: e.target.checked ? "true" : "" }) }), " show inngest/… events"));
-        form.addEventListener("submit", e => {
-          e.preventDefault();
-          L.setQuery({ search: input.value.trim() });
-        });
-        tbody = h("tbody", { id: "events-body" });
-        more = L.actionButton({ id: "events-more", class: "secondary" }, "Load older events", async () => {
-          const page = await api("GET", url({ cursor: older.length ? cursor : firstCursor }));
-          older = older.concat(page.data);
-          cursor = page.next_cursor;
-          draw();
-        }, () => root);
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Events"), L.sendButton()), form,
-          h("table", { id: "events-table" }, h("thead", {}, h("tr", {}, ["Name", "Id", "Received ▾", "Runs"].map(t => h("th", {}, t)))), tbody),
-          h("div", { class: "more" }, more)]);
-      },
-      async refresh() {
-        const page = await api("GET", url());
-        latest = page.data;
-        firstCursor = page.next_cursor;
-        draw();
-      },
-    };
   }
 
   function eventView(eventId) {
@@ -162,6 +109,7 @@
         tbody = h("tbody", { id: "function-runs-body" });
         out = h("div", { id: "invoke-result" });
         const editor = h("textarea", { id: "invoke-data", rows: 6, spellcheck: "false" }, "{}");
+        const userEditor = h("textarea", { id: "invoke-user", rows: 2, spellcheck: "false", placeholder: "{} (optional)" });
         const invoke = L.actionButton({ id: "invoke-function" }, "Invoke", async () => {
           clear(out);
           let data;
@@ -171,7 +119,13 @@
             throw new Error("Data is not valid JSON: " + err.message);
           }
           if (data === null || typeof data !== "object" || Array.isArray(data)) throw new Error("Data must be a JSON object, like {\"id\": 1}.");
-          const res = (await api("POST", "/v1/functions/" + L.enc(fnId) + "/invoke", { data: data })).data;
+          const body = { data: data };
+          if (userEditor.value.trim() !== "") {
+            const user = L.parseJson(userEditor.value, "User");
+            if (user === null || typeof user !== "object" || Array.isArray(user)) throw new Error("User must be a JSON object, like {\"id\": \"u-1\"}.");
+            body.user = user;
+          }
+          const res = (await api("POST", "/v1/functions/" + L.enc(fnId) + "/invoke", body)).data;
           out.appendChild(res.run_id
             ? h("p", {}, "Started run ", link(L.runHash(res.run_id), res.run_id, { id: "invoked-run", "data-run-id": res.run_id, class: "mono" }))
             : h("p", { class: "msg-error" }, res.message));
@@ -179,7 +133,8 @@
         }, () => invokeCard);
         const invokeCard = h("div", { class: "card invoke", id: "invoke-card" }, h("h2", {}, "Invoke"),
           h("p", { class: "muted" }, "Runs the function with this data as step.invoke does (an inngest/function.invoked event), whatever its triggers."),
-          h("label", { for: "invoke-data" }, "Data (a JSON object)"), editor, h("div", {}, invoke), out);
+          h("label", { for: "invoke-data" }, "Data (a JSON object)"), editor,
+          h("label", { for: "invoke-user" }, "User (optional JSON object: event.user)"), userEditor, h("div", {}, invoke), out);
         append(root, [h("p", {}, link("#/functions", "← all functions")),
           h("h1", {}, "Function ", h("span", { class: "mono", id: "function-id" }, fnId)), info, held, invokeCard,
           h("div", { class: "title" }, h("h2", {}, "Recent runs"), link("#/runs?function=" + L.enc(fnId), "all its runs", { id: "function-all-runs" })),
@@ -195,6 +150,9 @@
           h("dt", {}, "Triggers"), h("dd", { "data-test": "function-triggers" }, (fn.triggers || []).map(L.triggerChip)),
           h("dt", {}, "Flow control"), h("dd", { "data-test": "function-flow" }, L.flowChips(fn.config).length ? L.flowChips(fn.config) : "none"),
           h("dt", {}, "Retries"), h("dd", {}, String(fn.retries)),
+          h("dt", {}, "On failure"), h("dd", { "data-test": "function-failure-handler" }, (fn.failure_handlers || []).length === 0 ? "no handler"
+            : fn.failure_handlers.map(x => h("span", {}, link(L.functionHash(x.id), x.name, { "data-test": "failure-handler-link" }),
+              h("span", { class: "muted" }, " (" + x.retries + (x.retries === 1 ? " retry)" : " retries)"))))),
           h("dt", {}, "URL"), h("dd", { class: "mono" }, fn.url || "—")));
         clear(held);
         if ((fn.held_events || []).length) {
@@ -211,13 +169,59 @@
   }
 
   function appsView() {
-    let box, synced;
+    let box, synced, panel;
+    /** Replaces the panel above the list (not rebuilt each second, so what is typed there stays) with `parts`. */
+    const show = (...parts) => append(clear(panel), parts);
+    const said = (text, error) => show(h("p", { class: error ? "msg-error" : "msg-ok", "data-test": error ? "app-action-error" : "app-action-done" }, text));
+    function editUrl(a) {
+      const input = h("input", { id: "app-new-url", type: "url", size: 50, value: a.url || "", autocomplete: "off" });
+      const save = L.actionButton({ id: "app-url-save" }, "Save and resync", async () => {
+        try {
+          const res = (await api("PUT", "/v1/apps/" + L.enc(a.id), { url: input.value.trim() })).data;
+          said("App " + res.id + " is now served at " + res.url + ".");
+        } catch (err) {
+          said(err.message, true);
+        }
+        L.poll();
+      }, () => panel);
+      show(h("div", { class: "card confirm", id: "app-url-form" }, h("p", {}, "Serve URL of app ", h("strong", {}, a.id), ":"),
+        input, " ", save, " ", h("button", { type: "button", class: "secondary", onclick: () => clear(panel) }, "Never mind")));
+      input.focus();
+    }
+    function confirmDelete(a) {
+      const yes = L.actionButton({ id: "app-delete-confirm", class: "danger" }, "Yes, delete it", async () => {
+        try {
+          await api("DELETE", "/v1/apps/" + L.enc(a.id));
+          said("App " + a.id + " deleted.");
+        } catch (err) {
+          said(err.message, true);
+        }
+        L.poll();
+      }, () => panel);
+      show(h("div", { class: "card confirm", id: "app-delete-confirmation" },
+        h("p", {}, "Delete app ", h("strong", {}, a.id), " and its functions? Their runs stay; its events start nothing until it syncs again."),
+        yes, " ", h("button", { type: "button", class: "secondary", onclick: () => clear(panel) }, "Keep it")));
+    }
     return {
       nav: "apps",
       render(root) {
         box = h("div", { id: "apps" });
         synced = h("span", { class: "muted", id: "apps-synced" });
-        append(root, [h("div", { class: "title" }, h("h1", {}, "Apps"), synced), box]);
+        panel = h("div", { id: "app-panel" });
+        const url = h("input", { id: "add-app-url", type: "url", size: 50, placeholder: "http://localhost:3000/api/inngest", autocomplete: "off" });
+        const add = h("form", { class: "filters", id: "add-app-form" }, url, h("button", { type: "submit", id: "add-app" }, "Add app"));
+        add.addEventListener("submit", async e => {
+          e.preventDefault();
+          try {
+            const res = (await api("POST", "/v1/apps", { url: url.value.trim() })).data;
+            said("Synced app " + res.id + " from " + res.url + " (" + res.function_count + " functions).");
+            url.value = "";
+          } catch (err) {
+            said(err.message, true);
+          }
+          L.poll();
+        });
+        append(root, [h("div", { class: "title" }, h("h1", {}, "Apps"), synced), add, panel, box]);
       },
       async refresh() {
         const [apps, fns] = await Promise.all([api("GET", "/v1/apps"), api("GET", "/v1/functions")]);
@@ -251,7 +255,9 @@
           append(card, [
             h("div", { class: "title" }, h("h2", {}, h("span", { "data-test": "app-name" }, a.name || a.id)),
               h("span", { class: "status sync-" + a.sync_status, "data-test": "app-sync-status" }, a.sync_status === "error" ? "sync failed" : a.sync_status === "failing" ? "calls refused" : "synced"),
-              resync),
+              resync,
+              connect ? null : h("button", { type: "button", class: "secondary", "data-test": "app-change-url", onclick: () => editUrl(a) }, "Change URL"),
+              h("button", { type: "button", class: "danger", "data-test": "app-delete", onclick: () => confirmDelete(a) }, "Delete")),
             a.last_sync_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-sync-error" }, a.last_sync_error + " (" + when(a.last_sync_error_at) + ")")) : null,
             a.last_call_error ? h("div", { class: "error" }, h("pre", { "data-test": "app-call-error" }, a.last_call_error + " (" + when(a.last_call_error_at) + ")")) : null,
             h("dl", { class: "facts" },
@@ -393,7 +399,6 @@
 
   L.drawEvent = drawEvent;
   L.sendButton = sendButton;
-  L.routes["events"] = (id, q) => eventsView(q);
   L.routes["events/:id"] = id => eventView(id);
   L.routes["functions"] = (id, q) => functionsView(q);
   L.routes["functions/:id"] = id => functionView(id);

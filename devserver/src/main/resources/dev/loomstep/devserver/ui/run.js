@@ -14,6 +14,7 @@
   function runView(runId) {
     let body, eventBox, eventShown = null, drawn = null;
     const openGroups = new Map(); // group key -> {open, shown}, kept across redraws
+    openGroups.zoom = { from: 0, to: 1 }; // the trace's shown window, as fractions of the run's time axis
     // What Cancel and Rerun answered: outside the body, which is rebuilt each second on a running run
     const notice = h("div", { id: "run-notice" });
     return {
@@ -35,14 +36,30 @@
         const key = JSON.stringify(run);
         if (run.status === "Running" || key !== drawn) {
           drawn = key; // a finished run is drawn once, so open details and selections stay put
-          L.keepOpen(body, () => drawRun(body, run, openGroups, notice));
+          openGroups.redraw = () => L.keepOpen(body, () => drawRun(body, run, openGroups, notice));
+          openGroups.redraw();
         }
         if (eventShown !== run.event_id) {
           eventShown = run.event_id;
-          L.drawEvent(eventBox, run.event_id);
+          if ((run.batch_events || []).length > 1) {
+            drawBatch(eventBox, run.batch_events);
+          } else {
+            L.drawEvent(eventBox, run.event_id);
+          }
         }
       },
     };
+  }
+
+  /** A batch run's trigger panel: every event of the batch, each with its name, id, time and data. */
+  function drawBatch(box, events) {
+    clear(box);
+    append(box, [h("p", { id: "batch-count" }, "A batch of " + events.length + " events:"),
+      h("ol", { id: "batch-events" }, events.map(e => h("li", { "data-test": "batch-event", "data-event-id": e.id },
+        h("span", { "data-test": "batch-event-name" }, e.name), " · ",
+        link(L.eventHash(e.id), e.id, { class: "mono" }),
+        e.ts ? h("span", { class: "muted" }, " · " + when(new Date(e.ts).toISOString())) : null,
+        L.collapsedJson("Data", e.data === undefined ? {} : e.data, "batch-event-data", false, "batch:" + e.id))))]);
   }
 
   /** Replaces the notice with one message made of `parts` (text and links); red when it is an error. */
@@ -99,6 +116,8 @@
       h("dt", {}, "Started"), h("dd", {}, when(run.run_started_at)),
       h("dt", {}, "Ended"), h("dd", {}, when(run.ended_at)),
       h("dt", {}, "Duration"), h("dd", { id: "run-duration" }, duration(L.runDuration(run))),
+      (run.races || []).flatMap(x => [h("dt", {}, "Race"), h("dd", { "data-test": "race-winner", "data-race": x.race },
+        x.winner_step_id ? ["won by ", h("strong", {}, x.winner_name || x.winner_step_id)] : ended ? "no branch finished" : "racing")]),
       run.rerun_of ? [h("dt", {}, "Rerun of"), h("dd", { class: "mono" },
         link(L.runHash(run.rerun_of), run.rerun_of, { id: "rerun-of" }))] : null,
       reruns.length ? [h("dt", {}, "Reruns"), h("dd", { class: "mono", id: "reruns" },
@@ -161,8 +180,18 @@
     const starts = steps.map(s => ms(s.started_at)).filter(x => x);
     const origin = Math.min(ms(run.run_started_at) || Infinity, ...starts, ...spans.map(s => s.start_ms));
     const end = Math.max(openEnd, ...steps.map(s => ms(s.ended_at) || openEnd), ...spans.map(s => s.end_ms));
-    const axis = { origin: origin, span: Math.max(1, end - origin), openEnd: openEnd };
-    box.appendChild(h("div", { class: "axis" }, h("span", {}, "0"), h("span", {}, duration(axis.span))));
+    const full = Math.max(1, end - origin);
+    const z = openGroups.zoom || { from: 0, to: 1 };
+    // The axis the bars are drawn on is the zoomed window; bars outside it are clipped by their track.
+    const axis = { origin: origin + z.from * full, span: Math.max(1, (z.to - z.from) * full), openEnd: openEnd, full: full, start: origin,
+      zoomTo: (from, to) => {
+        const f = Math.max(0, Math.min(from, 1)), t = Math.min(1, Math.max(to, f + 1e-6));
+        openGroups.zoom = { from: f, to: t };
+        if (openGroups.redraw) openGroups.redraw();
+      } };
+    box.appendChild(zoomBar(axis, z));
+    box.appendChild(h("div", { class: "axis" }, h("span", { "data-test": "axis-start" }, duration(axis.origin - origin)),
+      h("span", { "data-test": "axis-end" }, duration(axis.origin - origin + axis.span))));
     for (const g of groups(steps, openEnd)) {
       if (g.length === 1) {
         box.appendChild(stepRow(run, g[0], axis));
@@ -211,6 +240,20 @@
     return box;
   }
 
+  /** Zoom in and out around the window's middle, back to the whole run; each step row can also zoom to itself. */
+  function zoomBar(axis, z) {
+    const mid = (z.from + z.to) / 2, half = (z.to - z.from) / 2;
+    const zoomed = z.from > 0 || z.to < 1;
+    return h("div", { class: "zoom", id: "trace-zoom" }, "Zoom ",
+      h("button", { type: "button", class: "secondary small", id: "zoom-in", title: "show half as much time",
+        onclick: () => axis.zoomTo(mid - half / 2, mid + half / 2) }, "+"), " ",
+      h("button", { type: "button", class: "secondary small", id: "zoom-out", disabled: !zoomed, title: "show twice as much time",
+        onclick: () => { const lo = Math.max(0, mid - half * 2), hi = Math.min(1, lo + half * 4); axis.zoomTo(Math.max(0, hi - half * 4), hi); } }, "−"), " ",
+      h("button", { type: "button", class: "secondary small", id: "zoom-reset", disabled: !zoomed,
+        onclick: () => axis.zoomTo(0, 1) }, "Whole run"),
+      h("span", { class: "muted", id: "zoom-window" }, zoomed ? " showing " + duration(axis.span) + " of " + duration(axis.full) : ""));
+  }
+
   function bar(axis, start, stop, cls, title) {
     const b = h("div", { class: cls, title: title || "" });
     if (start) {
@@ -233,10 +276,21 @@
       h("div", {},
         h("div", { class: "name", "data-test": "step-name", title: s.id }, s.name || s.id),
         h("div", { class: "meta" }, h("span", { "data-test": "step-op" }, s.op || "?"), " · ",
-          L.statusBadge(s.status, "step-status")),
+          L.statusBadge(s.status, "step-status"),
+          s.race ? [" · ", h("span", { class: "race race-" + s.race, "data-test": "step-race" },
+            s.race === "won" ? "won the race" : s.race === "lost" ? "lost the race" : s.race)] : null),
         h("div", { class: "meta" }, "started ", when(s.started_at)),
         h("div", { class: "meta" }, h("span", { "data-test": "step-duration" }, took),
-          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null)),
+          s.attempts > 0 ? [" · ", h("span", { "data-test": "step-attempts" }, String(s.attempts)), s.attempts === 1 ? " attempt" : " attempts"] : null),
+        s.reused_from ? h("div", { class: "meta", "data-test": "step-reused" }, "reused from run ",
+          link(L.runHash(s.reused_from), s.reused_from, { class: "mono" })) : null,
+        s.input !== undefined ? h("div", { class: "meta", "data-test": "step-input" }, "runs with input ", h("code", {}, JSON.stringify(s.input))) : null,
+        h("div", { class: "meta" }, L.rerunFromButton ? L.rerunFromButton(run, s) : null, " ",
+          start ? h("button", { type: "button", class: "secondary small", "data-test": "step-zoom", title: "zoom the trace to this step",
+            onclick: () => {
+              const pad = Math.max(0.1, (stop - start) * 0.1);
+              axis.zoomTo((start - pad - axis.start) / axis.full, (stop + pad - axis.start) / axis.full);
+            } }, "Zoom to step") : null)),
       h("div", {}, h("div", { class: "track" }, bar(axis, start, stop, "bar op-" + s.op + " st-" + String(s.status).replace(/ /g, "-"), s.status)),
         what(s), attempts(s), L.stepMetadata(s), result));
   }
@@ -263,6 +317,15 @@
           w.outcome === "waiting" ? " (" + L.relative(w.timeout_at) + ")" : ""] : " (no timeout)",
         " — ", h("span", { class: "outcome outcome-" + w.outcome, "data-test": "wait-outcome" }, w.outcome.replace("_", " ")),
         w.matched_event_id ? [" by ", link(L.eventHash(w.matched_event_id), w.matched_event_id, { class: "mono", "data-test": "wait-matched" })] : null);
+    }
+    if (s.signal) {
+      const g = s.signal;
+      return h("p", { class: "detail", "data-test": "step-signal" }, "waits for signal ",
+        h("code", { "data-test": "signal-name" }, g.signal || "?"),
+        g.timeout_at ? [" until ", h("span", { "data-test": "signal-deadline", title: g.timeout_at }, when(g.timeout_at)),
+          g.outcome === "waiting" ? " (" + L.relative(g.timeout_at) + ")" : ""] : null,
+        " — ", h("span", { class: "outcome outcome-" + g.outcome, "data-test": "signal-outcome" }, g.outcome.replace("_", " ")),
+        g.outcome === "received" ? [" with ", h("code", { "data-test": "signal-data" }, JSON.stringify(g.data))] : null);
     }
     if (s.invoke) {
       const i = s.invoke;

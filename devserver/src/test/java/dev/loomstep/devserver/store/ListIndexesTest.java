@@ -158,6 +158,20 @@ class ListIndexesTest {
             var args = new ArrayList<Object>();
             assertIndexed(plan(c, Events.eventsSql(null, null, false, null, null, 100, args), args), "events_by_time_id",
                     "the events list without internal events");
+            var ranged = new ArrayList<Object>();
+            assertIndexed(plan(c, Events.eventsSql(null, null, false, T0, T0 + RUNS * 5L, null, null, 100, ranged), ranged),
+                    "events_by_time_id", "the events list in a time range");
+            for (RunQuery.TimeField field : RunQuery.TimeField.values()) {
+                var q = new RunQuery(List.of("Completed").stream().map(RunStatus::valueOf).toList(), List.of("app-fn-3"), T0,
+                        T0 + RUNS * 5L, null, null, 100, field);
+                assertIndexed(plan(c, Runs.runsSql(List.of("Completed"), List.of("app-fn-3"), q, "*"),
+                        Runs.runsArgs(List.of("Completed"), List.of("app-fn-3"), q)), "runs_by_function_status_start",
+                        "runs by status and function in a range of their " + field + " time");
+            }
+            // the exact total counts from the same indexes, reading no run's row
+            String count = "SELECT COUNT(*) FROM (" + Runs.runsSql(List.of("Completed"), List.of("app-fn-3"), any, "id") + ")";
+            String counted = String.join(" | ", plan(c, count, Runs.runsArgs(List.of("Completed"), List.of("app-fn-3"), any)));
+            assertTrue(counted.contains("COVERING INDEX runs_by_function_status_start"), "a count reads the index alone: " + counted);
         }
         try (Store store = Store.open(db)) {
             measure("runs: unfiltered", () -> store.runs(new RunQuery(List.of(), List.of(), null, null, null, null, 100)), 100);
@@ -172,7 +186,28 @@ class ListIndexesTest {
             measure("runs: search by a batch's second event", () -> store.runs(
                     new RunQuery(List.of(), List.of(), null, null, String.format("e%09d", 49), null, 100)), 2);
             measure("events: newest, without inngest/ events", () -> store.events(null, null, false, null, null, 100), 100);
+            measure("runs: ended in the newest half, function app-fn-3", () -> store.runs(new RunQuery(List.of(), List.of("app-fn-3"),
+                    T0 + RUNS * 5L, null, null, null, 100, RunQuery.TimeField.ENDED)), 100);
+            long perFunction = RUNS / FUNCTIONS;
+            assertEquals(perFunction, count("runs: count of function app-fn-3", () -> store.countRuns(
+                    new RunQuery(List.of(), List.of("app-fn-3"), null, null, null, null, 1))));
+            assertEquals((long) RUNS, count("runs: count of all (kept in memory)", () -> store.countRuns(
+                    new RunQuery(List.of(), List.of(), null, null, null, null, 1))));
         }
+    }
+
+    /** The median time of a count, in ms, printed with what it was; answers the count. */
+    static long count(String what, Supplier<Long> count) {
+        long last = 0;
+        long[] took = new long[15];
+        for (int i = 0; i < took.length; i++) {
+            long t = System.nanoTime();
+            last = count.get();
+            took[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(took);
+        System.out.printf("[list-scale] %-52s %7.3f ms (median of %d, %d runs)%n", what, took[took.length / 2] / 1e6, took.length, RUNS);
+        return last;
     }
 
     @Test
