@@ -107,6 +107,31 @@ public final class Engine {
         }
     }
 
+    /** Publishes {@code data} written by the app's mapper; see {@link Loomstep#publish}. */
+    public void publish(String channel, String topic, Object data) {
+        Realtime.check(channel, topic);
+        try {
+            app.eventSender().publish(channel, topic, null, codec.mapper().valueToTree(data));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to channel \"" + channel + "\" topic \"" + topic + "\" failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A subscription token; see {@link Loomstep#subscriptionToken}. */
+    public String subscriptionToken(String channel, java.util.List<String> topics) {
+        Realtime.check(channel, topics);
+        try {
+            return app.eventSender().subscriptionToken(channel, java.util.List.copyOf(topics));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("creating a realtime token for channel \"" + channel + "\" failed: " + e.getMessage(), e);
+        }
+    }
+
     public List<String> send(List<Event> events, List<Middleware> middleware) {
         return Sending.send(app.eventSender(), events, middleware);
     }
