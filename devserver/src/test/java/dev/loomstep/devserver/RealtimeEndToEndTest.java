@@ -1,0 +1,206 @@
+package dev.loomstep.devserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.Function;
+import dev.loomstep.Trigger;
+import dev.loomstep.http.realtime.RealtimeSubscription;
+import dev.loomstep.protocol.Json;
+import dev.loomstep.realtime.RealtimeMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Realtime on the devserver with a real Loomstep app over loopback: a function publishes from a step
+ * ({@code step.publish}) and the app publishes from outside a run ({@code app.publish}); subscribers
+ * connect with tokens from {@code app.subscriptionToken} over WebSocket ({@link RealtimeSubscription})
+ * and SSE, and see exactly the channel and topics their token names.
+ */
+@Timeout(60)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RealtimeEndToEndTest {
+    static final Duration WAIT = Duration.ofSeconds(10);
+    record Status(String state, int step) {}
+
+    final AtomicInteger packAttempts = new AtomicInteger();
+    LoomstepDevServer fixture;
+    Api api;
+    HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() {
+        var packing = Function.builder("packing").trigger(Trigger.event("ls/pack")).handler((in, step) -> {
+            String channel = "orders/" + in.event().data().path("order").asText();
+            step.publish("announce", channel, "status", new Status("packing", 1));
+            // Fails once, so the run replays past the publish: it must not publish again.
+            step.run("pack", String.class, () -> {
+                if (packAttempts.incrementAndGet() == 1) {
+                    throw new IllegalStateException("the box is not ready yet");
+                }
+                return "packed";
+            });
+            step.publish("done", channel, "status", new Status("packed", 2));
+            return "ok";
+        });
+        fixture = LoomstepDevServer.builder("rt").start(packing);
+        api = fixture.api;
+    }
+
+    @AfterAll
+    void stop() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @Test
+    void aStepPublishesOnceAndAJavaSubscriberReceivesItWithTheRunId() {
+        try (var sub = RealtimeSubscription.subscribe(fixture.app, "orders/7", List.of("status"))) {
+            String runId = api.runOf(api.send("ls/pack", Map.of("order", "7")));
+            RealtimeMessage first = sub.poll(WAIT).orElseThrow(() -> new AssertionError("no first message"));
+            RealtimeMessage second = sub.poll(WAIT).orElseThrow(() -> new AssertionError("no second message"));
+            api.awaitStatus(runId, "Completed");
+            assertEquals(RealtimeMessage.Kind.DATA, first.kind());
+            assertEquals("orders/7", first.channel());
+            assertEquals("status", first.topic());
+            assertEquals(new Status("packing", 1), first.dataAs(Status.class));
+            assertEquals(runId, first.runId());
+            assertTrue(first.createdAt() != null);
+            assertEquals(new Status("packed", 2), second.dataAs(Status.class));
+            assertTrue(packAttempts.get() >= 2, "the run replayed past the publish");
+            assertTrue(sub.poll(Duration.ofMillis(300)).isEmpty(), "a replay published again");
+            // The run's page sees both too (history kept per run).
+            assertEquals(2, fixture.dev.realtime().history(runId).size());
+        }
+    }
+
+    @Test
+    void theClientPublishesFromOutsideARunAndATokenSeesOnlyItsChannelAndTopics() {
+        try (var sub = RealtimeSubscription.subscribe(fixture.app, "chat/a", List.of("messages"))) {
+            fixture.app.publish("chat/b", "messages", Map.of("text", "other channel"));
+            fixture.app.publish("chat/a", "typing", Map.of("text", "other topic"));
+            fixture.app.publish("chat/a", "messages", Map.of("text", "hello"));
+            RealtimeMessage m = sub.poll(WAIT).orElseThrow(() -> new AssertionError("no message"));
+            assertEquals("hello", m.data().path("text").asText(), m::toString);
+            assertNull(m.runId(), "published outside a run");
+            assertTrue(sub.poll(Duration.ofMillis(300)).isEmpty());
+        }
+    }
+
+    @Test
+    void aTokenAlteredToNameAnotherChannelIsRefusedWithOneClearError() {
+        String token = fixture.app.subscriptionToken("chat/a", List.of("messages"));
+        String[] parts = token.split("\\.");
+        ObjectNode claims = (ObjectNode) read(Base64.getUrlDecoder().decode(parts[1]));
+        ((ObjectNode) claims.path("topics").get(0)).put("channel", "chat/secret");
+        String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(Json.toBytes(claims)) + "." + parts[2];
+        var e = assertThrows(IllegalStateException.class, () -> RealtimeSubscription.connect(URI.create(api.base()), forged));
+        assertTrue(e.getMessage().contains("refused the subscription with 401"), e.getMessage());
+        var sse = api.request("GET", "/v1/realtime/sse?token=" + forged, null);
+        assertEquals(401, sse.status());
+        assertEquals("invalid realtime token: its signature does not match (it was altered, or issued by another server)",
+                sse.json().path("error").asText());
+        assertEquals(401, api.request("GET", "/v1/realtime/sse", null).status());
+    }
+
+    @Test
+    void anSseSubscriberReceivesEachMessageAsADataLine() throws Exception {
+        String token = fixture.app.subscriptionToken("feed", List.of("news"));
+        try (var sse = new SseLines(api.base() + "/v1/realtime/sse?token=" + token)) {
+            assertEquals(200, sse.status);
+            assertEquals("text/event-stream", sse.contentType);
+            awaitSubscribers(1);
+            publishRaw("feed", "news", "application/json", "{\"headline\":\"realtime\"}");
+            publishRaw("feed", "news", "text/plain", "not json");
+            RealtimeMessage json = sse.next(WAIT);
+            assertEquals("realtime", json.data().path("headline").asText());
+            RealtimeMessage text = sse.next(WAIT);
+            assertEquals("not json", text.data().asText(), "a body that is not JSON is published as a JSON string");
+        }
+    }
+
+    @Test
+    void aStreamedPublishArrivesAsStartChunksAndEnd() {
+        String body = "x".repeat(2500);
+        try (var sub = RealtimeSubscription.subscribe(fixture.app, "tokens", List.of("llm"))) {
+            assertEquals(200, publishRaw("tokens", "llm", "text/stream", body));
+            RealtimeMessage start = sub.poll(WAIT).orElseThrow();
+            assertEquals(RealtimeMessage.Kind.DATASTREAM_START, start.kind());
+            String streamId = start.data().asText();
+            StringBuilder got = new StringBuilder();
+            RealtimeMessage m = sub.poll(WAIT).orElseThrow();
+            while (m.kind() == RealtimeMessage.Kind.CHUNK) {
+                assertEquals(streamId, m.streamId());
+                got.append(m.data().asText());
+                m = sub.poll(WAIT).orElseThrow();
+            }
+            assertEquals(RealtimeMessage.Kind.DATASTREAM_END, m.kind());
+            assertEquals(streamId, m.data().asText());
+            assertEquals(body, got.toString());
+        }
+    }
+
+    @Test
+    void badPublishesAndTokenRequestsAreRefusedWithOneLine() {
+        var noTopic = api.request("POST", "/v1/realtime/publish?channel=a", "{}");
+        assertEquals(400, noTopic.status());
+        assertTrue(noTopic.json().path("error").asText().startsWith("publish: ?channel= and ?topic= are required"), noTopic.text());
+        var badRun = api.request("POST", "/v1/realtime/publish?channel=a&topic=t&run_id=nope", "{}");
+        assertEquals(400, badRun.status());
+        assertTrue(badRun.json().path("error").asText().contains("run_id"), badRun.text());
+        var empty = api.request("POST", "/v1/realtime/token", "[]");
+        assertEquals(400, empty.status());
+        assertTrue(empty.json().path("error").asText().startsWith("Invalid request: must provide a list of topics"), empty.text());
+        var noName = api.request("POST", "/v1/realtime/token", "[{\"channel\":\"a\"}]");
+        assertEquals(400, noName.status());
+        var ok = api.request("POST", "/v1/realtime/token", "[{\"channel\":\"a\",\"name\":\"t\",\"kind\":\"run\"}]");
+        assertEquals(201, ok.status(), ok.text());
+        JsonNode claims = read(Base64.getUrlDecoder().decode(ok.json().path("jwt").asText().split("\\.")[1]));
+        assertEquals("rt.inngest.com", claims.path("iss").asText());
+        assertEquals(60, claims.path("exp").asLong() - claims.path("iat").asLong());
+        assertEquals("a", claims.path("topics").get(0).path("channel").asText());
+        assertEquals("t", claims.path("topics").get(0).path("name").asText());
+        assertFalse(claims.path("publish").asBoolean());
+    }
+
+    private int publishRaw(String channel, String topic, String contentType, String body) {
+        try {
+            var req = HttpRequest.newBuilder(URI.create(api.base() + "/v1/realtime/publish?channel=" + channel + "&topic=" + topic))
+                    .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+            return http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void awaitSubscribers(int n) {
+        Api.await(() -> fixture.dev.realtime().subscribers(), c -> c >= n, n + " realtime subscriber(s)");
+    }
+
+    private static JsonNode read(byte[] json) {
+        try {
+            return Json.mapper().readTree(json);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
