@@ -32,6 +32,7 @@ final class WebUi {
             "pages.js", load("pages.js", "text/javascript; charset=utf-8"),
             "spans.js", load("spans.js", "text/javascript; charset=utf-8"),
             "metadata.js", load("metadata.js", "text/javascript; charset=utf-8"),
+            "realtime.js", load("realtime.js", "text/javascript; charset=utf-8"),
             "app.css", load("app.css", "text/css; charset=utf-8"),
             "favicon.svg", load("favicon.svg", "image/svg+xml"));
 
