@@ -182,6 +182,58 @@ class RealtimeEndToEndTest {
         assertFalse(claims.path("publish").asBoolean());
     }
 
+    @Test
+    void aWebSocketSubscriberAddsTopicsWithAnotherTokenAndDropsThem() throws Exception {
+        String first = fixture.app.subscriptionToken("room/1", List.of("chat"));
+        String second = fixture.app.subscriptionToken("room/2", List.of("chat"));
+        var frames = new java.util.concurrent.LinkedBlockingQueue<String>();
+        var ws = http.newWebSocketBuilder().buildAsync(URI.create(api.base().replace("http", "ws") + "/v1/realtime/connect?token=" + first),
+                new java.net.http.WebSocket.Listener() {
+                    final StringBuilder sb = new StringBuilder();
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        sb.append(data);
+                        if (last) {
+                            frames.add(sb.toString());
+                            sb.setLength(0);
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            ws.sendText("{\"kind\":\"sub\",\"data\":\"" + second + "\"}", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            Api.await(() -> {
+                fixture.app.publish("room/2", "chat", Map.of("n", 2));
+                return frames.poll();
+            }, f -> f != null, "a message of the second token's channel");
+            ws.sendText("{\"kind\":\"unsub\",\"data\":[{\"channel\":\"room/2\",\"name\":\"chat\"}]}", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            Api.await(() -> {
+                frames.clear();
+                fixture.app.publish("room/2", "chat", Map.of("n", 3));
+                fixture.app.publish("room/1", "chat", Map.of("n", 1));
+                try {
+                    return frames.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }, f -> f != null && f.contains("\"n\":1"), "the first channel's message arriving first: the dropped channel's, published before it, no longer comes");
+        } finally {
+            ws.abort();
+        }
+    }
+
+    @Test
+    void aPlainGetOfTheWebSocketRouteIsRefusedAndLeavesNoSubscriber() {
+        int before = fixture.dev.realtime().subscribers();
+        String token = fixture.app.subscriptionToken("plain", List.of("get"));
+        var r = api.request("GET", "/v1/realtime/connect?token=" + token, null);
+        assertEquals(400, r.status(), r.text());
+        assertTrue(r.json().path("error").asText().contains("WebSocket endpoint"), r.text());
+        assertEquals(before, fixture.dev.realtime().subscribers());
+    }
+
     private int publishRaw(String channel, String topic, String contentType, String body) {
         try {
             var req = HttpRequest.newBuilder(URI.create(api.base() + "/v1/realtime/publish?channel=" + channel + "&topic=" + topic))
