@@ -226,12 +226,50 @@ class RealtimeEndToEndTest {
 
     @Test
     void aPlainGetOfTheWebSocketRouteIsRefusedAndLeavesNoSubscriber() {
-        int before = fixture.dev.realtime().subscribers();
+        int before = noSubscribersLeft();
         String token = fixture.app.subscriptionToken("plain", List.of("get"));
         var r = api.request("GET", "/v1/realtime/connect?token=" + token, null);
         assertEquals(400, r.status(), r.text());
         assertTrue(r.json().path("error").asText().contains("WebSocket endpoint"), r.text());
         assertEquals(before, fixture.dev.realtime().subscribers());
+    }
+
+    @Test
+    void aSubscriberThatStopsReadingIsCutOffWhilePublishersAndOtherSubscribersGoOn() throws Exception {
+        String token = fixture.app.subscriptionToken("firehose", List.of("big"));
+        int before = noSubscribersLeft();
+        // A WebSocket that never asks for a frame: the JDK client stops reading the socket, as a stuck client would.
+        var stuck = http.newWebSocketBuilder().buildAsync(URI.create(api.base().replace("http", "ws") + "/v1/realtime/connect?token=" + token),
+                new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public void onOpen(java.net.http.WebSocket w) {
+                    }
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (var reader = RealtimeSubscription.subscribe(fixture.app, "firehose", List.of("big"))) {
+            JsonNode big = Json.nodes().textNode("x".repeat(64 * 1024));
+            // More than the buffer plus what the socket's buffers can hold for the stuck client.
+            int sent = dev.loomstep.devserver.realtime.Broadcaster.DEFAULT_BUFFER + 600;
+            long t0 = System.nanoTime();
+            var received = new AtomicInteger();
+            Thread drain = Thread.ofVirtual().start(() -> {
+                while (received.get() < sent && reader.poll(WAIT).isPresent()) {
+                    received.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < sent; i++) {
+                fixture.dev.realtime().publish(RealtimeMessage.data("firehose", "big", big, null, java.time.Instant.now()));
+                while (i - received.get() > 256) {
+                    Thread.sleep(1); // paced to the reading subscriber, which keeps up; the stuck one cannot
+                }
+            }
+            long publishMs = (System.nanoTime() - t0) / 1_000_000;
+            Api.await(() -> fixture.dev.realtime().subscribers(), n -> n == before + 1, "the stuck subscriber cut off, the reader kept");
+            drain.join(Duration.ofSeconds(30));
+            assertEquals(sent, received.get(), "the reading subscriber got every message");
+            assertTrue(publishMs < 20_000, "publishing " + sent + " messages took " + publishMs + " ms");
+        } finally {
+            stuck.abort();
+        }
     }
 
     private int publishRaw(String channel, String topic, String contentType, String body) {
@@ -242,6 +280,11 @@ class RealtimeEndToEndTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Waits until the subscriptions of earlier tests have all closed (a close reaches the server a moment later). */
+    private int noSubscribersLeft() {
+        return Api.await(() -> fixture.dev.realtime().subscribers(), n -> n == 0, "no realtime subscriber left");
     }
 
     private void awaitSubscribers(int n) {

@@ -11,7 +11,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import io.undertow.util.Headers;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
@@ -153,18 +152,17 @@ public final class RealtimeApi {
         var start = clock.instant();
         broadcaster.publish(new RealtimeMessage(RealtimeMessage.Kind.DATASTREAM_START, channel, topic,
                 Json.nodes().textNode(streamId), runId, null, start));
-        try (InputStream in = ex.getInputStream()) {
-            byte[] buf = new byte[CHUNK_BYTES];
+        // A chunk is what has arrived (up to 1 KiB of text), so a slowly written stream reaches subscribers as it
+        // is written; read as characters, so a chunk never splits a UTF-8 sequence.
+        try (var in = new java.io.InputStreamReader(ex.getInputStream(), StandardCharsets.UTF_8)) {
+            char[] buf = new char[CHUNK_BYTES];
             for (int i = 0; i < MAX_CHUNKS; i++) {
-                int n = in.readNBytes(buf, 0, buf.length);
-                if (n <= 0) {
+                int n = in.read(buf, 0, buf.length);
+                if (n < 0) {
                     break;
                 }
                 broadcaster.publish(new RealtimeMessage(RealtimeMessage.Kind.CHUNK, channel, topic,
-                        Json.nodes().textNode(new String(buf, 0, n, StandardCharsets.UTF_8)), runId, streamId, clock.instant()));
-                if (n < buf.length) {
-                    break;
-                }
+                        Json.nodes().textNode(new String(buf, 0, n)), runId, streamId, clock.instant()));
             }
         } finally {
             broadcaster.publish(new RealtimeMessage(RealtimeMessage.Kind.DATASTREAM_END, channel, topic,

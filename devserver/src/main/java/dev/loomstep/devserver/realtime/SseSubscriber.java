@@ -22,10 +22,12 @@ final class SseSubscriber {
 
     private final Broadcaster broadcaster;
     private final Tokens tokens;
+    private final ExecutorService threads;
 
     SseSubscriber(Broadcaster broadcaster, Tokens tokens, ExecutorService threads) {
         this.broadcaster = broadcaster;
         this.tokens = tokens;
+        this.threads = threads;
     }
 
     void subscribe(HttpServerExchange ex) throws IOException {
@@ -47,6 +49,8 @@ final class SseSubscriber {
 
     private void stream(HttpServerExchange ex, Subscription sub) throws IOException {
         String why = "the client went away";
+        var writerDone = new java.util.concurrent.CountDownLatch(1);
+        sub.onClose(() -> threads.execute(() -> WebSocketSubscriber.endIfStuck(ex.getConnection(), writerDone)));
         try {
             ex.setStatusCode(200);
             ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream")
@@ -72,6 +76,7 @@ final class SseSubscriber {
             Thread.currentThread().interrupt();
             why = "interrupted";
         } finally {
+            writerDone.countDown();
             broadcaster.unsubscribe(sub, why);
         }
     }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One subscriber's side of the fan-out: the topics it listens to and a bounded buffer of messages not yet
@@ -22,7 +23,8 @@ public final class Subscription {
     private final ArrayBlockingQueue<RealtimeMessage> buffer;
     private final int capacity;
     private final Set<Topic> topics = ConcurrentHashMap.newKeySet();
-    private volatile String closedBecause;
+    private final AtomicReference<String> closedBecause = new AtomicReference<>();
+    private volatile Runnable onClose = () -> { };
     /** Wakes a writer parked in {@link #take} when the subscription is closed. */
     private static final RealtimeMessage WAKE = RealtimeMessage.data("", "", null, null, null);
 
@@ -54,7 +56,7 @@ public final class Subscription {
 
     /** Buffers a message for the writer; a full buffer closes the subscription instead. Never blocks. */
     void offer(RealtimeMessage m) {
-        if (closedBecause != null) {
+        if (closedBecause.get() != null) {
             return;
         }
         if (buffer.size() >= capacity || !buffer.offer(m)) {
@@ -68,28 +70,36 @@ public final class Subscription {
      * @throws Closed when the subscription is closed and nothing is left to send
      */
     public RealtimeMessage take(Duration wait) throws Closed, InterruptedException {
-        String why = closedBecause;
+        String why = closedBecause.get();
         if (why != null) {
             throw new Closed(why);
         }
         RealtimeMessage m = buffer.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
-        if (m == WAKE || closedBecause != null) {
-            throw new Closed(closedBecause);
+        if (m == WAKE || closedBecause.get() != null) {
+            throw new Closed(closedBecause.get());
         }
         return m;
     }
 
+    /**
+     * What to do once the subscription is closed, besides waking its writer: the transport ends the
+     * connection if the writer is stuck in a write to a client that stopped reading.
+     */
+    public void onClose(Runnable action) {
+        this.onClose = action;
+    }
+
     /** Ends the subscription: the writer stops at its next {@link #take}. The first reason stays. */
     public void close(String why) {
-        if (closedBecause == null) {
-            closedBecause = why;
+        if (closedBecause.compareAndSet(null, why)) {
             buffer.clear();
             buffer.offer(WAKE);
+            onClose.run();
         }
     }
 
     public boolean isClosed() {
-        return closedBecause != null;
+        return closedBecause.get() != null;
     }
 
     /** The subscription has ended; the message says why (closed by the client, the server, or cut off as too slow). */

@@ -34,6 +34,8 @@ final class WebSocketSubscriber {
     private static final AttachmentKey<Subscription> SUBSCRIPTION = AttachmentKey.create(Subscription.class);
     /** Close code for a subscriber cut off or a server going away: "try again later". */
     static final int TRY_AGAIN_LATER = 1013;
+    /** How long a closed subscription's writer may take to finish before its connection is dropped under it. */
+    static final java.time.Duration STUCK_GRACE = java.time.Duration.ofSeconds(2);
 
     private final Broadcaster broadcaster;
     private final Tokens tokens;
@@ -81,7 +83,15 @@ final class WebSocketSubscriber {
             });
             channel.addCloseTask(ch -> broadcaster.unsubscribe(sub, "the connection closed"));
             channel.resumeReceives();
-            threads.execute(() -> write(channel, sub));
+            var writerDone = new java.util.concurrent.CountDownLatch(1);
+            sub.onClose(() -> threads.execute(() -> endIfStuck(channel, writerDone)));
+            threads.execute(() -> {
+                try {
+                    write(channel, sub);
+                } finally {
+                    writerDone.countDown();
+                }
+            });
         }
     }
 
@@ -117,6 +127,22 @@ final class WebSocketSubscriber {
                     LOG.debug("closing realtime subscriber {}: {}", sub.id(), e.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * A writer blocked in a send to a client that stopped reading never sees the close: after a grace for a
+     * close frame, the connection is dropped, which fails that send and frees the thread.
+     */
+    static void endIfStuck(java.io.Closeable connection, java.util.concurrent.CountDownLatch writerDone) {
+        try {
+            if (!writerDone.await(STUCK_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                connection.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.debug("dropping a stuck realtime subscriber: {}", e.toString());
         }
     }
 
