@@ -98,11 +98,7 @@ public final class RealtimeSubscription implements Iterator<RealtimeMessage>, It
                 throw new IllegalStateException("interrupted while waiting for a realtime message", e);
             }
         }
-        if (head == END) {
-            queue.offer(END);
-            return false;
-        }
-        return true;
+        return head != END; // the end stays in head: every later call answers false at once
     }
 
     @Override
@@ -127,10 +123,6 @@ public final class RealtimeSubscription implements Iterator<RealtimeMessage>, It
             }
         }
         if (head == null || head == END) {
-            if (head == END) {
-                queue.offer(END);
-                head = null;
-            }
             return Optional.empty();
         }
         return Optional.of(next());
