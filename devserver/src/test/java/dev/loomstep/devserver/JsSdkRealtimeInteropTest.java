@@ -8,6 +8,10 @@ import dev.loomstep.Function;
 import dev.loomstep.Trigger;
 import dev.loomstep.http.realtime.RealtimeSubscription;
 import dev.loomstep.realtime.RealtimeMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +86,27 @@ class JsSdkRealtimeInteropTest {
             JsonNode done = sub.next(WAIT);
             assertEquals(100, done.path("data").path("pct").asInt(), done::toString);
             assertTrue(done.path("runId").isMissingNode() || done.path("runId").isNull(), done::toString);
+        }
+    }
+
+    /**
+     * JS 4.24's subscriber cannot take a streamed publish from any server: on {@code datastream-start} its
+     * {@code ReadableStream}'s start callback reads the stream's own variable before it is assigned, and the
+     * Node process dies. Loomstep's subscriber receives the same frames ({@code RealtimeEndToEndTest}). When a
+     * later JS fixes it, this test fails and the README's note can go.
+     */
+    @Test
+    void theJsSdk424sSubscriberDiesOnAStreamedPublishWhichLoomstepsReceives() throws Exception {
+        try (var sub = JsRealtimeSubscriber.start(js.dev, "llm/1", List.of("tokens"));
+             var ours = RealtimeSubscription.subscribe(java.app, "llm/1", List.of("tokens"))) {
+            var req = HttpRequest.newBuilder(URI.create(js.dev.url() + "/v1/realtime/publish?channel=llm/1&topic=tokens"))
+                    .header("Content-Type", "text/stream").POST(HttpRequest.BodyPublishers.ofString("hello")).build();
+            assertEquals(200, HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(RealtimeMessage.Kind.DATASTREAM_START, ours.poll(WAIT).orElseThrow().kind());
+            assertEquals("hello", ours.poll(WAIT).orElseThrow().data().asText());
+            assertEquals(RealtimeMessage.Kind.DATASTREAM_END, ours.poll(WAIT).orElseThrow().kind());
+            Api.await(sub::recentOutput, out -> out.contains("ReferenceError: Cannot access 'stream' before initialization"),
+                    "the JS subscriber's crash on datastream-start");
         }
     }
 }
