@@ -180,7 +180,8 @@ public final class Loomstep {
      * Publishes {@code data} (written by the app's mapper) to {@code topic} of realtime channel {@code channel}
      * through the Inngest API's {@code POST /v1/realtime/publish}: every subscriber of that channel and topic
      * receives it at once. Not durable (from inside a run, use {@link Step#publish}, which publishes once
-     * however often the run replays); a failure is thrown.
+     * however often the run replays); a failure is thrown. Called from a function's code or a step body, the
+     * message names that run, as the JS SDK's client publish does.
      *
      * <pre>{@code
      * app.publish("orders/" + orderId, "status", new Status("packed"));

@@ -61,7 +61,12 @@ class RealtimeEndToEndTest {
             step.publish("done", channel, "status", new Status("packed", 2));
             return "ok";
         });
-        fixture = LoomstepDevServer.builder("rt").start(packing);
+        var clientInRun = Function.builder("client-in-run").trigger(Trigger.event("ls/client-in-run")).handler((in, step) ->
+                step.run("notify", String.class, () -> {
+                    fixture.app.publish("notes", "n", Map.of("from", "a step body"));
+                    return "sent";
+                }));
+        fixture = LoomstepDevServer.builder("rt").start(packing, clientInRun);
         api = fixture.api;
     }
 
@@ -103,6 +108,16 @@ class RealtimeEndToEndTest {
             assertEquals("hello", m.data().path("text").asText(), m::toString);
             assertNull(m.runId(), "published outside a run");
             assertTrue(sub.poll(Duration.ofMillis(300)).isEmpty());
+        }
+    }
+
+    @Test
+    void theClientsPublishFromAStepBodyNamesTheRunAsJsDoes() {
+        try (var sub = RealtimeSubscription.subscribe(fixture.app, "notes", List.of("n"))) {
+            String runId = api.runOf(api.send("ls/client-in-run", Map.of()));
+            RealtimeMessage m = sub.poll(WAIT).orElseThrow(() -> new AssertionError("nothing published"));
+            assertEquals("a step body", m.data().path("from").asText());
+            assertEquals(runId, m.runId());
         }
     }
 

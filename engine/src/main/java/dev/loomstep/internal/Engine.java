@@ -111,13 +111,19 @@ public final class Engine {
     public void publish(String channel, String topic, Object data) {
         Realtime.check(channel, topic);
         try {
-            app.eventSender().publish(channel, topic, null, codec.mapper().valueToTree(data));
+            app.eventSender().publish(channel, topic, currentRunId(), codec.mapper().valueToTree(data));
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("publishing to channel \"" + channel + "\" topic \"" + topic + "\" failed: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The run whose function or step body calls, as JS's client publish names it; null outside a run. */
+    private static String currentRunId() {
+        var branch = dev.loomstep.internal.broker.Branch.current();
+        return branch != null && branch.broker().listener() instanceof dev.loomstep.internal.run.RunExecution run ? run.runId() : null;
     }
 
     /** A subscription token; see {@link Loomstep#subscriptionToken}. */

@@ -432,6 +432,11 @@ public final class RunExecution implements Step, Broker.Listener {
         return runId == null || runId.isNull() ? Optional.empty() : Optional.of(runId.asText());
     }
 
+    /** The id of the run this call executes. */
+    public String runId() {
+        return input.runId();
+    }
+
     @Override
     public void publish(String id, String channel, String topic, Object data) {
         dev.loomstep.internal.Realtime.check(channel, topic);
