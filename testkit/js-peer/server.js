@@ -644,6 +644,26 @@ const metaFunctions = [
 
 const app = express();
 app.use(express.json({ limit: "10mb" }));
+// Realtime: a step publishes once (step.realtime.publish, durable) and the client publishes from inside the run
+// (inngest.realtime.publish, not durable), to channel orders/{data.order}; Loomstep's subscribers read them.
+const { realtime } = require("inngest");
+const orders = realtime.channel({ name: (order) => `orders/${order}`, topics: { status: {} } });
+const realtimeE2e = e2e.createFunction({ id: "realtime-publish", triggers: on("e2e/realtime-publish") }, async ({ event, step }) => {
+  const ch = orders(event.data.order);
+  await step.realtime.publish("announce", ch.status, { state: "packing", by: "js" });
+  await e2e.realtime.publish(ch.status, { state: "packed", by: "js" });
+  return "published";
+});
+e2eFunctions.push(realtimeE2e);
+
+// The peer app's twin of the engine's realtime test function (same ids): how JS reports step.realtime.publish.
+const realtimePeer = inngest.createFunction({ id: "realtime", triggers: on("peer/realtime") }, async ({ step }) => {
+  const ch = realtime.channel({ name: "orders/1", topics: { status: {} } });
+  await step.realtime.publish("announce", ch.status, { state: "packing" });
+  return "published";
+});
+functions.push(realtimePeer);
+
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
 app.use("/api/meta", serve({ client: meta, functions: metaFunctions }));

@@ -44,6 +44,27 @@ public interface EventSender {
                 + "use loomstep-http's EventClient, or implement EventSender.sendMetadata");
     }
 
+    /**
+     * Publishes {@code data} to a realtime channel's topic ({@code POST /v1/realtime/publish?channel=&topic=[&run_id=]}
+     * of the Inngest API). Not durable: one attempt, a failure is thrown. Senders that only know the event API refuse.
+     *
+     * @param runId the run publishing it, or null from outside a run
+     */
+    default void publish(String channel, String topic, String runId, JsonNode data) throws Exception {
+        throw new UnsupportedOperationException("this event sender (" + getClass().getName() + ") cannot publish realtime messages; "
+                + "use loomstep-http's EventClient, or implement EventSender.publish");
+    }
+
+    /**
+     * A subscription token for {@code topics} of {@code channel} ({@code POST /v1/realtime/token} of the Inngest
+     * API): a short-lived JWT that a subscriber, such as a browser, connects with. Senders that only know the
+     * event API refuse.
+     */
+    default String subscriptionToken(String channel, List<String> topics) throws Exception {
+        throw new UnsupportedOperationException("this event sender (" + getClass().getName() + ") cannot create realtime tokens; "
+                + "use loomstep-http's EventClient, or implement EventSender.subscriptionToken");
+    }
+
     /** Creates the default sender for a client's configuration. */
     interface Provider {
         EventSender create(Config config, String sdkVersionHeader);

@@ -177,6 +177,30 @@ public final class Loomstep {
     }
 
     /**
+     * Publishes {@code data} (written by the app's mapper) to {@code topic} of realtime channel {@code channel}
+     * through the Inngest API's {@code POST /v1/realtime/publish}: every subscriber of that channel and topic
+     * receives it at once. Not durable (from inside a run, use {@link Step#publish}, which publishes once
+     * however often the run replays); a failure is thrown. Called from a function's code or a step body, the
+     * message names that run, as the JS SDK's client publish does.
+     *
+     * <pre>{@code
+     * app.publish("orders/" + orderId, "status", new Status("packed"));
+     * }</pre>
+     */
+    public void publish(String channel, String topic, Object data) {
+        engine.publish(channel, topic, data);
+    }
+
+    /**
+     * A subscription token for {@code topics} of {@code channel} ({@code POST /v1/realtime/token} of the
+     * Inngest API): a JWT valid for a minute to connect with, scoped to exactly that channel and those topics.
+     * Hand it to a browser (the JS SDK's {@code subscribe({key})}) or to loomstep-http's {@code RealtimeSubscription}.
+     */
+    public String subscriptionToken(String channel, List<String> topics) {
+        return engine.subscriptionToken(channel, topics);
+    }
+
+    /**
      * Sends a signal to the run waiting for it ({@link Step#waitForSignal}) through the Inngest API's
      * {@code POST /v1/signals}, and returns that run's id; empty when no run waits for {@code signal}, which
      * is not an error (the API answers 404 then, and the signal is dropped).

@@ -93,6 +93,13 @@ public interface Step {
     Optional<String> sendSignal(String id, String signal, Object data);
 
     /**
+     * Publishes {@code data} to {@code topic} of realtime channel {@code channel} durably: once, however often
+     * the run replays (the JS SDK's {@code step.realtime.publish}, a step of type {@code step.realtime.publish}).
+     * The message carries this run's id. For a publish outside a run, see {@link Loomstep#publish}.
+     */
+    void publish(String id, String channel, String topic, Object data);
+
+    /**
      * A durable HTTP request made by the executor, not by this app: no thread waits for the answer, and
      * the response is memoized as the step's result (as the JS SDK's {@code step.fetch}). Any HTTP status
      * is a response; a request that gets none (refused, reset, timed out) is retried per the function's

@@ -55,6 +55,7 @@ final class EventApi implements AutoCloseable {
         server.createContext("/e/", api::events);
         server.createContext("/fn/register", api::register);
         server.createContext("/v1/signals", api::signals);
+        server.createContext("/v1/realtime/publish", api::publishes);
         server.start();
         return api;
     }
@@ -92,6 +93,21 @@ final class EventApi implements AutoCloseable {
                     throw new IllegalStateException("signal API answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
                 }
                 return Optional.of(Json.mapper().readTree(r.body()).path("data").path("run_id").asText());
+            }
+
+            @Override
+            public void publish(String channel, String topic, String runId, JsonNode data) throws Exception {
+                String query = "channel=" + enc(channel) + "&topic=" + enc(topic) + (runId == null ? "" : "&run_id=" + enc(runId));
+                var req = HttpRequest.newBuilder(URI.create(origin() + "/v1/realtime/publish?" + query))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .header("X-Inngest-Sdk", sdkHeader)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(data)))
+                        .build();
+                HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException("realtime API answered " + r.statusCode());
+                }
             }
         };
     }
@@ -179,6 +195,31 @@ final class EventApi implements AutoCloseable {
             }
             respond(ex, 200, "{\"data\":{\"run_id\":\"run-" + digest(name) + "\"},\"metadata\":{}}");
         }
+    }
+
+    /**
+     * {@code POST /v1/realtime/publish?channel=&topic=[&run_id=]}: recorded as a received "event" named
+     * {@code publish:{channel}/{topic}@{run_id}} with the body as its data.
+     */
+    private void publishes(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = Json.mapper().readTree(readAll(ex.getRequestBody()));
+            String sdk = String.valueOf(ex.getRequestHeaders().getFirst("X-Inngest-Sdk"));
+            var q = new java.util.TreeMap<String, String>();
+            for (String kv : String.valueOf(ex.getRequestURI().getRawQuery()).split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    q.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+            received.add(new Received(sdk, "publish:" + q.get("channel") + "/" + q.get("topic") + "@" + q.get("run_id")
+                    + " " + ex.getRequestHeaders().getFirst("Content-Type"), body));
+            respond(ex, 200, "{}");
+        }
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     private void register(HttpExchange ex) throws IOException {

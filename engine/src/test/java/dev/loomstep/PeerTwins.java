@@ -251,7 +251,11 @@ public final class PeerTwins {
             Optional<String> runId = step.sendSignal("tell", "peer/approve-1", Map.of("ok", true));
             return nullable("runId", runId.orElse(null));
         });
-        return List.of(durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+        var realtime = Function.builder("realtime").trigger(Trigger.event("peer/realtime")).handler((in, step) -> {
+            step.publish("announce", "orders/1", "status", Map.of("state", "packing"));
+            return "published";
+        });
+        return List.of(realtime, durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
                 fetches, ai, failFast, race, signalWait, signalSend, raceTimeout);
     }

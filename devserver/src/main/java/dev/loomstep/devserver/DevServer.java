@@ -80,6 +80,11 @@ public final class DevServer implements AutoCloseable {
         return wiring.gateway();
     }
 
+    /** The realtime API's in-memory fan-out: its subscribers, and what each run published ({@code /v1/realtime/*}). */
+    public dev.loomstep.devserver.realtime.Broadcaster realtime() {
+        return wiring.realtime();
+    }
+
     /** What a commit to the database file promises (see {@link Sync}). */
     public Sync synchronous() {
         return sync;

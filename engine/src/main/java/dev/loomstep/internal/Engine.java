@@ -107,6 +107,37 @@ public final class Engine {
         }
     }
 
+    /** Publishes {@code data} written by the app's mapper; see {@link Loomstep#publish}. */
+    public void publish(String channel, String topic, Object data) {
+        Realtime.check(channel, topic);
+        try {
+            app.eventSender().publish(channel, topic, currentRunId(), codec.mapper().valueToTree(data));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to channel \"" + channel + "\" topic \"" + topic + "\" failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The run whose function or step body calls, as JS's client publish names it; null outside a run. */
+    private static String currentRunId() {
+        var branch = dev.loomstep.internal.broker.Branch.current();
+        return branch != null && branch.broker().listener() instanceof dev.loomstep.internal.run.RunExecution run ? run.runId() : null;
+    }
+
+    /** A subscription token; see {@link Loomstep#subscriptionToken}. */
+    public String subscriptionToken(String channel, java.util.List<String> topics) {
+        Realtime.check(channel, topics);
+        try {
+            return app.eventSender().subscriptionToken(channel, java.util.List.copyOf(topics));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("creating a realtime token for channel \"" + channel + "\" failed: " + e.getMessage(), e);
+        }
+    }
+
     public List<String> send(List<Event> events, List<Middleware> middleware) {
         return Sending.send(app.eventSender(), events, middleware);
     }

@@ -66,6 +66,7 @@ public final class EventClient implements EventSender {
     private final Clock clock;
     /** Null when the client was built without a configuration, which is where the API origin comes from. */
     private final SignalClient signals;
+    private final RealtimeCalls realtime;
 
     private EventClient(Builder b) {
         this.origin = stripSlash(Objects.requireNonNull(b.eventApiOrigin, "eventApiOrigin"));
@@ -80,6 +81,7 @@ public final class EventClient implements EventSender {
         this.requestTimeout = b.requestTimeout;
         this.clock = b.clock;
         this.signals = b.config == null ? null : new SignalClient(b.config, client, sdkHeader, requestTimeout);
+        this.realtime = signals == null ? null : new RealtimeCalls(b.config, signals);
     }
 
     public static Builder builder() {
@@ -217,6 +219,26 @@ public final class EventClient implements EventSender {
                     + "to send metadata to; build it with EventClient.builder().config(config)");
         }
         signals.sendMetadata(runId, body);
+    }
+
+    /** Publishes to a realtime channel's topic through the Inngest API; see {@link dev.loomstep.Loomstep#publish}. */
+    @Override
+    public void publish(String channel, String topic, String runId, JsonNode data) {
+        realtime("publish realtime messages").publish(channel, topic, runId, data);
+    }
+
+    /** A realtime subscription token from the Inngest API; see {@link dev.loomstep.Loomstep#subscriptionToken}. */
+    @Override
+    public String subscriptionToken(String channel, List<String> topics) {
+        return realtime("create realtime tokens").token(channel, topics);
+    }
+
+    private RealtimeCalls realtime(String what) {
+        if (realtime == null) {
+            throw new IllegalStateException("this EventClient was built without a configuration, so it does not know the API "
+                    + "to " + what + " with; build it with EventClient.builder().config(config)");
+        }
+        return realtime;
     }
 
     private void pause(int retry, EventSendException why) {

@@ -87,6 +87,11 @@ final class SignalClient {
     }
 
     private HttpResponse<byte[]> post(URI uri, byte[] body, String what) {
+        return post(uri, body, "application/json", what);
+    }
+
+    /** One POST to the API with the SDK's headers, trying the signing key's token and then the fallback's on 401/403. */
+    HttpResponse<byte[]> post(URI uri, byte[] body, String contentType, String what) {
         List<String> t = tokens;
         if (t == null) {
             tokens = t = ApiTokens.of(config);
@@ -94,7 +99,7 @@ final class SignalClient {
         HttpResponse<byte[]> res = null;
         for (String token : t) {
             var req = HttpRequest.newBuilder(uri).timeout(timeout)
-                    .header("Content-Type", "application/json")
+                    .header("Content-Type", contentType)
                     .header("User-Agent", sdkHeader)
                     .header(Headers.SDK, sdkHeader)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));

@@ -21,5 +21,7 @@ public enum StepKind {
     /** {@code step.waitForSignal}. */
     WAIT_FOR_SIGNAL,
     /** {@code step.sendSignal} (a run step of its own kind on the wire). */
-    SEND_SIGNAL
+    SEND_SIGNAL,
+    /** {@code step.publish} (JS's {@code step.realtime.publish}): its output is the data it published. */
+    REALTIME_PUBLISH
 }

@@ -66,6 +66,11 @@ public final class TestEngine {
             public Optional<String> sendSignal(String signal, JsonNode data) {
                 return Optional.empty();
             }
+
+            /** Realtime has no subscribers in the test engine: a publish is accepted; the step's output is its data. */
+            @Override
+            public void publish(String channel, String topic, String runId, JsonNode data) {
+            }
         });
         b.middleware.forEach(appBuilder::middleware);
         this.app = appBuilder.build();

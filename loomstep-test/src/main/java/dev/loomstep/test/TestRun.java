@@ -543,6 +543,7 @@ final class TestRun {
         return switch (type == null ? "" : type) {
             case "step.sendEvent" -> StepKind.SEND_EVENT;
             case "step.sendSignal" -> StepKind.SEND_SIGNAL;
+            case "step.realtime.publish" -> StepKind.REALTIME_PUBLISH;
             case "step.ai.wrap" -> StepKind.AI_WRAP;
             default -> StepKind.RUN;
         };

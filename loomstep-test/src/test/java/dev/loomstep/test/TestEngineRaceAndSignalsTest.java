@@ -67,4 +67,19 @@ class TestEngineRaceAndSignalsTest {
         assertEquals(StepKind.WAIT_FOR_SIGNAL, r.step("approval").kind());
         assertEquals(Duration.ofDays(2), r.elapsed());
     }
+
+    @Test
+    void aRealtimePublishStepRunsOnceAndItsOutputIsTheDataPublished() {
+        var fn = Function.builder("publishes").trigger(Trigger.event("t/publishes")).handler((in, step) -> {
+            step.publish("announce", "orders/1", "status", Map.of("state", "packed"));
+            step.sleep("later", Duration.ofMinutes(5));
+            return "ok";
+        });
+        RunResult r = TestEngine.builder(fn).build().trigger("t/publishes", Map.of()).run();
+
+        assertEquals("ok", r.output(String.class), r.toString());
+        assertEquals(StepKind.REALTIME_PUBLISH, r.step("announce").kind());
+        assertEquals("packed", r.step("announce").output().path("state").asText());
+        assertEquals(1, r.step("announce").attempts());
+    }
 }

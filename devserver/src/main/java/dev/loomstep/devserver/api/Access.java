@@ -47,7 +47,9 @@ final class Access implements HttpHandler {
 
     /** Why the request may not pass, in one line; null when it may. */
     private String refusal(HttpServerExchange ex, String path) {
-        if (path.equals("/health") || path.startsWith("/v1/checkpoint/")) {
+        // A realtime subscription carries its own credential, the token the API issued (checked by the route).
+        if (path.equals("/health") || path.startsWith("/v1/checkpoint/") || path.equals("/v1/realtime/connect")
+                || path.equals("/v1/realtime/sse")) {
             return null;
         }
         boolean bearer = keys.bearer(ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));
@@ -62,7 +64,8 @@ final class Access implements HttpHandler {
             }
             return "event key not found: send events to /e/{key} with one of this server's event keys (--event-key / INNGEST_EVENT_KEY)";
         }
-        if (path.equals("/fn/register") || path.startsWith("/v0/") || path.equals("/v1/traces/userland")) {
+        if (path.equals("/fn/register") || path.startsWith("/v0/") || path.equals("/v1/traces/userland")
+                || path.startsWith("/v1/realtime/")) {
             if (bearer) {
                 return null;
             }

@@ -80,6 +80,8 @@ public final class HttpApi {
     private volatile ConnectApi connectApi;
     /** {@code GET /metrics}; null: not served. */
     private volatile HttpHandler metrics;
+    /** The realtime API ({@code /v1/realtime/*}) and its in-memory fan-out. */
+    private final dev.loomstep.devserver.realtime.RealtimeApi realtime;
     /** What this server says it is ({@code X-Inngest-Server-Kind}): "dev", or "cloud" in production mode, as SDKs in cloud mode expect. */
     private final String serverKind;
 
@@ -110,6 +112,15 @@ public final class HttpApi {
         this.runs = new RunRoutes(lifecycle, runView);
         this.functions = new FunctionRoutes(lifecycle, runView);
         this.apps = new AppRoutes(lifecycle, syncs, serverKind, () -> connect, () -> appHealth);
+        this.realtime = new dev.loomstep.devserver.realtime.RealtimeApi(
+                new dev.loomstep.devserver.realtime.Broadcaster(dev.loomstep.devserver.realtime.Broadcaster.DEFAULT_BUFFER),
+                new dev.loomstep.devserver.realtime.Tokens(keys == null ? dev.loomstep.devserver.realtime.Tokens.DEV_SECRET
+                        : keys.derive("realtime-token"), lifecycle.clock()), lifecycle.clock(), handlers);
+    }
+
+    /** The realtime API's fan-out (what was published, who listens). */
+    public dev.loomstep.devserver.realtime.Broadcaster realtime() {
+        return realtime.broadcaster();
     }
 
     /** The REST API's operations with plain arguments, for callers that are not HTTP routes (the MCP tools). */
@@ -154,6 +165,7 @@ public final class HttpApi {
             r.add("POST", "/mcp", mcp).add("GET", "/mcp", mcp).add("DELETE", "/mcp", mcp);
         }
         new MetadataRoutes(lifecycle).addTo(r, this);
+        realtime.addTo(r);
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
@@ -162,6 +174,7 @@ public final class HttpApi {
     }
 
     public void close() {
+        realtime.close();
         handlers.shutdownNow();
     }
 

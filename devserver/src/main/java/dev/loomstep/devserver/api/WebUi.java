@@ -34,6 +34,7 @@ final class WebUi {
             Map.entry("pages.js", load("pages.js", "text/javascript; charset=utf-8")),
             Map.entry("spans.js", load("spans.js", "text/javascript; charset=utf-8")),
             Map.entry("metadata.js", load("metadata.js", "text/javascript; charset=utf-8")),
+            Map.entry("realtime.js", load("realtime.js", "text/javascript; charset=utf-8")),
             Map.entry("app.css", load("app.css", "text/css; charset=utf-8")),
             Map.entry("favicon.svg", load("favicon.svg", "image/svg+xml")));
 

@@ -217,6 +217,10 @@ public final class Wiring implements AutoCloseable {
         return gateway;
     }
 
+    public dev.loomstep.devserver.realtime.Broadcaster realtime() {
+        return api.realtime();
+    }
+
     /** Cancels every unfinished run (giving back flow-control slots), then forgets runs and their state. */
     public void reset() {
         for (var run : store.runs(RunStatus.Running, null, Integer.MAX_VALUE)) {

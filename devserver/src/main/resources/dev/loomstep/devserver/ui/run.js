@@ -27,6 +27,7 @@
           h("h1", {}, "Run ", h("span", { class: "mono", id: "run-id" }, runId)),
           notice,
           body,
+          L.runRealtime(runId),
           h("h2", {}, "Triggering event"),
           h("div", { class: "card" }, eventBox),
         ]);

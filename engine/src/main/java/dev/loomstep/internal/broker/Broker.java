@@ -36,6 +36,11 @@ public final class Broker {
     private boolean abandonedAny;
     private Branch root;
 
+    /** Who this broker reports to (the run execution), for code that finds its run from the current branch. */
+    public Listener listener() {
+        return listener;
+    }
+
     public Broker(Listener listener) {
         this.listener = listener;
     }

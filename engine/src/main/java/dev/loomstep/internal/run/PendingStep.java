@@ -23,7 +23,7 @@ record PendingStep(StepInfo info, Kind kind, Op op, Callable<?> body, JsonNode r
     enum Kind {
         RUN("run"), SEND_EVENT("sendEvent"), SLEEP("sleep"), WAIT_FOR_EVENT("waitForEvent"), INVOKE("invoke"),
         WAIT_FOR_SIGNAL("waitForSignal"), SEND_SIGNAL("sendSignal"), FETCH("fetch"), AI_INFER("ai.infer"),
-        AI_WRAP("ai.wrap");
+        AI_WRAP("ai.wrap"), REALTIME_PUBLISH("realtime.publish");
 
         final String label;
 
@@ -33,7 +33,7 @@ record PendingStep(StepInfo info, Kind kind, Op op, Callable<?> body, JsonNode r
 
         /** Whether the SDK executes this step's body itself (as opposed to the executor acting). */
         boolean executes() {
-            return this == RUN || this == SEND_EVENT || this == SEND_SIGNAL || this == AI_WRAP;
+            return this == RUN || this == SEND_EVENT || this == SEND_SIGNAL || this == AI_WRAP || this == REALTIME_PUBLISH;
         }
     }
 
@@ -47,6 +47,8 @@ record PendingStep(StepInfo info, Kind kind, Op op, Callable<?> body, JsonNode r
     String opName() {
         return switch (kind) {
             case SEND_EVENT, SEND_SIGNAL -> kind.label;
+            // The JS SDK names no realtime publish op (only its displayName and userland carry the id).
+            case REALTIME_PUBLISH -> null;
             default -> info.id();
         };
     }

@@ -53,6 +53,7 @@ public final class RunExecution implements Step, Broker.Listener {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final JavaType JSON_NODE = Json.mapper().constructType(JsonNode.class);
     private static final JsonNode SEND_EVENT_OPTS = Json.nodes().objectNode().put("type", "step.sendEvent");
+    private static final JsonNode REALTIME_PUBLISH_OPTS = Json.nodes().objectNode().put("type", "step.realtime.publish");
 
     private final Loomstep app;
     /** The app's mapper for user values; the answer's envelope is always written with {@link Json}. */
@@ -429,6 +430,21 @@ public final class RunExecution implements Step, Broker.Listener {
         }, opts);
         JsonNode runId = memoizedData(id, memo).get("runId");
         return runId == null || runId.isNull() ? Optional.empty() : Optional.of(runId.asText());
+    }
+
+    /** The id of the run this call executes. */
+    public String runId() {
+        return input.runId();
+    }
+
+    @Override
+    public void publish(String id, String channel, String topic, Object data) {
+        dev.loomstep.internal.Realtime.check(channel, topic);
+        JsonNode tree = codec.toTree(data);
+        step(id, Kind.REALTIME_PUBLISH, null, () -> {
+            app.eventSender().publish(channel, topic, input.runId(), tree);
+            return tree;
+        }, REALTIME_PUBLISH_OPTS);
     }
 
     @Override
