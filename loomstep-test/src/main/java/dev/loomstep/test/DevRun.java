@@ -32,11 +32,15 @@ public record DevRun(JsonNode raw) {
         return raw.path("error");
     }
 
-    /** The names of the steps that completed, in the order the devserver recorded them. */
+    /**
+     * The names of the steps that completed, in the order the devserver recorded them; a wait that ended by
+     * its timeout (the devserver says {@code timed out}) is among them, since the run went on past it.
+     */
     public List<String> completedSteps() {
         var out = new ArrayList<String>();
         for (JsonNode s : raw.path("steps")) {
-            if (s.path("status").asText().equals("completed")) {
+            String status = s.path("status").asText();
+            if (status.equals("completed") || status.equals("timed out")) {
                 out.add(s.path("name").asText());
             }
         }

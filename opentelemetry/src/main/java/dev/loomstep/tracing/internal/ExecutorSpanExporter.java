@@ -89,6 +89,11 @@ public final class ExecutorSpanExporter implements SpanExporter {
         var req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpJson.encode(spans)));
+        if ("http".equalsIgnoreCase(uri.getScheme())) {
+            // Left at HTTP/2 the client offers a cleartext executor an h2c upgrade on every export, which none
+            // accepts (seen against Inngest's dev server): HTTP/1.1 there, as the checkpoint client does.
+            req.version(HttpClient.Version.HTTP_1_1);
+        }
         if (t.bearer() != null) {
             req.header("Authorization", "Bearer " + t.bearer());
         }
