@@ -136,6 +136,8 @@ class DurableEndpointEndToEndTest {
             assertEquals("Completed", run.path("status").asText(), run.toString());
             assertEquals(200, run.path("output").path("status").asInt(), run.toString());
             assertEquals(2, run.path("steps").size(), "both steps are checkpointed: " + run);
+            assertEquals("POST", run.path("durable_endpoint").path("method").asText(), run.toString());
+            assertEquals(origin + "/api/checkout?order=7", run.path("durable_endpoint").path("url").asText(), run.toString());
         }
 
         @Test
