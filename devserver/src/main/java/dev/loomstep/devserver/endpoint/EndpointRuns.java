@@ -126,7 +126,6 @@ public final class EndpointRuns {
         }
         SdkAnswer.Ops ops = ops(body.get("steps"));
         int version = body.path("request_version").canConvertToInt() ? body.get("request_version").asInt() : SdkClient.VERSION_UNKNOWN;
-        FunctionRecord fn = function(domain, slug, retries);
         Event event;
         try {
             event = Json.mapper().treeToValue(ev, Event.class);
@@ -136,6 +135,10 @@ public final class EndpointRuns {
         if (!"inngest/http.request".equals(event.name())) {
             throw bad("event.name must be \"inngest/http.request\", got \"" + event.name() + "\"");
         }
+        if (store.run(runId).isPresent()) {
+            throw new Refused(409, "Run already exists");
+        }
+        FunctionRecord fn = function(domain, slug, retries);
         long now = lifecycle.clock().millis();
         Event stored = event.withId(event.id() == null ? Ulid.next() : event.id()).withTs(event.ts() == null ? now : event.ts());
         RunRecord run = new RunRecord(runId, fn.id(), stored.id(), List.of(stored), RunStatus.Running, null, null, now, now, null,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Loomstep;
+import dev.loomstep.NonRetriableException;
 import dev.loomstep.devserver.DevServer;
 import dev.loomstep.http.DurableEndpoint;
 import dev.loomstep.http.DurableEndpointServlet;
@@ -183,6 +184,40 @@ class DurableEndpointEndToEndTest {
             assertEquals(200, done.statusCode(), done.body());
             assertEquals(Json.mapper().readTree("{\"result\":\"charged\",\"attempts\":2}"), Json.mapper().readTree(done.body()));
             assertEquals(2, attempts.get());
+        }
+
+        @Test
+        void retriesAHandlerThatThrowsOutsideAStepAndAnswersTheRedirectedClient() throws Exception {
+            var calls = new AtomicInteger();
+            server = serve(DurableEndpoint.of(app, "shaky", (req, step) -> {
+                String id = step.run("load", String.class, () -> "cart-1");
+                if (calls.incrementAndGet() == 1) {
+                    throw new IllegalStateException("the cache was cold");
+                }
+                return Map.of("cart", id, "calls", calls.get());
+            }), "/api/shaky");
+
+            var first = post("/api/shaky", "{}");
+            assertEquals(302, first.statusCode(), first.body());
+            var done = follow(first);
+            assertEquals(200, done.statusCode(), done.body());
+            assertEquals(Json.mapper().readTree("{\"cart\":\"cart-1\",\"calls\":2}"), Json.mapper().readTree(done.body()));
+        }
+
+        @Test
+        void answersANonRetriableFailureInTheRequestAndFailsTheRun() throws Exception {
+            var seenRun = new String[1];
+            server = serve(DurableEndpoint.of(app, "refusing", (req, step) -> {
+                seenRun[0] = req.runId();
+                step.run("check", String.class, () -> "checked");
+                throw new NonRetriableException("out of stock");
+            }), "/api/refusing");
+
+            var res = post("/api/refusing", "{}");
+            assertEquals(400, res.statusCode(), res.body());
+            assertTrue(res.body().contains("out of stock"), res.body());
+            JsonNode run = run(seenRun[0]).path("data");
+            assertEquals("Failed", run.path("status").asText(), run.toString());
         }
 
         @Test

@@ -55,8 +55,12 @@ class DurableEndpointRoutesTest {
                     Map.of()), 400, "Bogus");
             assertOneLine(send("POST", url, "{\"run_id\":\"" + RUN + "\",\"event\":" + EVENT + ",\"steps\":[],\"retries\":99}", Map.of()),
                     400, "retries");
+            assertOneLine(send("POST", url, "{\"run_id\":\"" + RUN + "\",\"event\":" + EVENT.replace("inngest/http.request", "shop/x")
+                    + ",\"steps\":[]}", Map.of()), 400, "inngest/http.request");
             var none = send("GET", dev.url() + "/v1/runs/" + RUN, null, Map.of());
             assertEquals(404, none.statusCode(), "no run was created: " + none.body());
+            var functions = Json.mapper().readTree(send("GET", dev.url() + "/v1/functions", null, Map.of()).body());
+            assertEquals(0, functions.path("data").size(), "no endpoint function was created: " + functions);
 
             var ok = send("POST", url, "{\"run_id\":\"" + RUN + "\",\"event\":" + EVENT + ",\"steps\":[]}", Map.of());
             assertEquals(200, ok.statusCode(), ok.body());
