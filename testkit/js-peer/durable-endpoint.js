@@ -3,7 +3,7 @@
 // INNGEST_BASE_URL (Loomstep's devserver in its tests). Prints one ready line once listening:
 //   durable-endpoint ready http://127.0.0.1:<port>
 //
-//   GET /sync   two steps, answered in the request
+//   GET /sync   two steps, answered in the request (the twin of JsSdkDurableEndpointWireTest's Java endpoint)
 //   GET /sleep  a step, a 1 s sleep, a step: the client is redirected to the run's output
 //   GET /flaky  a step that throws on its first attempt: redirected, then retried by the executor
 "use strict";
@@ -21,10 +21,12 @@ const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
 const routes = {
+  // A plain value: JS records it as the run's output. (A Response is recorded with the body "null", as
+  // JS cannot read its body twice.)
   "/sync": inngest.endpoint(async () => {
     const a = await step.run("a", () => 1);
     const b = await step.run("b", () => a + 1);
-    return json({ sum: a + b });
+    return { sum: a + b };
   }),
   "/sleep": inngest.endpoint(async () => {
     const r = await step.run("reserve", () => ++counts.reserve);

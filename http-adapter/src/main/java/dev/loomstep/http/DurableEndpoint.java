@@ -289,7 +289,7 @@ public final class DurableEndpoint {
             return result;
         }
         result.put("status", 200);
-        result.putObject("headers").put("Content-Type", "application/json");
+        result.putObject("headers").put("content-type", "application/json"); // lower case, as JS records it
         result.put("body", mapper.writeValueAsString(out));
         return result;
     }

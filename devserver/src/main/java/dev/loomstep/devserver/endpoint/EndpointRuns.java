@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +60,19 @@ public final class EndpointRuns {
     private final Checkpoints auth;
     private final Backoff backoff;
     private final RunTokens tokens;
-    /** Runs whose request handed them to the queue: that request's later checkpoints are stale. */
-    private final Set<String> continuedAsync = ConcurrentHashMap.newKeySet();
+    /**
+     * Runs whose request handed them to the queue: that request's later checkpoints are stale. In memory and
+     * bounded (the oldest forgotten first): a request outlives its run's hand-over by seconds, not by
+     * {@value #REMEMBERED} runs.
+     */
+    private final Set<String> continuedAsync = java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<String, Boolean>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > REMEMBERED;
+                }
+            }));
+    private static final int REMEMBERED = 100_000;
     private final ReentrantLock functionsLock = new ReentrantLock();
 
     public EndpointRuns(Lifecycle lifecycle, Executor executor, Checkpoints auth, Backoff backoff, RunTokens tokens) {

@@ -63,8 +63,8 @@ class JsSdkDurableEndpointTest {
     }
 
     /**
-     * The final response of a resumed JS endpoint. JS 4.24 encodes the body of a resumed run's response twice
-     * (it turns the handler's Response into text, then builds a JSON response of that text), so the output
+     * The final response of a resumed JS endpoint whose handler returns a {@code Response}: JS 4.24 encodes its
+     * body twice (it turns the Response into text, then builds a JSON response of that text), so the output
      * Inngest — and the devserver — answers is a JSON string holding the handler's JSON; in the request's
      * own answer it is not.
      */
