@@ -236,6 +236,13 @@ public final class DurableEndpoint {
         }
         CallResult result = app.callUnlisted(fn, name, stepId.trim(), call,
                 new RawRequest(request.method(), request.url(), request.headers(), request.body()), null);
+        if (result.status() == 200) {
+            // The handler returned: its response goes back as one RunComplete op object (not in an array), as
+            // JS 4.24 answers a resumed endpoint. That is the form Inngest finalizes such a run with so that its
+            // output URL answers the response (tried against Inngest's dev server: a bare 200, an array of ops
+            // or its SyncRunComplete op each leave the output URL answering null or nothing).
+            result = new CallResult(206, Json.toBytes(completeOp(parse(result.body()))), false, null, false);
+        }
         var headers = new LinkedHashMap<String, String>();
         headers.put(Headers.SDK, Loomstep.SDK_HEADER);
         headers.put(Headers.REQ_VERSION, SdkEndpoint.REQ_VERSION);
@@ -250,7 +257,7 @@ public final class DurableEndpoint {
 
     // ---------------------------------------------------------------- shapes
 
-    /** The triggering event, with the request's fields as JS records them (the body as text). */
+    /** The triggering event, with the request's fields as JS records them, the body in base64 as Inngest reads it. */
     private Event httpEvent(SdkRequest request) {
         URI uri = URI.create(request.url());
         ObjectNode data = Json.nodes().objectNode();
@@ -262,7 +269,9 @@ public final class DurableEndpoint {
         data.put("method", request.method());
         data.put("path", uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath());
         data.put("query_params", uri.getRawQuery() == null ? "" : uri.getRawQuery());
-        data.put("body", new String(request.body(), StandardCharsets.UTF_8));
+        // Base64, as Inngest's API reads this field (bytes); the JS SDK sends the text, which Inngest refuses
+        // unless it happens to be base64 (a GET's empty body).
+        data.put("body", java.util.Base64.getEncoder().encodeToString(request.body()));
         data.put("fn", name);
         return new Event(null, HTTP_REQUEST_EVENT, data, null, null, null);
     }
@@ -275,7 +284,7 @@ public final class DurableEndpoint {
         String contentType = d.path("content_type").asText("");
         return new EndpointRequest(runId, d.path("method").asText("POST"), url,
                 contentType.isEmpty() ? Map.of() : Map.of("Content-Type", List.of(contentType)),
-                d.path("body").asText("").getBytes(StandardCharsets.UTF_8));
+                java.util.Base64.getDecoder().decode(d.path("body").asText("")));
     }
 
     /** The run's output: Inngest's API result shape ({@code status}, {@code headers}, {@code body} as text). */

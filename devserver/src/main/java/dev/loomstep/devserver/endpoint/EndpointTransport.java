@@ -23,7 +23,8 @@ import java.util.Set;
 
 /**
  * Calls a durable endpoint's run the way Inngest resumes one: the original request again — its method,
- * URL with query string, body and content type, from the triggering {@code inngest/http.request} event —
+ * URL with query string, body ({@link #requestBody}) and content type, from the triggering
+ * {@code inngest/http.request} event —
  * with the run's id in {@code X-Run-ID}, the step to run in {@code X-Inngest-Step-Id}, and a signature
  * ({@code X-Inngest-Signature}, empty in dev mode). The SDK loads the run's state from the API and
  * answers ops as to any call. Calls of other functions go to {@code next}.
@@ -47,6 +48,18 @@ public final class EndpointTransport implements SdkTransport {
                 .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
+    /**
+     * The original request body: base64, as Inngest's API reads the field (Loomstep sends it so); text that is
+     * not base64 is taken as it is, as the JS SDK sends it (Inngest itself refuses such an event).
+     */
+    static byte[] requestBody(String field) {
+        try {
+            return java.util.Base64.getDecoder().decode(field);
+        } catch (IllegalArgumentException notBase64) {
+            return field.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
     @Override
     public SdkClient.Reply call(Call call) throws InterruptedException {
         if (!EndpointRuns.isEndpoint(call.fn())) {
@@ -62,7 +75,7 @@ public final class EndpointTransport implements SdkTransport {
         String query = d.path("query_params").asText("");
         String url = d.path("domain").asText("") + d.path("path").asText("/") + (query.isEmpty() ? "" : "?" + query);
         String method = d.path("method").asText("POST").toUpperCase(java.util.Locale.ROOT);
-        byte[] body = d.path("body").asText("").getBytes(StandardCharsets.UTF_8);
+        byte[] body = requestBody(d.path("body").asText(""));
         HttpResponse<byte[]> res;
         try {
             var req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)

@@ -149,16 +149,17 @@ class DurableEndpointEndToEndTest {
                 int a = step.run("reserve", Integer.class, reserved::incrementAndGet);
                 step.sleep("settle", Duration.ofMillis(300));
                 int b = step.run("ship", Integer.class, shipped::incrementAndGet);
-                return EndpointResponse.of(201, "text/plain", "shipped " + a + "/" + b);
+                // Read after the sleep: on the executor's replay of the request, with the client's body.
+                return EndpointResponse.of(201, "text/plain", "shipped " + a + "/" + b + " " + req.json().path("item").asText());
             }), "/api/slow");
 
-            var first = post("/api/slow", "{}");
+            var first = post("/api/slow", "{\"item\":\"lamp\"}");
             assertEquals(302, first.statusCode(), first.body());
             assertEquals(0, shipped.get(), "the step after the sleep must wait for the executor");
 
             var done = follow(first);
             assertEquals(201, done.statusCode(), done.body());
-            assertEquals("shipped 1/1", done.body());
+            assertEquals("shipped 1/1 lamp", done.body());
             assertEquals("text/plain", done.headers().firstValue("Content-Type").orElse(""));
             assertEquals(1, reserved.get(), "the step before the sleep is memoized, not run again");
             assertEquals(1, shipped.get());
