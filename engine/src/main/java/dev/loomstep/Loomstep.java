@@ -161,6 +161,17 @@ public final class Loomstep {
         return engine.call(fnId, stepId, request, raw, checkpoints);
     }
 
+    /**
+     * Runs a call of {@code fn}, a function that is not among this app's (no executor syncs it): what a
+     * durable endpoint does with its handler. Otherwise as {@link #call(String, String, CallRequest, RawRequest, CheckpointApi)}.
+     *
+     * @param fnId the id the run is known by
+     */
+    public CallResult callUnlisted(Function<?, ?> fn, String fnId, String stepId, CallRequest request, RawRequest raw,
+                                   CheckpointApi checkpoints) {
+        return engine.callUnlisted(java.util.Objects.requireNonNull(fn, "fn"), fnId, stepId, request, raw, checkpoints);
+    }
+
     /** The app configuration to register with the executor, for an endpoint served at {@code url}. */
     public SyncRequest syncRequest(String url, String framework) {
         return SyncConfigs.syncRequest(this, url, framework, appVersion);

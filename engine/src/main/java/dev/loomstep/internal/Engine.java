@@ -67,6 +67,15 @@ public final class Engine {
         }
     }
 
+    /**
+     * Runs a call of {@code fn}, which need not be among the app's functions (a durable endpoint's handler,
+     * which no executor syncs), under the id {@code fnId}.
+     */
+    public CallResult callUnlisted(Function<?, ?> fn, String fnId, String stepId, CallRequest request, RawRequest raw,
+                                   CheckpointApi checkpoints) {
+        return Runs.call(app, codec, fn, fnId, stepId, request, raw, checkpoints, CallObserver.Call.NONE);
+    }
+
     private static CheckpointApi timed(CheckpointApi api, CallObserver.Call call) {
         return checkpoint -> {
             long started = System.nanoTime();

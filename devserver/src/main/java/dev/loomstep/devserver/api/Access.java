@@ -47,9 +47,10 @@ final class Access implements HttpHandler {
 
     /** Why the request may not pass, in one line; null when it may. */
     private String refusal(HttpServerExchange ex, String path) {
-        // A realtime subscription carries its own credential, the token the API issued (checked by the route).
-        if (path.equals("/health") || path.startsWith("/v1/checkpoint/") || path.equals("/v1/realtime/connect")
-                || path.equals("/v1/realtime/sse")) {
+        // The checkpoint routes check their bearer themselves; a run's output, its token; a realtime subscription
+        // carries its own credential, the token the API issued (checked by the route).
+        if (path.equals("/health") || path.equals("/v1/checkpoint") || path.startsWith("/v1/checkpoint/") || path.startsWith("/v1/http/runs/")
+                || path.equals("/v1/realtime/connect") || path.equals("/v1/realtime/sse")) {
             return null;
         }
         boolean bearer = keys.bearer(ex.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION));

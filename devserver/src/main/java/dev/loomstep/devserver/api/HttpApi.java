@@ -9,6 +9,7 @@ import dev.loomstep.devserver.auth.ApiAccess;
 import dev.loomstep.devserver.auth.ServiceKeys;
 import dev.loomstep.devserver.connect.ConnectApi;
 import dev.loomstep.devserver.connect.ConnectGateway;
+import dev.loomstep.devserver.endpoint.EndpointRuns;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.RunTraces;
@@ -73,6 +74,7 @@ public final class HttpApi {
     private final FunctionRoutes functions;
     private final AppRoutes apps;
     private volatile HttpHandler mcp;
+    private volatile EndpointRuns endpoints;
     /** Production mode's keys (the gate in front of every route); null in dev mode. */
     private final ServiceKeys keys;
     private final ApiAccess access;
@@ -128,6 +130,11 @@ public final class HttpApi {
         return new DevApi(this, runs, functions, apps);
     }
 
+    /** Serves the durable endpoints' sync checkpoint and output routes; call before {@link #handler()}. */
+    public void endpoints(EndpointRuns runs) {
+        this.endpoints = runs;
+    }
+
     /** Serves {@code handler} at {@code /mcp}, behind the same gate as the REST API; call before {@link #handler()}. */
     public void mcp(HttpHandler handler) {
         this.mcp = handler;
@@ -166,6 +173,9 @@ public final class HttpApi {
         }
         new MetadataRoutes(lifecycle).addTo(r, this);
         realtime.addTo(r);
+        if (endpoints != null) {
+            new EndpointRoutes(endpoints, lifecycle).addTo(r, this);
+        }
         r.setFallbackHandler(notFound).setInvalidMethodHandler(blocking((ex, b) -> {
             throw new ApiException(405, ex.getRequestMethod() + " is not allowed on " + ex.getRequestPath());
         }));
@@ -225,6 +235,9 @@ public final class HttpApi {
             body = error(500, "internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
         }
+        if (body instanceof RawAnswer raw) {
+            status = raw.status();
+        }
         ex.setStatusCode(status);
         if (status == 413 || unread != null) {
             // The unread body may still be on the connection: close it rather than parse the rest as a request.
@@ -234,6 +247,9 @@ public final class HttpApi {
         if (body instanceof com.google.protobuf.MessageLite proto) {
             ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/protobuf");
             bytes = proto.toByteArray();
+        } else if (body instanceof RawAnswer raw) {
+            raw.headers().forEach((k, v) -> ex.getResponseHeaders().put(HttpString.tryFromString(k), v));
+            bytes = raw.body();
         } else {
             ex.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "application/json");
             bytes = Json.toBytes(body);

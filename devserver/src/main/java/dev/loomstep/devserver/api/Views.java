@@ -1,5 +1,6 @@
 package dev.loomstep.devserver.api;
 
+import dev.loomstep.devserver.endpoint.EndpointRuns;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,6 +32,13 @@ final class Views {
         o.put("event_id", r.eventId());
         o.put("event_name", r.events().isEmpty() ? null : r.events().get(0).name()); // the runs list's Trigger column
         o.put("event_count", r.events().size());
+        if (fn != null && EndpointRuns.isEndpoint(fn) && r.event() != null) {
+            // A durable endpoint's run: the request that started it (and that the executor replays to resume it).
+            var d = r.event().data();
+            String query = d.path("query_params").asText("");
+            o.putObject("durable_endpoint").put("method", d.path("method").asText(""))
+                    .put("url", d.path("domain").asText("") + d.path("path").asText("/") + (query.isEmpty() ? "" : "?" + query));
+        }
         o.put("status", r.status().name());
         o.put("queued_at", time(r.createdAt()));
         o.put("run_started_at", time(r.startedAt()));

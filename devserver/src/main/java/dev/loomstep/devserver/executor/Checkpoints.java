@@ -84,6 +84,18 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Checks the bearer of a checkpoint call that is not an async one (a durable endpoint's).
+     *
+     * @throws Refused 401 when a signing key is set and the caller did not send its hash
+     */
+    public void authorize(String authorization) {
+        if (bearer != null && (authorization == null || !MessageDigest.isEqual(
+                bearer.getBytes(StandardCharsets.UTF_8), authorization.trim().getBytes(StandardCharsets.UTF_8)))) {
+            throw new Refused(401, "checkpoint refused: send Authorization: Bearer with the hashed signing key of this devserver");
+        }
+    }
+
     /** Counts since start, for {@code GET /dev}: checkpoints accepted and refused, steps they committed. */
     public ObjectNode stats() {
         return Json.nodes().objectNode().put("accepted", accepted.sum()).put("refused", refused.sum())

@@ -340,6 +340,14 @@ public final class Executor {
                 .ifPresent(updated -> store.afterCommit(() -> queue.offer(updated)));
     }
 
+    /**
+     * Takes ops a durable endpoint checkpointed when its request could not finish the run (a sleep, a wait,
+     * a step to retry) as if a call of the run had answered them: the run goes on in the queue from here.
+     */
+    public void continueFromCheckpoint(RunRecord run, FunctionRecord fn, SdkAnswer.Ops answer, long start) {
+        store.txRun(() -> handleOps(new QueueItem(-1, run.id(), Kind.DISCOVER, null, 0, start, null), run, fn, answer, start));
+    }
+
     private void handleOps(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Ops answer, long start) {
         List<Op> ops = answer.ops();
         if (ops.stream().allMatch(op -> op instanceof Op.Other)) {
@@ -513,7 +521,7 @@ public final class Executor {
     }
 
     /** What the UI calls a step: its display name, else {@code name}. */
-    static String label(String displayName, String name) {
+    public static String label(String displayName, String name) {
         return displayName != null && !displayName.isBlank() ? displayName : name;
     }
 

@@ -25,12 +25,12 @@ public record StepTiming(long startedAt, long endedAt) {
     }
 
     /** This timing's start, or {@code fallback} without one. */
-    static long startOr(StepTiming t, long fallback) {
+    public static long startOr(StepTiming t, long fallback) {
         return t == null ? fallback : t.startedAt;
     }
 
     /** This timing's end, or {@code fallback} without one. */
-    static long endOr(StepTiming t, long fallback) {
+    public static long endOr(StepTiming t, long fallback) {
         return t == null ? fallback : t.endedAt;
     }
 }

@@ -10,6 +10,9 @@ import dev.loomstep.devserver.connect.ConnectTransport;
 import dev.loomstep.devserver.executor.Backoff;
 import dev.loomstep.devserver.executor.Checkpoints;
 import dev.loomstep.devserver.executor.Dispatches;
+import dev.loomstep.devserver.endpoint.EndpointRuns;
+import dev.loomstep.devserver.endpoint.EndpointTransport;
+import dev.loomstep.devserver.endpoint.RunTokens;
 import dev.loomstep.devserver.executor.Executor;
 import dev.loomstep.devserver.executor.Lifecycle;
 import dev.loomstep.devserver.executor.Policies;
@@ -116,7 +119,8 @@ public final class Wiring implements AutoCloseable {
         var traces = new RunTraces(store, registry);
         this.client.traces(traces);
         var dispatches = new Dispatches();
-        var api = new HttpApi(lifecycle, new Checkpoints(lifecycle, dispatches, c.signingKey()), keys, c.apiAccess());
+        var checkpoints = new Checkpoints(lifecycle, dispatches, c.signingKey());
+        var api = new HttpApi(lifecycle, checkpoints, keys, c.apiAccess());
         this.api = api;
         api.appHealth(client.health());
         api.inspectAfterSync(client::inspectAfterSync);
@@ -141,10 +145,13 @@ public final class Wiring implements AutoCloseable {
         }
         api.connect(gateway);
         api.metrics(new MetricsEndpoint(new DevMetrics(store, queue, dispatches, registry)));
-        var ex = new Executor(lifecycle, client, new Backoff(c.retryDelayScale()), dispatches,
-                new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()), new AppCalls(c.maxCallsPerApp()));
+        var backoff = new Backoff(c.retryDelayScale());
+        var ex = new Executor(lifecycle, client, backoff, dispatches, new EndpointTransport(
+                new ConnectTransport(SdkTransport.http(client), gateway, c.callTimeout()), store, keys, c.callTimeout()),
+                new AppCalls(c.maxCallsPerApp()));
         ex.attach(queue);
         executor.set(ex);
+        api.endpoints(new EndpointRuns(lifecycle, ex, checkpoints, backoff, new RunTokens()));
         // Every saved item is pending work, including calls that were in flight when the last process
         // stopped: they run again (the executor is at-least-once, like Inngest's). The queue pages
         // timers and discovery calls in from the store by due time, a window at a time, once started;

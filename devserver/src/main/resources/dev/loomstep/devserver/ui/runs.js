@@ -13,7 +13,8 @@
   function runRow(r, withStarted) {
     return h("tr", { "data-test": "run-row", "data-run-id": r.run_id, "data-function-id": r.function_id, "data-status": r.status },
       h("td", { class: "id" }, link(L.runHash(r.run_id), r.run_id, { "data-test": "run-link" })),
-      h("td", { "data-test": "run-function", title: r.function_id }, r.function_name || r.function_id),
+      h("td", { "data-test": "run-function", title: r.function_id }, r.function_name || r.function_id,
+        r.durable_endpoint ? h("span", { class: "muted", "data-test": "run-endpoint", title: r.durable_endpoint.url }, " · HTTP " + r.durable_endpoint.method) : null),
       h("td", {}, L.statusBadge(r.status, "run-status"), " ", L.runFlowChips(r)),
       withStarted ? h("td", { "data-test": "run-started", title: r.run_started_at || r.queued_at || "" },
         L.when(r.run_started_at || r.queued_at)) : null,
