@@ -49,11 +49,31 @@ final class RunRoutes {
     private Object list(HttpServerExchange ex, byte[] body) {
         String fn = param(ex, "function") != null ? param(ex, "function") : param(ex, "function_id");
         return list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
-                param(ex, "cursor"), Rest.limit(ex));
+                param(ex, "cursor"), Rest.limit(ex), deferred(param(ex, "isDeferred")));
     }
 
-    /** A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several, comma-separated. */
+    /** Inngest's {@code isDeferred} filter: true, only runs another run deferred; false, none of them; absent, all. */
+    private static Boolean deferred(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("isDeferred must be true or false; got \"" + value.trim() + "\"");
+        };
+    }
+
+    /** As {@link #list(String, String, Long, Long, String, String, int, Boolean)}, deferred runs included. */
     ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit) {
+        return list(s, fn, from, until, search, c, limit, null);
+    }
+
+    /**
+     * A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several,
+     * comma-separated; {@code deferred} as {@link RunQuery#deferred()}.
+     */
+    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit, Boolean deferred) {
         List<RunStatus> statuses = new ArrayList<>();
         if (s != null) {
             for (String one : s.split(",")) {
@@ -74,7 +94,7 @@ final class RunRoutes {
             after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
         }
         List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
-                search, after, limit + 1));
+                search, after, limit + 1, deferred));
         ArrayNode a = Json.nodes().arrayNode();
         runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
         String next = null;

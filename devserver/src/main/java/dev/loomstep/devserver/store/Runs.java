@@ -189,6 +189,11 @@ final class Runs {
             text.append(" AND id IN (SELECT ? UNION ALL SELECT id FROM runs WHERE event_id = ?"
                     + " UNION ALL SELECT run_id FROM run_events WHERE event_id = ?)");
         }
+        if (q.deferred() != null) {
+            // a deferred run is one an inngest/deferred.schedule event started: its event is found by key
+            text.append(q.deferred() ? " AND" : " AND NOT").append(" EXISTS (SELECT 1 FROM events e WHERE e.id = runs.event_id"
+                    + " AND e.name = 'inngest/deferred.schedule')");
+        }
         if (q.after() != null) {
             text.append(" AND (").append(at).append(" < ? OR (").append(at).append(" = ? AND id < ?))");
         }

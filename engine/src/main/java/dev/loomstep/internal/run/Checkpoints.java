@@ -52,6 +52,8 @@ final class Checkpoints {
     private final int attempt;
     private final long startedAtMillis;
     private final long startedAtNanos;
+    /** Defers waiting for a message to ride along with: each checkpoint takes them. */
+    private final LazyOps lazy;
 
     private final ArrayList<WireOp> buffer = new ArrayList<>();
     private long firstBufferedAtNanos;
@@ -80,7 +82,8 @@ final class Checkpoints {
     private static final Executor AFTER_LINGER = CompletableFuture.delayedExecutor(LINGER, java.util.concurrent.TimeUnit.NANOSECONDS);
 
     Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
-                Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
+                Integer generationId, int attempt, long startedAtMillis, long startedAtNanos, LazyOps lazy) {
+        this.lazy = lazy;
         this.api = api;
         this.options = options;
         this.runId = runId;
@@ -272,15 +275,16 @@ final class Checkpoints {
         if (failure != null) {
             return;
         }
-        List<WireOp> batch;
+        var batch = new ArrayList<WireOp>(Math.min(buffer.size(), MAX_BATCH) + 1);
         if (buffer.size() <= MAX_BATCH) {
-            batch = List.copyOf(buffer);
+            batch.addAll(buffer);
             buffer.clear();
         } else {
             var head = buffer.subList(0, MAX_BATCH);
-            batch = List.copyOf(head);
+            batch.addAll(head);
             head.clear();
         }
+        batch.addAll(lazy.drain()); // after the steps, as JS sends them
         sending = batch;
         var checkpoint = new AsyncCheckpoint(runId, fnId, qiId, requestId, generationId, startedAtMillis, batch,
                 System.currentTimeMillis());

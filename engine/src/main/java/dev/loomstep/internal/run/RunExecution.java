@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.Defer;
+import dev.loomstep.Deferred;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.FunctionHandler;
@@ -80,6 +82,9 @@ public final class RunExecution implements Step, Broker.Listener {
     private final Ai ai = new AiSteps(this);
     /** Null except in the test kit's replay check. */
     private final ReplayProbe probe;
+    /** Defers waiting to ride along with this request's next message. */
+    private final LazyOps lazy;
+    private final Defers defers;
 
     private int memoRemaining;
     private boolean memoizationDone;
@@ -95,8 +100,10 @@ public final class RunExecution implements Step, Broker.Listener {
 
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
-                 List<String> stack, CallObserver.Call observed, ReplayProbe probe) {
+                 List<String> stack, CallObserver.Call observed, ReplayProbe probe, LazyOps lazy) {
         this.app = app;
+        this.lazy = lazy;
+        this.defers = new Defers(app, codec, lazy, input.runId());
         this.probe = probe;
         this.codec = codec;
         this.function = function;
@@ -295,7 +302,7 @@ public final class RunExecution implements Step, Broker.Listener {
     private void decide(Branch self, CallResult result) {
         broker.decide(self);
         hooks.beforeResponse();
-        answer.complete(result);
+        answer.complete(lazy.attachTo(result));
     }
 
     // ---- the step tools ----------------------------------------------------------------------------
@@ -457,6 +464,15 @@ public final class RunExecution implements Step, Broker.Listener {
         requireNonNull(request, "a fetch request");
         JsonNode memo = step(id, Kind.FETCH, hashed -> GatewayOps.fetch(hashed, id, request), null);
         return GatewayOps.response(id, memoizedData(id, memo));
+    }
+
+    @Override
+    public Deferred defer(String id, Defer options) {
+        Branch self = currentBranch();
+        if (broker.decided() || self.abandoned()) {
+            throw Abort.INSTANCE;
+        }
+        return defers.defer(id, options);
     }
 
     @Override
