@@ -642,11 +642,38 @@ const metaFunctions = [
   }),
 ];
 
+// A fourth app, `defer`, served at /api/defer: JS 4.4+'s defer (experimental createDefer). A deferred run
+// starts once its parent run has ended, with `ctx.parents` naming the parent; `abort()` drops it while the
+// parent runs. A Loomstep run defers `receipt` too (devserver/src/test/java/dev/loomstep/devserver/JsSdkDeferInteropTest.java);
+// the other way is closed: JS names a defer's target by its own client's id, so it defers functions of its app only.
+const { createDefer } = require("inngest/experimental");
+const deferring = new Inngest({ id: "defer", ...clientOptions });
+const receipt = createDefer(deferring, { id: "receipt" }, async ({ event, parents }) => ({
+  order: event.data.order,
+  parent: parents[0].runId,
+  parentFn: parents[0].fnSlug,
+}));
+const deferFunctions = [
+  receipt,
+  deferring.createFunction({ id: "order", triggers: on("defer/order") }, async ({ event, step, defer }) => {
+    defer("receipt", { function: receipt, data: { order: event.data.order } });
+    const charged = await step.run("charge", () => "charged");
+    return { charged };
+  }),
+  deferring.createFunction({ id: "aborted", triggers: on("defer/aborted") }, async ({ event, step, defer }) => {
+    const d = defer("receipt", { function: receipt, data: { order: event.data.order } });
+    const refunded = await step.run("refund", () => true);
+    if (refunded) d.abort();
+    return await step.run("after", () => "no receipt");
+  }),
+];
+
 const app = express();
 app.use(express.json({ limit: "10mb" }));
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
 app.use("/api/meta", serve({ client: meta, functions: metaFunctions }));
+app.use("/api/defer", serve({ client: deferring, functions: deferFunctions }));
 if (traced) app.use("/api/traced", serve({ client: traced, functions: tracedFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {
