@@ -322,8 +322,21 @@ const durations = inngest.createFunction({ id: "durations", triggers: on("peer/d
   return { got, signal, result };
 });
 
+// Defers (JS 4.4+, experimental createDefer): two runs of `receipt` to start after this run; the second is
+// aborted once a step says so. DeferAdd/DeferAbort ride on the next message; the executor's `defers` map
+// says which it already holds.
+const { createDefer } = require("inngest/experimental");
+const receiptLater = createDefer(inngest, { id: "receipt" }, async ({ event }) => ({ order: event.data.order }));
+const defers = inngest.createFunction({ id: "defers", triggers: on("peer/defers") }, async ({ event, step, defer }) => {
+  defer("receipt", { function: receiptLater, data: { order: event.data.id } });
+  const maybe = defer("maybe", { function: receiptLater, data: { order: "maybe" } });
+  const keep = await step.run("check", () => false);
+  if (!keep) maybe.abort();
+  return { keep };
+});
+
 const functions = [
-  durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  defers, receiptLater, durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];
@@ -646,7 +659,6 @@ const metaFunctions = [
 // starts once its parent run has ended, with `ctx.parents` naming the parent; `abort()` drops it while the
 // parent runs. A Loomstep run defers `receipt` too (devserver/src/test/java/dev/loomstep/devserver/JsSdkDeferInteropTest.java);
 // the other way is closed: JS names a defer's target by its own client's id, so it defers functions of its app only.
-const { createDefer } = require("inngest/experimental");
 const deferring = new Inngest({ id: "defer", ...clientOptions });
 const receipt = createDefer(deferring, { id: "receipt" }, async ({ event, parents }) => ({
   order: event.data.order,
