@@ -32,6 +32,8 @@
     };
     const statuses = new Set(filter.status.split(",").filter(x => STATUSES.includes(x)));
     const live = q.get("live") !== "off";
+    // runs another run deferred (step.defer) are listed unless this is set (the REST isDeferred=false)
+    const hideDeferred = q.get("deferred") === "hide";
     let tbody, fnSelect, appSelect, more, count, knownFns = "", knownApps = "", older = [], cursor = null, firstCursor = null;
     let appFunctions = null; // the function ids of the app filter's app, once known
     function query(extra) {
@@ -40,6 +42,7 @@
       else if (filter.app) p.set("function", (appFunctions || []).join(","));
       if (statuses.size) p.set("status", STATUSES.filter(x => statuses.has(x)).join(","));
       if (filter.search) p.set("search", filter.search);
+      if (hideDeferred) p.set("isDeferred", "false");
       if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
       for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
       return "/v1/runs?" + p;
@@ -77,12 +80,16 @@
         const liveBox = h("label", { title: "refresh the newest page every second" },
           h("input", { type: "checkbox", id: "runs-live", checked: live, onchange: e => L.setQuery({ live: e.target.checked ? "" : "off" }) }),
           " auto-refresh");
+        const deferredBox = h("label", { title: "leave out runs that another run deferred (step.defer)" },
+          h("input", { type: "checkbox", id: "filter-hide-deferred", checked: hideDeferred,
+            onchange: e => L.setQuery({ deferred: e.target.checked ? "hide" : "" }) }),
+          " hide deferred");
         const rangeSelect = h("select", { id: "filter-range", onchange: e => L.setQuery({ range: e.target.value }) },
           RANGES.map(([v, t]) => h("option", { value: v, selected: filter.range === v }, t)));
         const search = h("input", { id: "run-search", type: "search", placeholder: "run id or event id", value: filter.search, size: 30 });
         const form = h("form", { class: "filters", id: "runs-filters" },
           search, h("button", { type: "submit", id: "run-search-go" }, "Search"),
-          h("label", {}, "App ", appSelect), h("label", {}, "Function ", fnSelect), stBox, h("label", {}, "Started ", rangeSelect), liveBox);
+          h("label", {}, "App ", appSelect), h("label", {}, "Function ", fnSelect), stBox, h("label", {}, "Started ", rangeSelect), deferredBox, liveBox);
         form.addEventListener("submit", e => {
           e.preventDefault();
           L.setQuery({ search: search.value.trim() });
