@@ -118,6 +118,13 @@ public interface Step {
      */
     Deferred defer(String id, Defer options);
 
+    /**
+     * Run metadata set by a step of its own, {@code id} (JS {@code step.metadata(id)}): the update rides on that
+     * step's op, once per run. Inside a {@code step.run} body, {@code app.metadata(runId)} for this run or that
+     * step also rides on the step's op.
+     */
+    dev.loomstep.metadata.StepMetadata metadata(String id);
+
     /** The AI step tools: {@code infer} (a model call the executor makes) and {@code wrap}. */
     Ai ai();
 

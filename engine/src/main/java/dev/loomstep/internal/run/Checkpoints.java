@@ -108,14 +108,14 @@ final class Checkpoints {
      * attempt (as JS, a retried step is answered the classic way, and nothing is buffered), or once a
      * checkpoint failed.
      */
-    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing) {
+    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing, JsonNode metadata) {
         if (attempt > 0) {
             return false;
         }
         if (buffer.isEmpty()) {
             firstBufferedAtNanos = System.nanoTime();
         }
-        buffer.add(executed.toWire().withTiming(timing));
+        buffer.add(executed.toWire().withTiming(timing).withMetadata(metadata));
         if (inFlight != null && inFlight.isDone()) {
             awaitInFlight();
         }
@@ -153,10 +153,10 @@ final class Checkpoints {
      * A branch step run side by side succeeded: its result leaves with the next checkpoint, sent as soon as
      * none is in flight. Never waits for the network.
      */
-    void offerFromBranch(Op.StepRun executed) {
+    void offerFromBranch(Op.StepRun executed, JsonNode metadata) {
         // No timing: branches ran side by side, and at the executor's millisecond a branch body that took
         // none would look like it ran after its siblings; without timing it spans the checkpoint's interval.
-        arrived.offer(executed.toWire());
+        arrived.offer(executed.toWire().withMetadata(metadata));
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
             CompletableFuture.runAsync(this::flushArrived, AFTER_LINGER); // sends it then, if nothing else did
             return;

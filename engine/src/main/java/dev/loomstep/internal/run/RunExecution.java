@@ -265,7 +265,7 @@ public final class RunExecution implements Step, Broker.Listener {
         if (slot.out.error == null) {
             var ran = Answers.stepRun(pending, slot.out.result);
             data = ran.data();
-            checkpoints.offerFromBranch(ran);
+            checkpoints.offerFromBranch(ran, slot.out.metadata);
         }
         if (round.ended()) {
             endFanOut(self, round);
@@ -476,6 +476,21 @@ public final class RunExecution implements Step, Broker.Listener {
     }
 
     @Override
+    public dev.loomstep.metadata.StepMetadata metadata(String id) {
+        return (values, kind) -> {
+            if (kind == null || kind.isBlank()) {
+                throw new IllegalArgumentException("a metadata kind must not be blank; use set(values) for \"default\"");
+            }
+            JsonNode v = values == null ? null : codec.toTree(values);
+            if (v == null || !v.isObject()) {
+                throw new IllegalArgumentException("metadata values are a JSON object (a map or a record); got "
+                        + (v == null ? "null" : v.getNodeType().name().toLowerCase()));
+            }
+            run(id, () -> ExecutingStep.current().add("userland." + kind, "run", "set", v));
+        };
+    }
+
+    @Override
     public Ai ai() {
         return ai;
     }
@@ -548,7 +563,7 @@ public final class RunExecution implements Step, Broker.Listener {
             Output out = runBody(pending, null);
             if (checkpoints != null && out.error == null) {
                 var ran = Answers.stepRun(pending, out.result);
-                if (checkpoints.continueAfter(ran, out.timing())) {
+                if (checkpoints.continueAfter(ran, out.timing(), out.metadata)) {
                     // Executed in place and recorded: the function's own code goes on in this request.
                     functionExecuting = true;
                     hooks.beforeExecution(null);
@@ -599,9 +614,10 @@ public final class RunExecution implements Step, Broker.Listener {
         error = hookFailure(lock, () -> hooks.beforeExecution(info));
         long started = System.currentTimeMillis();
         long ended;
+        var executing = new ExecutingStep(input.runId(), info.hashedId(), input.attempt());
         try {
             if (error == null) {
-                data = codec.write(body.call());
+                data = codec.write(executing.run(body));
             }
         } catch (Abort a) {
             throw a;
@@ -616,6 +632,7 @@ public final class RunExecution implements Step, Broker.Listener {
             }
         }
         var out = new Output(info, data, error);
+        out.metadata = executing.metadata();
         out.startedAtMillis = started;
         out.endedAtMillis = ended;
         if (!hooks.isEmpty()) {
