@@ -322,8 +322,21 @@ const durations = inngest.createFunction({ id: "durations", triggers: on("peer/d
   return { got, signal, result };
 });
 
+// Defers (JS 4.4+, experimental createDefer): two runs of `receipt` to start after this run; the second is
+// aborted once a step says so. DeferAdd/DeferAbort ride on the next message; the executor's `defers` map
+// says which it already holds.
+const { createDefer } = require("inngest/experimental");
+const receiptLater = createDefer(inngest, { id: "receipt" }, async ({ event }) => ({ order: event.data.order }));
+const defers = inngest.createFunction({ id: "defers", triggers: on("peer/defers") }, async ({ event, step, defer }) => {
+  defer("receipt", { function: receiptLater, data: { order: event.data.id } });
+  const maybe = defer("maybe", { function: receiptLater, data: { order: "maybe" } });
+  const keep = await step.run("check", () => false);
+  if (!keep) maybe.abort();
+  return { keep };
+});
+
 const functions = [
-  durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
+  defers, receiptLater, durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, throws, throwsNonRetriable, throwsCause,
   catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch, mixed,
   fetches, ai, failFast, race, signalWait, signalSend, raceTimeout,
 ];
@@ -642,6 +655,31 @@ const metaFunctions = [
   }),
 ];
 
+// A fourth app, `defer`, served at /api/defer: JS 4.4+'s defer (experimental createDefer). A deferred run
+// starts once its parent run has ended, with `ctx.parents` naming the parent; `abort()` drops it while the
+// parent runs. A Loomstep run defers `receipt` too (devserver/src/test/java/dev/loomstep/devserver/JsSdkDeferInteropTest.java);
+// the other way is closed: JS names a defer's target by its own client's id, so it defers functions of its app only.
+const deferring = new Inngest({ id: "defer", ...clientOptions });
+const receipt = createDefer(deferring, { id: "receipt" }, async ({ event, parents }) => ({
+  order: event.data.order,
+  parent: parents[0].runId,
+  parentFn: parents[0].fnSlug,
+}));
+const deferFunctions = [
+  receipt,
+  deferring.createFunction({ id: "order", triggers: on("defer/order") }, async ({ event, step, defer }) => {
+    defer("receipt", { function: receipt, data: { order: event.data.order } });
+    const charged = await step.run("charge", () => "charged");
+    return { charged };
+  }),
+  deferring.createFunction({ id: "aborted", triggers: on("defer/aborted") }, async ({ event, step, defer }) => {
+    const d = defer("receipt", { function: receipt, data: { order: event.data.order } });
+    const refunded = await step.run("refund", () => true);
+    if (refunded) d.abort();
+    return await step.run("after", () => "no receipt");
+  }),
+];
+
 const app = express();
 app.use(express.json({ limit: "10mb" }));
 // Realtime: a step publishes once (step.realtime.publish, durable) and the client publishes from inside the run
@@ -667,6 +705,7 @@ functions.push(realtimePeer);
 app.use("/api/inngest", serve({ client: inngest, functions }));
 app.use("/api/e2e", serve({ client: e2e, functions: e2eFunctions }));
 app.use("/api/meta", serve({ client: meta, functions: metaFunctions }));
+app.use("/api/defer", serve({ client: deferring, functions: deferFunctions }));
 if (traced) app.use("/api/traced", serve({ client: traced, functions: tracedFunctions }));
 
 const server = app.listen(port(), "127.0.0.1", () => {

@@ -110,6 +110,28 @@ public interface Step {
     /** As {@link #fetch(FetchRequest)}, with a step id of your choosing. */
     FetchResponse fetch(String id, FetchRequest request);
 
+    /**
+     * Defers a run of another function until this run has finished (completed, failed or cancelled), as the
+     * JS SDK's {@code defer(id, {function, data})}: no step waits for it, and it rides along with whatever
+     * this request sends next. Once per run and {@code id} (a second call with the same id in a run is
+     * ignored with a warning); the executor drops defers past 20 per run or 4 MB of data.
+     *
+     * <pre>{@code
+     * Deferred receipt = step.defer("send-receipt", Defer.function(sendReceipt).data(new Receipt(orderId)));
+     * if (cancelled) receipt.abort();
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the data does not serialise to a JSON object
+     */
+    Deferred defer(String id, Defer options);
+
+    /**
+     * Run metadata set by a step of its own, {@code id} (JS {@code step.metadata(id)}): the update rides on that
+     * step's op, once per run. Inside a {@code step.run} body, {@code app.metadata(runId)} for this run or that
+     * step also rides on the step's op.
+     */
+    dev.loomstep.metadata.StepMetadata metadata(String id);
+
     /** The AI step tools: {@code infer} (a model call the executor makes) and {@code wrap}. */
     Ai ai();
 

@@ -6,7 +6,10 @@ import java.time.Duration;
  * What starts a function: an event (with an optional CEL expression over {@code event}) or a cron
  * schedule (optionally prefixed with {@code TZ=Area/City }).
  */
-public sealed interface Trigger permits Trigger.OnEvent, Trigger.OnCron {
+public sealed interface Trigger permits Trigger.OnEvent, Trigger.OnCron, Trigger.OnDefer {
+
+    /** The event the executor sends, when a run that deferred a function's run has finished, to start it. */
+    String DEFERRED_SCHEDULE_EVENT = "inngest/deferred.schedule";
 
     /** Runs on every event named {@code name}; a trailing {@code *} matches a prefix ({@code "app/*"}). */
     static OnEvent event(String name) {
@@ -21,6 +24,24 @@ public sealed interface Trigger permits Trigger.OnEvent, Trigger.OnCron {
     /** Runs on a cron schedule, e.g. {@code "0 9 * * MON"} or {@code "TZ=Europe/Paris 0 9 * * *"}. */
     static OnCron cron(String schedule) {
         return new OnCron(schedule, null);
+    }
+
+    /**
+     * Runs when another run deferred this function ({@link Step#defer}) and has finished. Synced as the JS
+     * SDK's {@code createDefer} syncs it: event {@value #DEFERRED_SCHEDULE_EVENT} for this function's slug.
+     */
+    static OnDefer deferred() {
+        return OnDefer.INSTANCE;
+    }
+
+    /** See {@link #deferred()}. */
+    record OnDefer() implements Trigger {
+        static final OnDefer INSTANCE = new OnDefer();
+
+        /** The trigger expression that picks this function's deferred runs, {@code slug} = {@code {appId}-{functionId}}. */
+        public static String expression(String slug) {
+            return "event.data._inngest.fn_slug == '" + slug + "'";
+        }
     }
 
     record OnEvent(String name, String expression) implements Trigger {

@@ -29,6 +29,17 @@ public final class PeerTwins {
     private PeerTwins() {}
 
     public static List<Function<?, ?>> twins() {
+        var receipt = Function.builder("receipt").trigger(Trigger.deferred())
+                .handler((in, step) -> Map.of("order", in.data().path("order").asText()));
+        var defers = Function.builder("defers").trigger(Trigger.event("peer/defers")).handler((in, step) -> {
+            step.defer("receipt", Defer.function(receipt).data(Map.of("order", in.data().path("id").asText())));
+            Deferred maybe = step.defer("maybe", Defer.function(receipt).data(Map.of("order", "maybe")));
+            boolean keep = step.run("check", Boolean.class, () -> false);
+            if (!keep) {
+                maybe.abort();
+            }
+            return Map.of("keep", keep);
+        });
         var seq = Function.builder("seq").trigger(Trigger.event("peer/seq")).handler((in, step) -> {
             int a = step.run("a", Integer.class, () -> 1);
             int b = step.run("b", Integer.class, () -> 2);
@@ -255,7 +266,7 @@ public final class PeerTwins {
             step.publish("announce", "orders/1", "status", Map.of("state", "packing"));
             return "published";
         });
-        return List.of(realtime, durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
+        return List.of(realtime, defers, receipt, durations, fetchCase, subsecond, seq, sleepUntil, wait, waitMatch, child, invoke, send, fanout, mixed, throwsPlain, throwsNonRetriable,
                 throwsCause, catches, returns, fnThrows, fnNonRetriable, retryAfter, fnRetryAfter, configured, flow, flowBatch,
                 fetches, ai, failFast, race, signalWait, signalSend, raceTimeout);
     }

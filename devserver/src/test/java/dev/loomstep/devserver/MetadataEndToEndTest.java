@@ -18,9 +18,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Run and step metadata from a real Loomstep app ({@code app.metadata(runId)}, sent with loomstep-http's
- * client to {@code POST /v1/runs/{runId}/metadata} over loopback), seen in {@code GET /v1/runs/{runId}};
- * and the route's refusals, which change nothing.
+ * Run and step metadata from a real Loomstep app, seen in {@code GET /v1/runs/{runId}}: {@code app.metadata(runId)}
+ * inside a step rides on the step's op (in a checkpoint), {@code step.metadata(id)} is a step of its own carrying
+ * the run's; and the REST route ({@code POST /v1/runs/{runId}/metadata}), its updates and its refusals, which
+ * change nothing.
  */
 @Timeout(60)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,7 +42,12 @@ class MetadataEndToEndTest {
             app.get().metadata(in.runId()).set(Map.of("status", charged));
             return charged;
         });
-        fixture = LoomstepDevServer.builder("meta").start(tagged);
+        var stepped = Function.builder("stepped").trigger(Trigger.event("ls/stepped")).handler((in, step) -> {
+            step.metadata("tag").set(Map.of("customer", "ada"));
+            step.metadata("cost").set(Map.of("usd", 2), "billing");
+            return step.run("work", String.class, () -> "done");
+        });
+        fixture = LoomstepDevServer.builder("meta").start(tagged, stepped);
         app.set(fixture.app);
         api = fixture.api;
     }
@@ -63,7 +69,8 @@ class MetadataEndToEndTest {
         JsonNode onRun = find(all, "run", "userland.default");
         assertEquals("charged", onRun.path("values").path("status").asText(), all::toString);
         JsonNode onStep = find(all, "step", "userland.payments");
-        assertEquals("charge", onStep.path("step_id").asText());
+        // set inside the step, it rode on the step's op, which names its step by hash (as the JS SDK's do)
+        assertEquals(dev.loomstep.protocol.StepIds.sha1Hex("charge"), onStep.path("step").asText(), onStep::toString);
         assertEquals(1250, onStep.path("values").path("cents").asInt());
         JsonNode step = null;
         for (JsonNode s : run.path("steps")) {
@@ -74,6 +81,20 @@ class MetadataEndToEndTest {
         assertTrue(step != null, () -> "no step \"charge\" in " + run.path("steps"));
         assertEquals(1, step.path("metadata").size(), step::toString);
         assertEquals("stripe", step.path("metadata").get(0).path("values").path("gateway").asText());
+    }
+
+    @Test
+    void stepMetadataRidesOnItsStepsOpAndIsTheRunsMetadata() {
+        String runId = api.runOf(api.send("ls/stepped", Map.of()));
+        api.awaitStatus(runId, "Completed");
+        JsonNode all = api.run(runId).path("metadata");
+        assertEquals(2, all.size(), all::toString);
+        assertEquals("ada", find(all, "run", "userland.default").path("values").path("customer").asText(), all::toString);
+        assertEquals(2, find(all, "run", "userland.billing").path("values").path("usd").asInt(), all::toString);
+        JsonNode names = api.run(runId).path("steps").findValues("name").stream().collect(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance::arrayNode,
+                com.fasterxml.jackson.databind.node.ArrayNode::add, com.fasterxml.jackson.databind.node.ArrayNode::addAll);
+        assertEquals("[\"tag\",\"cost\",\"work\"]", names.toString(), "each step.metadata is a step of the run");
     }
 
     @Test

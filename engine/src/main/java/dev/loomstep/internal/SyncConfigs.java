@@ -35,6 +35,7 @@ public final class SyncConfigs {
             triggers.add(switch (t) {
                 case Trigger.OnEvent e -> new TriggerConfig(e.name(), e.expression(), null);
                 case Trigger.OnCron c -> new TriggerConfig(null, null, c.schedule(), c.jitter());
+                case Trigger.OnDefer d -> new TriggerConfig(Trigger.DEFERRED_SCHEDULE_EVENT, Trigger.OnDefer.expression(compositeId), null);
             });
         }
         String sep = url.contains("?") ? "&" : "?";

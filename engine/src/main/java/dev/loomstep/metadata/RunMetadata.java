@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loomstep.EventSender;
+import dev.loomstep.internal.run.ExecutingStep;
+import dev.loomstep.protocol.StepIds;
 import dev.loomstep.protocol.Json;
 
 /**
@@ -83,9 +85,26 @@ public final class RunMetadata {
         set(values, DEFAULT_KIND);
     }
 
-    /** Sets this target's {@code userland.<kind>} metadata to {@code values} (an object: a map or a record). */
+    /**
+     * Sets this target's {@code userland.<kind>} metadata to {@code values} (an object: a map or a record).
+     * Inside a {@code step.run} body of this run (and attempt), for the run or that very step, the update rides on
+     * the step's op, as the JS SDK batches it: no request of its own, and it is kept once the step's result is.
+     */
     public void set(Object values, String kind) {
         JsonNode body = request(values, kind);
+        ExecutingStep executing = ExecutingStep.current();
+        if (executing != null && executing.runId() != null && executing.runId().equals(runId)
+                && (attempt == null || attempt == executing.attempt())) {
+            JsonNode update = body.get("metadata").get(0);
+            if (stepId == null) {
+                executing.add(update.get("kind").asText(), "run", "set", update.get("values"));
+                return;
+            }
+            if (StepIds.hash(stepId, stepIndex).equals(executing.hashedId())) {
+                executing.add(update.get("kind").asText(), "step", "set", update.get("values"));
+                return;
+            }
+        }
         try {
             sender.sendMetadata(runId, body);
         } catch (RuntimeException e) {

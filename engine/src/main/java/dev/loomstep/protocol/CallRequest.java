@@ -14,6 +14,8 @@ import java.util.Map;
  * @param steps memoized state keyed by hashed step id; each value is kept as sent
  *              ({@code {"data": …}}, {@code {"error": …}}, a bare value, or JSON null) and decoded by
  *              the step that consumes it
+ * @param defers the defers the executor already holds for the run, by hashed id ({@code step.defer}): the
+ *               SDK does not report them again, and aborts one only while it is {@code abortable}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -23,13 +25,27 @@ public record CallRequest(
         Map<String, JsonNode> steps,
         CallContext ctx,
         Integer version,
-        @JsonProperty("use_api") Boolean useApi) {
+        @JsonProperty("use_api") Boolean useApi,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, DeferEntry> defers) {
 
     public CallRequest {
         events = events == null ? (event == null ? List.of() : List.of(event)) : events;
         steps = steps == null ? Map.of() : steps;
         ctx = ctx == null ? CallContext.EMPTY : ctx;
+        defers = defers == null ? Map.of() : defers;
     }
+
+    /** A call request for a run without defers. */
+    public CallRequest(Event event, List<Event> events, Map<String, JsonNode> steps, CallContext ctx, Integer version, Boolean useApi) {
+        this(event, events, steps, ctx, version, useApi, null);
+    }
+
+    /**
+     * A defer the executor already holds. {@code abortable}: its run has not been scheduled yet, so a
+     * {@code DeferAbort} still drops it.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DeferEntry(boolean abortable) {}
 
     /** The run's context as sent by the executor. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public sealed interface Op
         permits Op.StepRun, Op.StepError, Op.StepFailed, Op.StepPlanned, Op.Sleep, Op.WaitForEvent,
                 Op.InvokeFunction, Op.StepNotFound, Op.RunComplete, Op.Other,
-                Op.Gateway, Op.AIGateway, Op.WaitForSignal {
+                Op.Gateway, Op.AIGateway, Op.WaitForSignal, Op.DeferAdd, Op.DeferAbort {
 
     /** Hashed step id. */
     String id();
@@ -164,6 +164,42 @@ public sealed interface Op
     }
 
     /**
+     * A run of function {@code fnSlug} ({@code {appId}-{functionId}}) to start with {@code input} (a JSON
+     * object) once this run has finished. {@code id} is the SHA-1 of {@code userlandId} (without the repeat
+     * suffix step ids get); {@code name} and {@code displayName} are the userland id too, and {@code data} is
+     * sent as null, as the JS SDK 4.24 sends it.
+     *
+     * @param meta the deferred event's {@code meta} (a JSON object), or null
+     */
+    record DeferAdd(String id, String userlandId, String fnSlug, JsonNode input, JsonNode meta) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("fn_slug", fnSlug);
+            opts.set("input", input == null ? emptyOpts() : input);
+            if (meta != null && !meta.isNull()) {
+                opts.set("meta", meta);
+            }
+            return new WireOp(id, OpCode.DeferAdd.name(), userlandId, userlandId, opts, Json.nodes().nullNode(), null, null,
+                    userland(userlandId));
+        }
+    }
+
+    /**
+     * Drops the {@link DeferAdd} whose id is {@code targetHashedId}. Its own {@code id} is the SHA-1 of
+     * {@code targetHashedId + ":abort"}; {@code opts} also name the target's function and userland id.
+     */
+    record DeferAbort(String id, String userlandId, String targetHashedId, String fnSlug) implements Op {
+        public WireOp toWire() {
+            ObjectNode opts = emptyOpts();
+            opts.put("target_hashed_id", targetHashedId);
+            opts.put("fn_slug", fnSlug);
+            opts.put("id", userlandId);
+            return new WireOp(id, OpCode.DeferAbort.name(), userlandId, userlandId, opts, Json.nodes().nullNode(), null, null,
+                    userland(userlandId));
+        }
+    }
+
+    /**
      * An op kept in its wire form: an opcode Loomstep does not act on as sent, or an op the engine
      * reports with extra {@code opts} (a step inside a race).
      */
@@ -204,6 +240,9 @@ public sealed interface Op
                     text(opts, "timeout", null), text(opts, "conflict", null));
             case AIGateway -> new AIGateway(w.id(), w.displayName(), opts);
             case Gateway -> new Gateway(w.id(), w.displayName(), opts);
+            case DeferAdd -> new DeferAdd(w.id(), userlandId(w), text(opts, "fn_slug", null), opts.get("input"), opts.get("meta"));
+            case DeferAbort -> new DeferAbort(w.id(), text(opts, "id", userlandId(w)), text(opts, "target_hashed_id", null),
+                    text(opts, "fn_slug", null));
         };
     }
 
@@ -216,6 +255,18 @@ public sealed interface Op
     private static String nonBlank(JsonNode opts, String field, String fallback) {
         String v = text(opts, field, null);
         return v == null || v.isEmpty() ? fallback : v;
+    }
+
+    private static String userlandId(WireOp w) {
+        JsonNode u = w.userland();
+        if (u != null && u.hasNonNull("id")) {
+            return u.get("id").asText();
+        }
+        return w.displayName() != null ? w.displayName() : w.name();
+    }
+
+    private static JsonNode userland(String userlandId) {
+        return userlandId == null ? null : Json.nodes().objectNode().put("id", userlandId);
     }
 
     private static ObjectNode emptyOpts() {

@@ -21,7 +21,14 @@ public enum OpCode {
     RunComplete,
     WaitForSignal,
     AIGateway,
-    Gateway;
+    Gateway,
+    /**
+     * A run to start once this run has finished ({@code step.defer}); it rides along with whatever the SDK
+     * sends next (a step's result, a checkpoint, the run's end), as the JS SDK 4.4+ sends it.
+     */
+    DeferAdd,
+    /** Drops a {@link #DeferAdd} of this run before the run finishes; rides along like it. */
+    DeferAbort;
 
     /** Parses a wire opcode, or returns null when the name is not one Loomstep knows. */
     public static OpCode fromWire(String name) {

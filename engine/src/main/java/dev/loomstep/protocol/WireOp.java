@@ -7,15 +7,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One element of a 206 answer exactly as it travels: {@code {id, op, name, displayName, opts, data,
- * error, timing}}. Code works with the typed {@link Op}; this flat record is only the JSON shape.
+ * error, timing, userland}}. Code works with the typed {@link Op}; this flat record is only the JSON shape.
  * {@code timing} is when a step executed in the request ran ({@link Timing}), as the JS SDK reports it; null
- * otherwise. It stays a tree here, so that an SDK's odd timing never makes its op unreadable.
+ * otherwise. It stays a tree here, so that an SDK's odd timing never makes its op unreadable. {@code userland}
+ * is {@code {"id": …}}, the id the user gave an op whose {@code id} is not the usual step hash (a defer's), as
+ * the JS SDK sends it; null otherwise. {@code metadata} is the run and step metadata set while the op's step
+ * ran ({@code [{kind, scope, op, values}]}), batched onto it as the JS SDK batches it; null when none.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-@JsonPropertyOrder({"id", "op", "name", "displayName", "opts", "data", "error", "timing"})
+@JsonPropertyOrder({"id", "op", "name", "displayName", "opts", "data", "error", "timing", "userland", "metadata"})
 public record WireOp(String id, String op, String name, String displayName, JsonNode opts, JsonNode data, WireError error,
-                     JsonNode timing) {
+                     JsonNode timing, JsonNode userland, JsonNode metadata) {
+
+    /** An op without metadata. */
+    public WireOp(String id, String op, String name, String displayName, JsonNode opts, JsonNode data, WireError error,
+                  JsonNode timing, JsonNode userland) {
+        this(id, op, name, displayName, opts, data, error, timing, userland, null);
+    }
+
+    /** An op without a userland id. */
+    public WireOp(String id, String op, String name, String displayName, JsonNode opts, JsonNode data, WireError error,
+                  JsonNode timing) {
+        this(id, op, name, displayName, opts, data, error, timing, null, null);
+    }
 
     /** An op without timing. */
     public WireOp(String id, String op, String name, String displayName, JsonNode opts, JsonNode data, WireError error) {
@@ -36,6 +51,11 @@ public record WireOp(String id, String op, String name, String displayName, Json
     /** This op with {@code timing} (none when null). */
     public WireOp withTiming(Timing t) {
         return t == null ? this : new WireOp(id, op, name, displayName, opts, data, error,
-                Json.nodes().objectNode().put("a", t.a()).put("b", t.b()));
+                Json.nodes().objectNode().put("a", t.a()).put("b", t.b()), userland, metadata);
+    }
+
+    /** This op with the metadata set while its step ran (none when null or empty). */
+    public WireOp withMetadata(JsonNode m) {
+        return m == null || m.isEmpty() ? this : new WireOp(id, op, name, displayName, opts, data, error, timing, userland, m);
     }
 }

@@ -230,6 +230,25 @@ final class TestRun {
                     + ", which the test engine cannot act on"), null));
             return;
         }
+        // Defers (step.defer) ride along with other ops; the test engine starts no deferred runs, so it only
+        // reads the function's own error that JS's form sends beside them, on the "complete" id.
+        List<Op> work = ops.stream().filter(op -> !(op instanceof Op.DeferAdd || op instanceof Op.DeferAbort)).toList();
+        if (work.isEmpty()) {
+            discover();
+            return;
+        }
+        for (Op op : work) {
+            if ((op instanceof Op.StepError || op instanceof Op.StepFailed) && COMPLETE_ID.equals(op.id())) {
+                WireError error = op instanceof Op.StepError e ? e.error() : ((Op.StepFailed) op).error();
+                if (op instanceof Op.StepError && !answer.noRetry()) {
+                    retryCall(c, new SdkAnswer.Retry(error, answer.retryAfter()));
+                } else {
+                    fail(error);
+                }
+                return;
+            }
+        }
+        ops = work;
         if (ops.size() > 1) {
             disableImmediate = true; // as executors do once parallel work is found
         }
@@ -281,6 +300,8 @@ final class TestRun {
                 case Op.Other o -> pending = "the SDK answered op \"" + o.raw().op() + "\", which the test engine ignores";
                 case Op.Gateway g -> executorStep(g.id(), g.displayName(), StepKind.FETCH, g.opts());
                 case Op.AIGateway a -> executorStep(a.id(), a.displayName(), StepKind.AI_INFER, withoutKey(a.opts()));
+                case Op.DeferAdd d -> { } // filtered out above
+                case Op.DeferAbort a -> { }
             }
             if (status != null) {
                 return;
@@ -293,6 +314,9 @@ final class TestRun {
             discover();
         }
     }
+
+    /** The id the JS SDK gives the function's own end when it sends it as an op (SHA-1 of "complete"). */
+    private static final String COMPLETE_ID = dev.loomstep.protocol.StepIds.sha1Hex("complete");
 
     private boolean queued(String stepId) {
         return queue.stream().anyMatch(i -> switch (i.work()) {

@@ -59,38 +59,53 @@ final class RunRoutes {
         if (timeField == null) {
             throw ApiException.badRequest("time_field must be queued, started or ended; got \"" + field + "\"");
         }
+        Boolean deferred = deferred(param(ex, "isDeferred"));
         String expression = param(ex, "expression");
         if (expression != null && !expression.isBlank()) {
             var search = ExpressionSearch.compile(expression);
-            RunQuery q = lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"), timeField);
+            RunQuery q = lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"), timeField,
+                    deferred);
             RunQuery.Cursor after = null;
             if (param(ex, "cursor") != null) {
                 String[] parts = Rest.parseCursor(param(ex, "cursor"));
                 after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
             }
             ObjectNode page = expressions.page(new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), after,
-                    Rest.limit(ex), timeField), search);
+                    Rest.limit(ex), timeField, deferred), search);
             if ("true".equals(param(ex, "count"))) {
                 page.putNull("total"); // an expression is no index's: counting it would read every run
             }
             return page;
         }
         ObjectNode page = list(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"), param(ex, "search"),
-                param(ex, "cursor"), Rest.limit(ex), timeField);
+                param(ex, "cursor"), Rest.limit(ex), timeField, deferred);
         if ("true".equals(param(ex, "count"))) {
             page.put("total", store.countRuns(lastQuery(param(ex, "status"), fn, Rest.time(ex, "from"), Rest.time(ex, "until"),
-                    param(ex, "search"), timeField)));
+                    param(ex, "search"), timeField, deferred)));
         }
         return page;
     }
 
-    private RunQuery lastQuery(String s, String fn, Long from, Long until, String search, RunQuery.TimeField timeField) {
-        return new RunQuery(statuses(s), fn == null ? null : functionIds(fn), from, until, search, null, 1, timeField);
+    private RunQuery lastQuery(String s, String fn, Long from, Long until, String search, RunQuery.TimeField timeField,
+                               Boolean deferred) {
+        return new RunQuery(statuses(s), fn == null ? null : functionIds(fn), from, until, search, null, 1, timeField, deferred);
     }
 
-    /** A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several, comma-separated. */
+    /** Inngest's {@code isDeferred} filter: true, only runs another run deferred; false, none of them; absent, all. */
+    private static Boolean deferred(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("isDeferred must be true or false; got \"" + value.trim() + "\"");
+        };
+    }
+
+    /** As {@link #list(String, String, Long, Long, String, String, int, RunQuery.TimeField, Boolean)}, deferred runs included. */
     ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit) {
-        return list(s, fn, from, until, search, c, limit, RunQuery.TimeField.STARTED);
+        return list(s, fn, from, until, search, c, limit, RunQuery.TimeField.STARTED, null);
     }
 
     private static List<RunStatus> statuses(String s) {
@@ -108,8 +123,12 @@ final class RunRoutes {
         return statuses;
     }
 
-    /** As {@link #list(String, String, Long, Long, String, String, int)}, the time range bounding {@code timeField}. */
-    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit, RunQuery.TimeField timeField) {
+    /**
+     * A page of runs, newest first; every filter may be null. {@code status} and {@code fn} may list several,
+     * comma-separated; the time range bounds {@code timeField}; {@code deferred} as {@link RunQuery#deferred()}.
+     */
+    ObjectNode list(String s, String fn, Long from, Long until, String search, String c, int limit, RunQuery.TimeField timeField,
+                    Boolean deferred) {
         List<RunStatus> statuses = statuses(s);
         if (from != null && until != null && from >= until) {
             throw ApiException.badRequest("from must be before until");
@@ -120,7 +139,7 @@ final class RunRoutes {
             after = new RunQuery.Cursor(Long.parseLong(parts[0]), parts[1]);
         }
         List<RunRecord> runs = store.runs(new RunQuery(statuses, fn == null ? null : functionIds(fn), from, until,
-                search, after, limit + 1, timeField));
+                search, after, limit + 1, timeField, deferred));
         ArrayNode a = Json.nodes().arrayNode();
         runs.stream().limit(limit).forEach(r -> a.add(view.row(r)));
         String next = null;

@@ -47,6 +47,7 @@ final class RunView {
         FunctionRecord fn = lifecycle.registry().function(r.functionId());
         ObjectNode o = Views.run(r, fn, null);
         o.set("flow_control", flowControl(r, fn));
+        o.put("is_deferred", r.event() != null && dev.loomstep.Trigger.DEFERRED_SCHEDULE_EVENT.equals(r.event().name()));
         return o;
     }
 
@@ -54,6 +55,7 @@ final class RunView {
     ObjectNode full(RunRecord r) {
         ObjectNode o = row(r);
         o.put("rerun_of", store.rerunOf(r.id()).orElse(null));
+        DeferViews.add(o, r, store);
         ArrayNode reruns = o.putArray("reruns");
         store.reruns(r.id()).forEach(reruns::add);
         ArrayNode children = o.putArray("invoked_runs");

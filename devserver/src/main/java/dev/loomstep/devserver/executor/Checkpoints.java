@@ -6,6 +6,8 @@ import dev.loomstep.devserver.store.RunRecord;
 import dev.loomstep.devserver.store.RunStatus;
 import dev.loomstep.devserver.store.Store;
 import dev.loomstep.protocol.Json;
+import dev.loomstep.protocol.Op;
+import dev.loomstep.protocol.WireOp;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -65,7 +67,7 @@ public final class Checkpoints {
     }
 
     /** A step of the checkpoint body, checked. */
-    private record Step(String id, String name, JsonNode data, JsonNode opts, StepTiming timing, JsonNode metadata) {}
+    private record Step(String id, String name, JsonNode data, JsonNode opts, StepTiming timing, JsonNode metadata, Op lazy) {}
 
     /**
      * Validates and commits one async checkpoint. Returns the number of steps newly committed.
@@ -134,6 +136,9 @@ public final class Checkpoints {
         List<Step> steps = steps(body.get("steps"));
         long added = 0;
         for (Step s : steps) {
+            if (s.lazy() != null) {
+                continue; // a defer's data counts against the defers' own limits, not the run's state
+            }
             int size = s.data() == null ? 4 : Json.toBytes(s.data()).length;
             added += size;
             if (size > RunState.MAX_STEP_OUTPUT_BYTES) {
@@ -177,6 +182,16 @@ public final class Checkpoints {
                 }
                 int n = 0;
                 for (Step s : steps) {
+                    switch (s.lazy()) {
+                        case Op.DeferAdd add -> lifecycle.deferrals().add(runId, add, now);
+                        case Op.DeferAbort abort -> lifecycle.deferrals().abort(runId, abort, now);
+                        case null, default -> { }
+                    }
+                }
+                for (Step s : steps) {
+                    if (s.lazy() != null) {
+                        continue;
+                    }
                     ObjectNode memo = Json.nodes().objectNode();
                     memo.set("data", s.data());
                     // the SDK's own timing; else the step ran after the call's previous checkpoint
@@ -222,6 +237,11 @@ public final class Checkpoints {
             if (id.isBlank()) {
                 throw bad("steps[" + i + "] (" + (op.isBlank() ? "no op" : op) + ") has no id");
             }
+            if (op.equals("DeferAdd") || op.equals("DeferAbort")) {
+                // a defer rides along with the checkpoint, as with an answer
+                out.add(new Step(id, null, null, null, null, null, Op.fromWire(Json.mapper().convertValue(s, WireOp.class))));
+                continue;
+            }
             if (!op.equals("StepRun") && !op.equals("Step")) {
                 // As Inngest: only steps that already ran can be checkpointed; everything else is the call's answer.
                 throw bad("cannot checkpoint op \"" + op + "\" (steps[" + i + "], id " + id + "): only StepRun");
@@ -231,7 +251,7 @@ public final class Checkpoints {
                 name = s.path("name").asText(null);
             }
             JsonNode data = s.get("data");
-            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts"), StepTiming.of(s), s.get("metadata")));
+            out.add(new Step(id, name, data == null ? Json.nodes().nullNode() : data, s.get("opts"), StepTiming.of(s), s.get("metadata"), null));
         }
         return out;
     }

@@ -266,7 +266,8 @@ public final class Executor {
         // the SDK checkpoint, as with Inngest: it then reports steps to Checkpoints while this call runs.
         var ctx = new CallRequest.CallContext(run.id(), item.attempt(), dispatch.fnId(), run.disableImmediate(), false,
                 fn.maxAttempts(), new CallRequest.Stack(stack, stack.size()), null, Long.toString(dispatch.queueItemId()));
-        return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false);
+        return new CallRequest(run.event(), run.events(), steps, ctx, run.requestVersion(), false,
+                lifecycle.deferrals().entries(run.id()));
     }
 
     /**
@@ -350,7 +351,35 @@ public final class Executor {
 
     private void handleOps(QueueItem item, RunRecord run, FunctionRecord fn, SdkAnswer.Ops answer, long start) {
         List<Op> ops = answer.ops();
-        if (ops.stream().allMatch(op -> op instanceof Op.Other)) {
+        // Defers first, as Inngest takes them: a RunComplete beside them ends the run, which schedules them.
+        long at = lifecycle.clock().millis();
+        boolean onlyLazy = true;
+        for (Op op : ops) {
+            switch (op) {
+                case Op.DeferAdd d -> lifecycle.deferrals().add(run.id(), d, at);
+                case Op.DeferAbort a -> lifecycle.deferrals().abort(run.id(), a, at);
+                default -> onlyLazy = false;
+            }
+        }
+        if (onlyLazy) {
+            // Defers ride along with another op; alone, nothing moves the run on: discover, as Inngest's fallback.
+            LOG.warn("run {}: the SDK answered with defers only; continuing with a discovery call", run.id());
+            store.deleteItem(item.id());
+            lifecycle.enqueueDiscover(run.id());
+            return;
+        }
+        Op end = functionEnd(ops);
+        if (end != null) {
+            // The function's own error, sent as an op beside defers (the JS SDK's form): a call's error, not a step's.
+            if (end instanceof Op.StepError e && !answer.noRetry()) {
+                retryCall(item, run, fn, new SdkAnswer.Retry(e.error(), answer.retryAfter()));
+            } else {
+                store.deleteItem(item.id());
+                lifecycle.fail(run.id(), end instanceof Op.StepError e ? e.error() : ((Op.StepFailed) end).error());
+            }
+            return;
+        }
+        if (ops.stream().allMatch(op -> op instanceof Op.Other || op instanceof Op.DeferAdd || op instanceof Op.DeferAbort)) {
             // Nothing this devserver can act on: ignoring it would leave the run waiting forever.
             Op.Other first = (Op.Other) ops.get(0);
             retryCall(item, run, fn, new SdkAnswer.Retry(WireError.of("UnsupportedOp", "the SDK answered op \""
@@ -434,6 +463,8 @@ public final class Executor {
                 case Op.Gateway g -> gateways.plan(run, g, now);
                 case Op.AIGateway a -> gateways.plan(run, a, now);
                 case Op.WaitForSignal w -> signals.pause(run, w, now);
+                case Op.DeferAdd d -> { } // kept above
+                case Op.DeferAbort a -> { }
                 case Op.Other o -> LOG.warn("run {}: the devserver does not support op {} (step {}); ignoring it",
                         run.id(), o.raw().op(), o.id());
             }
@@ -476,7 +507,21 @@ public final class Executor {
      * the run's end) are not parallel work and keep immediate execution on.
      */
     private static long plannedOps(List<Op> ops) {
-        return ops.stream().filter(op -> !(op instanceof Op.StepRun || op instanceof Op.RunComplete)).count();
+        return ops.stream().filter(op -> !(op instanceof Op.StepRun || op instanceof Op.RunComplete
+                || op instanceof Op.DeferAdd || op instanceof Op.DeferAbort)).count();
+    }
+
+    /** The hash of {@code "complete"}: the id the JS SDK gives the run's end when it sends it as an op. */
+    static final String COMPLETE_ID = dev.loomstep.protocol.StepIds.sha1Hex("complete");
+
+    /** A {@code StepError}/{@code StepFailed} on {@link #COMPLETE_ID}: the function's own error, or null. */
+    private static Op functionEnd(List<Op> ops) {
+        for (Op op : ops) {
+            if ((op instanceof Op.StepError || op instanceof Op.StepFailed) && COMPLETE_ID.equals(op.id())) {
+                return op;
+            }
+        }
+        return null;
     }
 
     /** Memoizes a failed step (noting the attempt unless the step is already memoized); true when newly memoized. */

@@ -63,6 +63,7 @@ public final class Lifecycle {
     private final InstantSource clock;
     private final RunWaits waits;
     private final RunEnds runEnds = new RunEnds();
+    private final Deferrals deferrals = new Deferrals(this);
     private final PlannedState planned = new PlannedState();
     private final PendingPauses pendingPauses = new PendingPauses();
 
@@ -129,6 +130,11 @@ public final class Lifecycle {
 
     public TargetedCallStats targetedCallStats() {
         return new TargetedCallStats(planned.reads(), planned.reuses());
+    }
+
+    /** The runs each run deferred ({@code step.defer}). */
+    public Deferrals deferrals() {
+        return deferrals;
     }
 
     public RunEnds runEnds() {
@@ -396,6 +402,7 @@ public final class Lifecycle {
                 resumeInvoker(run, status, output, error);
             }
             emitFinished(run, status, output, error, now);
+            deferrals.runEnded(run, now);
             return true;
         });
     }

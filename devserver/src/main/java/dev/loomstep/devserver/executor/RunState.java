@@ -41,9 +41,9 @@ final class RunState {
         var c = request.ctx();
         var ctx = new CallRequest.CallContext(c.runId(), c.attempt(), c.fnId(), c.disableImmediateExecution(), true,
                 c.maxAttempts(), c.stack(), c.env(), c.qiId());
-        byte[] trimmed = Json.toBytes(new CallRequest(request.event(), request.events(), Map.of(), ctx, request.version(), true));
+        byte[] trimmed = Json.toBytes(new CallRequest(request.event(), request.events(), Map.of(), ctx, request.version(), true, request.defers()));
         if (trimmed.length > MAX_REQUEST_BYTES) {
-            trimmed = Json.toBytes(new CallRequest(request.event(), List.of(), Map.of(), ctx, request.version(), true));
+            trimmed = Json.toBytes(new CallRequest(request.event(), List.of(), Map.of(), ctx, request.version(), true, request.defers()));
         }
         return new Body(trimmed, stateBytes, true);
     }

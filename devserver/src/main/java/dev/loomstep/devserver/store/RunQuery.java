@@ -13,9 +13,11 @@ import java.util.List;
  * @param search      a run id or an event id (exact)
  * @param after       the cursor: the sort time and id of the last run of the previous page
  * @param timeField   the time {@code from} and {@code until} bound (started when null)
+ * @param deferred    true: only runs another run deferred ({@code inngest/deferred.schedule}); false: none of them;
+ *                    null: all runs
  */
 public record RunQuery(List<RunStatus> statuses, List<String> functionIds, Long from, Long until, String search,
-                       Cursor after, int limit, TimeField timeField) {
+                       Cursor after, int limit, TimeField timeField, Boolean deferred) {
 
     /** Which of a run's times {@code from} and {@code until} bound; the list's order stays {@link #sortTime}. */
     public enum TimeField {
@@ -46,7 +48,13 @@ public record RunQuery(List<RunStatus> statuses, List<String> functionIds, Long 
     /** A query whose time range bounds the start (the list's own order). */
     public RunQuery(List<RunStatus> statuses, List<String> functionIds, Long from, Long until, String search,
                     Cursor after, int limit) {
-        this(statuses, functionIds, from, until, search, after, limit, TimeField.STARTED);
+        this(statuses, functionIds, from, until, search, after, limit, TimeField.STARTED, null);
+    }
+
+    /** A query of all runs, deferred or not, whose time range bounds {@code timeField}. */
+    public RunQuery(List<RunStatus> statuses, List<String> functionIds, Long from, Long until, String search,
+                    Cursor after, int limit, TimeField timeField) {
+        this(statuses, functionIds, from, until, search, after, limit, timeField, null);
     }
 
     public RunQuery {

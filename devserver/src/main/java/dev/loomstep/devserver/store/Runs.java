@@ -163,7 +163,7 @@ final class Runs {
      * each from the same index as its page, so the count reads index entries only, never a run's row.
      */
     long count(RunQuery q) throws SQLException {
-        RunQuery all = new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), null, Integer.MAX_VALUE, q.timeField());
+        RunQuery all = new RunQuery(q.statuses(), q.functionIds(), q.from(), q.until(), q.search(), null, Integer.MAX_VALUE, q.timeField(), q.deferred());
         List<String> statuses = new ArrayList<>();
         if (q.statuses() != null) {
             q.statuses().forEach(st -> statuses.add(st.name()));
@@ -230,6 +230,11 @@ final class Runs {
             // the run itself, the run its event started, or a batch that holds the event
             text.append(" AND id IN (SELECT ? UNION ALL SELECT id FROM runs WHERE event_id = ?"
                     + " UNION ALL SELECT run_id FROM run_events WHERE event_id = ?)");
+        }
+        if (q.deferred() != null) {
+            // a deferred run is one an inngest/deferred.schedule event started: its event is found by key
+            text.append(q.deferred() ? " AND" : " AND NOT").append(" EXISTS (SELECT 1 FROM events e WHERE e.id = runs.event_id"
+                    + " AND e.name = 'inngest/deferred.schedule')");
         }
         if (q.after() != null) {
             text.append(" AND (").append(at).append(" < ? OR (").append(at).append(" = ? AND id < ?))");

@@ -13,9 +13,9 @@ final class Schema {
     /**
      * 1: runs, steps, queue, pauses and the rest; 2: flow control's held events and windows; 3: the spans
      * SDKs send for runs (tracing); 4: the runs list's and events list's indexes, a batch's other events by
-     * run, reruns.
+     * run, reruns; 5: the runs each run deferred ({@code step.defer}).
      */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     static final List<String> TABLES = List.of("apps", "functions", "events", "runs", "steps", "queue", "pauses",
             "flow_held", "flow_windows");
@@ -115,6 +115,12 @@ final class Schema {
           run_id TEXT NOT NULL, step_hash TEXT NOT NULL, step_id TEXT, step_index INTEGER, attempt INTEGER,
           kind TEXT NOT NULL, vals TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL,
           PRIMARY KEY (run_id, step_hash, kind)) WITHOUT ROWID""",
+        // version 5: the runs a run deferred (Defers), started by an inngest/deferred.schedule event when it ends
+        """
+        CREATE TABLE IF NOT EXISTS run_defers (
+          run_id TEXT NOT NULL, hashed_id TEXT NOT NULL, userland_id TEXT, fn_slug TEXT, input TEXT, size INTEGER NOT NULL,
+          status TEXT NOT NULL, reason TEXT, event_id TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          PRIMARY KEY (run_id, hashed_id)) WITHOUT ROWID""",
     };
 
     /** Fills version 4's run_events from the runs a file written before it holds. */

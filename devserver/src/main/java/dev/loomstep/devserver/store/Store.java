@@ -296,7 +296,7 @@ public final class Store implements AutoCloseable {
      */
     public long countRuns(RunQuery q) {
         boolean noFunctions = q.functionIds() == null || q.functionIds().isEmpty();
-        if (noFunctions && q.search() == null && q.from() == null && q.until() == null) {
+        if (noFunctions && q.search() == null && q.from() == null && q.until() == null && q.deferred() == null) {
             Map<RunStatus, Long> counts = runCounts.snapshot();
             return q.statuses() == null || q.statuses().isEmpty() ? counts.values().stream().mapToLong(Long::longValue).sum()
                     : q.statuses().stream().distinct().mapToLong(st -> counts.getOrDefault(st, 0L)).sum();
@@ -565,7 +565,8 @@ public final class Store implements AutoCloseable {
         write(t -> {
             for (String sql : List.of("DELETE FROM pauses", "DELETE FROM queue WHERE kind <> 'CRON'", "DELETE FROM steps",
                     "DELETE FROM step_details", "DELETE FROM step_attempts", "DELETE FROM run_events", "DELETE FROM run_reruns", "DELETE FROM runs",
-                    "DELETE FROM events", "DELETE FROM run_spans", "DELETE FROM event_traces", "DELETE FROM run_metadata")) {
+                    "DELETE FROM events", "DELETE FROM run_spans", "DELETE FROM event_traces", "DELETE FROM run_metadata",
+                    "DELETE FROM run_defers")) {
                 t.sql.update(sql);
             }
             afterCommit(() -> runCounts.set(Map.of()));
@@ -632,6 +633,59 @@ public final class Store implements AutoCloseable {
     /** A run's metadata: its own, then its steps', each by kind. */
     public List<MetadataRecord> metadata(String runId) {
         return read(t -> t.metadata.of(runId));
+    }
+
+    // ---------------------------------------------------------------- defers
+
+    /**
+     * Keeps a run's {@code DeferAdd}: a defer already held (an SDK's retransmit) is returned unchanged;
+     * otherwise the one stored, {@link DeferRecord#REJECTED} with its reason when it breaks a limit (20 per
+     * run, 4 MiB each and together, data a JSON object): as Inngest, the run goes on without it.
+     */
+    public DeferRecord addDefer(DeferRecord d) {
+        return tx(() -> {
+            Optional<DeferRecord> held = writer.defers.find(d.runId(), d.hashedId());
+            if (held.isPresent()) {
+                return held.get();
+            }
+            DeferRecord stored = d;
+            if (d.reason() == null) {
+                long[] accepted = writer.defers.accepted(d.runId());
+                String reason = null;
+                if (d.size() > DeferRecord.MAX_INPUT_BYTES) {
+                    reason = "its data is " + d.size() + " bytes, over the limit of " + DeferRecord.MAX_INPUT_BYTES + " bytes (4 MiB) per defer";
+                } else if (accepted[0] >= DeferRecord.MAX_PER_RUN) {
+                    reason = "the run already has " + accepted[0] + " defers, the most a run may have";
+                } else if (accepted[1] + d.size() > DeferRecord.MAX_INPUT_BYTES) {
+                    reason = "the data of the run's defers would take " + (accepted[1] + d.size()) + " bytes, over the limit of "
+                            + DeferRecord.MAX_INPUT_BYTES + " bytes (4 MiB) per run";
+                }
+                if (reason != null) {
+                    stored = new DeferRecord(d.runId(), d.hashedId(), d.userlandId(), d.fnSlug(), null, 0, DeferRecord.REJECTED, reason,
+                            null, d.createdAt(), d.updatedAt());
+                }
+            }
+            writer.defers.insert(stored);
+            return stored;
+        });
+    }
+
+    /**
+     * Aborts a defer that waits for its run's end; false when there is none to abort (unknown, already
+     * aborted, rejected, or scheduled).
+     */
+    public boolean abortDefer(String runId, String hashedId, long now) {
+        return tx(() -> writer.defers.move(runId, hashedId, DeferRecord.AFTER_RUN, DeferRecord.ABORTED, null, now));
+    }
+
+    /** Marks a defer scheduled by event {@code eventId}; false when it no longer waits (aborted, or scheduled before). */
+    public boolean scheduleDefer(String runId, String hashedId, String eventId, long now) {
+        return tx(() -> writer.defers.move(runId, hashedId, DeferRecord.AFTER_RUN, DeferRecord.SCHEDULED, eventId, now));
+    }
+
+    /** The runs a run deferred, in the order it deferred them. */
+    public List<DeferRecord> defers(String runId) {
+        return read(t -> t.defers.of(runId));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -16,6 +16,7 @@ final class Tables implements AutoCloseable {
     final FlowStates flow;
     final Spans spans;
     final Metadata metadata;
+    final Defers defers;
 
     Tables(Sql sql) {
         this.sql = sql;
@@ -28,6 +29,7 @@ final class Tables implements AutoCloseable {
         this.flow = new FlowStates(sql);
         this.spans = new Spans(sql);
         this.metadata = new Metadata(sql);
+        this.defers = new Defers(sql);
     }
 
     Map<String, Long> counts() throws SQLException {

@@ -128,6 +128,8 @@
         reruns.map(id => h("div", {}, link(L.runHash(id), id, { "data-test": "rerun", "data-run-id": id }))))] : null,
       run.parent_run_id ? [h("dt", {}, "Invoked by"), h("dd", { class: "mono" },
         link(L.runHash(run.parent_run_id), run.parent_run_id, { id: "parent-run" }))] : null,
+      run.deferred_by ? [h("dt", {}, "Deferred by"), h("dd", { class: "mono" },
+        link(L.runHash(run.deferred_by.run_id), run.deferred_by.run_id, { id: "deferred-by" }))] : null,
       children.length ? [h("dt", {}, "Invoked"), h("dd", { id: "invoked-runs" }, children.map(c => h("div", {},
         link(L.runHash(c.run_id), c.function_name, { "data-test": "invoked-run", "data-run-id": c.run_id, class: "mono" }),
         " ", L.statusBadge(c.status))))] : null);
@@ -145,8 +147,26 @@
       : null;
     clear(body);
     append(body, [h("div", { class: "card" }, h("div", { class: "actions" }, history, cancel, rerun), facts, flow), result, callAttempts,
-      L.runMetadata(run),
+      L.runMetadata(run), deferCard(run),
       h("h2", {}, "Trace"), waterfall(run, openGroups)]);
+  }
+
+  /**
+   * The runs this run deferred (step.defer): each waits for the run's end, then is scheduled (with a link to its
+   * run), or was aborted, or rejected with Inngest's reason (over 20 per run or 4 MB). Null when there are none.
+   */
+  function deferCard(run) {
+    const list = run.defers || [];
+    if (!list.length) return null;
+    const rows = list.map(d => h("tr", { "data-test": "defer", "data-status": d.status, "data-defer-id": d.id },
+      h("td", { class: "mono" }, d.id),
+      h("td", { class: "mono" }, d.function),
+      h("td", {}, h("span", { class: "badge", "data-test": "defer-status" }, d.status.replace("_", " ")),
+        d.reason ? h("div", { class: "muted", "data-test": "defer-reason" }, d.reason) : null),
+      h("td", { class: "mono" }, d.run_id ? link(L.runHash(d.run_id), d.run_id, { "data-test": "deferred-run", "data-run-id": d.run_id }) : "—")));
+    return h("div", { class: "card", id: "run-defers" }, h("h2", {}, "Deferred runs"),
+      h("table", { class: "runs" }, h("thead", {}, h("tr", {}, ["Id", "Function", "Status", "Run"].map(t => h("th", {}, t)))),
+        h("tbody", {}, rows)));
   }
 
   /**

@@ -76,6 +76,8 @@
     const expanded = new Map(); // run id -> the inline view's box, kept across refreshes
     const statuses = new Set(filter.status.split(",").filter(x => STATUSES.includes(x)));
     const live = q.get("live") !== "off";
+    // runs another run deferred (step.defer) are listed unless this is set (the REST isDeferred=false)
+    const hideDeferred = q.get("deferred") === "hide";
     let tbody, fnSelect, appSelect, more, count, total, exprError, knownFns = "", knownApps = "", older = [], cursor = null, firstCursor = null;
     let appFunctions = null; // the function ids of the app filter's app, once known
     function query(extra) {
@@ -84,6 +86,7 @@
       else if (filter.app) p.set("function", (appFunctions || []).join(","));
       if (statuses.size) p.set("status", STATUSES.filter(x => statuses.has(x)).join(","));
       if (filter.search) p.set("search", filter.search);
+      if (hideDeferred) p.set("isDeferred", "false");
       if (filter.expression) p.set("expression", filter.expression);
       if (filter.from) p.set("from", filter.from);
       else if (RANGE_MS[filter.range]) p.set("from", new Date(Date.now() - RANGE_MS[filter.range]).toISOString());
@@ -138,6 +141,10 @@
         const liveBox = h("label", { title: "refresh the newest page every second" },
           h("input", { type: "checkbox", id: "runs-live", checked: live, onchange: e => L.setQuery({ live: e.target.checked ? "" : "off" }) }),
           " auto-refresh");
+        const deferredBox = h("label", { title: "leave out runs that another run deferred (step.defer)" },
+          h("input", { type: "checkbox", id: "filter-hide-deferred", checked: hideDeferred,
+            onchange: e => L.setQuery({ deferred: e.target.checked ? "hide" : "" }) }),
+          " hide deferred");
         const rangeSelect = h("select", { id: "filter-range", onchange: e => L.setQuery({ range: e.target.value, from: "", until: "" }) },
           RANGES.map(([v, t]) => h("option", { value: v, selected: filter.range === v && !filter.from && !filter.until }, t)));
         const fieldSelect = h("select", { id: "filter-time-field", title: "the time the range applies to",
@@ -165,7 +172,7 @@
         const form = h("form", { class: "filters", id: "runs-filters" },
           search, expression, h("button", { type: "submit", id: "run-search-go" }, "Search"),
           h("label", {}, "App ", appSelect), h("label", {}, "Function ", fnSelect), stBox,
-          h("span", { class: "time-filter" }, fieldSelect, " ", rangeSelect, " or ", fromInput, " – ", untilInput, " ", applyRange), liveBox, picker);
+          h("span", { class: "time-filter" }, fieldSelect, " ", rangeSelect, " or ", fromInput, " – ", untilInput, " ", applyRange), deferredBox, liveBox, picker);
         form.addEventListener("submit", e => {
           e.preventDefault();
           L.setQuery({ search: search.value.trim(), expression: expression.value.trim() });

@@ -26,7 +26,9 @@ final class Answers {
         StepInfo info = step.info();
         Throwable error = out.error;
         if (error == null) {
-            return ops(List.of(stepRun(step, out.result)), null, out.timing());
+            var ran = stepRun(step, out.result).toWire();
+            WireOp.Timing t = out.timing();
+            return new CallResult(206, Json.toBytes(List.of((t == null ? ran : ran.withTiming(t)).withMetadata(out.metadata))), false, null, false);
         }
         WireError wire = Errors.toWire(error);
         // As the JS SDK, the error op is the executed op with an error: it keeps the step's opts (a sendEvent's or
@@ -34,16 +36,17 @@ final class Answers {
         // still know what kind of step failed.
         if (isFinal(error, lastAttempt)) {
             var failed = new Op.StepFailed(info.hashedId(), step.opName(), info.id(), wire);
-            return failure(failed.toWire(), step, null, out.timing(), true);
+            return failure(failed.toWire(), step, null, out, true);
         }
         String retryAfter = error instanceof RetryAfterException r ? r.retryAfterHeader() : null;
         var erred = new Op.StepError(info.hashedId(), step.opName(), info.id(), wire);
-        return failure(erred.toWire(), step, retryAfter, out.timing(), false);
+        return failure(erred.toWire(), step, retryAfter, out, false);
     }
 
-    private static CallResult failure(WireOp wire, PendingStep step, String retryAfter, WireOp.Timing timing, boolean noRetry) {
+    private static CallResult failure(WireOp wire, PendingStep step, String retryAfter, Output out, boolean noRetry) {
         WireOp withOpts = new WireOp(wire.id(), wire.op(), wire.name(), wire.displayName(), step.executedOpts(), wire.data(), wire.error());
-        Object body = List.of(timing == null ? withOpts : withOpts.withTiming(timing));
+        WireOp.Timing timing = out.timing();
+        Object body = List.of((timing == null ? withOpts : withOpts.withTiming(timing)).withMetadata(out.metadata));
         return new CallResult(206, Json.toBytes(body), noRetry, retryAfter, true);
     }
 
@@ -54,14 +57,9 @@ final class Answers {
 
     /** A 206 with {@code ops}; a single step error or failure carries the retry verdict. */
     static CallResult ops(List<Op> ops, String retryAfter) {
-        return ops(ops, retryAfter, null);
-    }
-
-    /** {@link #ops(List, String)}, the single executed step's op carrying when it ran. */
-    private static CallResult ops(List<Op> ops, String retryAfter, WireOp.Timing timing) {
         var wire = new ArrayList<Object>(ops.size());
         for (Op op : ops) {
-            wire.add(timing == null ? op.toWire() : op.toWire().withTiming(timing));
+            wire.add(op.toWire());
         }
         Op only = ops.size() == 1 ? ops.get(0) : null;
         boolean failure = only instanceof Op.StepFailed || only instanceof Op.StepError;

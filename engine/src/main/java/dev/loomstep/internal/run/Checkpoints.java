@@ -57,6 +57,8 @@ final class Checkpoints {
     private final long startedAtMillis;
     private final long startedAtNanos;
 
+    /** Defers waiting for a message to ride along with: each checkpoint takes them. */
+    private final LazyOps lazy;
     private final ArrayList<WireOp> buffer = new ArrayList<>();
     private long firstBufferedAtNanos;
     /** Sent in the checkpoint in flight, not yet acknowledged. */
@@ -88,7 +90,8 @@ final class Checkpoints {
     private final Executor afterFanOutLinger;
 
     Checkpoints(CheckpointApi api, Checkpointing options, String runId, String fnId, String qiId, String requestId,
-                Integer generationId, int attempt, long startedAtMillis, long startedAtNanos) {
+                Integer generationId, int attempt, long startedAtMillis, long startedAtNanos, LazyOps lazy) {
+        this.lazy = lazy;
         this.api = api;
         this.options = options;
         this.runId = runId;
@@ -116,7 +119,7 @@ final class Checkpoints {
      * attempt (as JS, a retried step is answered the classic way, and nothing is buffered), or once a
      * checkpoint failed.
      */
-    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing) {
+    boolean continueAfter(Op.StepRun executed, WireOp.Timing timing, JsonNode metadata) {
         if (attempt > 0) {
             return false;
         }
@@ -126,7 +129,7 @@ final class Checkpoints {
             if (buffer.isEmpty()) {
                 firstBufferedAtNanos = now;
             }
-            buffer.add(executed.toWire().withTiming(timing));
+            buffer.add(executed.toWire().withTiming(timing).withMetadata(metadata));
             if (inFlight != null && inFlight.isDone()) {
                 awaitInFlight();
             }
@@ -203,10 +206,10 @@ final class Checkpoints {
      * A branch step run side by side succeeded: its result leaves with the next checkpoint, sent as soon as
      * none is in flight. Never waits for the network.
      */
-    void offerFromBranch(Op.StepRun executed) {
+    void offerFromBranch(Op.StepRun executed, JsonNode metadata) {
         // No timing: branches ran side by side, and at the executor's millisecond a branch body that took
         // none would look like it ran after its siblings; without timing it spans the checkpoint's interval.
-        arrived.offer(executed.toWire());
+        arrived.offer(executed.toWire().withMetadata(metadata));
         if (waitingSince.compareAndSet(0, System.nanoTime())) {
             CompletableFuture.runAsync(this::flushArrived, afterFanOutLinger); // sends it then, if nothing else did
             return;
@@ -335,15 +338,16 @@ final class Checkpoints {
         if (failure != null) {
             return;
         }
-        List<WireOp> batch;
+        var batch = new ArrayList<WireOp>(Math.min(buffer.size(), MAX_BATCH) + 1);
         if (buffer.size() <= MAX_BATCH) {
-            batch = List.copyOf(buffer);
+            batch.addAll(buffer);
             buffer.clear();
         } else {
             var head = buffer.subList(0, MAX_BATCH);
-            batch = List.copyOf(head);
+            batch.addAll(head);
             head.clear();
         }
+        batch.addAll(lazy.drain()); // after the steps, as JS sends them
         sending = batch;
         var checkpoint = new AsyncCheckpoint(runId, fnId, qiId, requestId, generationId, startedAtMillis, batch,
                 System.currentTimeMillis());

@@ -12,6 +12,8 @@ final class Output implements OutputContext {
     /** When the body ran, in epoch milliseconds (0 when it did not run here); sent as the op's timing. */
     long startedAtMillis;
     long endedAtMillis;
+    /** The metadata set while the body ran, for its op ({@link ExecutingStep}); null when none. */
+    JsonNode metadata;
 
     Output(StepInfo step, JsonNode result, Throwable error) {
         this.step = step;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loomstep.Defer;
+import dev.loomstep.Deferred;
 import dev.loomstep.Event;
 import dev.loomstep.Function;
 import dev.loomstep.FunctionHandler;
@@ -81,6 +83,9 @@ public final class RunExecution implements Step, Broker.Listener {
     private final Ai ai = new AiSteps(this);
     /** Null except in the test kit's replay check. */
     private final ReplayProbe probe;
+    /** Defers waiting to ride along with this request's next message. */
+    private final LazyOps lazy;
+    private final Defers defers;
 
     private int memoRemaining;
     private boolean memoizationDone;
@@ -96,8 +101,10 @@ public final class RunExecution implements Step, Broker.Listener {
 
     RunExecution(Loomstep app, Codec codec, Function<?, ?> function, RunInput<?> input, Hooks hooks, List<Middleware> middleware,
                  String stepId, boolean disableImmediateExecution, Integer maxAttemptsFromExecutor, Checkpoints checkpoints,
-                 List<String> stack, CallObserver.Call observed, ReplayProbe probe) {
+                 List<String> stack, CallObserver.Call observed, ReplayProbe probe, LazyOps lazy) {
         this.app = app;
+        this.lazy = lazy;
+        this.defers = new Defers(app, codec, lazy, input.runId());
         this.probe = probe;
         this.codec = codec;
         this.function = function;
@@ -259,7 +266,7 @@ public final class RunExecution implements Step, Broker.Listener {
         if (slot.out.error == null) {
             var ran = Answers.stepRun(pending, slot.out.result);
             data = ran.data();
-            checkpoints.offerFromBranch(ran);
+            checkpoints.offerFromBranch(ran, slot.out.metadata);
         }
         if (round.ended()) {
             endFanOut(self, round);
@@ -296,7 +303,7 @@ public final class RunExecution implements Step, Broker.Listener {
     private void decide(Branch self, CallResult result) {
         broker.decide(self);
         hooks.beforeResponse();
-        answer.complete(result);
+        answer.complete(lazy.attachTo(result));
     }
 
     // ---- the step tools ----------------------------------------------------------------------------
@@ -476,6 +483,30 @@ public final class RunExecution implements Step, Broker.Listener {
     }
 
     @Override
+    public Deferred defer(String id, Defer options) {
+        Branch self = currentBranch();
+        if (broker.decided() || self.abandoned()) {
+            throw Abort.INSTANCE;
+        }
+        return defers.defer(id, options);
+    }
+
+    @Override
+    public dev.loomstep.metadata.StepMetadata metadata(String id) {
+        return (values, kind) -> {
+            if (kind == null || kind.isBlank()) {
+                throw new IllegalArgumentException("a metadata kind must not be blank; use set(values) for \"default\"");
+            }
+            JsonNode v = values == null ? null : codec.toTree(values);
+            if (v == null || !v.isObject()) {
+                throw new IllegalArgumentException("metadata values are a JSON object (a map or a record); got "
+                        + (v == null ? "null" : v.getNodeType().name().toLowerCase()));
+            }
+            run(id, () -> ExecutingStep.current().add("userland." + kind, "run", "set", v));
+        };
+    }
+
+    @Override
     public Ai ai() {
         return ai;
     }
@@ -548,7 +579,7 @@ public final class RunExecution implements Step, Broker.Listener {
             Output out = runBody(pending, null);
             if (checkpoints != null && out.error == null) {
                 var ran = Answers.stepRun(pending, out.result);
-                if (checkpoints.continueAfter(ran, out.timing())) {
+                if (checkpoints.continueAfter(ran, out.timing(), out.metadata)) {
                     // Executed in place and recorded: the function's own code goes on in this request.
                     functionExecuting = true;
                     hooks.beforeExecution(null);
@@ -599,9 +630,10 @@ public final class RunExecution implements Step, Broker.Listener {
         error = hookFailure(lock, () -> hooks.beforeExecution(info));
         long started = System.currentTimeMillis();
         long ended;
+        var executing = new ExecutingStep(input.runId(), info.hashedId(), input.attempt());
         try {
             if (error == null) {
-                data = codec.write(body.call());
+                data = codec.write(executing.run(body));
             }
         } catch (Abort a) {
             throw a;
@@ -616,6 +648,7 @@ public final class RunExecution implements Step, Broker.Listener {
             }
         }
         var out = new Output(info, data, error);
+        out.metadata = executing.metadata();
         out.startedAtMillis = started;
         out.endedAtMillis = ended;
         if (!hooks.isEmpty()) {

@@ -61,6 +61,7 @@ public final class Runs {
             hooks = new Hooks(all);
             hooks.transformInput(input);
         }
+        var lazy = new LazyOps(request.defers());
         Checkpoints checkpoints = null;
         Checkpointing options = fn.options().checkpointing() != null ? fn.options().checkpointing() : app.checkpointing();
         boolean discovering = stepId == null || stepId.isEmpty() || stepId.equals("step");
@@ -68,10 +69,10 @@ public final class Runs {
                 && notBlank(ctx.fnId()) && notBlank(ctx.qiId()) && notBlank(ctx.runId())) {
             checkpoints = new Checkpoints(api, options, ctx.runId(), ctx.fnId(), ctx.qiId(),
                     raw == null ? null : raw.header(REQUEST_ID), raw == null ? null : generationId(raw.header(GENERATION_ID)),
-                    ctx.attempt(), startedAtMillis, startedAtNanos);
+                    ctx.attempt(), startedAtMillis, startedAtNanos, lazy);
         }
         return new RunExecution(app, codec, fn, input, hooks, middleware, stepId, ctx.disableImmediateExecution(), ctx.maxAttempts(),
-                checkpoints, ctx.stack().stack(), observed, probe).run();
+                checkpoints, ctx.stack().stack(), observed, probe, lazy).run();
     }
 
     private static boolean notBlank(String s) {
