@@ -136,9 +136,16 @@ class DeferEndToEndTest {
         Api api = fixtures.get(mode).api;
         String runId = api.runOf(api.send("ls/aborted", Map.of("order", "a-" + mode)));
         api.awaitStatus(runId, "Completed");
-        JsonNode d = settledDefers(api, runId, 1).get(0);
-        assertEquals("aborted", d.path("status").asText(), d::toString);
-        assertTrue(d.path("event_id").isNull(), d::toString);
+        // The add and the abort may leave in one message (the default's linger batches quick steps): then the SDK
+        // takes the add back and only the abort goes out, as JS's lazy ops do, and the devserver, as Inngest's,
+        // has no defer to mark. Sent apart, the defer is recorded and then aborted. Either way no run starts.
+        JsonNode defers = api.run(runId).path("defers");
+        assertTrue(defers.size() <= 1, defers::toString);
+        if (defers.size() == 1) {
+            JsonNode d = settledDefers(api, runId, 1).get(0);
+            assertEquals("aborted", d.path("status").asText(), d::toString);
+            assertTrue(d.path("event_id").isNull(), d::toString);
+        }
         JsonNode events = api.get("/v1/events?name=inngest/deferred.schedule&limit=100").get("data");
         for (JsonNode e : events) {
             assertTrue(!runId.equals(e.path("data").path("_inngest").path("parent_run_id").asText()), events::toString);
