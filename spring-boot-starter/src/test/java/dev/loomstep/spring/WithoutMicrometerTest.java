@@ -41,7 +41,12 @@ class WithoutMicrometerTest {
             var command = ChildJvm.java(List.of("-cp", classpath),
                     List.of(PlainBootApp.class.getName(), "--loomstep.dev-server-url=" + dev.url()));
             try (var app = ChildJvm.start(command, Map.of(), log, "plain-app ready", Duration.ofSeconds(60))) {
+                // The child's line may reach the log file a moment after ChildJvm saw it: read until it is there.
                 String printed = Files.readString(log);
+                for (long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                     !printed.contains("plain-app ready;") && System.nanoTime() < end; printed = Files.readString(log)) {
+                    Thread.sleep(50);
+                }
                 assertTrue(printed.contains("plain-app ready; micrometer absent; middleware beans ["), printed);
                 assertFalse(printed.contains("LoomstepMetrics"), "no metrics middleware without Micrometer: " + printed);
                 String eventId = SigtermDrainTest.send(dev.url(), "{\"name\":\"plain/greet\",\"data\":{}}");
