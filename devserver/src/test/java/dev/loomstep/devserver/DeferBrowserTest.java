@@ -8,6 +8,7 @@ import dev.loomstep.Deferred;
 import dev.loomstep.Function;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -47,12 +48,7 @@ class DeferBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fx != null) {
-            fx.close();
-        }
+        Teardown.closeAll(chrome, fx);
     }
 
     @Test

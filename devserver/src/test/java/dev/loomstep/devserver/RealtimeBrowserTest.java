@@ -6,6 +6,7 @@ import dev.loomstep.Function;
 import dev.loomstep.Trigger;
 import dev.loomstep.WaitForEvent;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +42,7 @@ class RealtimeBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fx != null) {
-            fx.close();
-        }
+        Teardown.closeAll(chrome, fx);
     }
 
     @Test

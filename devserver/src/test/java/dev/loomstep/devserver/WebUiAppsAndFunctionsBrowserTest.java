@@ -8,14 +8,15 @@ import dev.loomstep.Function;
 import dev.loomstep.Loomstep;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import dev.loomstep.undertow.LoomstepServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -51,24 +52,12 @@ class WebUiAppsAndFunctionsBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (first != null) {
-            first.close();
-        }
-        if (second != null) {
-            second.close();
-        }
-        if (dev != null) {
-            dev.close();
-        }
+        Teardown.closeAll(chrome, first, second, dev);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-    }
+    /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static JsonNode appNamed(String id) {
         for (JsonNode a : api.get("/v1/apps").get("data")) {

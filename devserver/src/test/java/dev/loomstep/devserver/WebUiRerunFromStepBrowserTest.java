@@ -10,15 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.Function;
 import dev.loomstep.Trigger;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -72,21 +73,12 @@ class WebUiRerunFromStepBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (sdk != null) {
-            sdk.close();
-        }
-        if (fixture != null) {
-            fixture.close();
-        }
+        Teardown.closeAll(chrome, sdk, fixture);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-    }
+    /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static void open(String hash) {
         chrome.open(fixture.dev.url() + "/" + hash);

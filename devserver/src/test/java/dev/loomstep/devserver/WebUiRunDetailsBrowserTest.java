@@ -10,17 +10,18 @@ import dev.loomstep.WaitForEvent;
 import dev.loomstep.WaitForSignal;
 import dev.loomstep.flow.BatchEvents;
 import dev.loomstep.testkit.HeadlessChromium;
+import dev.loomstep.testkit.Teardown;
+import dev.loomstep.testkit.UiScreenshots;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -71,18 +72,12 @@ class WebUiRunDetailsBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (chrome != null) {
-            chrome.close();
-        }
-        if (fixture != null) {
-            fixture.close();
-        }
+        Teardown.closeAll(chrome, fixture);
     }
 
-    @AfterEach
-    void screenshot(TestInfo test) {
-        chrome.screenshot(test.getTestMethod().map(m -> m.getName()).orElse("test"));
-    }
+    /** The page as each test left it, to look at when one fails: target/ui-screenshots/<test>.png. */
+    @RegisterExtension
+    static final UiScreenshots screenshots = new UiScreenshots(() -> chrome);
 
     static void open(String hash) {
         chrome.open(fixture.dev.url() + "/" + hash);
