@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.PyPeer;
+import dev.loomstep.testkit.Teardown;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,12 +79,7 @@ class PySdkAsyncInteropTest {
 
         @AfterAll
         void stop() {
-            if (dev != null) {
-                dev.close();
-            }
-            if (peer != null) {
-                peer.close();
-            }
+            Teardown.closeAll(dev, peer);
         }
 
         private JsonNode completed(String event, Map<String, Object> data) {

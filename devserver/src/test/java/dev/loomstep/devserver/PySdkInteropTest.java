@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loomstep.testkit.PyPeer;
+import dev.loomstep.testkit.Teardown;
 import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,12 +54,7 @@ class PySdkInteropTest {
 
     @AfterAll
     void stop() {
-        if (dev != null) {
-            dev.close();
-        }
-        if (peer != null) {
-            peer.close();
-        }
+        Teardown.closeAll(dev, peer);
     }
 
     @Test
