@@ -17,16 +17,19 @@
 # A run is timed from its start (event sent / ingress call) to the driver learning it completed; per
 # round: completed runs/s, p50, p99, and the ratios to Restate. Results: target/results/e2e-vs-restate.{md,tsv}
 #
-#   benchmarks/load/e2e-vs-restate.sh [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3]
+# Before its first round every system runs --prewarm-seconds (15) of unmeasured runs at 100 concurrent, so the JIT of
+# every JVM on its path (servers', apps', the driver's) has compiled the hot path whatever the first round is.
+#
+#   benchmarks/load/e2e-vs-restate.sh [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3] [--prewarm-seconds 15]
 #                                     [--systems classic,checkpointing,ahead,nolinger,traced,metered,connect,js,restate,dbos] [--steps 10]
 #                                     [--dbos-pool 10]
-#   smoke test: benchmarks/load/e2e-vs-restate.sh --rounds 1,10 --runs 20 --warmup-seconds 1
+#   smoke test: benchmarks/load/e2e-vs-restate.sh --rounds 1,10 --runs 20 --warmup-seconds 1 --prewarm-seconds 0
 set -euo pipefail
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")   # --help reads it after the cd below
 cd "$(dirname "$0")/.."
 die() { echo "e2e-vs-restate: $*" >&2; exit 1; }
 
-rounds=1,100,1000 seconds=10 runs= warmup=3 systems=classic,checkpointing,ahead,connect,js,restate,dbos steps=10
+rounds=1,100,1000 seconds=10 runs= warmup=3 prewarm=15 systems=classic,checkpointing,ahead,connect,js,restate,dbos steps=10
 dbos_pool=10
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,10 +37,11 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --warmup-seconds) warmup=$2; shift 2 ;;
+    --prewarm-seconds) prewarm=$2; shift 2 ;;
     --systems) systems=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --dbos-pool) dbos_pool=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -82,7 +86,7 @@ driver() { # $1 = system name, then --target ...
   local name=$1; shift
   echo "== $name: rounds $rounds" >&2
   "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system "$name" "$@" \
-    --rounds "$rounds" --steps "$steps" --warmup-seconds "$warmup" ${runs:+--runs "$runs"} --seconds "$seconds" --out "$tsv" \
+    --rounds "$rounds" --steps "$steps" --warmup-seconds "$warmup" --prewarm-seconds "$prewarm" ${runs:+--runs "$runs"} --seconds "$seconds" --out "$tsv" \
     || die "the load driver failed on $name"
 }
 
@@ -159,7 +163,7 @@ if want dbos; then dbos; fi
   echo
   "$java" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eTable "$tsv" --peer Restate
   echo
-  echo "($steps sequential steps per run; closed loop; $([ -n "$runs" ] && echo "$runs runs" || echo "${seconds} s") per round after a ${warmup} s warm-up;" \
-    "\`benchmarks/load/e2e-vs-restate.sh --rounds $rounds$([ -n "$runs" ] && echo " --runs $runs" || echo " --seconds $seconds") --warmup-seconds $warmup --systems $systems\`)"
+  echo "($steps sequential steps per run; closed loop; $([ -n "$runs" ] && echo "$runs runs" || echo "${seconds} s") per round after a ${warmup} s warm-up, each system first pre-warmed ${prewarm} s at 100 concurrent;" \
+    "\`benchmarks/load/e2e-vs-restate.sh --rounds $rounds$([ -n "$runs" ] && echo " --runs $runs" || echo " --seconds $seconds") --warmup-seconds $warmup --prewarm-seconds $prewarm --systems $systems\`)"
   for n in "${notes[@]}"; do echo; echo "$n"; done
 } | tee "$out/e2e-vs-restate.md"

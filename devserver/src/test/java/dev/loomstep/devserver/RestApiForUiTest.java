@@ -32,15 +32,18 @@ class RestApiForUiTest extends ScriptedDevServerTest {
         Set<String> seen = new HashSet<>();
         String cursor = null;
         int pages = 0;
-        // Newest queued first, as the list is sorted (runs of one batch may start in another order).
+        // Newest first by the list's default time field: a run's start, or its queued time before it starts
+        // (runs of one batch may start in another order than they were queued).
         java.time.Instant previous = java.time.Instant.MAX;
         do {
             JsonNode page = api.get("/v1/runs?function=tick&limit=10" + (cursor == null ? "" : "&cursor=" + cursor));
             for (JsonNode r : page.get("data")) {
                 assertTrue(seen.add(r.get("run_id").asText()), "no run twice");
-                java.time.Instant queued = java.time.Instant.parse(r.get("queued_at").asText());
-                assertTrue(!queued.isAfter(previous), "newest queued first: " + queued + " after " + previous);
-                previous = queued;
+                JsonNode started = r.get("run_started_at");
+                java.time.Instant at = java.time.Instant.parse(started == null || started.isNull()
+                        ? r.get("queued_at").asText() : started.asText());
+                assertTrue(!at.isAfter(previous), "newest started first: " + at + " after " + previous);
+                previous = at;
             }
             cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
             pages++;

@@ -156,6 +156,14 @@ public final class UndertowSdkHandler implements HttpHandler {
         }
         exchange.setStatusCode(response.status());
         response.headers().forEach((k, v) -> exchange.getResponseHeaders().put(HttpString.tryFromString(k), v));
-        exchange.getResponseSender().send(ByteBuffer.wrap(response.body()));
+        ByteBuffer out = ByteBuffer.wrap(response.body());
+        if (exchange.isInIoThread()) {
+            exchange.getResponseSender().send(out);
+        } else {
+            // Sent (and so the exchange ended) on the connection's IO thread: ended on the virtual thread, the
+            // exchange holds Undertow's per-connection request state while the executor, already holding the
+            // answer, sends its next request on the same connection, and the IO thread spins until it is released.
+            exchange.getIoThread().execute(() -> exchange.getResponseSender().send(out));
+        }
     }
 }

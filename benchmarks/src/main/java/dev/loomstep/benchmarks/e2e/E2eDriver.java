@@ -52,7 +52,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>java -cp benchmarks.jar dev.loomstep.benchmarks.e2e.E2eDriver --system NAME --target devserver|restate|call URL
  *     [--rounds 1,100,1000] [--seconds 10 | --runs N] [--warmup-seconds 3 | --warmup-runs K] [--steps 10 | --fanout N]
- *     [--run-timeout-seconds 300] [--keep-going] [--out results.tsv]</pre>
+ *     [--prewarm-seconds 0 [--prewarm-concurrency 100]] [--run-timeout-seconds 300] [--keep-going] [--out results.tsv]</pre>
+ * {@code --prewarm-seconds S}: before the first round, S seconds of unmeasured runs at
+ * {@code --prewarm-concurrency} (100), so that every JVM on the path has compiled its hot path
+ * whatever the first round's concurrency.
  */
 public final class E2eDriver {
     /** How long one wait for a run's end may take before the driver asks again; a run gets {@link #runDeadline} in all. */
@@ -89,6 +92,8 @@ public final class E2eDriver {
         int steps = 10;
         int fanout = 0;
         int warmupRuns = 0;
+        double prewarm = 0;
+        int prewarmConcurrency = 100;
         long runTimeout = 300;
         boolean keepGoing = false;
         Path out = null;
@@ -106,6 +111,8 @@ public final class E2eDriver {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--fanout" -> fanout = Integer.parseInt(args[++i]);
                 case "--warmup-runs" -> warmupRuns = Integer.parseInt(args[++i]);
+                case "--prewarm-seconds" -> prewarm = Double.parseDouble(args[++i]);
+                case "--prewarm-concurrency" -> prewarmConcurrency = Integer.parseInt(args[++i]);
                 case "--run-timeout-seconds" -> runTimeout = Long.parseLong(args[++i]);
                 case "--keep-going" -> keepGoing = true;
                 case "--out" -> out = Path.of(args[++i]);
@@ -116,6 +123,14 @@ public final class E2eDriver {
             throw new IllegalArgumentException("--system NAME and --target devserver|restate|call URL are required");
         }
         var driver = new E2eDriver(target, url, steps, fanout, Duration.ofSeconds(runTimeout));
+        if (prewarm > 0) {
+            // Before the first round, whatever its concurrency: every JVM on the path (the servers', the apps',
+            // the driver's) runs enough calls for its JIT to compile the hot path. A round's own warm-up at
+            // concurrency 1 is a few hundred runs, far too few for that; this is the same for every system.
+            Result w = driver.round(prewarmConcurrency, 0, prewarm, 0);
+            System.err.printf(java.util.Locale.ROOT, "e2e-driver: %s pre-warmed: %d runs at %d concurrent in %.0f s%n",
+                    system, w.latenciesMs().size(), prewarmConcurrency, prewarm);
+        }
         boolean failed = false;
         for (int concurrency : rounds) {
             String line;
