@@ -188,6 +188,7 @@ public final class Checkpoints {
                         case null, default -> { }
                     }
                 }
+                long seq = store.nextSeq(runId); // once for the whole checkpoint (a fan-out's holds hundreds of steps)
                 for (Step s : steps) {
                     if (s.lazy() != null) {
                         continue;
@@ -195,8 +196,9 @@ public final class Checkpoints {
                     ObjectNode memo = Json.nodes().objectNode();
                     memo.set("data", s.data());
                     // the SDK's own timing; else the step ran after the call's previous checkpoint
-                    if (store.memoize(runId, s.id(), s.name(), "StepRun", "completed", memo, null, d.attempt() + 1,
+                    if (store.memoizeAt(runId, seq, s.id(), s.name(), "StepRun", "completed", memo, null, d.attempt() + 1,
                             StepTiming.startOr(s.timing(), d.lastCheckpointAt()), StepTiming.endOr(s.timing(), now))) {
+                        seq++;
                         n++;
                         Gateways.noteWrapInput(store, runId, s.id(), s.opts());
                         OpMetadata.record(store, runId, s.id(), s.metadata(), now);

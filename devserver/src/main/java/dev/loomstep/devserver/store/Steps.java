@@ -53,25 +53,50 @@ final class Steps {
                 runId, stepId, name, op, Json.toString(memo));
     }
 
+    /** Memoizes a step at the place {@code %s} gives; does nothing to a step already memoized. */
+    private static final String MEMOIZE = """
+            INSERT INTO steps(run_id, id, name, op, status, memo, error, seq, attempts, started_at, ended_at)
+            VALUES (?,?,?,?,?,?,?,%s,?,?,?)
+            ON CONFLICT(run_id, id) DO UPDATE SET
+              name = COALESCE(excluded.name, steps.name), op = COALESCE(excluded.op, steps.op),
+              status = excluded.status, memo = excluded.memo, error = COALESCE(excluded.error, steps.error),
+              seq = excluded.seq, attempts = MAX(steps.attempts, excluded.attempts),
+              started_at = COALESCE(steps.started_at, excluded.started_at), ended_at = excluded.ended_at
+            WHERE steps.seq IS NULL""";
+    private static final String MEMOIZE_NEXT = MEMOIZE.formatted("(SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?)");
+    private static final String MEMOIZE_AT = MEMOIZE.formatted("?");
+
     /**
      * Memoizes a step after the run's last memoized one; false (and nothing changed) when it is memoized
-     * already. One statement: a fan-out's checkpoint memoizes hundreds of steps in one unit, so the
-     * memoized check and the next place in the stack are taken inside the insert itself (the place from
-     * the {@code (run_id, seq)} index) instead of a read of the row and of the stack before it.
+     * already. One statement: the memoized check and the next place in the stack are taken inside the
+     * insert itself (the place from the {@code (run_id, seq)} index) instead of a read of the row and of
+     * the stack before it.
      */
     boolean memoize(String runId, String stepId, String name, String op, String status, JsonNode memo,
                     WireError error, int attempts, long startedAt, long endedAt) throws SQLException {
-        return sql.update("""
-                INSERT INTO steps(run_id, id, name, op, status, memo, error, seq, attempts, started_at, ended_at)
-                VALUES (?,?,?,?,?,?,?,(SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?),?,?,?)
-                ON CONFLICT(run_id, id) DO UPDATE SET
-                  name = COALESCE(excluded.name, steps.name), op = COALESCE(excluded.op, steps.op),
-                  status = excluded.status, memo = excluded.memo, error = COALESCE(excluded.error, steps.error),
-                  seq = excluded.seq, attempts = MAX(steps.attempts, excluded.attempts),
-                  started_at = COALESCE(steps.started_at, excluded.started_at), ended_at = excluded.ended_at
-                WHERE steps.seq IS NULL""",
-                runId, stepId, name, op, status, Json.toString(memo == null ? Json.nodes().nullNode() : memo),
-                json(error), runId, attempts, startedAt, endedAt) > 0;
+        return sql.update(MEMOIZE_NEXT, runId, stepId, name, op, status, memoText(memo), json(error), runId,
+                attempts, startedAt, endedAt) > 0;
+    }
+
+    /**
+     * Memoizes a step at place {@code seq} of the run's stack, which the caller took from {@link #nextSeq}
+     * in the same unit and advances for each step this returns true for: a checkpoint of hundreds of steps
+     * (a fan-out's) then looks the stack's end up once instead of once a step.
+     */
+    boolean memoizeAt(String runId, long seq, String stepId, String name, String op, String status, JsonNode memo,
+                      WireError error, int attempts, long startedAt, long endedAt) throws SQLException {
+        return sql.update(MEMOIZE_AT, runId, stepId, name, op, status, memoText(memo), json(error), seq,
+                attempts, startedAt, endedAt) > 0;
+    }
+
+    /** The place in the run's stack the next memoized step takes. */
+    long nextSeq(String runId) throws SQLException {
+        return sql.queryFirst("SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?", rs -> rs.getLong(1), runId)
+                .orElse(0L);
+    }
+
+    private static String memoText(JsonNode memo) {
+        return Json.toString(memo == null ? Json.nodes().nullNode() : memo);
     }
 
     /** Saves what the UI shows of a step beyond its memo (replacing what was saved before). */

@@ -393,6 +393,23 @@ public final class Store implements AutoCloseable {
         return tx(() -> writer.steps.memoize(runId, stepId, name, op, status, memo, error, attempts, startedAt, endedAt));
     }
 
+    /**
+     * The place in the run's stack the next memoized step takes. Inside a unit ({@link #tx}) with the
+     * {@link #memoizeAt} calls that use it, so nothing else memoizes a step of the run in between.
+     */
+    public long nextSeq(String runId) {
+        return tx(() -> writer.steps.nextSeq(runId));
+    }
+
+    /**
+     * {@link #memoize} at place {@code seq} of the run's stack, from {@link #nextSeq} in the same unit and
+     * advanced by one for each step this returns true for.
+     */
+    public boolean memoizeAt(String runId, long seq, String stepId, String name, String op, String status, JsonNode memo,
+                             WireError error, int attempts, long startedAt, long endedAt) {
+        return tx(() -> writer.steps.memoizeAt(runId, seq, stepId, name, op, status, memo, error, attempts, startedAt, endedAt));
+    }
+
     /** Saves what the UI shows of a step beyond its memo (replacing what was saved before). */
     public void noteStepDetail(String runId, String stepId, JsonNode detail) {
         write(t -> t.steps.noteStepDetail(runId, stepId, detail));
