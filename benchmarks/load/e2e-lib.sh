@@ -37,7 +37,10 @@ java="$java_home/bin/java"
 [ -x "$java" ] || die "no JDK found through ../loom"
 devserver_jar=../devserver/target/devserver.jar
 [ -f "$devserver_jar" ] || die "$devserver_jar was not built"
-quiet=(-Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+quiet=(-Dorg.jboss.logging.provider=slf4j -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)  # the load driver's
+# The devserver and the Loomstep apps log at their default level (INFO), as a user runs them: their per-run lines
+# are part of what a run costs (both cap them at ten a second, then one summary line a second).
+app_logging=(-Dorg.jboss.logging.provider=slf4j)
 js_version=$(sed -n 's/.*"version": "\([^"]*\)".*/\1/p' ../testkit/js-peer/node_modules/inngest/package.json 2>/dev/null | head -1 || true)  # no JS peer installed: not every run needs it
 
 tmp=$(mktemp -d -t "$prog.XXXXXX")
@@ -62,7 +65,7 @@ ready_line() { # $1 = log, $2 = pid, $3 = regex of the ready line (sed, group 1 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 start_devserver() { # $1 = name; a fresh devserver with SQLite on disk in the temp dir; sets dev_url and dev_pid
-  "$java" --enable-native-access=ALL-UNNAMED "${quiet[@]}" -jar "$devserver_jar" --port 0 --db "$tmp/$1.db" > "$out/$logs-devserver-$1.log" 2>&1 &
+  "$java" --enable-native-access=ALL-UNNAMED "${app_logging[@]}" -jar "$devserver_jar" --port 0 --db "$tmp/$1.db" > "$out/$logs-devserver-$1.log" 2>&1 &
   dev_pid=$!
   pids+=($!)
   dev_url=$(ready_line "$out/$logs-devserver-$1.log" "$dev_pid" '^Loomstep devserver listening on \([^ ]*\) .*' "the devserver ($1)") || exit 1
@@ -70,7 +73,7 @@ start_devserver() { # $1 = name; a fresh devserver with SQLite on disk in the te
 
 start_loomstep_app() { # $1 = E2eApp mode, then more E2eApp arguments
   local mode=$1; shift
-  "$java" "${quiet[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev "$dev_url" --mode "$mode" "$@" \
+  "$java" "${app_logging[@]}" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.E2eApp --dev "$dev_url" --mode "$mode" "$@" \
     > "$out/$logs-app-$mode.log" 2>&1 &
   pids+=($!)
   ready_line "$out/$logs-app-$mode.log" "$!" '^loomstep-app ready \([^ ]*\).*' "the Loomstep app ($mode)" >/dev/null || exit 1

@@ -10,7 +10,8 @@
 #                             N ctx.runAsync, then DurableFuture.all
 # A run is timed from its start (event sent / ingress call) to the driver learning it completed (the
 # devserver's long poll GET /v1/events/{id}/runs/ended; Restate's ingress answer). Rows, per system after
-# a warm-up of its JVMs (--warmup-runs runs of N = 100, one at a time):
+# a warm-up of its JVMs (--prewarm-seconds of unmeasured runs of N = 100 at 10 in flight, the same time for
+# every system, then --warmup-runs runs of N = 100, one at a time):
 #   N = 100, one run at a time: p50, p90 of --runs-100 runs
 #   10 runs of N = 100 in flight (closed loop): runs/s and steps/s over --inflight-runs runs
 #   N = 1,000, one run at a time: p50 of --runs-1000 runs (after one warm-up run)
@@ -21,26 +22,27 @@
 # target/results/fanout-vs-restate.{md,tsv} (logs: target/results/fanout-*.log).
 # Installs what it needs first: npm ci in testkit/js-peer and benchmarks/restate, the Maven builds.
 #
-#   benchmarks/load/fanout-vs-restate.sh [--systems default,off,js,restate] [--runs-100 20] [--warmup-runs 20]
-#       [--inflight-runs 30] [--runs-1000 3] [--big 10000] [--timeout 120] [--big-timeout 300]
-#   smoke test: benchmarks/load/fanout-vs-restate.sh --runs-100 3 --warmup-runs 3 --inflight-runs 10 --runs-1000 1 --big 0
+#   benchmarks/load/fanout-vs-restate.sh [--systems default,off,js,restate] [--runs-100 20] [--prewarm-seconds 30]
+#       [--warmup-runs 20] [--inflight-runs 30] [--runs-1000 3] [--big 10000] [--timeout 120] [--big-timeout 300]
+#   smoke test: benchmarks/load/fanout-vs-restate.sh --runs-100 3 --prewarm-seconds 0 --warmup-runs 3 --inflight-runs 10 --runs-1000 1 --big 0
 set -euo pipefail
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")   # --help reads it after the cd below
 cd "$(dirname "$0")/.."
 die() { echo "fanout-vs-restate: $*" >&2; exit 1; }
 
-systems=default,off,js,restate runs100=20 warmup=20 inflight=30 runs1000=3 big=10000 timeout=120 big_timeout=300
+systems=default,off,js,restate runs100=20 prewarm=30 warmup=20 inflight=30 runs1000=3 big=10000 timeout=120 big_timeout=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --systems) systems=$2; shift 2 ;;
     --runs-100) runs100=$2; shift 2 ;;
     --warmup-runs) warmup=$2; shift 2 ;;
+    --prewarm-seconds) prewarm=$2; shift 2 ;;
     --inflight-runs) inflight=$2; shift 2 ;;
     --runs-1000) runs1000=$2; shift 2 ;;
     --big) big=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
     --big-timeout) big_timeout=$2; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -92,7 +94,7 @@ drv() { # $1 = system name, $2 = width, $3 = concurrency, $4 = measured runs, $5
 
 all_rows() { # $1 = system name, $2 = loomstep|other, then --target ...
   local name=$1 kind=$2; shift 2
-  drv "$name" 100 1 "$runs100" "$warmup" "$timeout" "$@" || true
+  drv "$name" 100 1 "$runs100" "$warmup" "$timeout" "$@" --prewarm-seconds "$prewarm" --prewarm-concurrency 10 || true
   drv "$name" 100 10 "$inflight" 10 "$timeout" "$@" || true
   drv "$name" 1000 1 "$runs1000" 1 "$timeout" "$@" || true
   if [ "$kind" = loomstep ] && [ "$big" -gt 0 ]; then
@@ -153,10 +155,11 @@ if want restate; then system Restate other restate; fi
   "$java" -cp target/benchmarks.jar dev.loomstep.benchmarks.e2e.FanOutTable "$tsv" --peer Restate --heap "$heap" --big "$big"
   echo
   echo "(Each figure's ratio to Restate's on the same row in brackets: for times, below 1× is faster than Restate; for runs/s and" \
-    "steps/s, above 1× is more. Runs one at a time after $warmup warm-up runs of N = 100; $runs100 runs at N = 100, $runs1000 at" \
+    "steps/s, above 1× is more. Every system pre-warmed ${prewarm} s (runs of N = 100, 10 in flight, unmeasured); runs one at a time" \
+    "after $warmup warm-up runs of N = 100; $runs100 runs at N = 100, $runs1000 at" \
     "N = 1,000 (after one warm-up run), $inflight runs with 10 in flight (after 10 warm-up runs); run timeout ${timeout} s" \
     "($big_timeout s at N = $big). Heap: jcmd GC.heap_info on the devserver right after the run, then after jcmd GC.run." \
-    "\`benchmarks/load/fanout-vs-restate.sh --systems $systems --runs-100 $runs100 --warmup-runs $warmup --inflight-runs $inflight" \
+    "\`benchmarks/load/fanout-vs-restate.sh --systems $systems --runs-100 $runs100 --prewarm-seconds $prewarm --warmup-runs $warmup --inflight-runs $inflight" \
     "--runs-1000 $runs1000 --big $big\`, $(( $(date +%s) - started )) s in all, build included; load average at the start" \
     "$load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg).)"
 } | tee "$out/fanout-vs-restate.md"
