@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves bytes between Undertow and {@link SdkEndpoint}. The body is received asynchronously on the IO
  * thread (bounded by {@link dev.loomstep.http.ServeOptions#maxBodyBytes()}), then the request is dispatched to a virtual
- * thread, which runs the endpoint and writes the answer; an IO thread never blocks.
+ * thread, which runs the endpoint; the answer goes back to the connection's IO thread, which writes it and ends
+ * the exchange (ended on the virtual thread, the exchange made the IO thread spin on the connection's state while
+ * the executor's next request waited). An IO thread never blocks.
  */
 public final class UndertowSdkHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(UndertowSdkHandler.class);
