@@ -136,7 +136,19 @@ class BadInputTest extends AdapterTestBase {
         assertEquals(206, TestHttp.CLIENT.send(ok, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
         var tooBig = java.net.http.HttpRequest.newBuilder(java.net.URI.create(call(served, "peer-hello"))).expectContinue(true)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[(int) LIMIT + 1])).build();
-        assertEquals(413, TestHttp.CLIENT.send(tooBig, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        // Tomcat closes the connection after the 413 (the body is left unread); now and then the JDK client is
+        // still writing to it then and reports the reset instead of the answer. A second try must get the 413.
+        int attempts = adapter == Served.Adapter.SERVLET ? 3 : 1;
+        for (int i = 1; ; i++) {
+            try {
+                assertEquals(413, TestHttp.CLIENT.send(tooBig, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+                break;
+            } catch (java.io.IOException e) {
+                if (i == attempts) {
+                    throw e;
+                }
+            }
+        }
     }
 
     // Regressions found by HostileSdkEndpointCorpusTest.
