@@ -63,7 +63,9 @@ final class Steps {
               seq = excluded.seq, attempts = MAX(steps.attempts, excluded.attempts),
               started_at = COALESCE(steps.started_at, excluded.started_at), ended_at = excluded.ended_at
             WHERE steps.seq IS NULL""";
-    private static final String MEMOIZE_NEXT = MEMOIZE.formatted("(SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?)");
+    /** The place in a run's stack its next memoized step takes. */
+    private static final String NEXT_SEQ = "SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?";
+    private static final String MEMOIZE_NEXT = MEMOIZE.formatted("(" + NEXT_SEQ + ")");
     private static final String MEMOIZE_AT = MEMOIZE.formatted("?");
 
     /**
@@ -91,8 +93,7 @@ final class Steps {
 
     /** The place in the run's stack the next memoized step takes. */
     long nextSeq(String runId) throws SQLException {
-        return sql.queryFirst("SELECT COALESCE(MAX(seq), -1) + 1 FROM steps WHERE run_id = ?", rs -> rs.getLong(1), runId)
-                .orElse(0L);
+        return sql.queryFirst(NEXT_SEQ, rs -> rs.getLong(1), runId).orElse(0L);
     }
 
     private static String memoText(JsonNode memo) {
